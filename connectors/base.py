@@ -1,0 +1,52 @@
+"""The Ledger protocol: what every connector offers the rest of Tahseel."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from connectors.models import Invoice
+
+
+@runtime_checkable
+class Ledger(Protocol):
+    """A source of open receivables that also takes notes about them.
+
+    Implementations do not inherit from this class; they only have its shape.
+    Every method raises only ``connectors.errors.LedgerError`` subclasses.
+    """
+
+    name: str
+    """Registry key of the implementation, e.g. ``csv`` or ``xero``."""
+
+    display_name: str
+    """Human name of the ledger, e.g. ``CSV file`` or ``Xero``."""
+
+    problems: list[str]
+    """Row-level problems met by the last read (bad rows, unmappable invoices), each
+    a readable line naming where. The rest of the data is still returned."""
+
+    def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
+        """Yield receivables with an amount due above zero, changed since ``since`` if given."""
+        ...
+
+    def get_invoices(self, ids: Sequence[str]) -> list[Invoice]:
+        """Re-read the given invoices, whatever their status; unknown ids are left out."""
+        ...
+
+    def fetch_pdf(self, invoice: Invoice) -> bytes:
+        """Return the invoice as a PDF document."""
+        ...
+
+    def payment_link(self, invoice: Invoice) -> str | None:
+        """Return the link where the customer can pay this invoice, if there is one."""
+        ...
+
+    def add_note(self, invoice: Invoice, text: str, *, key: str) -> None:
+        """Record ``text`` on the invoice; a second call with the same ``key`` adds nothing."""
+        ...
+
+    def describe(self) -> str:
+        """Say which ledger this is, with any secret masked."""
+        ...

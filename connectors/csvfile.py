@@ -1,0 +1,507 @@
+"""FileLedger: receivables read from a CSV file, notes appended to a sidecar CSV.
+
+It is the ledger of the demo, and the way in for any accounting system that can
+export its invoices as CSV. The file is read afresh on every call, so it may be
+replaced between runs.
+
+The file is UTF-8 (a byte-order mark is fine) with a header row. Columns may come
+in any order; names are matched without regard to case or surrounding spaces, and
+extra columns are ignored.
+
+============ ======== ============================================================
+column       required meaning
+============ ======== ============================================================
+invoice_id   yes      the ledger's stable id for the invoice; unique in the file
+number       yes      the invoice number the customer sees, e.g. ``INV-1001``
+status       yes      ``draft``, ``open``, ``paid``, ``voided`` or ``deleted``, any
+                      case; ledger words are understood too: ``authorised``,
+                      ``authorized``, ``submitted``, ``sent`` and ``awaiting
+                      payment`` mean open, ``void`` means voided
+currency     yes      three-letter ISO 4217 code, e.g. ``SAR``
+total        no       invoice total, e.g. ``1,234.50``; defaults to ``amount_due``
+amount_due   yes      what is still owed; ``0.00`` once paid; not above ``total``
+issue_date   no       ``YYYY-MM-DD``; defaults to ``due_date``
+due_date     yes      ``YYYY-MM-DD``
+reference    no       the customer's reference, e.g. a purchase order number
+contact_id   no       the ledger's id for the customer; defaults to ``contact_name``
+contact_name yes      the customer's name as it should appear in a reminder
+emails       no       addresses to remind, separated by ``;`` or ``,``
+language     no       ``en`` or ``ar``; blank when unknown
+timezone     no       IANA time zone of the customer, e.g. ``Asia/Riyadh``
+updated_at   no       ISO 8601 moment of the last change; without an offset it is UTC
+============ ======== ============================================================
+
+A row that cannot be read (a bad date or amount, an unknown status, a missing
+required value, a malformed address) is left out and described in
+``FileLedger.problems``, e.g. ``invoices.csv:7: due_date: expected a date like
+2026-11-23, got '31/11/2026' (invoice INV-1007)``; the other rows still come
+through. A missing file or a missing required column raises ``LedgerDataError``.
+
+Notes go to ``<stem>.notes.csv`` beside the ledger file (or ``notes_path``), one
+row per note with the columns ``at`` (ISO 8601, UTC), ``invoice_id``,
+``invoice_number``, ``key`` and ``text``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, TypeVar
+from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from connectors.errors import LedgerDataError, LedgerUnavailable
+from connectors.models import Contact, Invoice, InvoiceStatus
+from connectors.pdf import render_invoice_pdf
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows has no fcntl; notes are then unlocked
+    fcntl = None  # type: ignore[assignment]
+
+LINK_FIELDS = ("number", "id", "amount_due", "currency", "contact_id")
+"""Invoice fields a payment-link pattern may name, as ``{number}``."""
+
+NOTE_COLUMNS = ("at", "invoice_id", "invoice_number", "key", "text")
+"""Columns of the notes sidecar file, in order."""
+
+COLUMNS = tuple(
+    "invoice_id number status currency total amount_due issue_date due_date reference "
+    "contact_id contact_name emails language timezone updated_at".split()
+)
+"""Every column FileLedger reads, in the documented order."""
+
+REQUIRED_COLUMNS = tuple(
+    "invoice_id number status currency amount_due due_date contact_name".split()
+)
+"""Columns the invoices file must have; the others are optional."""
+
+_SYNONYMS = {
+    InvoiceStatus.OPEN: ("authorised", "authorized", "submitted", "sent", "awaiting payment"),
+    InvoiceStatus.VOIDED: ("void",),
+}
+_STATUSES = {status.value: status for status in InvoiceStatus} | {
+    word: status for status, words in _SYNONYMS.items() for word in words
+}
+_LANGUAGES = ("en", "ar")
+_AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\].]+(?:\.[^@\s<>(),;:\"\[\].]+)+")
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+def check_link_pattern(pattern: str) -> list[str]:
+    """Find what is wrong with a payment-link pattern.
+
+    Args:
+        pattern: e.g. ``https://pay.example.com/{number}?amount={amount_due}``.
+
+    Returns:
+        One readable line per problem; empty when the pattern is fine.
+    """
+    problems: list[str] = []
+    parts = urlsplit(pattern)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        problems.append(f"must start with https:// or http://, got {pattern!r}")
+    allowed = ", ".join("{" + name + "}" for name in LINK_FIELDS)
+    for name in _PLACEHOLDER.findall(pattern):
+        if name not in LINK_FIELDS:
+            problems.append(f"unknown field {{{name}}}; use one of {allowed}")
+    return problems
+
+
+T = TypeVar("T")
+
+
+def load_invoices(path: Path) -> tuple[list[Invoice], list[str]]:
+    """Read every readable invoice from a CSV file.
+
+    Args:
+        path: The invoices CSV.
+
+    Returns:
+        The invoices in file order, and one line per row left out.
+
+    Raises:
+        LedgerDataError: The file is missing, is not UTF-8 CSV or lacks a required column.
+        LedgerUnavailable: The file exists but could not be read just now.
+    """
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+    try:
+        columns = _read_header(reader, path)
+        invoices: list[Invoice] = []
+        problems: list[str] = []
+        first_line: dict[str, int] = {}
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue
+            row = _Row(dict(zip(columns, values, strict=False)))
+            invoice = _to_invoice(row)
+            if invoice is not None and invoice.id in first_line:
+                row.fail(
+                    "invoice_id", f"{invoice.id!r} is already used on line {first_line[invoice.id]}"
+                )
+            if row.errors:
+                problems.extend(row.describe(path.name, reader.line_num))
+            elif invoice is not None:
+                first_line[invoice.id] = reader.line_num
+                invoices.append(invoice)
+    except csv.Error as exc:
+        raise LedgerDataError(f"csv: {path}:{reader.line_num}: {exc}") from exc
+    return invoices, problems
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_bytes().decode("utf-8-sig")
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        raise LedgerDataError(f"csv: {path}: cannot read: {exc.strerror}") from exc
+    except OSError as exc:
+        raise LedgerUnavailable(f"csv: {path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise LedgerDataError(f"csv: {path}: not UTF-8 text (byte {exc.start})") from exc
+
+
+def _read_header(reader: Iterator[list[str]], path: Path) -> list[str]:
+    header = next(reader, None)
+    if not header or not any(name.strip() for name in header):
+        raise LedgerDataError(f"csv: {path}: no header row")
+    columns = [name.strip().lower() for name in header]
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise LedgerDataError(f"csv: {path}: missing required column(s): {', '.join(missing)}")
+    return columns
+
+
+class _Row:
+    """One data row, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.errors: list[tuple[str, str]] = []
+
+    def text(self, column: str, *, required: bool = False) -> str:
+        value = self.values.get(column, "").strip()
+        if required and not value:
+            self.fail(column, "a value is required")
+        return value
+
+    def parse(self, column: str, parser: Callable[[str], T], *, required: bool = False) -> T | None:
+        value = self.text(column, required=required)
+        if not value:
+            return None
+        try:
+            return parser(value)
+        except ValueError as exc:
+            self.fail(column, f"{exc}, got {value!r}")
+            return None
+
+    def fail(self, column: str, message: str) -> None:
+        self.errors.append((column, message))
+
+    def describe(self, filename: str, line: int) -> list[str]:
+        label = self.text("number") or self.text("invoice_id")
+        suffix = f" (invoice {label})" if label else ""
+        return [
+            f"{filename}:{line}: {column}: {message}{suffix}" for column, message in self.errors
+        ]
+
+
+def _to_invoice(row: _Row) -> Invoice | None:
+    invoice_id = row.text("invoice_id", required=True)
+    number = row.text("number", required=True)
+    status = row.parse("status", _parse_status, required=True)
+    currency = row.parse("currency", _parse_currency, required=True)
+    amount_due = row.parse("amount_due", _parse_amount, required=True)
+    total = row.parse("total", _parse_amount) if row.text("total") else amount_due
+    due_date = row.parse("due_date", _parse_date, required=True)
+    issue_date = row.parse("issue_date", _parse_date) if row.text("issue_date") else due_date
+    updated_at = row.parse("updated_at", _parse_moment)
+    contact = _to_contact(row)
+    if total is not None and amount_due is not None and amount_due > total:
+        row.fail("amount_due", f"is more than the total {total}")
+    if row.errors or contact is None:
+        return None
+    assert status and currency and total is not None and amount_due is not None
+    assert due_date and issue_date
+    return Invoice(
+        id=invoice_id,
+        number=number,
+        contact=contact,
+        currency=currency,
+        total=total,
+        amount_due=amount_due,
+        issue_date=issue_date,
+        due_date=due_date,
+        status=status,
+        reference=row.text("reference") or None,
+        updated_at=updated_at,
+    )
+
+
+def _to_contact(row: _Row) -> Contact | None:
+    name = row.text("contact_name", required=True)
+    emails = row.parse("emails", _parse_emails) or ()
+    language = row.parse("language", _parse_language)
+    timezone = row.parse("timezone", _parse_timezone)
+    if not name:
+        return None
+    contact_id = row.text("contact_id") or name
+    return Contact(id=contact_id, name=name, emails=emails, language=language, timezone=timezone)
+
+
+def _parse_status(value: str) -> InvoiceStatus:
+    word = " ".join(value.lower().replace("_", " ").split())
+    if word not in _STATUSES:
+        raise ValueError("expected draft, open, paid, voided or deleted")
+    return _STATUSES[word]
+
+
+def _parse_currency(value: str) -> str:
+    code = value.upper()
+    if not _CURRENCY.fullmatch(code):
+        raise ValueError("expected a three-letter currency code like SAR")
+    return code
+
+
+def _parse_amount(value: str) -> Decimal:
+    if not _AMOUNT.fullmatch(value):
+        raise ValueError("expected an amount like 1,234.50")
+    return Decimal(value.replace(",", ""))
+
+
+def _parse_date(value: str) -> date:
+    if _DATE.fullmatch(value):
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(value)
+    raise ValueError("expected a date like 2026-11-23")
+
+
+def _parse_moment(value: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError("expected a moment like 2026-11-22T06:00:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _parse_emails(value: str) -> tuple[str, ...]:
+    emails = tuple(part.strip() for part in re.split(r"[;,]", value) if part.strip())
+    for email in emails:
+        if not _EMAIL.fullmatch(email):
+            raise ValueError(f"expected addresses like name@example.com, {email!r} is not one")
+    return emails
+
+
+def _parse_language(value: str) -> str:
+    code = value.lower()
+    if code not in _LANGUAGES:
+        raise ValueError(f"expected one of {', '.join(_LANGUAGES)}")
+    return code
+
+
+def _parse_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("expected an IANA time zone like Asia/Riyadh") from None
+    return value
+
+
+def _link_values(invoice: Invoice) -> dict[str, str]:
+    return {
+        "number": invoice.number,
+        "id": invoice.id,
+        "amount_due": format(invoice.amount_due, "f"),
+        "currency": invoice.currency,
+        "contact_id": invoice.contact.id,
+    }
+
+
+class FileLedger:
+    """A ledger kept in a CSV file, with notes in a sidecar CSV.
+
+    Args:
+        path: The invoices CSV.
+        payment_link: Pattern of the link where a customer pays, naming fields from
+            ``LINK_FIELDS`` in braces; no link when None.
+        notes_path: Where notes go; defaults to ``<stem>.notes.csv`` beside ``path``.
+        business_name: The seller's name, printed on invoice PDFs.
+        pdf_font: A Unicode TrueType font for PDFs; found on the system when None.
+
+    Raises:
+        LedgerDataError: The payment-link pattern is unusable (see ``check_link_pattern``).
+    """
+
+    name = "csv"
+    display_name = "CSV file"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        payment_link: str | None = None,
+        notes_path: Path | None = None,
+        business_name: str = "",
+        pdf_font: Path | None = None,
+    ) -> None:
+        """Set up the ledger; nothing is read until the first call."""
+        if payment_link is not None:
+            link_problems = check_link_pattern(payment_link)
+            if link_problems:
+                raise LedgerDataError("csv: payment link: " + "; ".join(link_problems))
+        self.path = Path(path)
+        self.notes_path = notes_path or self.path.with_name(f"{self.path.stem}.notes.csv")
+        self.business_name = business_name
+        self.pdf_font = pdf_font
+        self._link_pattern = payment_link
+        self.problems: list[str] = []
+
+    def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
+        """Yield the open invoices with money owing, changed since ``since`` if given.
+
+        Rows without ``updated_at`` always count as changed.
+
+        Args:
+            since: Only invoices updated at or after this moment; naive means UTC.
+
+        Raises:
+            LedgerDataError: The file is missing or lacks a required column.
+        """
+        cutoff = since.replace(tzinfo=UTC) if since and since.tzinfo is None else since
+        # Read now rather than on first iteration, so errors and problems show up at the call.
+        invoices = [
+            invoice
+            for invoice in self._read()
+            if invoice.is_open
+            and not (cutoff and invoice.updated_at and invoice.updated_at < cutoff)
+        ]
+        return iter(invoices)
+
+    def get_invoices(self, ids: Sequence[str]) -> list[Invoice]:
+        """Re-read the given invoices, whatever their status.
+
+        Args:
+            ids: Invoice ids (the ``invoice_id`` column).
+
+        Returns:
+            The invoices found, in the order asked; unknown ids are left out.
+        """
+        by_id = {invoice.id: invoice for invoice in self._read()}
+        wanted = dict.fromkeys(ids)
+        return [by_id[invoice_id] for invoice_id in wanted if invoice_id in by_id]
+
+    def fetch_pdf(self, invoice: Invoice) -> bytes:
+        """Render the invoice as a PDF, in the customer's language."""
+        return render_invoice_pdf(
+            invoice,
+            business_name=self.business_name,
+            payment_link=self.payment_link(invoice),
+            language=invoice.contact.language or "en",
+            font=self.pdf_font,
+        )
+
+    def payment_link(self, invoice: Invoice) -> str | None:
+        """Fill the payment-link pattern with this invoice's URL-quoted fields.
+
+        Only plain ``{field}`` names from ``LINK_FIELDS`` are replaced; nothing is
+        evaluated, so ``{number.__class__}`` stays as written.
+
+        Returns:
+            The link, or None when no pattern is configured.
+        """
+        if self._link_pattern is None:
+            return None
+        values = _link_values(invoice)
+
+        def fill(match: re.Match[str]) -> str:
+            value = values.get(match.group(1))
+            return match.group(0) if value is None else quote(value, safe="")
+
+        return _PLACEHOLDER.sub(fill, self._link_pattern)
+
+    def add_note(self, invoice: Invoice, text: str, *, key: str) -> None:
+        """Append a note about the invoice, unless a note with ``key`` is already there.
+
+        Raises:
+            LedgerUnavailable: The notes file cannot be written.
+        """
+        row = {
+            "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "invoice_id": invoice.id,
+            "invoice_number": invoice.number,
+            "key": key,
+            "text": text,
+        }
+        try:
+            self.notes_path.parent.mkdir(parents=True, exist_ok=True)
+            with self.notes_path.open("a+", encoding="utf-8", newline="") as handle:
+                _lock(handle)
+                handle.seek(0)
+                if any(note.get("key") == key for note in csv.DictReader(handle)):
+                    return
+                _append_note(handle, row)
+        except OSError as exc:
+            raise LedgerUnavailable(
+                f"csv: cannot write note to {self.notes_path}: {exc.strerror}"
+            ) from exc
+
+    def read_notes(self, invoice_number: str | None = None) -> list[dict[str, str]]:
+        """Read the notes recorded so far, oldest first.
+
+        Args:
+            invoice_number: Only the notes about this invoice, when given.
+
+        Raises:
+            LedgerUnavailable: The notes file exists but cannot be read.
+        """
+        try:
+            with self.notes_path.open(encoding="utf-8-sig", newline="") as handle:
+                notes = [dict(note) for note in csv.DictReader(handle)]
+        except FileNotFoundError:
+            return []
+        except OSError as exc:
+            raise LedgerUnavailable(
+                f"csv: cannot read notes from {self.notes_path}: {exc.strerror}"
+            ) from exc
+        if invoice_number is None:
+            return notes
+        return [note for note in notes if note.get("invoice_number") == invoice_number]
+
+    def describe(self) -> str:
+        """Say where the invoices and notes live; a payment link shows only its host."""
+        text = f"CSV file {self.path} (notes in {self.notes_path.name})"
+        if self._link_pattern:
+            parts = urlsplit(self._link_pattern)
+            text += f"; payment links on {parts.scheme}://{parts.hostname}/…"
+        return text
+
+    def _read(self) -> list[Invoice]:
+        invoices, self.problems = load_invoices(self.path)
+        return invoices
+
+
+def _lock(handle: IO[str]) -> None:
+    # An exclusive lock makes "is the key there? then append" one step for
+    # overlapping runs; it is released when the file is closed.
+    if fcntl is not None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+
+
+def _append_note(handle: IO[str], row: dict[str, str]) -> None:
+    handle.seek(0, os.SEEK_END)
+    writer = csv.DictWriter(handle, fieldnames=NOTE_COLUMNS)
+    if handle.tell() == 0:
+        writer.writeheader()
+    writer.writerow(row)
+    handle.flush()
+    os.fsync(handle.fileno())

@@ -1,0 +1,69 @@
+"""Domain types shared by every ledger: invoices and the contacts they are billed to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class InvoiceStatus(StrEnum):
+    """Where an invoice stands in the ledger, normalised across ledgers."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    PAID = "paid"
+    VOIDED = "voided"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """The customer an invoice is billed to.
+
+    Attributes:
+        id: The ledger's id for the contact.
+        name: Display name, as the ledger holds it.
+        emails: Addresses to send to, in the ledger's order; may be empty.
+        language: Preferred language code (``en``, ``ar``) if the ledger knows it.
+        timezone: IANA time zone overriding the business's for the send window.
+    """
+
+    id: str
+    name: str
+    emails: tuple[str, ...] = ()
+    language: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """A sales invoice (a receivable), normalised from any ledger.
+
+    Money is always ``Decimal``; ``updated_at`` is timezone-aware when known.
+    """
+
+    id: str
+    number: str
+    contact: Contact
+    currency: str
+    total: Decimal
+    amount_due: Decimal
+    issue_date: date
+    due_date: date
+    status: InvoiceStatus
+    reference: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """True while the invoice is authorised and still has money owing."""
+        return self.status is InvoiceStatus.OPEN and self.amount_due > 0
+
+    @property
+    def is_paid(self) -> bool:
+        """True when the ledger shows the invoice settled (paid in full or credited)."""
+        return self.status is InvoiceStatus.PAID or (
+            self.status is InvoiceStatus.OPEN and self.amount_due <= 0
+        )

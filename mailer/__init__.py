@@ -1,0 +1,1 @@
+"""Mail: render the accountant's templates, compose messages, move them through a transport."""

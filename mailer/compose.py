@@ -1,0 +1,361 @@
+"""Pure MIME composition: rendered parts in, one threaded ``EmailMessage`` out.
+
+Every header value that came from data (names, subjects, ``X-Tahseel-*`` values) is
+cleaned of line breaks and control characters, every address is validated, and the
+finished message is serialised and parsed back to prove that it carries exactly the
+headers and recipients intended. Nothing here reads the clock or touches the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.generator import BytesGenerator
+from email.header import Header
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime
+from io import BytesIO
+from types import MappingProxyType
+from typing import NamedTuple
+
+from mailer.errors import HeaderInjectionError
+from mailer.render import Rendered
+
+#: Messages are built and serialised with CRLF line endings, as SMTP and Gmail expect.
+#: Headers compose folds itself (From, non-ASCII text) are written as folded, because
+#: the email package's refolding can drop quotes and spaces (seen on Python 3.11).
+POLICY = policy.SMTP.clone(refold_source="none")
+
+_EXTRA_HEADER = re.compile(r"X-Tahseel-[A-Za-z0-9][A-Za-z0-9-]*")
+_MESSAGE_ID = re.compile(r"<[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+>")
+_ADDRESS_FORBIDDEN = set(' ,;:<>()[]\\"')
+_NO_HEADERS: Mapping[str, str] = MappingProxyType({})
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file to attach.
+
+    Attributes:
+        filename: The name shown to the recipient, such as ``INV-0042.pdf``.
+        content: The file's bytes.
+        mimetype: ``maintype/subtype``; a PDF unless told otherwise.
+    """
+
+    filename: str
+    content: bytes
+    mimetype: str = "application/pdf"
+
+
+def make_message_id(
+    *, tenant: str, invoice_id: str, invoice_number: str, stage: str, cycle: int, domain: str
+) -> str:
+    """Build the deterministic Message-ID of one reminder.
+
+    The same tenant, invoice, stage and cycle always give the same id, so a send that
+    may or may not have happened can be looked up in the mailbox instead of repeated.
+
+    Args:
+        tenant: The tenant (ledger) the invoice belongs to.
+        invoice_id: The ledger's id for the invoice.
+        invoice_number: The invoice number people see; kept readable in the id.
+        stage: The reminder stage, such as ``overdue``.
+        cycle: Which repetition of the stage this is.
+        domain: The sender's domain, the part after ``@``.
+
+    Returns:
+        ``<tahseel.{number}.{stage}.{cycle}.{hash}@{domain}>``.
+
+    Raises:
+        ValueError: ``domain`` is not a plain host name.
+    """
+    if not _DOMAIN.fullmatch(domain):
+        raise ValueError(f"not a usable Message-ID domain: {domain!r}")
+    digest = hashlib.sha256(f"{tenant}|{invoice_id}|{stage}|{cycle}".encode()).hexdigest()[:12]
+    number = _slug(invoice_number) or "invoice"
+    return f"<tahseel.{number}.{_slug(stage) or 'stage'}.{int(cycle)}.{digest}@{domain}>"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "", text)
+
+
+def clean_header_text(value: str) -> str:
+    """Return ``value`` as one header-safe line.
+
+    Line breaks, NUL, NEL, the Unicode line and paragraph separators and every other
+    control character become spaces; runs of whitespace collapse to one space, and
+    ``=?`` becomes ``= ?`` so that no encoded word can be smuggled in.
+
+    Args:
+        value: A display name, subject or header value taken from data.
+    """
+    unsafe = ("Cc", "Cs", "Zl", "Zp")
+    kept = "".join(" " if unicodedata.category(ch) in unsafe else ch for ch in value)
+    # "=?" would open an RFC 2047 encoded word, which parsers decode back into raw bytes
+    # (line breaks included): split it so the value reads as plain text everywhere.
+    return " ".join(kept.split()).replace("=?", "= ?")
+
+
+def check_address(address: str) -> str:
+    """Validate one bare address (``name@example.com``) and return it.
+
+    Args:
+        address: The address, without a display name or angle brackets.
+
+    Returns:
+        The address, unchanged.
+
+    Raises:
+        HeaderInjectionError: The address is empty, has other than one ``@``, or holds
+            whitespace, control characters, commas, angle brackets or other specials.
+    """
+    if (
+        not isinstance(address, str)
+        or address.count("@") != 1
+        or any(ch in _ADDRESS_FORBIDDEN or unicodedata.category(ch)[0] in "CZ" for ch in address)
+    ):
+        raise HeaderInjectionError(f"not a single plain email address: {address!r}")
+    local, domain = address.split("@")
+    if not local or not domain or not domain.isascii() or not _DOMAIN.fullmatch(domain):
+        raise HeaderInjectionError(f"not a single plain email address: {address!r}")
+    if not local.isascii():
+        raise HeaderInjectionError(f"non-ASCII mailbox names are not supported: {address!r}")
+    return address
+
+
+def _check_message_id(value: str, header: str) -> str:
+    if not _MESSAGE_ID.fullmatch(value):
+        raise HeaderInjectionError(f"{header} is not a single <id@domain>: {value!r}")
+    return value
+
+
+def compose(
+    *,
+    rendered: Rendered,
+    sender_name: str,
+    sender_email: str,
+    to: Sequence[str],
+    cc: Sequence[str] = (),
+    reply_to: str | None = None,
+    subject: str,
+    message_id: str,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
+    date: datetime,
+    headers: Mapping[str, str] = _NO_HEADERS,
+    attachments: Sequence[Attachment] = (),
+) -> EmailMessage:
+    """Build one email from rendered parts: text and HTML alternatives, threaded.
+
+    Args:
+        rendered: The rendered subject, text, HTML and language.
+        sender_name: The From display name.
+        sender_email: The From address.
+        to: Recipient addresses (at least one).
+        cc: Copy addresses.
+        reply_to: Where replies should go, when not to the sender.
+        subject: The thread's subject (possibly ``Re: ...``), used instead of
+            ``rendered.subject`` so that every message of a thread keeps one subject.
+        message_id: This message's Message-ID, with angle brackets.
+        in_reply_to: The Message-ID this message answers.
+        references: The thread's Message-IDs, oldest first.
+        date: When the message is sent; must be timezone-aware.
+        headers: Extra headers, each named ``X-Tahseel-...``.
+        attachments: Files to attach after the text and HTML parts.
+
+    Returns:
+        The message, with the SMTP policy (CRLF line endings).
+
+    Raises:
+        HeaderInjectionError: An address, Message-ID or header name is unsafe, or the
+            serialised message does not carry exactly the intended headers.
+        ValueError: ``date`` is naive or ``to`` is empty.
+    """
+    if date.tzinfo is None or date.utcoffset() is None:
+        raise ValueError("compose needs a timezone-aware date")
+    if not to:
+        raise ValueError("compose needs at least one recipient")
+    extra = _extra_headers(headers)
+    msg = EmailMessage(policy=POLICY)
+    _set_from(msg, clean_header_text(sender_name), check_address(sender_email))
+    msg["To"] = [Address(addr_spec=check_address(a)) for a in to]
+    if cc:
+        msg["Cc"] = [Address(addr_spec=check_address(a)) for a in cc]
+    if reply_to is not None:
+        msg["Reply-To"] = Address(addr_spec=check_address(reply_to))
+    subject = clean_header_text(subject)
+    _set_text(msg, "Subject", subject)
+    msg["Date"] = format_datetime(date)
+    msg["Message-ID"] = _check_message_id(message_id, "Message-ID")
+    if in_reply_to is not None:
+        msg["In-Reply-To"] = _check_message_id(in_reply_to, "In-Reply-To")
+    if references:
+        msg["References"] = " ".join(_check_message_id(r, "References") for r in references)
+    for name, value in extra.items():
+        _set_text(msg, name, value)
+    _add_body(msg, rendered, attachments)
+    # Set after the body: set_content() and add_attachment() move Content-* headers.
+    msg["Content-Language"] = clean_header_text(rendered.language)
+    expected = _expected_headers(
+        cc=bool(cc),
+        reply_to=reply_to is not None,
+        in_reply_to=in_reply_to is not None,
+        references=bool(references),
+        extra=list(extra),
+    )
+    _verify(msg, _Intended(sender_email, tuple(to), tuple(cc), subject, message_id, expected))
+    return msg
+
+
+def _encode_words(name: str, value: str, *, room: int = 76) -> str:
+    """RFC 2047-encode ``value`` as folded encoded words, spaces kept inside the words.
+
+    The email package's own folder can drop the space between two encoded words
+    (Arabic subjects lost spaces on Python 3.11), so non-ASCII text is encoded here.
+    """
+    return Header(value, "utf-8", maxlinelen=room, header_name=name).encode(linesep="\n")
+
+
+def _fold_ascii(name: str, value: str) -> str:
+    """Fold single-spaced ASCII text at spaces so that lines stay within 78 characters."""
+    lines: list[str] = []
+    line, used = "", len(name) + 2
+    for word in value.split(" "):
+        if line and used + len(line) + 1 + len(word) > 78:
+            lines.append(line)
+            line, used = word, 1
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\n ".join(lines)
+
+
+def _set_text(msg: EmailMessage, name: str, value: str) -> None:
+    """Set an unstructured header from cleaned text, folded by hand (see ``POLICY``)."""
+    if value.isascii() and all(len(word) < 900 for word in value.split(" ")):
+        msg.set_raw(name, _fold_ascii(name, value))
+    else:
+        msg.set_raw(name, _encode_words(name, value))
+
+
+def _set_from(msg: EmailMessage, display_name: str, address: str) -> None:
+    """Write From folded by hand: a quoted ASCII name, or encoded words for any other."""
+    if not display_name:
+        phrase = ""
+    elif display_name.isascii() and len(display_name) <= 60:
+        phrase = '"' + display_name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        phrase = _encode_words("From", display_name)
+    last_line = phrase.rsplit("\n", 1)[-1]
+    fold = "\n " if len(f"From: {last_line} <{address}>") > 78 else " "
+    msg.set_raw("From", f"{phrase}{fold}<{address}>" if phrase else f"<{address}>")
+
+
+def _expected_headers(
+    *, cc: bool, reply_to: bool, in_reply_to: bool, references: bool, extra: Sequence[str]
+) -> Counter[str]:
+    """The header names a composed message must carry, from what the caller asked for."""
+    names = ["from", "to", "subject", "date", "message-id", "mime-version", "content-type"]
+    names.append("content-language")
+    optional = {
+        "cc": cc,
+        "reply-to": reply_to,
+        "in-reply-to": in_reply_to,
+        "references": references,
+    }
+    names += [name for name, wanted in optional.items() if wanted]
+    return Counter(names + [name.lower() for name in extra])
+
+
+def _extra_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    extra: dict[str, str] = {}
+    for name, value in headers.items():
+        if not _EXTRA_HEADER.fullmatch(name):
+            raise HeaderInjectionError(f"only X-Tahseel-* headers may be added, not {name!r}")
+        if name.lower() in (n.lower() for n in extra):
+            raise HeaderInjectionError(f"header {name!r} given twice")
+        extra[name] = clean_header_text(str(value))
+    return extra
+
+
+def _add_body(msg: EmailMessage, rendered: Rendered, attachments: Sequence[Attachment]) -> None:
+    """Add text and HTML as alternatives, then the attachments (making it multipart/mixed)."""
+    msg.set_content(
+        rendered.text, subtype="plain", charset="utf-8", cte=_transfer_encoding(rendered.text)
+    )
+    msg.add_alternative(
+        rendered.html, subtype="html", charset="utf-8", cte=_transfer_encoding(rendered.html)
+    )
+    for attachment in attachments:
+        maintype, _, subtype = attachment.mimetype.partition("/")
+        if not (maintype and subtype):
+            raise ValueError(f"attachment mimetype must be maintype/subtype: {attachment.mimetype}")
+        msg.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype,
+            filename=clean_header_text(attachment.filename) or "attachment",
+        )
+
+
+def _transfer_encoding(text: str) -> str | None:
+    """Keep bodies 7-bit clean: base64 for mostly non-Latin text, else quoted-printable.
+
+    ``None`` lets the email package choose (7bit) for short-lined ASCII.
+    """
+    if text.isascii():
+        return None
+    non_ascii = sum(1 for ch in text if not ch.isascii())
+    return "base64" if non_ascii * 3 > len(text) else "quoted-printable"
+
+
+class _Intended(NamedTuple):
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    subject: str
+    message_id: str
+    headers: Counter[str]
+
+
+def _verify(msg: EmailMessage, intended: _Intended) -> None:
+    """Serialise and re-parse ``msg``; refuse it unless the headers are exactly as built."""
+    buffer = BytesIO()
+    BytesGenerator(buffer, policy=POLICY).flatten(msg)
+    parsed = BytesParser(policy=policy.default).parsebytes(buffer.getvalue())
+
+    found = Counter(name.lower() for name in parsed.keys())
+    problems = []
+    if found != intended.headers:
+        extra, missing = found - intended.headers, intended.headers - found
+        problems.append(f"headers differ (extra {sorted(extra)}, missing {sorted(missing)})")
+    for name, addresses in (("From", (intended.sender,)), ("To", intended.to), ("Cc", intended.cc)):
+        if _addresses(parsed, name) != [a.lower() for a in addresses]:
+            problems.append(f"{name} differs")
+    if parsed.get_all("Bcc"):
+        problems.append("a Bcc header appeared")
+    if str(parsed.get("Message-ID", "")).strip() != intended.message_id:
+        problems.append("Message-ID changed")
+    if str(parsed.get("Subject", "")) != intended.subject:
+        problems.append("Subject changed")
+    if problems:
+        detail = "; ".join(problems)
+        raise HeaderInjectionError(f"composed message failed its header check: {detail}")
+
+
+def _addresses(parsed: EmailMessage, name: str) -> list[str]:
+    found: list[str] = []
+    for header in parsed.get_all(name) or []:
+        found.extend(a.addr_spec.lower() for a in getattr(header, "addresses", ()))
+    return found

@@ -1,0 +1,57 @@
+"""The mailer's exceptions, each carrying what the caller should do about it."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+Disposition = Literal["retry", "skip", "abort", "reconcile"]
+
+
+class MailError(Exception):
+    """Root of every error the mailer raises."""
+
+    disposition: ClassVar[Disposition] = "abort"
+
+
+class TransportUnavailable(MailError):
+    """The mailbox could not be reached; nothing was sent."""
+
+    disposition: ClassVar[Disposition] = "retry"
+
+
+class SendOutcomeUnknown(MailError):
+    """The send may or may not have happened: never resend, settle with ``find_sent``."""
+
+    disposition: ClassVar[Disposition] = "reconcile"
+
+
+class SendRejected(MailError):
+    """The message was refused (bad address, refused content): skip this one."""
+
+    disposition: ClassVar[Disposition] = "skip"
+
+
+class MailAuthError(MailError):
+    """The mailbox's credentials are missing, expired or revoked."""
+
+    disposition: ClassVar[Disposition] = "abort"
+
+
+class MailQuotaExceeded(MailError):
+    """The daily sending cap is reached: stop the run rather than sleep."""
+
+    disposition: ClassVar[Disposition] = "abort"
+
+
+class TemplateError(MailError):
+    """A template failed to load or render; ``problems`` lists each as ``file:line: message``."""
+
+    disposition: ClassVar[Disposition] = "abort"
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class HeaderInjectionError(SendRejected):
+    """A header value would have produced an extra header or recipient."""

@@ -1,0 +1,444 @@
+"""MaildirTransport: a local mailbox for the demo, for tests and for offline runs.
+
+The Maildir's root is the inbox; what Tahseel sends is stored in the Maildir++ folder
+``.Sent``. A thread's id is the Message-ID of its first message, as in References.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import mailbox
+import os
+import re
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses, parsedate_to_datetime
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import NamedTuple
+
+from mailer.errors import MailError, SendRejected, TransportUnavailable
+from mailer.transport import Incoming, Sent
+
+log = logging.getLogger(__name__)
+
+SENT_FOLDER = "Sent"
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_AUTOMATIC_PRECEDENCE = {"bulk", "junk", "auto_reply", "list"}
+_HEADERS_ONLY = BytesParser(policy=policy.default)
+
+
+class _SentEntry(NamedTuple):
+    key: str
+    thread: str
+    invoice: str | None
+    stage: str | None
+
+
+class MaildirTransport:
+    """A Transport over a local Maildir.
+
+    Args:
+        path: The Maildir's root folder (holding ``new``, ``cur`` and ``tmp``).
+        create: Create the Maildir and its ``.Sent`` folder when missing.
+
+    Raises:
+        TransportUnavailable: The Maildir does not exist (and ``create`` is False) or
+            cannot be created.
+    """
+
+    name = "maildir"
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = Path(path)
+        try:
+            self._inbox = mailbox.Maildir(self.path, factory=None, create=create)
+            if create and SENT_FOLDER not in self._inbox.list_folders():
+                self._sent = self._inbox.add_folder(SENT_FOLDER)
+            else:
+                self._sent = self._inbox.get_folder(SENT_FOLDER)
+        except (OSError, mailbox.Error) as exc:
+            raise TransportUnavailable(f"maildir {self.path}: cannot open ({exc})") from exc
+        self._index: dict[str, _SentEntry] = {}
+        self._indexed_keys: set[str] = set()
+
+    def send(self, message: EmailMessage, *, thread: str | None) -> Sent:
+        """Store ``message`` in ``.Sent`` and return it as stored.
+
+        A message whose Message-ID is already in ``.Sent`` is not stored twice; the
+        stored one is returned.
+
+        Args:
+            message: A composed message with a Message-ID.
+            thread: The thread's id (its first Message-ID); when None, the first entry of
+                the message's References, or its own Message-ID for a new thread.
+
+        Returns:
+            The stored message; ``ref`` is ``Sent/<key>``.
+
+        Raises:
+            SendRejected: The message has no Message-ID.
+            TransportUnavailable: The Maildir could not be written.
+        """
+        message_id = _first_id(_header(message, "Message-ID"))
+        if message_id is None:
+            raise SendRejected("maildir send: the message has no Message-ID")
+        existing = self.find_sent(message_id)
+        if existing is not None:
+            log.info("maildir send: %s is already in Sent, not storing it twice", message_id)
+            return existing
+        data = message.as_bytes(policy=message.policy.clone(linesep="\n"))
+        try:
+            key = self._store_sent(data)
+        except OSError as exc:
+            raise TransportUnavailable(f"maildir send: cannot write to {self.path}: {exc}") from exc
+        root = thread or _first_id(_header(message, "References")) or message_id
+        entry = _SentEntry(key, root, *_tahseel_headers(message))
+        self._index[message_id] = entry
+        self._indexed_keys.add(key)
+        return _as_sent(message_id, entry)
+
+    def find_sent(self, message_id: str) -> Sent | None:
+        """Find a message in ``.Sent`` by its Message-ID.
+
+        Args:
+            message_id: The Message-ID, with angle brackets.
+
+        Returns:
+            The stored message, its thread being the first entry of its References (or
+            itself); None when ``.Sent`` does not hold it.
+
+        Raises:
+            TransportUnavailable: The Maildir could not be read.
+        """
+        if message_id not in self._index:
+            self._refresh_index()
+        entry = self._index.get(message_id)
+        return _as_sent(message_id, entry) if entry is not None else None
+
+    def replies_since(self, cursor: str | None) -> tuple[list[Incoming], str | None]:
+        """List inbox messages that answer Tahseel's, delivered at or after ``cursor``.
+
+        Args:
+            cursor: The newest file modification time (ns) seen by the previous call,
+                as a string; None to read the whole inbox.
+
+        Returns:
+            The replies, oldest first, and the cursor to pass next time. Messages at the
+            cursor's exact time are returned again; callers drop refs they have seen.
+
+        Raises:
+            TransportUnavailable: The Maildir could not be read.
+        """
+        since = _parse_cursor(cursor)
+        newest = since
+        replies: list[Incoming] = []
+        try:
+            files = sorted(self._inbox_files(since))
+            if files:
+                self._refresh_index()
+            for mtime_ns, key, path in files:
+                newest = max(newest or 0, mtime_ns)
+                incoming = self._read_reply(key, path, mtime_ns)
+                if incoming is not None:
+                    replies.append(incoming)
+        except OSError as exc:
+            raise TransportUnavailable(f"maildir {self.path}: cannot read inbox: {exc}") from exc
+        return replies, (str(newest) if newest is not None else cursor)
+
+    def fetch(self, ref: str) -> EmailMessage:
+        """Return a stored message by ``ref`` (``INBOX/<key>`` or ``Sent/<key>``).
+
+        Raises:
+            MailError: ``ref`` is malformed or names no stored message.
+            TransportUnavailable: The Maildir could not be read.
+        """
+        folder, _, key = ref.partition("/")
+        box = {"INBOX": self._inbox, SENT_FOLDER: self._sent}.get(folder)
+        if box is None or not key:
+            raise MailError(f"maildir fetch: not a maildir ref: {ref!r}")
+        try:
+            data = box.get_bytes(key)
+        except KeyError:
+            raise MailError(f"maildir fetch: no message {ref!r}") from None
+        except OSError as exc:
+            raise TransportUnavailable(f"maildir fetch {ref!r}: {exc}") from exc
+        return _parse(data)
+
+    def deliver(self, message: bytes | EmailMessage) -> str:
+        """Drop a message into the inbox, as a mail server would, and return its ref.
+
+        Used by the demo and by tests to simulate a customer's answer.
+
+        Args:
+            message: The raw message, or a message object.
+
+        Returns:
+            ``INBOX/<key>``.
+        """
+        if isinstance(message, EmailMessage):
+            message = message.as_bytes(policy=message.policy.clone(linesep="\n"))
+        try:
+            return f"INBOX/{self._inbox.add(message)}"
+        except OSError as exc:
+            raise TransportUnavailable(f"maildir deliver: {exc}") from exc
+
+    def _store_sent(self, data: bytes) -> str:
+        """Write into ``.Sent/cur`` marked seen, as a mail client files what it sent."""
+        key = self._sent.add(data)
+        folder = self.path / f".{SENT_FOLDER}"
+        target = folder / "cur" / f"{key}{self._sent.colon}2,S"
+        os.replace(folder / "new" / key, target)
+        _fsync(target)
+        _fsync(folder / "cur")
+        return key
+
+    def _refresh_index(self) -> None:
+        """Index ``.Sent`` messages not seen yet: once per instance, then only new ones."""
+        try:
+            keys = [k for k in self._sent.iterkeys() if k not in self._indexed_keys]
+            for key in keys:
+                with self._sent.get_file(key) as handle:
+                    headers = _HEADERS_ONLY.parsebytes(_header_block(handle), headersonly=True)
+                self._indexed_keys.add(key)
+                message_id = _first_id(_header(headers, "Message-ID"))
+                if message_id is None:
+                    continue
+                thread = _first_id(_header(headers, "References")) or message_id
+                entry = _SentEntry(key, thread, *_tahseel_headers(headers))
+                self._index.setdefault(message_id, entry)
+        except OSError as exc:
+            raise TransportUnavailable(f"maildir {self.path}: cannot read Sent: {exc}") from exc
+
+    def _inbox_files(self, since: int | None) -> Iterator[tuple[int, str, Path]]:
+        for sub in ("new", "cur"):
+            with os.scandir(self.path / sub) as entries:
+                for entry in entries:
+                    if entry.name.startswith(".") or not entry.is_file():
+                        continue
+                    mtime_ns = entry.stat().st_mtime_ns
+                    if since is None or mtime_ns >= since:
+                        yield mtime_ns, entry.name.split(self._inbox.colon)[0], Path(entry.path)
+
+    def _read_reply(self, key: str, path: Path, mtime_ns: int) -> Incoming | None:
+        """Build an Incoming from one inbox file, or None if it answers nothing of ours."""
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:  # a mail client moved it (new/ to cur/) since the scan
+            try:
+                data = self._inbox.get_bytes(key)
+            except KeyError:
+                return None
+        message = _parse(data)
+        message_id = _first_id(_header(message, "Message-ID")) or ""
+        if message_id in self._index:  # a copy of our own message, not an answer
+            return None
+        refers_to = _refers_to(message)
+        known = [mid for mid in refers_to if mid in self._index]
+        if not known and not any(mid.startswith("<tahseel.") for mid in refers_to):
+            return None
+        references = _ids(_header(message, "References"))
+        root = self._index[known[0]].thread if known else None
+        return Incoming(
+            ref=f"INBOX/{key}",
+            message_id=message_id,
+            thread=root or (references[0] if references else refers_to[0]),
+            refers_to=refers_to,
+            sender=_sender(message),
+            subject=_header(message, "Subject"),
+            text=message_text(message),
+            received_at=_received_at(message, mtime_ns),
+            automatic=is_automatic(message),
+            attachments=_attachment_names(message),
+        )
+
+
+def _as_sent(message_id: str, entry: _SentEntry) -> Sent:
+    return Sent(
+        ref=f"{SENT_FOLDER}/{entry.key}",
+        message_id=message_id,
+        thread=entry.thread,
+        invoice=entry.invoice,
+        stage=entry.stage,
+    )
+
+
+def _parse(data: bytes) -> EmailMessage:
+    message = BytesParser(policy=policy.default).parsebytes(data)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _header_block(handle: Iterable[bytes]) -> bytes:
+    """Read up to the blank line that ends the headers, leaving bodies and PDFs unread."""
+    lines = []
+    for line in handle:
+        if line in (b"\n", b"\r\n"):
+            break
+        lines.append(line)
+    return b"".join(lines)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _parse_cursor(cursor: str | None) -> int | None:
+    if cursor is None or cursor == "":
+        return None
+    try:
+        return int(cursor)
+    except ValueError:
+        raise MailError(f"maildir: not a maildir cursor: {cursor!r}") from None
+
+
+def _header(message: Message, name: str) -> str:
+    """Return a header's decoded value, or its raw text when it does not parse; "" if absent."""
+    try:
+        value = message.get(name)
+        return "" if value is None else str(value)
+    except Exception:  # malformed headers can trip the parser in many ways
+        for raw_name, raw_value in message.raw_items():
+            if raw_name.lower() == name.lower():
+                return str(raw_value)
+        return ""
+
+
+def _ids(value: str) -> list[str]:
+    return _MESSAGE_ID.findall(value)
+
+
+def _first_id(value: str) -> str | None:
+    found = _ids(value)
+    return found[0] if found else None
+
+
+def _tahseel_headers(message: Message) -> tuple[str | None, str | None]:
+    invoice = _header(message, "X-Tahseel-Invoice") or None
+    stage = _header(message, "X-Tahseel-Stage") or None
+    return invoice, stage
+
+
+def _refers_to(message: Message) -> tuple[str, ...]:
+    """In-Reply-To, then References from the newest back: the nearest message first."""
+    ordered = _ids(_header(message, "In-Reply-To")) + _ids(_header(message, "References"))[::-1]
+    return tuple(dict.fromkeys(ordered))
+
+
+def _sender(message: Message) -> str:
+    raw = _header(message, "From")
+    addresses = [addr for _, addr in getaddresses([raw]) if addr]
+    return addresses[0] if addresses else raw
+
+
+def _received_at(message: Message, mtime_ns: int) -> datetime:
+    try:
+        when = parsedate_to_datetime(_header(message, "Date"))
+    except (TypeError, ValueError, IndexError):
+        when = None
+    if when is None or when.tzinfo is None:
+        return datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)
+    return when
+
+
+def is_automatic(message: Message) -> bool:
+    """True for auto-replies, bulk mail and bounces.
+
+    Looks at Auto-Submitted (anything but ``no``), Precedence (bulk, junk, auto_reply,
+    list), X-Autoreply and X-Autorespond, and delivery reports (multipart/report).
+
+    Args:
+        message: The message to judge.
+    """
+    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
+    if auto_submitted and auto_submitted != "no":
+        return True
+    if _header(message, "Precedence").strip().lower() in _AUTOMATIC_PRECEDENCE:
+        return True
+    if "X-Autoreply" in message or "X-Autorespond" in message:
+        return True
+    return message.get_content_type() == "multipart/report"
+
+
+def message_text(message: Message) -> str:
+    """Return the message's plain text: the first text/plain part, else its HTML as text.
+
+    Any charset decodes: unknown ones fall back to UTF-8 and bad bytes are replaced.
+
+    Args:
+        message: The message to read.
+    """
+    html_part: Message | None = None
+    for part in message.walk():
+        if part.is_multipart() or part.get_content_disposition() == "attachment":
+            continue
+        if part.get_content_type() == "text/plain":
+            return _decode(part)
+        if part.get_content_type() == "text/html" and html_part is None:
+            html_part = part
+    return _html_to_text(_decode(html_part)) if html_part is not None else ""
+
+
+def _decode(part: Message) -> str:
+    payload = part.get_payload(decode=True)
+    if not isinstance(payload, bytes):
+        return str(payload or "")
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        charset = "utf-8"
+    return payload.decode(charset, errors="replace")
+
+
+class _TextExtractor(HTMLParser):
+    _BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.chunks: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in self._BLOCKS:
+            self.chunks.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCKS:
+            self.chunks.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.chunks.append(data)
+
+
+def _html_to_text(html: str) -> str:
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    lines = (" ".join(line.split()) for line in "".join(extractor.chunks).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _attachment_names(message: Message) -> tuple[str, ...]:
+    names = []
+    for part in message.walk():
+        try:
+            filename = part.get_filename()
+        except Exception:  # a malformed Content-Disposition must not lose the reply
+            filename = None
+        if filename:
+            names.append(filename)
+    return tuple(names)

@@ -1,0 +1,86 @@
+"""The Transport protocol and the records it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """A message as the mailbox holds it after sending.
+
+    Attributes:
+        ref: The transport's own id for the stored message.
+        message_id: The Message-ID the mailbox holds (with angle brackets); a
+            transport that rewrites Message-IDs returns the rewritten one.
+        thread: The transport's id for the thread the message is in.
+        invoice: The ``X-Tahseel-Invoice`` header, if the message carries one.
+        stage: The ``X-Tahseel-Stage`` header, if the message carries one.
+    """
+
+    ref: str
+    message_id: str
+    thread: str
+    invoice: str | None = None
+    stage: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Incoming:
+    """A message that arrived in the mailbox in reply to something Tahseel sent.
+
+    Attributes:
+        ref: The transport's own id for the message (pass it to ``fetch``).
+        message_id: The message's own Message-ID, with angle brackets.
+        thread: The transport's thread id, when the transport knows it.
+        refers_to: Message-IDs from In-Reply-To and References, nearest first.
+        sender: The From address.
+        subject: The Subject header, decoded.
+        text: The plain-text body (from the HTML part if there is no text part).
+        received_at: When the mailbox received it (aware).
+        automatic: True for auto-replies and bounces (Auto-Submitted, Precedence).
+    """
+
+    ref: str
+    message_id: str
+    thread: str | None
+    refers_to: tuple[str, ...]
+    sender: str
+    subject: str
+    text: str
+    received_at: datetime
+    automatic: bool = False
+    attachments: tuple[str, ...] = field(default=())
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Moves composed messages in and out of one mailbox, keeping threads.
+
+    Implementations do not inherit from this class; every method raises only
+    ``mailer.errors.MailError`` subclasses.
+    """
+
+    name: str
+
+    def send(self, message: EmailMessage, *, thread: str | None) -> Sent:
+        """Send ``message``, into ``thread`` when given, and return it as stored."""
+        ...
+
+    def find_sent(self, message_id: str) -> Sent | None:
+        """Find a message this mailbox sent by its Message-ID, or return None."""
+        ...
+
+    def replies_since(self, cursor: str | None) -> tuple[list[Incoming], str | None]:
+        """Return replies to Tahseel's messages that arrived after ``cursor``, and the new cursor.
+
+        Reads may overlap the previous one; callers drop messages whose ``ref`` they saw.
+        """
+        ...
+
+    def fetch(self, ref: str) -> EmailMessage:
+        """Return one stored message by its ``ref``."""
+        ...

@@ -1,0 +1,1 @@
+"""The job: policy, calendar, planner, state, replies and the command line."""

@@ -1,0 +1,352 @@
+"""The ``tahseel`` command. Thin: it parses, builds the parts, runs, and prints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from connectors.errors import LedgerError
+from mailer.errors import MailError
+from sync import demo as demo_module
+from sync import views
+from sync.errors import ConfigError, RunLocked, SyncError
+from sync.job import Job, calendar_of
+from sync.planner import plan, plan_rows
+from sync.report import EXIT_ABORTED, EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, EXIT_USAGE
+from sync.resources import example_config_dir
+from sync.settings import Settings, load_settings
+from sync.wiring import build_ledger, build_renderer, build_store, build_transport
+
+EXIT_CODES = """Exit codes (for cron and CI): 0 done; 1 done, but some invoices were skipped or
+had errors (see the summary); 2 usage or configuration error; 3 not run, another run
+holds the lock; 4 aborted (authorisation, quota, state store)."""
+
+app = typer.Typer(
+    help=(
+        "Tahseel chases unpaid invoices politely, in Arabic and English: reminders before,\n"
+        "on and after the due date from your own mailbox, replies understood, every step\n"
+        "noted on the invoice.\n\n"
+        "Start with `tahseel demo` to see the whole loop on made-up data, or `tahseel init\n"
+        "DIR` to get a configuration to edit; then `tahseel check`, `tahseel plan` and\n"
+        "`tahseel run` (daily, from cron or a scheduled CI job).\n\n" + EXIT_CODES
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+# Piped into a file or a CI log there is no terminal width to respect: keep rows whole.
+out = Console() if sys.stdout.isatty() else Console(width=200)
+err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=200)
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="TAHSEEL_CONFIG",
+        help="The configuration file.",
+        show_default=True,
+    ),
+]
+TodayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="Act as if it were this day (YYYY-MM-DD), at the start of the send window.",
+    ),
+]
+
+
+def main() -> None:
+    """Entry point of the ``tahseel`` console script."""
+    logging.basicConfig(
+        level=os.environ.get("TAHSEEL_LOG", "WARNING"), format="%(levelname)s %(name)s: %(message)s"
+    )
+    app()
+
+
+def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    err.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def _settings(path: Path) -> Settings:
+    if not path.exists():
+        demo = Path("tahseel-demo") / "tahseel.yaml"
+        hint = f" The demo's is {demo}: pass -c {demo}." if demo.exists() else ""
+        _fail(
+            f"{path}: no such configuration file. Pass -c FILE or set TAHSEEL_CONFIG;"
+            f" `tahseel init DIR` writes one to edit.{hint}"
+        )
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), markup=False, highlight=False)
+        _fail(f"{len(exc.issues)} problem(s) in the configuration; nothing was done.")
+
+
+def _moment(settings: Settings, today: str | None) -> datetime:
+    if today is None:
+        return datetime.now(UTC)
+    try:
+        day = date.fromisoformat(today)
+    except ValueError:
+        _fail(f"--today: expected a date like 2026-12-01, got {today!r}")
+    start = settings.calendar.send_window.start
+    return datetime.combine(day, start, tzinfo=ZoneInfo(settings.business.timezone))
+
+
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the configuration in.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing configuration.")
+    ] = False,
+) -> None:
+    """Create a configuration to edit, the templates, and demo data in DIRECTORY.
+
+    The demo ledger's dates are moved so its story is set today.
+    """
+    try:
+        demo_module.install(directory, anchor=date.today(), force=force)
+    except FileExistsError as exc:
+        _fail(str(exc))
+    out.print(f"Wrote {directory}/tahseel.yaml, {directory}/templates/ and {directory}/demo/.")
+    out.print(f"Next: tahseel check -c {directory}/tahseel.yaml  (then plan, then run)")
+
+
+@app.command(name="demo")
+def demo_command(
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo.")] = Path("tahseel-demo"),
+) -> None:
+    """Run the whole loop on made-up data: reminders, a reply, the resend, the notes.
+
+    Creates DIRECTORY afresh (a configuration, a CSV ledger, a Maildir holding a
+    customer's reply that says the invoice never arrived) and runs Tahseel on it at the
+    next moment inside the policy's send window, so it works on any day. Nothing leaves
+    this machine: mail goes into DIRECTORY/demo/mailbox.
+    """
+    source = load_settings(example_config_dir() / "tahseel.yaml")
+    moment = calendar_of(source).next_send_moment(datetime.now(UTC))
+    demo_module.install(directory, anchor=moment.date(), force=True)
+    state = directory / "tahseel-state.db"
+    for leftover in directory.glob("tahseel-state.db*"):
+        leftover.unlink()
+    settings = _settings(directory / "tahseel.yaml")
+    out.print(
+        f"Demo in {directory}/, run as of {moment:%A %Y-%m-%d %H:%M}"
+        f" ({settings.business.timezone})."
+    )
+    code = _run_job(settings, moment, dry_run=False, as_json=False)
+    config = directory / "tahseel.yaml"
+    out.print(
+        f"\nThe mail sent:     {directory}/demo/mailbox/.Sent/\n"
+        f"The ledger notes:  {directory}/demo/invoices.notes.csv\n"
+        f"The state:         {state}\n"
+        f"Next:              tahseel status -c {config}\n"
+        f"                   tahseel plan -c {config} --today {moment.date() + timedelta(days=8)}"
+    )
+    # The skipped invoice (no email address) is part of the story, not a failure of the
+    # demo; a scheduled `tahseel run` would exit 1 for it.
+    raise typer.Exit(EXIT_OK if code == EXIT_SKIPPED else code)
+
+
+@app.command()
+def check(config: ConfigOption = Path("tahseel.yaml")) -> None:
+    """Validate the configuration and render every template against a sample invoice.
+
+    Prints every problem (file, line, field) at once; exits 2 if there is any.
+    """
+    settings = _settings(config)
+    problems = views.check_templates(settings, build_renderer(settings))
+    problems += views.check_ledger_settings(settings)
+    for line in problems:
+        err.print(line, markup=False, highlight=False)
+    if problems:
+        _fail(f"{len(problems)} problem(s); fix them before running.")
+    out.print(f"{config}: configuration and templates are fine.")
+
+
+@app.command(name="plan")
+def plan_command(
+    config: ConfigOption = Path("tahseel.yaml"),
+    today: TodayOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Show what a run would do now (or on --today), without sending or writing anything."""
+    settings = _settings(config)
+    now = _moment(settings, today)
+    try:
+        ledger, store = build_ledger(settings), build_store(settings)
+        invoices = list(ledger.list_open_invoices())
+        result = plan(
+            invoices,
+            store.history(settings.tenant),
+            settings.policy,
+            calendar_of(settings),
+            now,
+            languages=settings.language,
+        )
+    except (LedgerError, SyncError) as exc:
+        _fail(f"cannot plan: {exc}", EXIT_ABORTED)
+    if as_json:
+        out.print_json(json.dumps(plan_rows(result), ensure_ascii=False))
+        return
+    views.print_plan(out, result, ledger.problems)
+
+
+@app.command()
+def run(
+    config: ConfigOption = Path("tahseel.yaml"),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan and render; send and write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    today: TodayOption = None,
+) -> None:
+    """Do today's work: read replies, send due reminders, write notes, print a summary.
+
+    Safe to run as often as you like (cron, every hour): nothing is ever sent twice.
+    """
+    settings = _settings(config)
+    raise typer.Exit(_run_job(settings, _moment(settings, today), dry_run=dry_run, as_json=as_json))
+
+
+def _run_job(settings: Settings, now: datetime, *, dry_run: bool, as_json: bool) -> int:
+    renderer = build_renderer(settings)
+    problems = views.check_templates(settings, renderer)
+    if problems:
+        for line in problems:
+            err.print(line, markup=False, highlight=False)
+        err.print("Templates have problems; nothing was sent. Run `tahseel check`.")
+        return EXIT_USAGE
+    try:
+        job = Job(
+            settings,
+            build_ledger(settings),
+            build_transport(settings),
+            build_store(settings),
+            renderer,
+            now,
+            dry_run=dry_run,
+        )
+        with _progress(enabled=not as_json and sys.stderr.isatty()) as bar:
+            job.progress = bar
+            report = job.run()
+    except RunLocked as exc:
+        err.print(f"Not run: {exc}", markup=False)
+        return EXIT_LOCKED
+    except (LedgerError, MailError, SyncError) as exc:
+        err.print(f"Aborted: {exc}", markup=False)
+        return EXIT_ABORTED
+    if as_json:
+        out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        views.print_report(out, report, calendar_of(settings).why_closed(now))
+    return report.exit_code
+
+
+class _progress:
+    """A progress bar on a terminal, silent otherwise; callable as (done, total)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.task: object = None
+
+    def __enter__(self) -> _progress:
+        if self.enabled:
+            self.bar = Progress(
+                TextColumn("sending"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err,
+                transient=True,
+            )
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        if self.task is None:
+            self.task = self.bar.add_task("send", total=total)
+        self.bar.update(self.task, completed=done)  # type: ignore[arg-type]
+
+
+@app.command()
+def status(
+    config: ConfigOption = Path("tahseel.yaml"),
+    today: TodayOption = None,
+) -> None:
+    """List open invoices (days overdue, stage reached, last contact, holds) and the aging."""
+    settings = _settings(config)
+    now = _moment(settings, today)
+    try:
+        invoices = list(build_ledger(settings).list_open_invoices())
+        store = build_store(settings)
+    except (LedgerError, SyncError) as exc:
+        _fail(f"cannot read: {exc}", EXIT_ABORTED)
+    views.print_status(out, settings, invoices, store, now)
+
+
+@app.command()
+def pause(
+    invoice: Annotated[str, typer.Argument(help="Invoice number.")],
+    config: ConfigOption = Path("tahseel.yaml"),
+    reason: Annotated[
+        str, typer.Option(help="Why; shown in status and noted.")
+    ] = "paused by a person",
+) -> None:
+    """Stop reminders to one invoice until `tahseel resume`."""
+    _hold(config, invoice, paused=reason)
+
+
+@app.command()
+def resume(
+    invoice: Annotated[str, typer.Argument(help="Invoice number.")],
+    config: ConfigOption = Path("tahseel.yaml"),
+) -> None:
+    """Lift a pause or snooze: reminders go on from the next rung."""
+    _hold(config, invoice, paused=None, snoozed_until=None)
+
+
+@app.command()
+def snooze(
+    invoice: Annotated[str, typer.Argument(help="Invoice number.")],
+    until: Annotated[str, typer.Option(help="Day reminders may start again (YYYY-MM-DD).")],
+    config: ConfigOption = Path("tahseel.yaml"),
+) -> None:
+    """Hold reminders to one invoice until a day, e.g. the date the customer promised."""
+    try:
+        day = date.fromisoformat(until)
+    except ValueError:
+        _fail(f"--until: expected a date like 2026-12-01, got {until!r}")
+    _hold(config, invoice, snoozed_until=day)
+
+
+def _hold(config: Path, number: str, **values: object) -> None:
+    settings = _settings(config)
+    ledger, store = build_ledger(settings), build_store(settings)
+    matches = [inv for inv in ledger.list_open_invoices() if inv.number == number]
+    if not matches:
+        _fail(f"no open invoice numbered {number!r} in {ledger.describe()}")
+    inv = matches[0]
+    store.set_control(settings.tenant, inv.id, inv.number, datetime.now(UTC), **values)
+    out.print(f"{number}: {', '.join(f'{k}={v}' for k, v in values.items())}")
+    raise typer.Exit(EXIT_OK)

@@ -1,0 +1,506 @@
+"""One run: reconcile, read the ledger, read replies, plan, then act through the outbox.
+
+Every email follows the same steps, each committed before the next: record the intent,
+send, mark it sent, write the ledger note, mark it noted. A crash between any two steps
+is repaired by the next run without a second email and without losing one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from email.message import EmailMessage
+from typing import TypeVar
+
+from connectors.base import Ledger
+from connectors.errors import LedgerError
+from connectors.models import Invoice
+from mailer.compose import Attachment, compose, make_message_id
+from mailer.errors import MailError
+from mailer.render import Renderer
+from mailer.transport import Incoming, Transport
+from sync.calendar import BusinessCalendar
+from sync.errors import SyncError
+from sync.faults import checkpoint
+from sync.outbound import (
+    Identity,
+    note_text,
+    rung_key,
+    tahseel_headers,
+    template_context,
+    thread_subject,
+)
+from sync.planner import Action, EmailAction, Escalate, History, Plan, ResendInvoice, plan
+from sync.replies import ReplyKind, classify
+from sync.report import RunReport
+from sync.settings import Settings
+from sync.state import OutboxRow, ReplyRow, Store
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]
+REREAD_CHUNK = 50
+
+
+class Aborted(SyncError):
+    """The run stopped early for a reason that needs a person (auth, quota, state)."""
+
+
+def calendar_of(settings: Settings) -> BusinessCalendar:
+    """The business calendar the settings describe."""
+    cal = settings.calendar
+    return BusinessCalendar.from_names(
+        settings.business.timezone,
+        cal.weekend,
+        cal.holidays,
+        (cal.send_window.start, cal.send_window.end),
+    )
+
+
+@dataclass
+class Job:
+    """Everything a run works with; ``run`` does the work.
+
+    Attributes:
+        settings: Validated configuration.
+        ledger: Where invoices come from and notes go.
+        transport: The mailbox.
+        store: The state store.
+        renderer: Template renderer over the configured template folders.
+        now: The moment of the run (aware); the job never reads the clock.
+        dry_run: Plan and render only; send nothing and write nothing.
+        progress: Called with (done, total) while actions run.
+    """
+
+    settings: Settings
+    ledger: Ledger
+    transport: Transport
+    store: Store
+    renderer: Renderer
+    now: datetime
+    dry_run: bool = False
+    progress: Progress | None = None
+
+    def __post_init__(self) -> None:
+        self.identity = Identity.from_settings(self.settings)
+        self.tenant = self.identity.tenant
+        self.calendar = calendar_of(self.settings)
+        self.report = RunReport(started_at=self.now, dry_run=self.dry_run)
+        self._overlay: dict[str, History] = {}
+
+    def run(self) -> RunReport:
+        """Do one run under the tenant's lock and return its report.
+
+        Raises:
+            RunLocked: Another run holds the lock; nothing was done.
+        """
+        with self.store.lock(self.tenant):
+            run_id = None if self.dry_run else self.store.start_run(self.tenant, self.now)
+            try:
+                self._run()
+            except (Aborted, LedgerError, MailError, SyncError) as exc:
+                self.report.aborted = str(exc)
+                log.error("run aborted: %s", exc)
+            self.report.finished_at = self.now
+            if run_id is not None:
+                status = "aborted" if self.report.aborted else "done"
+                self.store.finish_run(run_id, self.now, status, self.report.to_dict())
+        return self.report
+
+    def _run(self) -> None:
+        if not self.dry_run:
+            self._reconcile()
+        invoices = self._read_ledger()
+        by_number = {inv.number: inv for inv in invoices.values()}
+        self._read_replies(invoices, by_number)
+        if not self.dry_run:
+            self._finish_notes(invoices)
+        history = self.store.history(self.tenant) | self._overlay
+        result = plan(
+            invoices.values(),
+            history,
+            self.settings.policy,
+            self.calendar,
+            self.now,
+            languages=self.settings.language,
+        )
+        self.report.add_plan(result)
+        checkpoint("after_plan")
+        self._execute(result)
+        if not self.dry_run:
+            self._close(invoices.values(), history)
+
+    # -- before planning ------------------------------------------------------------------
+
+    def _reconcile(self) -> None:
+        """Settle intents left by a crash: sent if the mailbox has them, else try again."""
+        for row in self.store.rows(self.tenant, status="pending"):
+            if row.action in ("escalate", "pause"):
+                self.store.complete(row.id, status="sent", sent_at=row.created_at)
+                continue
+            found = self.transport.find_sent(row.message_id or "")
+            if found is None:
+                log.info(
+                    "%s %s: not in the mailbox; will send again", row.invoice_number, row.stage
+                )
+                self.store.release(row.id)
+                continue
+            self.store.complete(
+                row.id,
+                status="sent",
+                message_id=found.message_id,
+                thread=found.thread,
+                transport_ref=found.ref,
+                sent_at=row.created_at,
+            )
+            self.report.reconciled += 1
+
+    def _read_ledger(self) -> dict[str, Invoice]:
+        invoices = {inv.id: inv for inv in self.ledger.list_open_invoices()}
+        self.report.problems.extend(self.ledger.problems)
+        tracked = [i for i in self.store.tracked_invoices(self.tenant) if i not in invoices]
+        for chunk in _chunks(tracked, REREAD_CHUNK):
+            for inv in self.ledger.get_invoices(chunk):
+                invoices[inv.id] = inv
+        self.report.open_invoices = sum(1 for inv in invoices.values() if inv.is_open)
+        return invoices
+
+    def _read_replies(self, invoices: dict[str, Invoice], by_number: dict[str, Invoice]) -> None:
+        cursor = self.store.cursor(self.tenant, "replies")
+        incoming, new_cursor = self.transport.replies_since(cursor)
+        for msg in incoming:
+            if self.store.seen_reply(self.tenant, msg.ref):
+                continue
+            invoice = self._invoice_of(msg, by_number)
+            kind = classify(msg.subject, msg.text, automatic=msg.automatic)
+            self.report.count_reply(kind.value)
+            if invoice is None:
+                self.report.problems.append(
+                    f"reply from {msg.sender} ({msg.message_id}) matches no open invoice; read it"
+                )
+            self._act_on_reply(msg, kind, invoice)
+            checkpoint("after_reply")
+        if not self.dry_run:
+            self.store.save_cursor(self.tenant, "replies", new_cursor)
+
+    def _invoice_of(self, msg: Incoming, by_number: dict[str, Invoice]) -> Invoice | None:
+        """Find the invoice a reply is about, from the messages it answers."""
+        for mid in msg.refers_to:
+            rows = self.store.rows(self.tenant, message_id=mid)
+            if rows:
+                return by_number.get(rows[0].invoice_number)
+        for mid in msg.refers_to:
+            sent = self.transport.find_sent(mid)
+            if sent is not None and sent.invoice in by_number:
+                invoice = by_number[sent.invoice]
+                self._adopt(invoice, sent.ref, sent.message_id, sent.thread)
+                return invoice
+        return None
+
+    def _adopt(self, invoice: Invoice, ref: str, message_id: str, thread: str) -> None:
+        """Record a message found in the mailbox that the state store did not know."""
+        original = self.transport.fetch(ref)
+        stage = str(original.get("X-Tahseel-Stage", "unknown"))
+        cycle = int(str(original.get("X-Tahseel-Cycle", "0")) or 0)
+        sent_at = original["Date"].datetime if original.get("Date") else self.now
+        if self.dry_run:
+            return
+        row = self._row(invoice, stage, cycle, "send_reminder", "sent", message_id)
+        row.thread, row.transport_ref, row.sent_at, row.noted_at = thread, ref, sent_at, self.now
+        row.subject = str(original.get("Subject", "")) or None
+        row.created_at = sent_at
+        if self.store.claim(row) is not None:
+            log.info("%s: adopted %s from the mailbox", invoice.number, message_id)
+
+    def _act_on_reply(self, msg: Incoming, kind: ReplyKind, invoice: Invoice | None) -> None:
+        handled = kind is not ReplyKind.NOT_RECEIVED or invoice is None
+        if self.dry_run:
+            if invoice is not None:
+                self._overlay_reply(msg, kind, invoice)
+            return
+        self.store.record_reply(
+            ReplyRow(
+                tenant=self.tenant,
+                ref=msg.ref,
+                message_id=msg.message_id,
+                invoice_id=invoice.id if invoice else None,
+                invoice_number=invoice.number if invoice else None,
+                kind=kind.value,
+                sender=msg.sender,
+                received_at=msg.received_at,
+                handled=handled,
+            )
+        )
+        if kind is ReplyKind.OTHER and invoice is not None:
+            self._pause(invoice, f"the customer replied on {msg.received_at:%Y-%m-%d}; read it")
+
+    def _overlay_reply(self, msg: Incoming, kind: ReplyKind, invoice: Invoice) -> None:
+        from sync.planner import ResendRequest
+
+        base = self._overlay.get(invoice.id) or self.store.history(self.tenant).get(
+            invoice.id, History()
+        )
+        if kind is ReplyKind.NOT_RECEIVED:
+            request = ResendRequest(msg.ref, msg.received_at, len(base.resend_requests) + 1)
+            base = replace(base, resend_requests=(*base.resend_requests, request))
+        elif kind is ReplyKind.OTHER:
+            base = replace(base, paused="the customer replied")
+        self._overlay[invoice.id] = base
+
+    def _pause(self, invoice: Invoice, reason: str) -> None:
+        self.store.set_control(self.tenant, invoice.id, invoice.number, self.now, paused=reason)
+        cycle = len(self.store.rows(self.tenant, invoice_id=invoice.id, stage="pause"))
+        row_id = self.store.claim(self._row(invoice, "pause", cycle, "pause", "sent", None))
+        self.report.pauses += 1
+        if row_id is not None:
+            self._note_row((row_id, cycle), invoice, "pause", "pause", detail=reason)
+
+    def _finish_notes(self, invoices: dict[str, Invoice]) -> None:
+        """Write the ledger notes a crash left unwritten."""
+        rows = self.store.unnoted(self.tenant)
+        missing = [r.invoice_id for r in rows if r.invoice_id not in invoices]
+        for chunk in _chunks(sorted(set(missing)), REREAD_CHUNK):
+            invoices.update({inv.id: inv for inv in self.ledger.get_invoices(chunk)})
+        for row in rows:
+            invoice = invoices.get(row.invoice_id)
+            if invoice is None:
+                self.report.errors.append(
+                    f"{row.invoice_number}: no longer in the ledger; note not written"
+                )
+                continue
+            self._note_row((row.id, row.cycle), invoice, row.action, row.stage, to=row.recipients)
+
+    # -- acting ---------------------------------------------------------------------------
+
+    def _execute(self, result: Plan) -> None:
+        actions = list(result.actions)
+        done = 0
+        for chunk in _chunks(actions, REREAD_CHUNK):
+            fresh = self._reread(chunk)
+            for action in chunk:
+                self._one(action, fresh.get(action.invoice.id))
+                done += 1
+                if self.progress:
+                    self.progress(done, len(actions))
+
+    def _reread(self, chunk: Sequence[Action]) -> dict[str, Invoice]:
+        ids = [a.invoice.id for a in chunk]
+        return {inv.id: inv for inv in self.ledger.get_invoices(ids)}
+
+    def _one(self, action: Action, fresh: Invoice | None) -> None:
+        number = action.invoice.number
+        if fresh is None:
+            self.report.skip(number, "no longer in the ledger")
+            return
+        if action.action != "thank_you" and not fresh.is_open:
+            self.report.skip(
+                number, f"{fresh.status.value} before sending; nothing sent", quiet=True
+            )
+            log.info("%s: paid or closed before send; dropped", number)
+            return
+        try:
+            if isinstance(action, Escalate):
+                self._escalate(action, fresh)
+            else:
+                self._email(action, fresh)
+        except LedgerError as exc:
+            self._failed(number, exc, exc.disposition)
+        except MailError as exc:
+            self._failed(number, exc, exc.disposition)
+
+    def _failed(self, number: str, exc: Exception, disposition: str) -> None:
+        self.report.errors.append(f"{number}: {exc}")
+        log.warning("%s: %s", number, exc)
+        if disposition == "abort":
+            raise Aborted(str(exc))
+
+    def _escalate(self, action: Escalate, invoice: Invoice) -> None:
+        if self.dry_run:
+            self.report.record(action)
+            return
+        row_id = self.store.claim(
+            self._row(invoice, action.stage, action.cycle, "escalate", "sent", None)
+        )
+        if row_id is None:
+            return
+        self.report.record(action)
+        self._note_row((row_id, action.cycle), invoice, "escalate", action.stage)
+
+    def _email(self, action: EmailAction, invoice: Invoice) -> None:
+        message, base_subject = self._build(action, invoice)
+        if self.dry_run:
+            self.report.record(action)
+            return
+        row = self._row(
+            invoice, action.stage, action.cycle, action.action, "pending", message["Message-ID"]
+        )
+        row.recipients, row.subject = ", ".join(action.to), base_subject
+        row.request_ref = getattr(action, "request_ref", None)
+        row_id = self.store.claim(row)
+        if row_id is None:
+            self._already_done(action)
+            return
+        checkpoint("after_intent")
+        self._send(row_id, action, invoice, message)
+
+    def _send(
+        self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
+    ) -> None:
+        thread = self.store.thread_of(self.tenant, invoice.id).thread
+        checkpoint("before_send")
+        try:
+            sent = self.transport.send(message, thread=thread)
+        except MailError as exc:
+            self._send_failed(row_id, exc)
+            raise
+        checkpoint("after_send")
+        self.store.complete(
+            row_id,
+            status="sent",
+            message_id=sent.message_id,
+            thread=sent.thread,
+            transport_ref=sent.ref,
+            sent_at=self.now,
+        )
+        if isinstance(action, ResendInvoice):
+            self.store.handle_reply(self.tenant, action.request_ref)
+        self.report.record(action)
+        log.info("%s %s: sent to %s", invoice.number, action.stage, ", ".join(action.to))
+        checkpoint("after_mark_sent")
+        self._note_row(
+            (row_id, action.cycle), invoice, action.action, action.stage, to=", ".join(action.to)
+        )
+
+    def _send_failed(self, row_id: int, exc: MailError) -> None:
+        if exc.disposition == "reconcile":
+            self.store.complete(row_id, status="unknown", error=str(exc))
+        elif exc.disposition == "skip":
+            self.store.complete(row_id, status="failed", error=str(exc))
+        else:
+            self.store.release(row_id)
+
+    def _already_done(self, action: EmailAction) -> None:
+        """Another run (or an earlier crash) claimed this rung: never send it twice."""
+        if isinstance(action, ResendInvoice):
+            self.store.handle_reply(self.tenant, action.request_ref)
+        log.info("%s %s: already claimed; not sent again", action.invoice.number, action.stage)
+
+    def _build(self, action: EmailAction, invoice: Invoice) -> tuple[EmailMessage, str]:
+        thread = self.store.thread_of(self.tenant, invoice.id)
+        link = self.ledger.payment_link(invoice)
+        context = template_context(
+            invoice,
+            self.identity,
+            stage=action.stage,
+            cycle=action.cycle,
+            language=action.language,
+            payment_link=link,
+            attachment=action.attach_pdf,
+            today=self.calendar.today(self.now),
+        )
+        rendered = self.renderer.render(action.template, action.language, context)
+        subject, base = thread_subject(thread.subject, rendered.subject)
+        attachments = []
+        if action.attach_pdf:
+            pdf = self.ledger.fetch_pdf(invoice)
+            attachments.append(Attachment(f"Invoice-{_safe(invoice.number)}.pdf", pdf))
+        ids = thread.message_ids
+        message = compose(
+            rendered=rendered,
+            sender_name=self.identity.sender_name,
+            sender_email=self.identity.sender_email,
+            to=action.to,
+            cc=action.cc,
+            reply_to=self.identity.reply_to,
+            subject=subject,
+            message_id=make_message_id(
+                tenant=self.tenant,
+                invoice_id=invoice.id,
+                invoice_number=invoice.number,
+                stage=action.stage,
+                cycle=action.cycle,
+                domain=self.identity.domain,
+            ),
+            in_reply_to=ids[-1] if ids else None,
+            references=ids,
+            date=self.now,
+            headers=tahseel_headers(invoice, action.stage, action.cycle),
+            attachments=attachments,
+        )
+        return message, base
+
+    # -- notes and closing ----------------------------------------------------------------
+
+    def _note_row(
+        self,
+        row: tuple[int, int],
+        invoice: Invoice,
+        action: str,
+        stage: str,
+        *,
+        to: str = "",
+        detail: str = "",
+    ) -> None:
+        """Write the ledger note of outbox row ``(id, cycle)`` and mark it noted."""
+        row_id, cycle = row
+        text = note_text(action, stage, to=to, when=self.now, detail=detail)
+        key = rung_key(self.tenant, invoice.id, stage, cycle)
+        checkpoint("before_note")
+        try:
+            self.ledger.add_note(invoice, text, key=key)
+        except LedgerError as exc:
+            self.report.errors.append(f"{invoice.number}: note not written yet ({exc})")
+            if exc.disposition == "abort":
+                raise Aborted(str(exc)) from exc
+            return
+        checkpoint("after_note")
+        self.store.complete(row_id, noted_at=self.now)
+        self.report.notes += 1
+
+    def _close(self, invoices: Iterable[Invoice], history: dict[str, History]) -> None:
+        """Stop re-reading invoices that are settled for good."""
+        thanked = {r.invoice_id for r in self.store.rows(self.tenant, stage="thank_you")}
+        for inv in invoices:
+            if inv.is_open or inv.id not in history:
+                continue
+            final = (
+                not inv.is_paid or inv.id in thanked or not self.settings.policy.thank_you.enabled
+            )
+            if final:
+                self.store.set_control(self.tenant, inv.id, inv.number, self.now, closed=True)
+
+    def _row(
+        self,
+        invoice: Invoice,
+        stage: str,
+        cycle: int,
+        action: str,
+        status: str,
+        message_id: str | None,
+    ) -> OutboxRow:
+        return OutboxRow(
+            tenant=self.tenant,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number,
+            stage=stage,
+            cycle=cycle,
+            action=action,
+            status=status,
+            message_id=message_id,
+            recipients="",
+            created_at=self.now,
+            sent_at=self.now if status == "sent" else None,
+        )
+
+
+T = TypeVar("T")
+
+
+def _chunks(items: Sequence[T], size: int) -> Iterable[list[T]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _safe(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in text)

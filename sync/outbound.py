@@ -1,0 +1,149 @@
+"""What goes into a message and a ledger note for one action. Pure.
+
+The job gathers the inputs (payment link, PDF, thread) and the outbox records the result;
+this module only decides the words and headers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from connectors.models import Contact, Invoice, InvoiceStatus
+from sync.settings import Settings
+
+_RE = ("re:", "aw:", "رد:")
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who sends, for whom: what every template and header needs of the settings."""
+
+    tenant: str
+    business_name: str
+    sender_name: str
+    sender_email: str
+    reply_to: str | None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Identity:
+        """Take the identity from validated settings."""
+        return cls(
+            tenant=settings.tenant,
+            business_name=settings.business.name,
+            sender_name=settings.sender.name,
+            sender_email=settings.sender.email,
+            reply_to=settings.sender.reply_to,
+        )
+
+    @property
+    def domain(self) -> str:
+        """The sender's mail domain, where Tahseel's Message-IDs live."""
+        return self.sender_email.rpartition("@")[2]
+
+
+def template_context(
+    invoice: Invoice,
+    identity: Identity,
+    *,
+    stage: str,
+    cycle: int,
+    language: str,
+    payment_link: str | None,
+    attachment: bool,
+    today: date,
+) -> dict[str, Any]:
+    """The plain data a template sees: nothing callable, nothing secret."""
+    return {
+        "business": {"name": identity.business_name, "email": identity.sender_email},
+        "customer": {"name": invoice.contact.name},
+        "invoice": {
+            "number": invoice.number,
+            "reference": invoice.reference,
+            "currency": invoice.currency,
+            "total": invoice.total,
+            "amount_due": invoice.amount_due,
+            "issue_date": invoice.issue_date,
+            "due_date": invoice.due_date,
+            "days_overdue": (today - invoice.due_date).days,
+        },
+        "payment_link": payment_link,
+        "stage": {"name": stage, "cycle": cycle},
+        "sender": {"name": identity.sender_name, "email": identity.sender_email},
+        "language": language,
+        "attachment": attachment,
+    }
+
+
+def thread_subject(previous: str | None, rendered: str) -> tuple[str, str]:
+    """The subject to send with, and the thread's base subject to remember.
+
+    The first message of a thread uses its own rendered subject; every later message
+    answers it with ``Re:``, so the subject stays stable and the thread holds together.
+    """
+    if previous is None:
+        return rendered, rendered
+    return f"Re: {strip_reply_prefix(previous)}", previous
+
+
+def strip_reply_prefix(subject: str) -> str:
+    """The subject without leading ``Re:`` markers."""
+    text = subject.strip()
+    while text.lower().startswith(_RE):
+        text = text.split(":", 1)[1].strip()
+    return text
+
+
+def rung_key(tenant: str, invoice_id: str, stage: str, cycle: int) -> str:
+    """A stable key for one rung of one invoice: the ledger note's idempotency key."""
+    digest = hashlib.sha256(f"{tenant}\x00{invoice_id}".encode()).hexdigest()[:16]
+    return f"tahseel:{digest}:{stage}:{cycle}"
+
+
+def tahseel_headers(invoice: Invoice, stage: str, cycle: int) -> dict[str, str]:
+    """The headers that let Tahseel find its own messages in any mailbox."""
+    return {
+        "X-Tahseel-Invoice": invoice.number,
+        "X-Tahseel-Stage": stage,
+        "X-Tahseel-Cycle": str(cycle),
+    }
+
+
+def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: str = "") -> str:
+    """The short line written on the invoice in the ledger for one action."""
+    day = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if action == "send_reminder":
+        text = f"Tahseel: '{stage}' reminder emailed to {to}"
+    elif action == "resend_invoice":
+        text = f"Tahseel: invoice re-sent to {to} with the PDF, as the customer asked"
+    elif action == "thank_you":
+        text = f"Tahseel: thank-you for the payment emailed to {to}"
+    elif action == "escalate":
+        text = f"Tahseel: escalated at stage '{stage}'; reminders stopped, a person takes over"
+    elif action == "pause":
+        text = "Tahseel: reminders paused until a person resumes them"
+    else:
+        text = f"Tahseel: {action}"
+    if detail:
+        text += f" ({detail})"
+    return f"{text}. {day}."
+
+
+def sample_invoice(currency: str = "SAR") -> Invoice:
+    """A made-up invoice to render every template against in ``tahseel check``."""
+    return Invoice(
+        id="sample-0001",
+        number="INV-0001",
+        contact=Contact("sample", "Sample Customer Co.", ("ap@example.com",), None, None),
+        currency=currency,
+        total=Decimal("1250.00"),
+        amount_due=Decimal("1000.00"),
+        issue_date=date(2026, 1, 1),
+        due_date=date(2026, 1, 31),
+        status=InvoiceStatus.OPEN,
+        reference="PO-1",
+        updated_at=datetime.combine(date(2026, 1, 1), time(), tzinfo=UTC),
+    )

@@ -1,0 +1,400 @@
+"""Decide what to do today for every invoice. Pure: no clock, no network, no database.
+
+The stages of the policy form a ladder that each invoice climbs one rung per message.
+A rung is due when its offset from the due date has passed (moved to the next business
+day) and at least ``min_days_between`` days have passed since the last message about the
+invoice. Repeats of one stage collapse to the latest one due, notes meant for before the
+due date collapse to the latest one and are dropped once the invoice is late, so missed
+runs never cause a burst and an inherited backlog starts with the first overdue reminder.
+An invoice behind its ladder (its previous message went out on or after the next rung's
+date) then climbs at the ladder's own rhythm: the next rung waits as many days after the
+previous message as the policy puts between the two rungs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from connectors.models import Invoice, InvoiceStatus
+from sync.calendar import BusinessCalendar
+from sync.settings import LanguageSettings, Policy, Stage
+
+MessageStatus = Literal["sent", "pending", "unknown", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One thing already done about an invoice, as the outbox remembers it."""
+
+    stage: str
+    cycle: int
+    at: datetime
+    status: MessageStatus = "sent"
+    emailed: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class ResendRequest:
+    """A customer's request to have the invoice sent again (ordinal counts from 1)."""
+
+    ref: str
+    at: datetime
+    ordinal: int
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """Everything the state store knows about one invoice."""
+
+    messages: tuple[Message, ...] = ()
+    paused: str | None = None
+    snoozed_until: date | None = None
+    resend_requests: tuple[ResendRequest, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class SendReminder:
+    """Email the customer the reminder of one rung."""
+
+    invoice: Invoice
+    stage: str
+    cycle: int
+    template: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    language: str
+    attach_pdf: bool
+    action: str = "send_reminder"
+
+
+@dataclass(frozen=True, slots=True)
+class ResendInvoice:
+    """Send the invoice again, attached, because the customer asked."""
+
+    invoice: Invoice
+    cycle: int
+    request_ref: str
+    template: str
+    to: tuple[str, ...]
+    language: str
+    stage: str = "resend"
+    attach_pdf: bool = True
+    cc: tuple[str, ...] = ()
+    action: str = "resend_invoice"
+
+
+@dataclass(frozen=True, slots=True)
+class ThankYou:
+    """Thank the customer once for paying a reminded invoice."""
+
+    invoice: Invoice
+    template: str
+    to: tuple[str, ...]
+    language: str
+    stage: str = "thank_you"
+    cycle: int = 0
+    attach_pdf: bool = False
+    cc: tuple[str, ...] = ()
+    action: str = "thank_you"
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate:
+    """Email nobody; flag the invoice for a person (collection agency, lawyer)."""
+
+    invoice: Invoice
+    stage: str
+    cycle: int
+    language: str
+    to: tuple[str, ...] = ()
+    action: str = "escalate"
+
+
+Action = SendReminder | ResendInvoice | ThankYou | Escalate
+EmailAction = SendReminder | ResendInvoice | ThankYou
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the planner concluded for one invoice: act, wait, or skip (needs a person)."""
+
+    invoice: str
+    outcome: Literal["act", "wait", "skip", "closed"]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The actions of one run, and a decision for every invoice looked at."""
+
+    actions: tuple[Action, ...]
+    decisions: tuple[Decision, ...] = field(default=())
+
+    @property
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        """``(invoice number, reason)`` for each skip a person should see."""
+        return tuple((d.invoice, d.reason) for d in self.decisions if d.outcome == "skip")
+
+
+@dataclass(frozen=True, slots=True)
+class Rung:
+    """One step of the ladder: a stage and its repeat cycle, ``offset`` days from the due date."""
+
+    stage: Stage
+    cycle: int
+    offset: int
+
+
+def ladder(policy: Policy) -> tuple[Rung, ...]:
+    """Expand the stages into rungs; a stage's repeats stop where the next stage begins."""
+    rungs: list[Rung] = []
+    stages = policy.stages
+    for i, stage in enumerate(stages):
+        limit = stages[i + 1].offset_days if i + 1 < len(stages) else None
+        rungs.append(Rung(stage, 0, stage.offset_days))
+        for cycle in range(1, stage.repeat_limit + 1):
+            offset = stage.offset_days + cycle * (stage.repeat_every_days or 0)
+            if limit is not None and offset >= limit:
+                break
+            rungs.append(Rung(stage, cycle, offset))
+    return tuple(rungs)
+
+
+def language_of(invoice: Invoice, languages: LanguageSettings) -> str:
+    """The language to write to this invoice's customer in."""
+    contact = invoice.contact
+    chosen = languages.contacts.get(contact.id) or languages.contacts.get(contact.name)
+    if chosen:
+        return chosen
+    if contact.language in ("en", "ar"):
+        return contact.language
+    return languages.default
+
+
+def plan(
+    invoices: Iterable[Invoice],
+    history: Mapping[str, History],
+    policy: Policy,
+    calendar: BusinessCalendar,
+    now: datetime,
+    *,
+    languages: LanguageSettings | None = None,
+) -> Plan:
+    """Decide the actions of a run at ``now``.
+
+    Args:
+        invoices: Open invoices, plus re-read invoices that have history but closed.
+        history: What the state store knows, by invoice id.
+        policy: The accountant's policy.
+        calendar: Business days and send window.
+        now: The moment of the run (aware).
+        languages: Language choices; English by default.
+
+    Returns:
+        The plan: at most one action per invoice, and one decision per invoice.
+    """
+    languages = languages or LanguageSettings()
+    rungs = ladder(policy)
+    actions: list[Action] = []
+    decisions: list[Decision] = []
+    for invoice in sorted(invoices, key=lambda i: (i.due_date, i.number)):
+        ctx = _Context(invoice, history.get(invoice.id, History()), policy, calendar, now)
+        action, decision = _decide(ctx, rungs, language_of(invoice, languages))
+        if action is not None:
+            actions.append(action)
+        decisions.append(decision)
+    return Plan(tuple(actions), tuple(decisions))
+
+
+@dataclass(frozen=True)
+class _Context:
+    invoice: Invoice
+    history: History
+    policy: Policy
+    calendar: BusinessCalendar
+    now: datetime
+
+    @property
+    def today(self) -> date:
+        return self.calendar.today(self.now, self.invoice.contact.timezone)
+
+    def window_closed(self) -> str | None:
+        return self.calendar.why_closed(self.now, self.invoice.contact.timezone)
+
+    def last_contact(self) -> date | None:
+        sent = [
+            m.at
+            for m in self.history.messages
+            if m.emailed and m.status in ("sent", "pending", "unknown")
+        ]
+        return self.calendar.today(max(sent), self.invoice.contact.timezone) if sent else None
+
+
+def _decide(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action | None, Decision]:
+    inv, number = ctx.invoice, ctx.invoice.number
+    if inv.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOIDED, InvoiceStatus.DELETED):
+        return None, Decision(number, "closed", f"invoice is {inv.status.value}")
+    if inv.is_paid:
+        return _thank(ctx, language)
+    blocked = _blocked(ctx)
+    if blocked is not None:
+        return None, blocked
+    if ctx.history.resend_requests:
+        return _resend(ctx, language)
+    return _climb(ctx, rungs, language)
+
+
+def _blocked(ctx: _Context) -> Decision | None:
+    inv, hist, policy = ctx.invoice, ctx.history, ctx.policy
+    number = inv.number
+    ex = policy.exclude
+    if inv.contact.id in ex.contacts or inv.contact.name in ex.contacts:
+        return Decision(number, "skip", f"customer {inv.contact.name!r} is excluded by the policy")
+    if number in ex.invoices or (inv.reference and inv.reference in ex.references):
+        return Decision(number, "skip", "invoice is excluded by the policy")
+    minimum = policy.minimum_amount.get(inv.currency, policy.minimum_amount.get("*"))
+    if minimum is not None and inv.amount_due < minimum:
+        return Decision(
+            number, "wait", f"amount due {inv.amount_due} is below the minimum {minimum}"
+        )
+    if hist.paused:
+        return Decision(number, "skip", f"paused: {hist.paused}")
+    if any(m.status in ("pending", "unknown") for m in hist.messages):
+        return Decision(number, "skip", "an earlier message may or may not have gone out; check it")
+    if hist.snoozed_until and ctx.today < hist.snoozed_until:
+        return Decision(number, "wait", f"snoozed until {hist.snoozed_until.isoformat()}")
+    if not inv.contact.emails:
+        return Decision(number, "skip", f"customer {inv.contact.name!r} has no email address")
+    return None
+
+
+def _thank(ctx: _Context, language: str) -> tuple[Action | None, Decision]:
+    inv, hist, number = ctx.invoice, ctx.history, ctx.invoice.number
+    emailed = {s.name for s in ctx.policy.stages if s.action == "email"} | {"resend"}
+    reminded = any(m.stage in emailed and m.status == "sent" for m in hist.messages)
+    if not reminded or not ctx.policy.thank_you.enabled:
+        return None, Decision(number, "closed", "paid")
+    if any(m.stage == "thank_you" for m in hist.messages):
+        return None, Decision(number, "closed", "paid; thanked")
+    if not inv.contact.emails:
+        return None, Decision(number, "skip", "paid, but the customer has no email to thank")
+    closed = ctx.window_closed()
+    if closed:
+        return None, Decision(number, "wait", f"thank-you waits: {closed}")
+    action = ThankYou(inv, ctx.policy.thank_you.template, inv.contact.emails, language)
+    return action, Decision(number, "act", "paid after reminders: thank the customer")
+
+
+def _resend(ctx: _Context, language: str) -> tuple[Action | None, Decision]:
+    inv, number = ctx.invoice, ctx.invoice.number
+    request = min(ctx.history.resend_requests, key=lambda r: r.ordinal)
+    closed = ctx.window_closed()
+    if closed:
+        return None, Decision(number, "wait", f"resend requested; waits: {closed}")
+    action = ResendInvoice(
+        inv, request.ordinal, request.ref, ctx.policy.resend.template, inv.contact.emails, language
+    )
+    return action, Decision(number, "act", "the customer asked for the invoice again")
+
+
+def _climb(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action | None, Decision]:
+    inv, number = ctx.invoice, ctx.invoice.number
+    rung, next_date = _next_rung(ctx, rungs)
+    if rung is None:
+        if next_date is None:
+            return None, Decision(number, "wait", "every stage of the policy is done")
+        return None, Decision(number, "wait", f"next reminder on {next_date.isoformat()}")
+    last = ctx.last_contact()
+    gap = ctx.policy.min_days_between
+    if last is not None and (ctx.today - last).days < gap:
+        earliest = last + timedelta(days=gap)
+        return None, Decision(number, "wait", f"{rung.stage.name} waits until {earliest} (spacing)")
+    closed = ctx.window_closed()
+    if closed:
+        return None, Decision(number, "wait", f"{rung.stage.name} is due; waits: {closed}")
+    stage = rung.stage
+    if stage.action == "escalate":
+        esc = Escalate(inv, stage.name, rung.cycle, language)
+        return esc, Decision(number, "act", f"{stage.name}: hand over to a person")
+    action = SendReminder(
+        inv,
+        stage.name,
+        rung.cycle,
+        stage.template_name,
+        inv.contact.emails,
+        stage.cc,
+        language,
+        stage.attach_pdf,
+    )
+    return action, Decision(number, "act", f"{stage.name} reminder is due")
+
+
+def _next_rung(ctx: _Context, rungs: Sequence[Rung]) -> tuple[Rung | None, date | None]:
+    """The rung to send now (or None), and otherwise the date the next one falls due."""
+    done = {(m.stage, m.cycle) for m in ctx.history.messages}
+    indexes = [i for i, r in enumerate(rungs) if (r.stage.name, r.cycle) in done]
+    start = max(indexes) + 1 if indexes else 0
+    today, due = ctx.today, ctx.invoice.due_date
+    late = today > due
+    upcoming: list[tuple[Rung, date]] = []
+    for rung in rungs[start:]:
+        if late and rung.offset <= 0:
+            continue  # a note meant for before the due date would be wrong now
+        upcoming.append((rung, ctx.calendar.next_business_day(due + timedelta(days=rung.offset))))
+    if not upcoming:
+        return None, None
+    first, first_date = upcoming[0]
+    if indexes:
+        first_date = max(first_date, _paced(ctx, rungs[max(indexes)], first, first_date))
+    if first_date > today:
+        return None, first_date
+    chosen = first
+    for rung, when in upcoming[1:]:
+        if when > today:
+            break
+        same_stage = rung.stage.name == first.stage.name
+        both_before_due = first.offset <= 0 and rung.offset <= 0
+        if same_stage or both_before_due:
+            chosen = rung  # collapse repeats, and notes before the due date, to the latest due
+    return chosen, None
+
+
+def _paced(ctx: _Context, prev: Rung, first: Rung, first_date: date) -> date:
+    """When behind the ladder, wait the ladder's own gap after the previous message."""
+    sent = [
+        m.at for m in ctx.history.messages if (m.stage, m.cycle) == (prev.stage.name, prev.cycle)
+    ]
+    if not sent:
+        return first_date
+    sent_on = ctx.calendar.today(max(sent), ctx.invoice.contact.timezone)
+    if sent_on < first_date:
+        return first_date  # on schedule: the rung's own date decides
+    return ctx.calendar.next_business_day(sent_on + timedelta(days=first.offset - prev.offset))
+
+
+def plan_rows(result: Plan) -> list[dict[str, Any]]:
+    """The plan as plain rows, as ``tahseel plan --json`` prints it."""
+    rows = []
+    for a in result.actions:
+        inv = a.invoice
+        rows.append(
+            {
+                "invoice": inv.number,
+                "invoice_id": inv.id,
+                "customer": inv.contact.name,
+                "stage": a.stage,
+                "cycle": a.cycle,
+                "action": a.action,
+                "to": list(a.to),
+                "cc": list(getattr(a, "cc", ())),
+                "language": a.language,
+                "amount_due": str(inv.amount_due),
+                "currency": inv.currency,
+                "due_date": inv.due_date.isoformat(),
+                "attach_pdf": bool(getattr(a, "attach_pdf", False)),
+            }
+        )
+    return rows

@@ -1,0 +1,109 @@
+"""The run report: what a run did, what it skipped and why, and the exit code it implies."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sync.planner import Action, Plan
+
+EXIT_OK = 0
+EXIT_SKIPPED = 1
+EXIT_USAGE = 2
+EXIT_LOCKED = 3
+EXIT_ABORTED = 4
+
+
+@dataclass
+class RunReport:
+    """Counts and lists gathered during one run."""
+
+    started_at: datetime
+    dry_run: bool = False
+    finished_at: datetime | None = None
+    open_invoices: int = 0
+    sent: Counter[str] = field(default_factory=Counter)
+    resends: int = 0
+    thank_yous: int = 0
+    escalations: int = 0
+    pauses: int = 0
+    notes: int = 0
+    reconciled: int = 0
+    waiting: int = 0
+    replies: Counter[str] = field(default_factory=Counter)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    aborted: str | None = None
+    window_closed: str | None = None
+
+    def add_plan(self, result: Plan) -> None:
+        """Take the planner's decisions into the report."""
+        for d in result.decisions:
+            if d.outcome == "skip":
+                self.skipped.append((d.invoice, d.reason))
+            elif d.outcome == "wait":
+                self.waiting += 1
+
+    def record(self, action: Action) -> None:
+        """Count one action carried out (or, in a dry run, that would be)."""
+        if action.action == "send_reminder":
+            self.sent[action.stage] += 1
+        elif action.action == "resend_invoice":
+            self.resends += 1
+        elif action.action == "thank_you":
+            self.thank_yous += 1
+        elif action.action == "escalate":
+            self.escalations += 1
+
+    def skip(self, number: str, reason: str, *, quiet: bool = False) -> None:
+        """Note an action dropped at send time; ``quiet`` ones are expected (paid meanwhile)."""
+        if quiet:
+            self.waiting += 1
+        else:
+            self.skipped.append((number, reason))
+
+    def count_reply(self, kind: str) -> None:
+        """Count one new reply read from the mailbox, by kind."""
+        self.replies[kind] += 1
+
+    @property
+    def emails(self) -> int:
+        """Emails sent in this run."""
+        return sum(self.sent.values()) + self.resends + self.thank_yous
+
+    @property
+    def exit_code(self) -> int:
+        """0 done; 1 done with skipped items or errors; 4 aborted."""
+        if self.aborted:
+            return EXIT_ABORTED
+        if self.skipped or self.errors or self.problems:
+            return EXIT_SKIPPED
+        return EXIT_OK
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-ready data."""
+        return {
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "dry_run": self.dry_run,
+            "open_invoices": self.open_invoices,
+            "emails": self.emails,
+            "sent": dict(sorted(self.sent.items())),
+            "resends": self.resends,
+            "thank_yous": self.thank_yous,
+            "escalations": self.escalations,
+            "pauses": self.pauses,
+            "notes": self.notes,
+            "reconciled": self.reconciled,
+            "waiting": self.waiting,
+            "replies": dict(sorted(self.replies.items())),
+            "skipped": [{"invoice": n, "reason": r} for n, r in self.skipped],
+            "problems": list(self.problems),
+            "errors": list(self.errors),
+            "aborted": self.aborted,
+            "exit_code": self.exit_code,
+        }

@@ -1,0 +1,357 @@
+"""The configuration: pydantic models and a YAML loader that reports every error with its line.
+
+Secrets never live in the YAML: a field names the environment variable that holds them.
+Relative paths in the file are relative to the folder the file is in.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from sync.errors import ConfigError, ConfigIssue
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+LANGUAGES = ("en", "ar")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+RESERVED_STAGES = ("resend", "thank_you")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BusinessSettings(_Model):
+    """Who is sending: the business the invoices belong to."""
+
+    name: str = Field(min_length=1)
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return _check_zone(value)
+
+
+class LedgerSettings(_Model):
+    """Which ledger to read. ``csv`` is a file; ``xero`` and ``quickbooks`` are online."""
+
+    type: Literal["csv"] = "csv"
+    path: Path = Path("invoices.csv")
+    payment_link: str | None = None
+    notes_path: Path | None = None
+    pdf_font: Path | None = None
+
+
+class SenderSettings(_Model):
+    """The mailbox identity reminders come from."""
+
+    name: str = Field(min_length=1)
+    email: str
+    reply_to: str | None = None
+
+    @field_validator("email", "reply_to")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        return value if value is None else check_email(value)
+
+
+class MailboxSettings(_Model):
+    """How mail is sent and replies read. ``maildir`` is a local folder."""
+
+    type: Literal["maildir"] = "maildir"
+    path: Path = Path("mailbox")
+
+
+class StateSettings(_Model):
+    """Where Tahseel remembers what it sent: a SQLAlchemy URL (SQLite file or PostgreSQL)."""
+
+    url: str = "sqlite:///tahseel-state.db"
+
+
+class SendWindow(_Model):
+    """Hours of the day, in the business's (or the contact's) time zone, when mail may go out."""
+
+    start: time = time(8, 0)
+    end: time = time(18, 0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SendWindow:
+        if self.end <= self.start:
+            raise ValueError(f"end {self.end:%H:%M} must be after start {self.start:%H:%M}")
+        return self
+
+
+class CalendarSettings(_Model):
+    """Business days: weekend days, holidays and the send window."""
+
+    weekend: tuple[str, ...] = ("saturday", "sunday")
+    holidays: tuple[date, ...] = ()
+    send_window: SendWindow = SendWindow()
+
+    @field_validator("weekend")
+    @classmethod
+    def _weekdays(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        days = tuple(v.lower() for v in value)
+        bad = [d for d in days if d not in WEEKDAYS]
+        if bad:
+            raise ValueError(f"unknown day {bad[0]!r}; use one of {', '.join(WEEKDAYS)}")
+        if len(set(days)) == 7:
+            raise ValueError("every day is a weekend day: nothing could ever be sent")
+        return days
+
+
+class LanguageSettings(_Model):
+    """Which language each customer is written to in, and how Arabic digits are shown."""
+
+    default: Literal["en", "ar"] = "en"
+    digits: Literal["latin", "arabic"] = "latin"
+    contacts: dict[str, Literal["en", "ar"]] = {}
+
+
+class Exclusions(_Model):
+    """Customers and invoices that are never chased (matched by id, name, number or reference)."""
+
+    contacts: tuple[str, ...] = ()
+    invoices: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+
+
+class Stage(_Model):
+    """One rung of the reminder ladder."""
+
+    name: str
+    offset_days: int = Field(ge=-60, le=365)
+    repeat_every_days: int | None = Field(default=None, ge=1, le=90)
+    repeat_limit: int = Field(default=0, ge=0, le=52)
+    template: str | None = None
+    attach_pdf: bool = False
+    cc: tuple[str, ...] = ()
+    action: Literal["email", "escalate"] = "email"
+
+    @field_validator("cc")
+    @classmethod
+    def _cc(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_email(v) for v in value)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not _NAME.match(value) or value in RESERVED_STAGES:
+            raise ValueError(
+                "a stage name is lowercase letters, digits and _ (not 'resend' or 'thank_you')"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _repeat(self) -> Stage:
+        if self.repeat_limit and not self.repeat_every_days:
+            raise ValueError("repeat_limit needs repeat_every_days")
+        return self
+
+    @property
+    def template_name(self) -> str:
+        """The template used for this stage (its own name unless set)."""
+        return self.template or self.name
+
+
+class ThankYou(_Model):
+    """The thank-you sent once when a reminded invoice becomes paid."""
+
+    enabled: bool = True
+    template: str = "thank_you"
+
+
+class Resend(_Model):
+    """The message that re-sends the invoice when a customer says it never arrived."""
+
+    template: str = "resend"
+
+
+class Policy(_Model):
+    """The accountant's written policy: when, how often and how firmly to chase."""
+
+    min_days_between: int = Field(default=1, ge=0, le=60)
+    minimum_amount: dict[str, Decimal] = {}
+    exclude: Exclusions = Exclusions()
+    stages: tuple[Stage, ...] = Field(min_length=1)
+    thank_you: ThankYou = ThankYou()
+    resend: Resend = Resend()
+
+    @field_validator("minimum_amount")
+    @classmethod
+    def _currencies(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        return {k.upper(): v for k, v in value.items()}
+
+    @model_validator(mode="after")
+    def _ladder(self) -> Policy:
+        names = [s.name for s in self.stages]
+        if len(set(names)) != len(names):
+            raise ValueError("stage names must be unique")
+        offsets = [s.offset_days for s in self.stages]
+        if offsets != sorted(offsets):
+            raise ValueError("stages must be listed in order of offset_days")
+        return self
+
+
+class Settings(_Model):
+    """Everything one run needs, validated once at start."""
+
+    business: BusinessSettings
+    ledger: LedgerSettings = LedgerSettings()
+    sender: SenderSettings
+    mailbox: MailboxSettings = MailboxSettings()
+    state: StateSettings = StateSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    language: LanguageSettings = LanguageSettings()
+    policy: Policy
+    templates: Path | None = None
+    source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
+
+    @property
+    def base_dir(self) -> Path:
+        """The folder relative paths are resolved against."""
+        return self.source.parent
+
+    def resolve(self, path: Path) -> Path:
+        """Return ``path`` relative to the configuration file's folder."""
+        return path if path.is_absolute() else (self.base_dir / path)
+
+    @property
+    def state_url(self) -> str:
+        """The state URL with a relative SQLite path anchored at the config folder."""
+        url = self.state.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+            return prefix + str(self.resolve(Path(url[len(prefix) :])))
+        return url
+
+    @property
+    def tenant(self) -> str:
+        """A stable name for the business, used to keep state of several apart."""
+        return self.business.name
+
+
+_EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
+
+
+def check_email(value: str) -> str:
+    """Return ``value`` if it is a plain email address, else raise ValueError."""
+    if not _EMAIL.match(value):
+        raise ValueError(f"expected an email address like name@example.com, got {value!r}")
+    return value
+
+
+def _check_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {value!r} (use an IANA name like Asia/Riyadh)"
+        ) from None
+    return value
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate a configuration file.
+
+    Args:
+        path: The YAML file.
+
+    Returns:
+        The validated settings.
+
+    Raises:
+        ConfigError: With every problem found, each naming file, line and field.
+    """
+    name = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError([ConfigIssue(name, None, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        data = YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError([ConfigIssue(name, line, "", f"not valid YAML: {exc.problem}")]) from None
+    if not isinstance(data, dict):
+        raise ConfigError([ConfigIssue(name, 1, "", "expected a mapping of settings at the top")])
+    try:
+        return Settings.model_validate({**_plain(data), "source": path})
+    except ValidationError as exc:
+        raise ConfigError([_issue(name, data, err) for err in exc.errors()]) from None
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {str(k): _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _issue(name: str, data: Any, err: Any) -> ConfigIssue:
+    loc = tuple(err["loc"])
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return ConfigIssue(name, _line_of(data, loc), path, _message(err))
+
+
+# Pydantic's wording for the common mistakes, said the way an accountant would.
+_PLAIN = {
+    "int_parsing": "expected an integer",
+    "int_type": "expected an integer",
+    "int_from_float": "expected a whole number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "date_parsing": "expected a date like 2026-12-01",
+    "date_from_datetime_parsing": "expected a date like 2026-12-01",
+    "date_type": "expected a date like 2026-12-01",
+    "time_parsing": 'expected a time like "08:00"',
+    "time_type": 'expected a time like "08:00"',
+    "decimal_parsing": "expected an amount like 10 or 10.50",
+    "string_type": "expected text",
+    "list_type": "expected a list",
+    "tuple_type": "expected a list",
+    "dict_type": "expected a mapping of keys to values",
+    "model_type": "expected a mapping of settings",
+}
+
+
+def _message(err: Any) -> str:
+    kind, got = err["type"], err.get("input")
+    if kind == "extra_forbidden":
+        return "unknown setting (check the spelling against the configuration reference)"
+    if kind == "missing":
+        return "required setting is missing"
+    msg = _PLAIN.get(kind) or str(err["msg"]).removeprefix("Value error, ")
+    if kind.endswith("_parsing") or kind.endswith("_type") or kind == "literal_error":
+        return f"{msg}, got {got!r}" if not isinstance(got, dict | list) else msg
+    return msg
+
+
+def _line_of(data: Any, loc: tuple[Any, ...]) -> int | None:
+    """Find the line of the deepest node of ``loc`` that the YAML has (1-based)."""
+    node, line = data, None
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+            node = node[part]
+        else:
+            break
+    if line is None and isinstance(data, CommentedMap):
+        line = 1
+    return line

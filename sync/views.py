@@ -1,0 +1,200 @@
+"""What the CLI prints: checks, the plan, the run summary, the status and aging tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from connectors.models import Invoice
+from mailer.render import Renderer
+from sync.job import calendar_of
+from sync.outbound import Identity, sample_invoice, template_context
+from sync.planner import Plan, ladder
+from sync.report import RunReport
+from sync.settings import LANGUAGES, Settings
+from sync.state import Store
+
+AGING_BUCKETS = (
+    ("current", None, 0),
+    ("1-30", 1, 30),
+    ("31-60", 31, 60),
+    ("61-90", 61, 90),
+    ("90+", 91, None),
+)
+
+
+def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
+    """(template, stage) pairs for every email the policy can send."""
+    used = [(s.template_name, s.name) for s in settings.policy.stages if s.action == "email"]
+    used.append((settings.policy.resend.template, "resend"))
+    if settings.policy.thank_you.enabled:
+        used.append((settings.policy.thank_you.template, "thank_you"))
+    return used
+
+
+def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
+    """Render every template in use, in every language, against a sample invoice."""
+    identity = Identity.from_settings(settings)
+    invoice = sample_invoice()
+    problems: list[str] = []
+    for template, stage in templates_in_use(settings):
+        for language in LANGUAGES:
+            if not renderer.has_template(template, language):
+                problems.append(f"template {template!r} ({language}) not found for stage {stage!r}")
+                continue
+            context = template_context(
+                invoice,
+                identity,
+                stage=stage,
+                cycle=0,
+                language=language,
+                payment_link="https://pay.example.com/INV-0001",
+                attachment=True,
+                today=invoice.due_date,
+            )
+            problems.extend(renderer.check(template, language, context))
+    return sorted(set(problems), key=problems.index)
+
+
+def check_ledger_settings(settings: Settings) -> list[str]:
+    """Problems with the ledger's settings that the schema alone cannot see."""
+    from connectors.csvfile import check_link_pattern
+
+    problems = []
+    where = f"{settings.source}: ledger"
+    if settings.ledger.payment_link:
+        problems += [
+            f"{where}.payment_link: {p}" for p in check_link_pattern(settings.ledger.payment_link)
+        ]
+    path = settings.resolve(settings.ledger.path)
+    if not Path(path).exists():
+        problems.append(f"{where}.path: {path} does not exist")
+    return problems
+
+
+def print_plan(console: Console, result: Plan, problems: list[str]) -> None:
+    """The plan as a table, then what was skipped and why."""
+    table = Table(title="Plan", show_lines=False)
+    for column in ("invoice", "customer", "action", "stage", "to", "language"):
+        table.add_column(column)
+    for a in result.actions:
+        table.add_row(
+            a.invoice.number, a.invoice.contact.name, a.action, a.stage, ", ".join(a.to), a.language
+        )
+    console.print(table)
+    _print_skipped(console, list(result.skipped), problems)
+    waiting = sum(1 for d in result.decisions if d.outcome == "wait")
+    console.print(
+        f"{len(result.actions)} action(s); {waiting} invoice(s) waiting for a later date."
+    )
+
+
+def _print_skipped(console: Console, skipped: list[tuple[str, str]], problems: list[str]) -> None:
+    for number, reason in skipped:
+        console.print(f"skipped {number}: {reason}", markup=False, highlight=False)
+    for line in problems:
+        console.print(f"problem: {line}", markup=False, highlight=False)
+
+
+def print_report(console: Console, report: RunReport, closed: str | None) -> None:
+    """The summary at the end of a run."""
+    title = "Dry run (nothing sent)" if report.dry_run else "Run summary"
+    table = Table(title=title)
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for stage, count in sorted(report.sent.items()):
+        table.add_row(f"reminders: {stage}", str(count))
+    rows = [
+        ("invoices resent", report.resends),
+        ("thank-yous", report.thank_yous),
+        ("escalated to a person", report.escalations),
+        ("paused", report.pauses),
+        ("ledger notes written", report.notes),
+        ("replies read", sum(report.replies.values())),
+        ("open invoices", report.open_invoices),
+        ("waiting for a later date", report.waiting),
+        ("skipped (see below)", len(report.skipped)),
+        ("errors", len(report.errors)),
+    ]
+    for label, value in rows:
+        table.add_row(label, str(value))
+    console.print(table)
+    if closed and report.emails == 0:
+        console.print(f"No mail now: {closed}.")
+    _print_skipped(console, report.skipped, report.problems)
+    for line in report.errors:
+        console.print(f"error: {line}", markup=False, highlight=False)
+    if report.aborted:
+        console.print(f"ABORTED: {report.aborted}", markup=False, highlight=False)
+
+
+def aging(invoices: list[Invoice], today_of: dict[str, int]) -> dict[str, dict[str, Decimal]]:
+    """Amounts due per currency in the usual buckets, by days overdue."""
+    buckets: dict[str, dict[str, Decimal]] = defaultdict(
+        lambda: {b[0]: Decimal(0) for b in AGING_BUCKETS}
+    )
+    for inv in invoices:
+        days = today_of[inv.id]
+        for name, low, high in AGING_BUCKETS:
+            if (low is None or days >= low) and (high is None or days <= high):
+                buckets[inv.currency][name] += inv.amount_due
+                break
+    return dict(buckets)
+
+
+def print_status(
+    console: Console, settings: Settings, invoices: list[Invoice], store: Store, now: datetime
+) -> None:
+    """Each open invoice with its stage and holds, then the aging table."""
+    cal = calendar_of(settings)
+    history = store.history(settings.tenant)
+    order = {r.stage.name: i for i, r in enumerate(ladder(settings.policy))}
+    days = {inv.id: (cal.today(now) - inv.due_date).days for inv in invoices}
+    table = Table(title="Open invoices")
+    for column in (
+        "invoice",
+        "customer",
+        "due",
+        "days late",
+        "amount due",
+        "stage reached",
+        "last contact",
+        "hold",
+    ):
+        table.add_column(column, no_wrap=column != "customer" and column != "hold")
+    for inv in sorted(invoices, key=lambda i: -days[i.id]):
+        h = history.get(inv.id)
+        sent = [m for m in (h.messages if h else ()) if m.status == "sent"]
+        stage = max(
+            (m.stage for m in sent if m.stage in order), key=lambda s: order[s], default="-"
+        )
+        last = max((m.at for m in sent if m.emailed), default=None)
+        hold = (
+            (h.paused and f"paused: {h.paused}")
+            or (h.snoozed_until and f"snoozed to {h.snoozed_until}")
+            if h
+            else ""
+        )
+        table.add_row(
+            inv.number,
+            inv.contact.name,
+            inv.due_date.isoformat(),
+            str(max(days[inv.id], 0)),
+            f"{inv.amount_due} {inv.currency}",
+            stage,
+            last.date().isoformat() if last else "-",
+            str(hold or ""),
+        )
+    console.print(table)
+    age = Table(title="Aging (amount due by days overdue)")
+    age.add_column("currency")
+    for name, _, _ in AGING_BUCKETS:
+        age.add_column(name, justify="right")
+    for currency, amounts in sorted(aging(invoices, days).items()):
+        age.add_row(currency, *(f"{amounts[b[0]]:,.2f}" for b in AGING_BUCKETS))
+    console.print(age)

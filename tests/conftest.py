@@ -1,0 +1,50 @@
+"""Shared fixtures: state store URLs for SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import postgres
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that tries to reach beyond this machine."""
+    real = socket.socket.connect
+
+    def guarded(self: socket.socket, address: object) -> object:
+        host = address[0] if isinstance(address, tuple) else ""
+        if isinstance(host, str) and host and not re.match(r"^(127\.|::1$|localhost$)", host):
+            raise OSError(f"tests may not reach {host}")
+        return real(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str | None]:
+    """A PostgreSQL server for the session; None when it is not installed outside CI."""
+    if postgres.find_bindir() is None:
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must test PostgreSQL, but it is not installed")
+        yield None
+        return
+    with postgres.server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """A fresh, empty state store URL of each kind."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/state.db"
+    server = request.getfixturevalue("pg_server")
+    if server is None:
+        pytest.skip("PostgreSQL is not installed here (CI installs it)")
+    name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:50]
+    return postgres.fresh_database(server, name)

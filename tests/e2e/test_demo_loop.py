@@ -1,0 +1,249 @@
+"""The whole loop on the embedded default: CSV ledger, Maildir, SQLite state, real CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import mailbox
+import os
+import subprocess
+import sys
+from datetime import date
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sync import demo
+from sync.cli import app
+from sync.faults import POINTS
+from sync.resources import example_config_dir
+
+ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
+runner = CliRunner()
+
+
+def install(tmp_path: Path) -> Path:
+    demo.install(tmp_path / "d", anchor=ANCHOR)
+    return tmp_path / "d"
+
+
+def sent_messages(folder: Path) -> list:
+    box = mailbox.Maildir(folder / "demo" / "mailbox", factory=None, create=False).get_folder(
+        "Sent"
+    )
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(box.get_bytes(key)) for key in box.keys()]
+
+
+def notes(folder: Path) -> list[dict[str, str]]:
+    path = folder / "demo" / "invoices.notes.csv"
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def cli(folder: Path, *args: str):
+    result = runner.invoke(app, [*args, "--config", str(folder / "tahseel.yaml")])
+    return result
+
+
+def test_demo_run_sends_threads_resends_and_notes(tmp_path):
+    folder = install(tmp_path)
+    result = cli(folder, "run", "--today", ANCHOR.isoformat())
+    assert result.exit_code == 1, result.output  # one customer has no email: skipped, reported
+    assert "Run summary" in result.output and "INV-1010" in result.output
+    assert "no email address" in result.output
+
+    messages = sent_messages(folder)
+    ours = [m for m in messages if m["Date"].datetime.date() == ANCHOR]
+    stages = sorted((m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]) for m in ours)
+    assert stages == [
+        ("INV-1001", "courtesy"),
+        ("INV-1002", "due"),
+        ("INV-1003", "overdue"),
+        ("INV-1004", "resend"),
+        ("INV-1005", "overdue"),
+        ("INV-1006", "overdue"),
+        ("INV-1011", "overdue"),
+    ]
+    resend = next(m for m in ours if m["X-Tahseel-Stage"] == "resend")
+    earlier = next(m for m in messages if m["X-Tahseel-Invoice"] == "INV-1004" and m not in ours)
+    assert earlier["Message-ID"] in resend["References"]
+    assert resend["In-Reply-To"] == "<CAF8q2-reply-4411@mail.alwaha.example.sa>"
+    assert resend["Subject"].startswith("Re: ") and earlier["Subject"] in resend["Subject"]
+    pdfs = [p for p in resend.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert len(pdfs) == 1 and pdfs[0].get_content().startswith(b"%PDF")
+    arabic = next(m for m in ours if m["X-Tahseel-Invoice"] == "INV-1001")
+    html = arabic.get_body(("html",)).get_content()
+    assert 'dir="rtl"' in html and "https://pay.nakheel.example/invoices/INV-1001" in html
+
+    written = notes(folder)
+    assert sorted(n["invoice_number"] for n in written) == [
+        "INV-1001",
+        "INV-1002",
+        "INV-1003",
+        "INV-1004",
+        "INV-1005",
+        "INV-1006",
+        "INV-1011",
+    ]
+    assert len({n["key"] for n in written}) == len(written)
+
+    again = cli(folder, "run", "--today", ANCHOR.isoformat())
+    assert again.exit_code == 1
+    assert len(sent_messages(folder)) == len(messages), "a rerun sent something again"
+    assert len(notes(folder)) == len(written)
+
+
+def test_next_day_climbs_one_rung_at_the_ladders_pace(tmp_path):
+    folder = install(tmp_path)
+    cli(folder, "run", "--today", ANCHOR.isoformat())
+    tuesday = "2026-11-24"
+    result = cli(folder, "run", "--today", tuesday, "--json")
+    report = json.loads(result.output)
+    # INV-1002 was due yesterday and is late today; INV-1004 got its resend yesterday and
+    # climbs to its weekly rung; the backlog reminded yesterday waits a week (the ladder's pace)
+    assert report["sent"] == {"overdue": 1, "weekly": 1}
+    status = cli(folder, "status", "--today", tuesday)
+    assert status.exit_code == 0 and "Aging" in status.output and "INV-1005" in status.output
+
+
+def test_the_demo_command_shows_the_whole_loop_from_an_empty_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "tahseel-demo"
+    messages = sent_messages(folder)
+    # the demo mailbox starts with one earlier reminder, the one the customer answered
+    earlier = (example_config_dir() / "demo/mail/01-earlier-reminder.eml").read_bytes()
+    earlier_id = BytesParser(policy=policy.default).parsebytes(earlier)["Message-ID"]
+    new = [m for m in messages if m["Message-ID"] != earlier_id]
+    assert len(messages) - len(new) == 1
+    stages = [m["X-Tahseel-Stage"] for m in new]
+    assert len(stages) - stages.count("resend") >= 5 and stages.count("resend") == 1
+    resend = next(m for m in new if m["X-Tahseel-Stage"] == "resend")
+    assert resend["In-Reply-To"] and resend["References"]
+    assert len(notes(folder)) == len(new)
+    # the hint it prints is a command that works
+    hint = next(line for line in result.output.splitlines() if "tahseel plan" in line)
+    args = hint.split("tahseel ", 1)[1].split() + ["--json"]
+    plan = runner.invoke(app, args)
+    assert plan.exit_code == 0 and isinstance(json.loads(plan.output), list)
+    # running it again starts afresh rather than piling onto the last demo
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert len(sent_messages(folder)) == len(messages)
+
+
+def test_a_missing_configuration_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["plan"])
+    assert result.exit_code == 2
+    assert "tahseel.yaml: no such configuration file" in result.output
+    assert "tahseel init" in result.output
+
+
+def test_plan_json(tmp_path):
+    folder = install(tmp_path)
+    result = cli(folder, "plan", "--today", "2026-12-01", "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert rows and all(
+        {"invoice", "customer", "stage", "action", "to", "language"} <= r.keys() for r in rows
+    )
+    assert {r["language"] for r in rows} == {"en", "ar"}
+
+
+def test_dry_run_sends_and_writes_nothing(tmp_path):
+    folder = install(tmp_path)
+    before = len(sent_messages(folder))
+    result = cli(folder, "run", "--today", ANCHOR.isoformat(), "--dry-run", "--json")
+    report = json.loads(result.output)
+    assert report["dry_run"] and report["emails"] == 7
+    assert len(sent_messages(folder)) == before and notes(folder) == []
+    assert (
+        not (folder / "tahseel-state.db").exists()
+        or cli(folder, "run", "--today", ANCHOR.isoformat()).exit_code == 1
+    )
+
+
+def test_check_reports_template_and_yaml_errors_with_lines(tmp_path):
+    folder = install(tmp_path)
+    assert cli(folder, "check").exit_code == 0
+    broken = folder / "templates" / "en" / "due.txt"
+    source = broken.read_text(encoding="utf-8")
+    assert "{{ invoice.number }}" in source
+    broken.write_text(
+        source.replace("{{ invoice.number }}", "{{ invoice.numbr }}"), encoding="utf-8"
+    )
+    config = folder / "tahseel.yaml"
+    text = config.read_text(encoding="utf-8").replace("offset_days: 30", "offset_days: thirty")
+    config.write_text(text, encoding="utf-8")
+    result = cli(folder, "check")
+    assert result.exit_code == 2
+    assert (
+        "offset_days" in result.output
+        and "'thirty'" in result.output
+        and "tahseel.yaml:" in result.output
+    )
+    config.write_text(text.replace("offset_days: thirty", "offset_days: 30"), encoding="utf-8")
+    result = cli(folder, "check")
+    assert result.exit_code == 2
+    assert "due.txt:" in result.output and "numbr" in result.output
+    # a run with a broken template sends nothing at all
+    assert cli(folder, "run", "--today", ANCHOR.isoformat()).exit_code == 2
+    assert len(sent_messages(folder)) == 1
+
+
+def _run(folder: Path, failpoint: str | None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "TAHSEEL_FAILPOINTS"}
+    if failpoint:
+        env["TAHSEEL_FAILPOINTS"] = failpoint
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "sync",
+            "run",
+            "-c",
+            str(folder / "tahseel.yaml"),
+            "--today",
+            ANCHOR.isoformat(),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def clean_outcome(tmp_path_factory):
+    folder = install(tmp_path_factory.mktemp("clean"))
+    assert _run(folder, None).returncode == 1
+    return sorted((m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]) for m in sent_messages(folder))
+
+
+@pytest.mark.parametrize("point", [p for p in POINTS if p != "after_reply"] + ["after_reply"])
+@pytest.mark.parametrize("hit", [1, 4])
+def test_crash_at_every_outbox_step_then_rerun(tmp_path, clean_outcome, point, hit):
+    folder = install(tmp_path)
+    crashed = _run(folder, f"{point}={hit}")
+    if point in ("after_plan", "after_reply") and hit > 1:
+        assert crashed.returncode == 1  # the point is reached once a run: no crash
+    else:
+        assert crashed.returncode == -9, crashed.stderr
+    final = _run(folder, None)
+    assert final.returncode == 1, final.stderr
+    delivered = sorted(
+        (m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]) for m in sent_messages(folder)
+    )
+    assert delivered == clean_outcome, "a crash caused a duplicate or a missing email"
+    written = sorted((n["invoice_number"], n["key"].split(":")[2]) for n in notes(folder))
+    sent_today = [
+        pair for pair in clean_outcome if pair != ("INV-1004", "overdue")
+    ]  # the earlier one
+    assert written == sent_today, "a crash caused a duplicate or a missing note"
