@@ -27,8 +27,23 @@ class Ledger(Protocol):
     """Row-level problems met by the last read (bad rows, unmappable invoices), each
     a readable line naming where. The rest of the data is still returned."""
 
+    incremental: bool
+    """Whether ``list_open_invoices`` honours ``since``. A ledger that does not (a CSV
+    file) always returns the full list of open invoices."""
+
+    calls: dict[str, int]
+    """API calls made so far, by operation (e.g. ``invoices.list``); empty for files."""
+
     def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
-        """Yield receivables with an amount due above zero, changed since ``since`` if given."""
+        """Yield receivables, all of them or only those changed since ``since``.
+
+        With ``since`` None: every receivable with an amount due above zero (a full
+        read). With ``since`` and ``incremental`` true: every receivable changed at or
+        after ``since``, whatever its status now, so the caller also learns of invoices
+        that were paid or voided; the caller keeps its copy of the unchanged ones. The
+        implementation reads a little before ``since`` (a lag for clock skew) and never
+        yields one id twice.
+        """
         ...
 
     def get_invoices(self, ids: Sequence[str]) -> list[Invoice]:

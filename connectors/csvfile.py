@@ -344,6 +344,7 @@ class FileLedger:
 
     name = "csv"
     display_name = "CSV file"
+    incremental = False
 
     def __init__(
         self,
@@ -365,6 +366,7 @@ class FileLedger:
         self.pdf_font = pdf_font
         self._link_pattern = payment_link
         self.problems: list[str] = []
+        self.calls: dict[str, int] = {}
 
     def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
         """Yield the open invoices with money owing, changed since ``since`` if given.

@@ -33,6 +33,12 @@ class LedgerRateLimited(LedgerUnavailable):
         self.retry_after = retry_after
 
 
+class LedgerQuotaExceeded(LedgerError):
+    """The ledger's daily call budget is spent: stop the run and leave the rest for the next."""
+
+    disposition: ClassVar[Disposition] = "abort"
+
+
 class LedgerAuthError(LedgerError):
     """The connection to the ledger is gone (token expired or revoked): a person reconnects."""
 
