@@ -198,6 +198,8 @@ def plan_command(
             now,
             languages=settings.language,
         )
+    except ConfigError as exc:
+        _fail(str(exc))
     except (LedgerError, SyncError) as exc:
         _fail(f"cannot plan: {exc}", EXIT_ABORTED)
     if as_json:
@@ -247,6 +249,9 @@ def _run_job(settings: Settings, now: datetime, *, dry_run: bool, as_json: bool)
     except RunLocked as exc:
         err.print(f"Not run: {exc}", markup=False)
         return EXIT_LOCKED
+    except ConfigError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        return EXIT_USAGE
     except (LedgerError, MailError, SyncError) as exc:
         err.print(f"Aborted: {exc}", markup=False)
         return EXIT_ABORTED
@@ -300,6 +305,8 @@ def status(
     try:
         invoices = list(build_ledger(settings).list_open_invoices())
         store = build_store(settings)
+    except ConfigError as exc:
+        _fail(str(exc))
     except (LedgerError, SyncError) as exc:
         _fail(f"cannot read: {exc}", EXIT_ABORTED)
     views.print_status(out, settings, invoices, store, now)

@@ -24,6 +24,7 @@ from mailer.transport import Incoming, Transport
 from sync.calendar import BusinessCalendar
 from sync.errors import SyncError
 from sync.faults import checkpoint
+from sync.ledger_cache import LedgerCache
 from sync.outbound import (
     Identity,
     note_text,
@@ -88,6 +89,7 @@ class Job:
         self.calendar = calendar_of(self.settings)
         self.report = RunReport(started_at=self.now, dry_run=self.dry_run)
         self._overlay: dict[str, History] = {}
+        self.cache = LedgerCache(self.store, self.tenant)
 
     def run(self) -> RunReport:
         """Do one run under the tenant's lock and return its report.
@@ -103,10 +105,17 @@ class Job:
                 self.report.aborted = str(exc)
                 log.error("run aborted: %s", exc)
             self.report.finished_at = self.now
+            self._count_calls()
             if run_id is not None:
                 status = "aborted" if self.report.aborted else "done"
                 self.store.finish_run(run_id, self.now, status, self.report.to_dict())
         return self.report
+
+    def _count_calls(self) -> None:
+        for part in (self.ledger, self.transport):
+            calls = getattr(part, "calls", None)
+            if calls:
+                self.report.api_calls[part.name] = dict(calls)
 
     def _run(self) -> None:
         if not self.dry_run:
@@ -157,10 +166,14 @@ class Job:
             self.report.reconciled += 1
 
     def _read_ledger(self) -> dict[str, Invoice]:
-        invoices = {inv.id: inv for inv in self.ledger.list_open_invoices()}
+        tracked = self.store.tracked_invoices(self.tenant)
+        read = self.cache.read(self.ledger, self.now, set(tracked), write=not self.dry_run)
+        invoices = read.invoices
         self.report.problems.extend(self.ledger.problems)
-        tracked = [i for i in self.store.tracked_invoices(self.tenant) if i not in invoices]
-        for chunk in _chunks(tracked, REREAD_CHUNK):
+        # After a full read, invoices reminded before and no longer open are read one by
+        # one to learn whether they were paid; an incremental read reports them itself.
+        missing = [i for i in tracked if i not in invoices] if read.full else []
+        for chunk in _chunks(missing, REREAD_CHUNK):
             for inv in self.ledger.get_invoices(chunk):
                 invoices[inv.id] = inv
         self.report.open_invoices = sum(1 for inv in invoices.values() if inv.is_open)
@@ -388,7 +401,7 @@ class Job:
 
     def _build(self, action: EmailAction, invoice: Invoice) -> tuple[EmailMessage, str]:
         thread = self.store.thread_of(self.tenant, invoice.id)
-        link = self.ledger.payment_link(invoice)
+        link = self._payment_link(invoice)
         context = template_context(
             invoice,
             self.identity,
@@ -469,6 +482,18 @@ class Job:
             )
             if final:
                 self.store.set_control(self.tenant, inv.id, inv.number, self.now, closed=True)
+                self.cache.forget(inv.id)
+
+    def _payment_link(self, invoice: Invoice) -> str | None:
+        """The invoice's payment link; fetched once from an online ledger, then kept."""
+        if not self.ledger.incremental:
+            return self.ledger.payment_link(invoice)
+        link = self.cache.link(invoice.id)
+        if link is None:
+            link = self.ledger.payment_link(invoice)
+            if link is not None and not self.dry_run:
+                self.cache.save_link(invoice.id, link, self.now)
+        return link
 
     def _row(
         self,

@@ -39,6 +39,7 @@ class RunReport:
     errors: list[str] = field(default_factory=list)
     aborted: str | None = None
     window_closed: str | None = None
+    api_calls: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def add_plan(self, result: Plan) -> None:
         """Take the planner's decisions into the report."""
@@ -105,5 +106,6 @@ class RunReport:
             "problems": list(self.problems),
             "errors": list(self.errors),
             "aborted": self.aborted,
+            "api_calls": {k: dict(sorted(v.items())) for k, v in sorted(self.api_calls.items())},
             "exit_code": self.exit_code,
         }

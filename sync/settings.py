@@ -18,6 +18,13 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from sync.connections import (
+    UNION_KEYS,
+    CsvLedgerSettings,
+    LedgerSettings,
+    MailboxSettings,
+    MaildirSettings,
+)
 from sync.errors import ConfigError, ConfigIssue
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -42,16 +49,6 @@ class BusinessSettings(_Model):
         return _check_zone(value)
 
 
-class LedgerSettings(_Model):
-    """Which ledger to read. ``csv`` is a file; ``xero`` and ``quickbooks`` are online."""
-
-    type: Literal["csv"] = "csv"
-    path: Path = Path("invoices.csv")
-    payment_link: str | None = None
-    notes_path: Path | None = None
-    pdf_font: Path | None = None
-
-
 class SenderSettings(_Model):
     """The mailbox identity reminders come from."""
 
@@ -63,13 +60,6 @@ class SenderSettings(_Model):
     @classmethod
     def _address(cls, value: str | None) -> str | None:
         return value if value is None else check_email(value)
-
-
-class MailboxSettings(_Model):
-    """How mail is sent and replies read. ``maildir`` is a local folder."""
-
-    type: Literal["maildir"] = "maildir"
-    path: Path = Path("mailbox")
 
 
 class StateSettings(_Model):
@@ -207,9 +197,9 @@ class Settings(_Model):
     """Everything one run needs, validated once at start."""
 
     business: BusinessSettings
-    ledger: LedgerSettings = LedgerSettings()
+    ledger: LedgerSettings = CsvLedgerSettings()
     sender: SenderSettings
-    mailbox: MailboxSettings = MailboxSettings()
+    mailbox: MailboxSettings = MaildirSettings()
     state: StateSettings = StateSettings()
     calendar: CalendarSettings = CalendarSettings()
     language: LanguageSettings = LanguageSettings()
@@ -300,11 +290,15 @@ def _plain(node: Any) -> Any:
 
 
 def _issue(name: str, data: Any, err: Any) -> ConfigIssue:
-    loc = tuple(err["loc"])
+    full = tuple(err["loc"])
+    loc = _without_kinds(full)
     path = ""
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return ConfigIssue(name, _line_of(data, loc), path, _message(err))
+    message = _message(err)
+    if loc != full and err["type"] == "extra_forbidden":
+        message = f"not a setting of a {full[1]} {full[0]} (check the configuration reference)"
+    return ConfigIssue(name, _line_of(data, loc), path, message)
 
 
 # Pydantic's wording for the common mistakes, said the way an accountant would.
@@ -328,10 +322,19 @@ _PLAIN = {
 }
 
 
+def _without_kinds(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Drop the kind pydantic inserts after a section chosen by ``type`` (``ledger.xero``)."""
+    if len(loc) > 1 and loc[0] in UNION_KEYS and loc[1] in UNION_KEYS[loc[0]]:
+        return (loc[0], *loc[2:])
+    return loc
+
+
 def _message(err: Any) -> str:
     kind, got = err["type"], err.get("input")
     if kind == "extra_forbidden":
         return "unknown setting (check the spelling against the configuration reference)"
+    if kind == "unknown_kind":
+        return f"{err['msg']}, got {err.get('input', {}).get('type')!r}"
     if kind == "missing":
         return "required setting is missing"
     msg = _PLAIN.get(kind) or str(err["msg"]).removeprefix("Value error, ")

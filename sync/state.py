@@ -147,6 +147,27 @@ class RunRow(_Base):
     summary: Mapped[str] = mapped_column(Text, default="{}")
 
 
+class CachedInvoiceRow(_Base):
+    """The last known copy of an invoice from a ledger read incrementally."""
+
+    __tablename__ = "ledger_invoices"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class PaymentLinkRow(_Base):
+    """A payment link fetched from the ledger, kept so it is fetched once per invoice."""
+
+    __tablename__ = "payment_links"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    link: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadInfo:
     """The mail thread of one invoice: its id, subject and Message-IDs, oldest first."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from connectors.models import Invoice
 from mailer.render import Renderer
+from sync.connections import MissingSecret, XeroLedgerSettings, secret
 from sync.job import calendar_of
 from sync.outbound import Identity, sample_invoice, template_context
 from sync.planner import Plan, ladder
@@ -65,13 +67,22 @@ def check_ledger_settings(settings: Settings) -> list[str]:
     """Problems with the ledger's settings that the schema alone cannot see."""
     from connectors.csvfile import check_link_pattern
 
-    problems = []
+    problems: list[str] = []
     where = f"{settings.source}: ledger"
-    if settings.ledger.payment_link:
-        problems += [
-            f"{where}.payment_link: {p}" for p in check_link_pattern(settings.ledger.payment_link)
-        ]
-    path = settings.resolve(settings.ledger.path)
+    ledger = settings.ledger
+    if isinstance(ledger, XeroLedgerSettings):
+        for name in ("client_id_env", "client_secret_env"):
+            try:
+                secret(f"ledger.{name}", getattr(ledger, name))
+            except MissingSecret as exc:
+                problems.append(f"{settings.source}: {exc}")
+        token = settings.resolve(ledger.token_file)
+        if not token.exists() and not (ledger.token_env and os.environ.get(ledger.token_env)):
+            problems.append(f"{where}.token_file: {token} does not exist; run `tahseel auth xero`")
+        return problems
+    if ledger.payment_link:
+        problems += [f"{where}.payment_link: {p}" for p in check_link_pattern(ledger.payment_link)]
+    path = settings.resolve(ledger.path)
     if not Path(path).exists():
         problems.append(f"{where}.path: {path} does not exist")
     return problems
@@ -123,6 +134,9 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
     ]
     for label, value in rows:
         table.add_row(label, str(value))
+    for service, calls in sorted(report.api_calls.items()):
+        if calls:
+            table.add_row(f"API calls: {service}", str(sum(calls.values())))
     console.print(table)
     if closed and report.emails == 0:
         console.print(f"No mail now: {closed}.")

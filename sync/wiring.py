@@ -7,14 +7,41 @@ from connectors.base import Ledger
 from mailer.maildir import MaildirTransport
 from mailer.render import Renderer
 from mailer.transport import Transport
+from sync.connections import MissingSecret, XeroLedgerSettings, secret
+from sync.errors import ConfigError, ConfigIssue
 from sync.resources import default_templates_dir
 from sync.settings import Settings
 from sync.state import Store
 
 
 def build_ledger(settings: Settings) -> Ledger:
-    """The ledger the settings name."""
+    """The ledger the settings name.
+
+    Raises:
+        ConfigError: A secret the settings name is not in the environment.
+    """
     cfg = settings.ledger
+    if isinstance(cfg, XeroLedgerSettings):
+        try:
+            client_id = secret("ledger.client_id_env", cfg.client_id_env)
+            client_secret = secret("ledger.client_secret_env", cfg.client_secret_env)
+        except MissingSecret as exc:
+            message = f"the environment variable {exc.variable} is not set"
+            raise ConfigError(
+                [ConfigIssue(str(settings.source), None, exc.setting, message)]
+            ) from None
+        return open_ledger(
+            "xero",
+            client_id=client_id.get_secret_value(),
+            client_secret=client_secret.get_secret_value(),
+            token_file=settings.resolve(cfg.token_file),
+            token_env=cfg.token_env,
+            tenant_id=cfg.tenant_id,
+            arabic_group=cfg.arabic_group,
+            per_day=cfg.daily_limit,
+            api_url=cfg.api_url,
+            identity_url=cfg.identity_url,
+        )
     return open_ledger(
         cfg.type,
         path=settings.resolve(cfg.path),

@@ -1,0 +1,97 @@
+"""Settings of the services Tahseel connects to: the ledger and the mailbox.
+
+Each kind is a model of its own, chosen by its ``type`` key (``csv`` when absent).
+Secrets are never written here: a setting ending in ``_env`` names the environment
+variable that holds the value, and ``secret`` reads it when the part is built.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CsvLedgerSettings(_Model):
+    """A CSV file exported from any accounting system (see the README for its columns)."""
+
+    type: Literal["csv"] = "csv"
+    path: Path = Path("invoices.csv")
+    payment_link: str | None = None
+    notes_path: Path | None = None
+    pdf_font: Path | None = None
+
+
+class XeroLedgerSettings(_Model):
+    """A Xero organisation, through the Xero Accounting API.
+
+    ``tahseel auth xero`` writes ``token_file``; in CI the token set can come from the
+    environment variable ``token_env`` instead (JSON, as the token file holds it).
+    """
+
+    type: Literal["xero"]
+    client_id_env: str = "XERO_CLIENT_ID"
+    client_secret_env: str = "XERO_CLIENT_SECRET"
+    token_file: Path = Path(".tahseel/xero-token.json")
+    token_env: str | None = "XERO_TOKEN"
+    tenant_id: str | None = None
+    arabic_group: str | None = None
+    daily_limit: int = Field(default=5000, ge=1)
+    api_url: str | None = None
+    identity_url: str | None = None
+
+
+def _ledger_kind(value: Any) -> str:
+    kind = value.get("type", "csv") if isinstance(value, dict) else getattr(value, "type", "csv")
+    return str(kind)
+
+
+LedgerSettings = Annotated[
+    Annotated[CsvLedgerSettings, Tag("csv")] | Annotated[XeroLedgerSettings, Tag("xero")],
+    Discriminator(
+        _ledger_kind,
+        custom_error_type="unknown_kind",
+        custom_error_message="unknown type; expected csv or xero",
+    ),
+]
+
+
+class MaildirSettings(_Model):
+    """A local Maildir: sent mail goes to its ``.Sent`` folder, replies arrive in its inbox."""
+
+    type: Literal["maildir"] = "maildir"
+    path: Path = Path("mailbox")
+
+
+MailboxSettings = MaildirSettings
+
+UNION_KEYS = {"ledger": ("csv", "xero"), "mailbox": ("maildir",)}
+"""Sections chosen by ``type``, and their kinds: validation paths carry the kind as an
+extra step, which error messages leave out."""
+
+
+class MissingSecret(Exception):
+    """An environment variable a setting names is not set."""
+
+    def __init__(self, setting: str, variable: str) -> None:
+        super().__init__(f"{setting}: the environment variable {variable} is not set")
+        self.setting = setting
+        self.variable = variable
+
+
+def secret(setting: str, variable: str | None) -> SecretStr:
+    """Read the secret the setting ``setting`` names by its environment variable.
+
+    Raises:
+        MissingSecret: When the variable is unset or empty.
+    """
+    value = os.environ.get(variable or "", "")
+    if not variable or not value:
+        raise MissingSecret(setting, variable or "(none named)")
+    return SecretStr(value)
