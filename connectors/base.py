@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -31,8 +31,10 @@ class Ledger(Protocol):
     """Whether ``list_open_invoices`` honours ``since``. A ledger that does not (a CSV
     file) always returns the full list of open invoices."""
 
-    calls: dict[str, int]
-    """API calls made so far, by operation (e.g. ``invoices.list``); empty for files."""
+    @property
+    def calls(self) -> Mapping[str, int]:
+        """API calls made so far, by operation (e.g. ``invoices.list``); empty for files."""
+        ...
 
     def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
         """Yield receivables, all of them or only those changed since ``since``.

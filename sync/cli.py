@@ -45,8 +45,11 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 # Piped into a file or a CI log there is no terminal width to respect: keep rows whole.
-out = Console() if sys.stdout.isatty() else Console(width=200)
-err = Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=200)
+# Lines of text stay whole too (soft wrap), so a log line can be searched for.
+out = Console() if sys.stdout.isatty() else Console(width=200, soft_wrap=True)
+err = (
+    Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=200, soft_wrap=True)
+)
 
 ConfigOption = Annotated[
     Path,
@@ -119,10 +122,14 @@ def init(
     The demo ledger's dates are moved so its story is set today.
     """
     try:
-        demo_module.install(directory, anchor=date.today(), force=force)
+        demo_module.install(directory, anchor=date.today(), force=force, mode="preview")
     except FileExistsError as exc:
         _fail(str(exc))
     out.print(f"Wrote {directory}/tahseel.yaml, {directory}/templates/ and {directory}/demo/.")
+    out.print(
+        "It starts in preview mode: runs plan and render but send nothing until you set"
+        " `mode: test` or `mode: live`."
+    )
     out.print(f"Next: tahseel check -c {directory}/tahseel.yaml  (then plan, then run)")
 
 
@@ -216,16 +223,36 @@ def run(
     ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
     today: TodayOption = None,
+    approve: Annotated[
+        str | None,
+        typer.Option(
+            "--approve",
+            metavar="FINGERPRINT",
+            help="Send a plan the circuit breaker stopped, after checking it with `tahseel"
+            " plan`; the fingerprint is printed when it stops.",
+        ),
+    ] = None,
 ) -> None:
     """Do today's work: read replies, send due reminders, write notes, print a summary.
 
-    Safe to run as often as you like (cron, every hour): nothing is ever sent twice.
+    Safe to run as often as you like (cron, every hour): nothing is ever sent twice. In
+    `mode: preview` (the default) it plans and renders but sends nothing; in `mode:
+    test` every message goes to `test_recipients`. A plan far larger than usual stops
+    before its first email (exit 4) until approved with --approve.
     """
     settings = _settings(config)
-    raise typer.Exit(_run_job(settings, _moment(settings, today), dry_run=dry_run, as_json=as_json))
+    now = _moment(settings, today)
+    raise typer.Exit(_run_job(settings, now, dry_run=dry_run, as_json=as_json, approve=approve))
 
 
-def _run_job(settings: Settings, now: datetime, *, dry_run: bool, as_json: bool) -> int:
+def _run_job(
+    settings: Settings,
+    now: datetime,
+    *,
+    dry_run: bool,
+    as_json: bool,
+    approve: str | None = None,
+) -> int:
     renderer = build_renderer(settings)
     problems = views.check_templates(settings, renderer)
     if problems:
@@ -242,6 +269,7 @@ def _run_job(settings: Settings, now: datetime, *, dry_run: bool, as_json: bool)
             renderer,
             now,
             dry_run=dry_run,
+            approve=approve,
         )
         with _progress(enabled=not as_json and sys.stderr.isatty()) as bar:
             job.progress = bar

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 from datetime import date, datetime, timedelta
 from email import policy
@@ -22,13 +23,15 @@ ANCHOR = date(2026, 11, 23)
 _DATE_COLUMNS = ("issue_date", "due_date")
 
 
-def install(target: Path, *, anchor: date, force: bool = False) -> list[Path]:
+def install(target: Path, *, anchor: date, force: bool = False, mode: str = "live") -> list[Path]:
     """Copy the example configuration, the templates and the demo data into ``target``.
 
     Args:
         target: The folder to fill (created if missing).
         anchor: The day the demo's story is set on.
         force: Overwrite files that exist.
+        mode: The ``mode`` the configuration starts in (the demo mails only a Maildir,
+            so it runs live; ``tahseel init`` starts in preview).
 
     Returns:
         The paths written.
@@ -41,7 +44,8 @@ def install(target: Path, *, anchor: date, force: bool = False) -> list[Path]:
     if config.exists() and not force:
         raise FileExistsError(f"{config} exists (use --force to overwrite)")
     target.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(source / "tahseel.yaml", config)
+    text = (source / "tahseel.yaml").read_text("utf-8")
+    config.write_text(re.sub(r"(?m)^mode: live$", f"mode: {mode}", text), "utf-8")
     templates = target / "templates"
     shutil.copytree(
         default_templates_dir(),

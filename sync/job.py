@@ -7,6 +7,7 @@ is repaired by the next run without a second email and without losing one.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -31,11 +32,13 @@ from sync.outbound import (
     rung_key,
     tahseel_headers,
     template_context,
+    test_copy,
     thread_subject,
 )
 from sync.planner import Action, EmailAction, Escalate, History, Plan, ResendInvoice, plan
 from sync.replies import ReplyKind, classify
 from sync.report import RunReport
+from sync.safety import weigh
 from sync.settings import Settings
 from sync.state import OutboxRow, ReplyRow, Store
 
@@ -82,12 +85,15 @@ class Job:
     now: datetime
     dry_run: bool = False
     progress: Progress | None = None
+    approve: str | None = None
 
     def __post_init__(self) -> None:
+        # Preview, the default mode, is a dry run that cannot be forgotten on the command line.
+        self.dry_run = self.dry_run or self.settings.mode == "preview"
         self.identity = Identity.from_settings(self.settings)
         self.tenant = self.identity.tenant
         self.calendar = calendar_of(self.settings)
-        self.report = RunReport(started_at=self.now, dry_run=self.dry_run)
+        self.report = RunReport(started_at=self.now, dry_run=self.dry_run, mode=self.settings.mode)
         self._overlay: dict[str, History] = {}
         self.cache = LedgerCache(self.store, self.tenant)
 
@@ -135,10 +141,35 @@ class Job:
             languages=self.settings.language,
         )
         self.report.add_plan(result)
+        self._check_breaker(result)
         checkpoint("after_plan")
         self._execute(result)
         if not self.dry_run:
             self._close(invoices.values(), history)
+
+    def _check_breaker(self, result: Plan) -> None:
+        """Stop before the first email when the plan is far larger than it should be."""
+        previous = [
+            int(json.loads(r.summary).get("emails", 0))
+            for r in self.store.last_runs(self.tenant, limit=10)
+            if r.status == "done"
+        ]
+        verdict = weigh(
+            result.actions,
+            open_invoices=self.report.open_invoices,
+            previous=previous,
+            limits=self.settings.safety,
+            approved=self.approve,
+        )
+        self.report.plan_fingerprint = verdict.fingerprint
+        if verdict.ok:
+            return
+        self.report.breaker = verdict.reason
+        if not self.dry_run:
+            raise Aborted(
+                f"circuit breaker: {verdict.reason}. Nothing was sent. Look at `tahseel plan`;"
+                f" to send this plan, run `tahseel run --approve {verdict.fingerprint}`"
+            )
 
     # -- before planning ------------------------------------------------------------------
 
@@ -414,6 +445,11 @@ class Job:
         )
         rendered = self.renderer.render(action.template, action.language, context)
         subject, base = thread_subject(thread.subject, rendered.subject)
+        to, cc = action.to, action.cc
+        if self.settings.mode == "test":
+            rendered = test_copy(rendered, to=to, cc=cc)
+            subject = f"[TEST] {subject}"
+            to, cc = self.settings.test_recipients, ()
         attachments = []
         if action.attach_pdf:
             pdf = self.ledger.fetch_pdf(invoice)
@@ -423,8 +459,8 @@ class Job:
             rendered=rendered,
             sender_name=self.identity.sender_name,
             sender_email=self.identity.sender_email,
-            to=action.to,
-            cc=action.cc,
+            to=to,
+            cc=cc,
             reply_to=self.identity.reply_to,
             subject=subject,
             message_id=make_message_id(
@@ -457,6 +493,9 @@ class Job:
     ) -> None:
         """Write the ledger note of outbox row ``(id, cycle)`` and mark it noted."""
         row_id, cycle = row
+        if self.settings.mode == "test":
+            instead = ", ".join(self.settings.test_recipients)
+            detail = "; ".join(filter(None, [detail, f"test mode: sent to {instead} instead"]))
         text = note_text(action, stage, to=to, when=self.now, detail=detail)
         key = rung_key(self.tenant, invoice.id, stage, cycle)
         checkpoint("before_note")

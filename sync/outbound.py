@@ -7,12 +7,15 @@ this module only decides the words and headers.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
 from connectors.models import Contact, Invoice, InvoiceStatus
+from mailer.render import Rendered
 from sync.settings import Settings
 
 _RE = ("re:", "aw:", "رد:")
@@ -76,6 +79,23 @@ def template_context(
         "language": language,
         "attachment": attachment,
     }
+
+
+def test_copy(rendered: Rendered, *, to: Sequence[str], cc: Sequence[str]) -> Rendered:
+    """The message as test mode sends it: to the test address, saying who it was for."""
+    who = ", ".join(to) + (f" (cc {', '.join(cc)})" if cc else "")
+    line = f"TEST MODE: in live mode this message would go to {who}."
+    banner = (
+        f'<p dir="ltr" style="border:2px solid #b00;padding:8px;color:#b00">{html.escape(line)}</p>'
+    )
+    body = rendered.html
+    at = body.lower().find("<body")
+    if at >= 0:
+        close = body.find(">", at) + 1
+        body = body[:close] + banner + body[close:]
+    else:
+        body = banner + body
+    return replace(rendered, text=f"{line}\n\n{rendered.text}", html=body)
 
 
 def thread_subject(previous: str | None, rendered: str) -> tuple[str, str]:

@@ -40,6 +40,9 @@ class RunReport:
     aborted: str | None = None
     window_closed: str | None = None
     api_calls: dict[str, dict[str, int]] = field(default_factory=dict)
+    mode: str = "live"
+    plan_fingerprint: str | None = None
+    breaker: str | None = None
 
     def add_plan(self, result: Plan) -> None:
         """Take the planner's decisions into the report."""
@@ -91,6 +94,9 @@ class RunReport:
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "dry_run": self.dry_run,
+            "mode": self.mode,
+            "plan_fingerprint": self.plan_fingerprint,
+            "breaker": self.breaker,
             "open_invoices": self.open_invoices,
             "emails": self.emails,
             "sent": dict(sorted(self.sent.items())),

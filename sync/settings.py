@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
@@ -193,6 +201,16 @@ class Policy(_Model):
         return self
 
 
+class Safety(_Model):
+    """Limits on how much one run may send before a person approves it."""
+
+    max_emails_per_run: int = Field(default=200, ge=1)
+    max_share_of_open: float = Field(default=0.5, gt=0, le=1)
+    max_growth: float = Field(default=3.0, ge=1)
+    floor: int = Field(default=20, ge=0)
+    """Plans of at most this many emails never trip the relative limits."""
+
+
 class Settings(_Model):
     """Everything one run needs, validated once at start."""
 
@@ -205,7 +223,23 @@ class Settings(_Model):
     language: LanguageSettings = LanguageSettings()
     policy: Policy
     templates: Path | None = None
+    mode: Literal["preview", "test", "live"] = "preview"
+    test_recipients: tuple[str, ...] = Field(default=(), validate_default=True)
+    safety: Safety = Safety()
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
+
+    @field_validator("test_recipients")
+    @classmethod
+    def _fits_mode(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        mode = info.data.get("mode")
+        if mode == "test" and not value:
+            raise ValueError(
+                "mode is test, so name the address(es) that get every message instead of"
+                " the customers"
+            )
+        if mode == "live" and value:
+            raise ValueError("mode is live: remove test_recipients, or use mode: test")
+        return tuple(check_email(v) for v in value)
 
     @property
     def base_dir(self) -> Path:
@@ -227,8 +261,12 @@ class Settings(_Model):
 
     @property
     def tenant(self) -> str:
-        """A stable name for the business, used to keep state of several apart."""
-        return self.business.name
+        """A stable name for the business, used to keep state of several apart.
+
+        Test mode keeps its own state, so rungs sent to the test address are still
+        sent to the customers once the mode is live.
+        """
+        return self.business.name + (" [test]" if self.mode == "test" else "")
 
 
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")

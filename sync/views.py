@@ -114,7 +114,13 @@ def _print_skipped(console: Console, skipped: list[tuple[str, str]], problems: l
 
 def print_report(console: Console, report: RunReport, closed: str | None) -> None:
     """The summary at the end of a run."""
-    title = "Dry run (nothing sent)" if report.dry_run else "Run summary"
+    title = "Run summary"
+    if report.mode == "preview":
+        title = "Preview (mode: preview; nothing sent)"
+    elif report.dry_run:
+        title = "Dry run (nothing sent)"
+    elif report.mode == "test":
+        title = "Run summary (mode: test; mail went to test_recipients)"
     table = Table(title=title)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -142,9 +148,16 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
         console.print(f"No mail now: {closed}.")
     _print_skipped(console, report.skipped, report.problems)
     for line in report.errors:
-        console.print(f"error: {line}", markup=False, highlight=False)
+        console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
+    if report.breaker and report.dry_run:
+        console.print(
+            f"A live run would stop here: {report.breaker}. Approve this plan with"
+            f" `tahseel run --approve {report.plan_fingerprint}`.",
+            markup=False,
+            highlight=False,
+        )
     if report.aborted:
-        console.print(f"ABORTED: {report.aborted}", markup=False, highlight=False)
+        console.print(f"ABORTED: {report.aborted}", markup=False, highlight=False, soft_wrap=True)
 
 
 def aging(invoices: list[Invoice], today_of: dict[str, int]) -> dict[str, dict[str, Decimal]]:
