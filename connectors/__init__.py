@@ -11,7 +11,10 @@ from typing import Any
 from connectors.base import Ledger
 from connectors.models import Contact, Invoice, InvoiceStatus
 
-REGISTRY: dict[str, str] = {"csv": "connectors.csvfile:FileLedger"}
+REGISTRY: dict[str, str] = {
+    "csv": "connectors.csvfile:FileLedger",
+    "xero": "connectors.xero:XeroLedger",
+}
 
 __all__ = ["REGISTRY", "Contact", "Invoice", "InvoiceStatus", "Ledger", "open_ledger"]
 
@@ -20,7 +23,7 @@ def open_ledger(kind: str, **options: Any) -> Ledger:
     """Build the ledger registered as ``kind`` with its options.
 
     Args:
-        kind: A key of ``REGISTRY``, e.g. ``csv``.
+        kind: A key of ``REGISTRY``, e.g. ``csv`` or ``xero``.
         **options: Keyword arguments of that ledger's constructor.
 
     Raises:
@@ -32,4 +35,9 @@ def open_ledger(kind: str, **options: Any) -> Ledger:
         path = Path(options.pop("path"))
         ledger: Ledger = FileLedger(path, **options)
         return ledger
+    if kind == "xero":
+        # Imported here so the SDK is needed only by those who use Xero.
+        from connectors.xero import XeroLedger
+
+        return XeroLedger(**options)
     raise KeyError(f"unknown ledger {kind!r}; known: {', '.join(REGISTRY)}")

@@ -19,6 +19,7 @@ from connectors.errors import LedgerError
 from mailer.errors import MailError
 from sync import demo as demo_module
 from sync import views
+from sync.connections import MissingSecret, XeroLedgerSettings, secret
 from sync.errors import ConfigError, RunLocked, SyncError
 from sync.job import Job, calendar_of
 from sync.planner import plan, plan_rows
@@ -270,6 +271,7 @@ def _run_job(
             now,
             dry_run=dry_run,
             approve=approve,
+            started_at=datetime.now(UTC),
         )
         with _progress(enabled=not as_json and sys.stderr.isatty()) as bar:
             job.progress = bar
@@ -385,3 +387,71 @@ def _hold(config: Path, number: str, **values: object) -> None:
     store.set_control(settings.tenant, inv.id, inv.number, datetime.now(UTC), **values)
     out.print(f"{number}: {', '.join(f'{k}={v}' for k, v in values.items())}")
     raise typer.Exit(EXIT_OK)
+
+
+auth_app = typer.Typer(
+    help="Connect Tahseel to an online service once; the token is kept for later runs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(auth_app, name="auth")
+
+
+@auth_app.command(name="xero")
+def auth_xero(
+    config: ConfigOption = Path("tahseel.yaml"),
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
+    ] = False,
+) -> None:
+    """Authorise Tahseel for your Xero organisation(s) and store the token.
+
+    Needs `ledger.type: xero` in the configuration, the app's client id and secret
+    in the environment variables it names (XERO_CLIENT_ID, XERO_CLIENT_SECRET by
+    default), and http://localhost:8765/callback (or `ledger.auth_port`) registered
+    as the app's redirect URI at developer.xero.com. Opens Xero's consent page, waits
+    for you to approve, and writes `ledger.token_file` (mode 0600).
+    """
+    from connectors.xero.auth import AUTHORIZE_URL, authorise
+
+    settings = _settings(config)
+    ledger = settings.ledger
+    if not isinstance(ledger, XeroLedgerSettings):
+        _fail(f"{config}: ledger.type is {ledger.type}, not xero; nothing to authorise.")
+    try:
+        client_id = secret("ledger.client_id_env", ledger.client_id_env).get_secret_value()
+        client_secret = secret(
+            "ledger.client_secret_env", ledger.client_secret_env
+        ).get_secret_value()
+    except MissingSecret as exc:
+        _fail(f"{config}: {exc}")
+    identity = (ledger.identity_url or "https://identity.xero.com").rstrip("/")
+    connections = (ledger.connections_url or "https://api.xero.com").rstrip("/")
+    token_file = settings.resolve(ledger.token_file)
+
+    def show(url: str) -> None:
+        out.print("Open this page, sign in to Xero and allow access:\n")
+        out.print(url, markup=False, highlight=False, soft_wrap=True)
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    try:
+        tenants = authorise(
+            client_id=client_id,
+            client_secret=client_secret,
+            token_file=token_file,
+            port=ledger.auth_port,
+            authorize_url=ledger.login_url or AUTHORIZE_URL,
+            token_url=f"{identity}/connect/token",
+            connections_url=f"{connections}/connections",
+            show=show,
+        )
+    except LedgerError as exc:
+        _fail(f"Not connected: {exc}", EXIT_ABORTED)
+    out.print(f"\nConnected. Token stored in {token_file} (mode 0600).")
+    for tenant in tenants:
+        out.print(f"  {tenant['tenantName']}  tenant_id: {tenant['tenantId']}", markup=False)
+    if len(tenants) > 1 and not ledger.tenant_id:
+        out.print("Several organisations: set ledger.tenant_id to the one to chase.")

@@ -43,8 +43,12 @@ class XeroLedgerSettings(_Model):
     tenant_id: str | None = None
     arabic_group: str | None = None
     daily_limit: int = Field(default=5000, ge=1)
+    auth_port: int = Field(default=8765, ge=0, le=65535)
+    # Where Xero's services are; set only for a proxy or a test server.
     api_url: str | None = None
     identity_url: str | None = None
+    connections_url: str | None = None
+    login_url: str | None = None
 
 
 def _ledger_kind(value: Any) -> str:

@@ -73,6 +73,8 @@ class Job:
         store: The state store.
         renderer: Template renderer over the configured template folders.
         now: The moment of the run (aware); the job never reads the clock.
+        started_at: The clock's time when the run started, where the next incremental
+            ledger read begins (``now`` unless given; they differ under ``--today``).
         dry_run: Plan and render only; send nothing and write nothing.
         progress: Called with (done, total) while actions run.
     """
@@ -86,6 +88,7 @@ class Job:
     dry_run: bool = False
     progress: Progress | None = None
     approve: str | None = None
+    started_at: datetime | None = None
 
     def __post_init__(self) -> None:
         # Preview, the default mode, is a dry run that cannot be forgotten on the command line.
@@ -198,7 +201,13 @@ class Job:
 
     def _read_ledger(self) -> dict[str, Invoice]:
         tracked = self.store.tracked_invoices(self.tenant)
-        read = self.cache.read(self.ledger, self.now, set(tracked), write=not self.dry_run)
+        read = self.cache.read(
+            self.ledger,
+            self.now,
+            set(tracked),
+            started=self.started_at or self.now,
+            write=not self.dry_run,
+        )
         invoices = read.invoices
         self.report.problems.extend(self.ledger.problems)
         # After a full read, invoices reminded before and no longer open are read one by

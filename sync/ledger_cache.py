@@ -3,7 +3,7 @@
 An online ledger counts every call against a daily budget. For a ledger that reads
 incrementally, the state store keeps the last known copy of each open invoice (and of
 each settled one still waiting for its thank-you); a run asks only for what changed
-since the newest change it has seen and applies that to the copy. A full read happens
+since the previous read started and applies that to the copy. A full read happens
 on the first run and again every ``FULL_READ_DAYS``, so anything a change feed could
 miss is picked up within that time. Payment links are kept too: fetched once per
 invoice, and only for invoices about to be emailed.
@@ -90,13 +90,23 @@ class LedgerCache:
     store: Store
     tenant: str
 
-    def read(self, ledger: Ledger, now: datetime, keep: set[str], *, write: bool) -> LedgerRead:
+    def read(
+        self,
+        ledger: Ledger,
+        now: datetime,
+        keep: set[str],
+        *,
+        started: datetime,
+        write: bool,
+    ) -> LedgerRead:
         """Read the ledger, incrementally when it can, and bring the copy up to date.
 
         Args:
             ledger: The ledger.
             now: The moment of the run; decides when the next full read is due.
             keep: Ids of settled invoices still to be kept (reminded, not yet closed).
+            started: The clock's time just before this read: the next read starts here,
+                so a change made while this one was under way is read again, not lost.
             write: False for a dry run: read, and leave the store as it was.
         """
         if not ledger.incremental:
@@ -106,6 +116,7 @@ class LedgerCache:
             invoices = {inv.id: inv for inv in ledger.list_open_invoices()}
             if write:
                 self._replace(invoices.values(), now)
+                self._advance(started)
             return LedgerRead(invoices, full=True)
         changes = list(ledger.list_open_invoices(since=since))
         known = self.load()
@@ -113,10 +124,11 @@ class LedgerCache:
             known[inv.id] = inv
         if write:
             self._apply(changes, keep)
+            self._advance(started)
         return LedgerRead(known, full=False)
 
     def _since(self, now: datetime) -> datetime | None:
-        """The newest change seen, or None when a full read is due."""
+        """Where the previous read started, or None when a full read is due."""
         cursor = self.store.cursor(self.tenant, CURSOR)
         last_full = self.store.cursor(self.tenant, FULL_CURSOR)
         if not cursor or not last_full:
@@ -139,7 +151,6 @@ class LedgerCache:
                 CachedInvoiceRow(tenant=self.tenant, invoice_id=i.id, data=invoice_to_json(i))
                 for i in items
             )
-        self._advance(items)
         self.store.save_cursor(self.tenant, FULL_CURSOR, now.astimezone(UTC).isoformat())
 
     def _apply(self, changes: Sequence[Invoice], keep: set[str]) -> None:
@@ -157,16 +168,9 @@ class LedgerCache:
                             tenant=self.tenant, invoice_id=inv.id, data=invoice_to_json(inv)
                         )
                     )
-        self._advance(changes)
 
-    def _advance(self, invoices: Sequence[Invoice]) -> None:
-        """Move the cursor to the newest change seen, never backwards."""
-        stamps = [i.updated_at for i in invoices if i.updated_at is not None]
-        old = self.store.cursor(self.tenant, CURSOR)
-        if old:
-            stamps.append(datetime.fromisoformat(old))
-        if stamps:
-            self.store.save_cursor(self.tenant, CURSOR, max(stamps).astimezone(UTC).isoformat())
+    def _advance(self, started: datetime) -> None:
+        self.store.save_cursor(self.tenant, CURSOR, started.astimezone(UTC).isoformat())
 
     def forget(self, invoice_id: str) -> None:
         """Drop an invoice settled for good from the copy."""

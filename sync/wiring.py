@@ -41,6 +41,7 @@ def build_ledger(settings: Settings) -> Ledger:
             per_day=cfg.daily_limit,
             api_url=cfg.api_url,
             identity_url=cfg.identity_url,
+            connections_url=cfg.connections_url,
         )
     return open_ledger(
         cfg.type,

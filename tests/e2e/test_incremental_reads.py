@@ -53,7 +53,7 @@ def test_a_rerun_with_nothing_changed_costs_one_call(world):
     again = run(at("2026-11-23", 10))
     assert again.emails == 0
     assert dict(ledger.calls) == {"invoices.list": 1}
-    assert ledger.reads[-1] == datetime(2026, 11, 3, tzinfo=UTC), "reads from the newest change"
+    assert ledger.reads[-1] == at("2026-11-23"), "reads from where the last read started"
 
 
 def test_a_payment_seen_on_a_weekend_still_gets_its_thank_you(world):
@@ -65,7 +65,7 @@ def test_a_payment_seen_on_a_weekend_still_gets_its_thank_you(world):
     ledger.add("E-5", date(2026, 12, 30), datetime(2026, 11, 28, 6, tzinfo=UTC))
     run(at("2026-11-28", 11))  # Saturday: the cursor moves past the payment
     sunday = run(at("2026-11-29"))  # the ledger no longer reports the payment
-    assert ledger.reads[-1] == datetime(2026, 11, 28, 6, tzinfo=UTC)
+    assert ledger.reads[-1] == at("2026-11-28", 11)
     assert sunday.thank_yous == 1
     cache = LedgerCache(store, settings.tenant)
     assert "id-A-1" not in cache.load(), "closed once thanked"
@@ -84,7 +84,7 @@ def test_a_full_read_comes_back_every_week(world):
     ledger, _, _, run = world
     run(at("2026-11-23"))
     run(at("2026-11-24"))
-    assert ledger.reads == [None, datetime(2026, 11, 3, tzinfo=UTC)]
+    assert ledger.reads == [None, at("2026-11-23")]
     run(at("2026-12-01"))
     assert ledger.reads[-1] is None
 

@@ -1,0 +1,246 @@
+"""Client-side rate limits and retries shared by the API connectors.
+
+A ``RateLimiter`` keeps one organisation's calls under the ledger's published limits
+(calls per minute, per day, in flight at once) so the ledger never has to say 429.
+``call_with_retries`` retries what may succeed later and gives up on what will not.
+
+Both take the clock and the sleep function as arguments, so tests can run a day of
+budget in a second by scaling time (see ``ScaledClock``).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TypeVar
+
+import tenacity
+
+from connectors.errors import (
+    LedgerQuotaExceeded,
+    LedgerRateLimited,
+    LedgerUnavailable,
+)
+
+T = TypeVar("T")
+Clock = Callable[[], float]
+Sleep = Callable[[float], None]
+
+MINUTE = 60.0
+DAY = 86_400.0
+
+
+class ScaledClock:
+    """A monotonic clock that runs ``factor`` times faster than real time.
+
+    ``now`` and ``sleep`` agree with each other, so code that sleeps until a moment on
+    this clock wakes at that moment. Share one instance between a client and an
+    emulator so both count the same minutes.
+
+    Args:
+        factor: How many seconds of this clock pass per real second.
+    """
+
+    def __init__(self, factor: float = 1.0) -> None:
+        self.factor = factor
+        self._start = time.monotonic()
+
+    def now(self) -> float:
+        """Seconds elapsed on this clock, from an arbitrary origin."""
+        return (time.monotonic() - self._start) * self.factor
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep ``seconds`` of this clock."""
+        if seconds > 0:
+            time.sleep(seconds / self.factor)
+
+
+class RateLimiter:
+    """Keeps one organisation's calls within per-minute, per-day and concurrent limits.
+
+    A call holds a slot from the moment it starts; its time in the minute and day
+    windows is the moment it finished. Counting at the finish is what makes the limiter
+    safe: the server saw the request somewhere between start and finish, so any call
+    the server still counts in its window, the limiter counts too.
+
+    Args:
+        name: Whose limits these are, for messages (e.g. ``xero tenant 1f2e…``).
+        per_minute: Calls allowed in any 60 seconds.
+        per_day: Calls allowed in any 24 hours; when spent, ``slot`` raises
+            ``LedgerQuotaExceeded`` at once instead of sleeping until tomorrow.
+        concurrent: Calls allowed in flight at once.
+        clock: Monotonic seconds; ``time.monotonic`` by default.
+        sleep: Sleeps the given seconds of ``clock``; ``time.sleep`` by default.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        per_minute: int = 60,
+        per_day: int = 5000,
+        concurrent: int = 5,
+        clock: Clock = time.monotonic,
+        sleep: Sleep = time.sleep,
+    ) -> None:
+        self.name = name
+        self.per_minute = per_minute
+        self.per_day = per_day
+        self.concurrent = concurrent
+        self.clock = clock
+        self.sleep = sleep
+        self._lock = threading.Condition()
+        self._minute: deque[float] = deque()
+        self._day: deque[float] = deque()
+        self._in_flight = 0
+        self._paused_until = 0.0
+        self.calls = 0
+        self.waited = 0.0
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        """Hold one call's slot: wait for room, run the call, then record it.
+
+        Raises:
+            LedgerQuotaExceeded: The daily budget is spent.
+        """
+        self._acquire()
+        try:
+            yield
+        finally:
+            self._release()
+
+    def pause(self, seconds: float) -> None:
+        """Hold every caller back for ``seconds``, as a 429's Retry-After asks."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, self.clock() + seconds)
+
+    def remaining_today(self) -> int:
+        """Calls left in the current 24-hour window."""
+        with self._lock:
+            self._expire(self.clock())
+            return self.per_day - len(self._day) - self._in_flight
+
+    def _acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = self.clock()
+                self._expire(now)
+                if len(self._day) + self._in_flight >= self.per_day:
+                    raise LedgerQuotaExceeded(
+                        f"{self.name}: daily API budget of {self.per_day} calls is spent; "
+                        "the rest waits for the next run"
+                    )
+                delay = self._delay(now)
+                if delay <= 0 and self._in_flight < self.concurrent:
+                    self._in_flight += 1
+                    self.calls += 1
+                    return
+                if delay <= 0:
+                    # Only concurrency is the bound: a finishing call wakes us.
+                    self._lock.wait(0.05)
+                    continue
+            # Sleep outside the lock, so others may finish their calls meanwhile.
+            self.waited += delay
+            self.sleep(delay)
+
+    def _release(self) -> None:
+        with self._lock:
+            now = self.clock()
+            self._in_flight -= 1
+            self._minute.append(now)
+            self._day.append(now)
+            self._lock.notify_all()
+
+    def _delay(self, now: float) -> float:
+        delay = self._paused_until - now
+        if len(self._minute) + self._in_flight >= self.per_minute and self._minute:
+            # Wait for the oldest finished call to leave the window.
+            delay = max(delay, self._minute[0] + MINUTE - now)
+        return delay
+
+    def _expire(self, now: float) -> None:
+        while self._minute and self._minute[0] <= now - MINUTE:
+            self._minute.popleft()
+        while self._day and self._day[0] <= now - DAY:
+            self._day.popleft()
+
+
+_SHARED: dict[str, RateLimiter] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_limiter(key: str, **limits: object) -> RateLimiter:
+    """Return the process-wide limiter for ``key``, creating it with ``limits`` once.
+
+    Two ledgers open on one organisation in one process share its limits this way.
+    """
+    with _SHARED_LOCK:
+        if key not in _SHARED:
+            _SHARED[key] = RateLimiter(key, **limits)  # type: ignore[arg-type]
+        return _SHARED[key]
+
+
+def call_with_retries(
+    call: Callable[[], T],
+    *,
+    limiter: RateLimiter | None = None,
+    attempts: int = 6,
+    max_wait: float = 300.0,
+    base: float = 1.0,
+    sleep: Sleep = time.sleep,
+    jitter: Callable[[], float] = random.random,
+) -> T:
+    """Run ``call``; retry it while it raises ``LedgerUnavailable``.
+
+    A ``LedgerRateLimited`` waits what its ``retry_after`` says (and pauses ``limiter``
+    so other threads wait too); other unavailability backs off exponentially with
+    jitter. Everything else, ``LedgerRejected`` above all, is raised at once.
+
+    Args:
+        call: The operation, already bound to its arguments.
+        limiter: Told about a 429's Retry-After, when given.
+        attempts: Most tries in all.
+        max_wait: Most seconds spent waiting between tries, in all; a wait that would
+            pass it ends the retries with the last error. (Waits for the limiter's
+            budget are ordinary pacing and do not count.)
+        base: First backoff in seconds; doubles each try.
+        sleep: Sleeps the given seconds (of the limiter's clock, in tests).
+        jitter: Returns a float in [0, 1) that spreads backoffs.
+
+    Raises:
+        LedgerError: The last error once retries are spent, or the first one that is
+            not worth retrying.
+    """
+
+    def wait(state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, LedgerRateLimited) and error.retry_after is not None:
+            if limiter is not None:
+                limiter.pause(error.retry_after)
+            return error.retry_after
+        return float(base * 2 ** (state.attempt_number - 1) * (0.5 + jitter()))
+
+    def stop(state: tenacity.RetryCallState) -> bool:
+        if state.attempt_number >= attempts:
+            return True
+        return state.idle_for + wait_preview(state) > max_wait
+
+    def wait_preview(state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, LedgerRateLimited) and error.retry_after is not None:
+            return error.retry_after
+        return float(base * 2 ** (state.attempt_number - 1) * 0.5)
+
+    retrying = tenacity.Retrying(
+        retry=tenacity.retry_if_exception_type(LedgerUnavailable),
+        wait=wait,
+        stop=stop,
+        sleep=sleep,
+        reraise=True,
+    )
+    return retrying(call)

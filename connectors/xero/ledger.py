@@ -1,0 +1,379 @@
+"""XeroLedger: open receivables read from Xero, notes written to the invoice history.
+
+Reads walk the invoice list in ``UpdatedDateUTC`` order and continue each page from
+the newest change seen so far (``If-Modified-Since``), instead of counting pages: an
+invoice paid or edited during the scan leaves the list or moves to its end, and no
+other invoice shifts into a page already read. Ids already yielded are dropped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from xero_python.accounting import HistoryRecord, HistoryRecords
+
+from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerRejected
+from connectors.limits import RateLimiter, shared_limiter
+from connectors.models import Contact, Invoice, InvoiceStatus
+from connectors.tokens import TokenStore
+from connectors.xero import mapping
+from connectors.xero.client import API_URL, CONNECTIONS_URL, IDENTITY_URL, XeroClient
+
+log = logging.getLogger(__name__)
+
+PAGE_SIZE = 1000
+"""Largest ``pageSize`` Xero allows on GET /Invoices (since July 2024)."""
+
+IDS_PER_CALL = 50
+"""Ids per ``IDs`` filter: Xero's URL length tops out near 52 GUIDs."""
+
+ALL_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
+_NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED)
+_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+class XeroLedger:
+    """Xero, through the official xero-python SDK.
+
+    Contacts come from ``GET /Contacts?IDs=`` in batches, only for invoices about to
+    be yielded, once per ledger object. A contact's addresses are its own email
+    address followed by every contact person marked "include in emails". Its language
+    is ``ar`` when it belongs to the contact group named ``arabic_group`` (compared
+    without regard to case), otherwise unknown (the business's default applies);
+    the group's members are read once per ledger object.
+
+    Args:
+        client_id: The Xero app's client id.
+        client_secret: The Xero app's client secret.
+        token_file: The token set written by ``tahseel auth xero`` (mode 0600).
+        token_env: An environment variable that may hold the token set as JSON (CI).
+        tenant_id: The organisation; may be omitted when the token file lists one.
+        api_url: Accounting API base; Xero's by default, an emulator's in tests.
+        identity_url: Host of the token endpoint.
+        connections_url: Host of ``/connections``.
+        arabic_group: Name of the contact group whose members read Arabic.
+        per_minute: Calls per minute allowed for the organisation.
+        per_day: Calls per day (5,000 on most Xero plans, 1,000 on Starter).
+        concurrent: Calls in flight at once.
+        page_size: Invoices per list call, at most 1,000.
+        lag: How far before ``since`` an incremental read starts.
+        timeout: Seconds before a request counts as unavailable.
+        max_retry_wait: Most seconds spent waiting to retry one call.
+        clock: Monotonic seconds for limits and retries (tests scale it).
+        sleep: Sleeps seconds of ``clock``.
+    """
+
+    name = "xero"
+    display_name = "Xero"
+    setup_url = "https://developer.xero.com/app/manage"
+    extra = "xero"
+    incremental = True
+
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        token_file: Path | str,
+        token_env: str | None = None,
+        tenant_id: str | None = None,
+        api_url: str | None = None,
+        identity_url: str | None = None,
+        connections_url: str | None = None,
+        arabic_group: str | None = None,
+        per_minute: int = 60,
+        per_day: int = 5000,
+        concurrent: int = 5,
+        page_size: int = PAGE_SIZE,
+        lag: timedelta = timedelta(minutes=5),
+        timeout: float = 30.0,
+        max_retry_wait: float = 300.0,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        if not 1 <= page_size <= PAGE_SIZE:
+            raise ValueError(f"page_size must be 1..{PAGE_SIZE}, got {page_size}")
+        self.tokens = TokenStore(Path(token_file), env=token_env, provider="xero")
+        self._tenant_id = tenant_id
+        self.api_url = api_url or API_URL
+        self.arabic_group = arabic_group
+        self.page_size = page_size
+        self.lag = lag
+        self._limits = {
+            "per_minute": per_minute,
+            "per_day": per_day,
+            "concurrent": concurrent,
+            "clock": clock or time.monotonic,
+            "sleep": sleep or time.sleep,
+        }
+        self._client_options: dict[str, Any] = {
+            "client_id": client_id,
+            "client_secret": client_secret,
+            "api_url": self.api_url,
+            "identity_url": identity_url or IDENTITY_URL,
+            "connections_url": connections_url or CONNECTIONS_URL,
+            "timeout": timeout,
+            "max_retry_wait": max_retry_wait,
+            "clock": clock or time.monotonic,
+            "sleep": sleep or time.sleep,
+        }
+        self._client: XeroClient | None = None
+        self._contacts: dict[str, Contact] = {}
+        self._arabic: frozenset[str] | None = None
+        self.problems: list[str] = []
+
+    @property
+    def calls(self) -> dict[str, int]:
+        """API calls made so far, by operation (``invoices.list``, ``contacts.list`` …)."""
+        return dict(self._client.calls) if self._client else {}
+
+    @property
+    def client(self) -> XeroClient:
+        """The SDK connection, built on first use."""
+        if self._client is None:
+            limiter = self._limiter()
+            self._client = XeroClient(tokens=self.tokens, limiter=limiter, **self._client_options)
+        return self._client
+
+    @property
+    def tenant_id(self) -> str:
+        """The organisation's id: configured, or the only one in the token file.
+
+        Raises:
+            LedgerDataError: None configured and the token file lists none or several.
+        """
+        if self._tenant_id is None:
+            tenants = self.tokens.load().get("tenants") or []
+            if len(tenants) != 1:
+                raise LedgerDataError(
+                    f"xero: the token file lists {len(tenants)} organisations; "
+                    "set tenant_id in the configuration"
+                )
+            self._tenant_id = str(tenants[0]["tenantId"])
+        return self._tenant_id
+
+    def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
+        """Yield open receivables, or with ``since`` every receivable changed since then.
+
+        Args:
+            since: Moment of the last read; ``lag`` earlier is read again.
+
+        Raises:
+            LedgerError: By kind; a ``LedgerQuotaExceeded`` ends the read.
+        """
+        self.problems = []
+        start = None if since is None else since - self.lag
+        return self._scan(start, full=since is None)
+
+    def get_invoices(self, ids: Sequence[str]) -> list[Invoice]:
+        """Re-read the given invoices, ``IDS_PER_CALL`` ids per call; unknown ids are left out."""
+        wanted = list(dict.fromkeys(i for i in ids if _UUID.fullmatch(i)))
+        rows: dict[str, Any] = {}
+        for chunk in _chunks(wanted, IDS_PER_CALL):
+            found = self.client.call(
+                "invoices.get",
+                self.client.accounting.get_invoices,
+                self.tenant_id,
+                i_ds=chunk,
+                summary_only=True,
+            )
+            rows.update({str(row.invoice_id): row for row in found.invoices or ()})
+        mapped = {invoice.id: invoice for invoice in self._map(rows.values())}
+        return [mapped[i] for i in wanted if i in mapped]
+
+    def fetch_pdf(self, invoice: Invoice) -> bytes:
+        """Return Xero's own PDF of the invoice.
+
+        Raises:
+            LedgerRejected: Xero answered with something that is not a PDF.
+        """
+        response = self.client.call(
+            "invoices.pdf",
+            self.client.accounting.get_invoice_as_pdf,
+            self.tenant_id,
+            invoice.id,
+            _preload_content=False,
+            subject=invoice.number,
+        )
+        document = bytes(response.data)
+        if not document.startswith(b"%PDF"):
+            raise LedgerRejected(f"xero: invoices.pdf (invoice {invoice.number}): not a PDF")
+        return document
+
+    def payment_link(self, invoice: Invoice) -> str | None:
+        """Return the invoice's online-invoice URL, where the customer can pay.
+
+        Drafts and deleted invoices have none, and neither has an invoice Xero will
+        not publish (it answers 400); those return None without failing.
+        """
+        if invoice.status in _NO_LINK:
+            return None
+        try:
+            found = self.client.call(
+                "invoices.online",
+                self.client.accounting.get_online_invoice,
+                self.tenant_id,
+                invoice.id,
+                subject=invoice.number,
+            )
+        except InvoiceNotFound:
+            raise
+        except LedgerRejected:
+            return None
+        links = [row.online_invoice_url for row in found.online_invoices or ()]
+        return next((link for link in links if link), None)
+
+    def add_note(self, invoice: Invoice, text: str, *, key: str) -> None:
+        """Add a history note, at most 250 characters; a repeated ``key`` adds nothing.
+
+        The key goes to Xero as the ``Idempotency-Key``, scoped to this invoice.
+        """
+        records = HistoryRecords(history_records=[HistoryRecord(details=mapping.clip_note(text))])
+        self.client.call(
+            "invoices.note",
+            self.client.accounting.create_invoice_history,
+            self.tenant_id,
+            invoice.id,
+            records,
+            idempotency_key=_idempotency_key(invoice.id, key),
+            subject=invoice.number,
+        )
+
+    def describe(self) -> str:
+        """Name the organisation and API host; ids are shortened, secrets left out."""
+        host = urlsplit(self.api_url).netloc
+        tenant = self._tenant_id
+        shown = f"{tenant[:4]}…" if tenant else "from the token file"
+        return f"Xero organisation {shown} via {host}; tokens in {self.tokens.path.name}"
+
+    def _limiter(self) -> RateLimiter:
+        key = f"xero:{self.tenant_id}"
+        if self._limits["clock"] is time.monotonic:
+            return shared_limiter(key, **self._limits)
+        # A ledger with its own clock (tests) gets its own limiter.
+        return RateLimiter(key, **self._limits)  # type: ignore[arg-type]
+
+    def _scan(self, bound: datetime | None, *, full: bool) -> Iterator[Invoice]:
+        seen: set[str] = set()
+        page = 1
+        for _ in range(100_000):  # a guard, far above any real organisation
+            rows = self._list_page(bound, page, full=full)
+            fresh = [row for row in rows if str(row.invoice_id) not in seen]
+            seen.update(str(row.invoice_id) for row in fresh)
+            keep = [row for row in fresh if _wanted(row, full=full)]
+            yield from self._map(keep)
+            if len(rows) < self.page_size:
+                return
+            # Continue from the newest change read, a second early in case Xero
+            # compares whole seconds; stay on the same moment when it did not move.
+            newest = max(row.updated_date_utc for row in rows) - timedelta(seconds=1)
+            if bound is None or newest > bound:
+                bound, page = newest, 1
+            else:
+                page += 1
+        self.problems.append("xero: invoices.list: stopped after 100,000 pages")
+
+    def _list_page(self, bound: datetime | None, page: int, *, full: bool) -> list[Any]:
+        where = 'Type=="ACCREC"' + (" AND AmountDue>0" if full else "")
+        options: dict[str, Any] = {
+            "where": where,
+            "statuses": ["AUTHORISED"] if full else list(ALL_STATUSES),
+            "order": "UpdatedDateUTC ASC",
+            "page": page,
+            "page_size": self.page_size,
+            "summary_only": True,
+        }
+        if bound is not None:
+            options["if_modified_since"] = bound
+        found = self.client.call(
+            "invoices.list", self.client.accounting.get_invoices, self.tenant_id, **options
+        )
+        return list(found.invoices or ())
+
+    def _map(self, rows: Iterable[Any]) -> Iterator[Invoice]:
+        rows = list(rows)
+        self._load_contacts(mapping.contact_ids(rows))
+        for row in rows:
+            label = row.invoice_number or row.invoice_id
+            try:
+                contact = self._contacts.get(str(row.contact.contact_id)) or mapping.to_contact(
+                    row.contact
+                )
+                yield mapping.to_invoice(row, contact)
+            except (mapping.MappingError, AttributeError) as exc:
+                self.problems.append(f"xero: invoice {label}: {exc}")
+
+    def _load_contacts(self, ids: Sequence[str]) -> None:
+        missing = [i for i in ids if i not in self._contacts and _UUID.fullmatch(i)]
+        if not missing:
+            return
+        arabic = self._arabic_members()
+        for chunk in _chunks(missing, IDS_PER_CALL):
+            found = self.client.call(
+                "contacts.list",
+                self.client.accounting.get_contacts,
+                self.tenant_id,
+                i_ds=chunk,
+                include_archived=True,
+            )
+            for row in found.contacts or ():
+                language = "ar" if str(row.contact_id) in arabic else None
+                self._contacts[str(row.contact_id)] = mapping.to_contact(row, language=language)
+
+    def _arabic_members(self) -> frozenset[str]:
+        if self._arabic is None:
+            self._arabic = frozenset(self._group_members(self.arabic_group))
+        return self._arabic
+
+    def _group_members(self, name: str | None) -> set[str]:
+        if not name:
+            return set()
+        quoted = name.replace('"', "")
+        groups = self.client.call(
+            "contact_groups.list",
+            self.client.accounting.get_contact_groups,
+            self.tenant_id,
+            where=f'Name=="{quoted}"',
+        )
+        members: set[str] = set()
+        for group in groups.contact_groups or ():
+            if (group.name or "").casefold() != name.casefold():
+                continue
+            full = self.client.call(
+                "contact_groups.get",
+                self.client.accounting.get_contact_group,
+                self.tenant_id,
+                group.contact_group_id,
+            )
+            for found in full.contact_groups or ():
+                members.update(str(c.contact_id) for c in found.contacts or ())
+        return members
+
+
+def _wanted(row: Any, *, full: bool) -> bool:
+    if full:
+        return mapping.is_open_receivable(row)
+    return getattr(row, "type", None) == mapping.RECEIVABLE
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
+
+
+def _idempotency_key(invoice_id: str, key: str) -> str:
+    # Scoped to the invoice, so one outbox key never collides across invoices; hashed
+    # when long, as Xero takes at most 128 characters.
+    raw = f"tahseel-note-{invoice_id}-{key}"
+    if len(raw) <= 128:
+        return raw
+    return "tahseel-note-" + str(uuid.UUID(bytes=hashlib.sha256(raw.encode()).digest()[:16]))

@@ -1,0 +1,162 @@
+"""Xero's objects, as xero-python deserialises them, turned into Tahseel's types.
+
+Pure: no I/O, no clock. The SDK's models are untyped, so they come in as ``Any`` and
+everything that leaves is checked and typed: money as ``Decimal``, moments aware.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from connectors.models import Contact, Invoice, InvoiceStatus
+
+NOTE_LIMIT = 250
+"""Most characters Xero keeps in a history note's ``Details``."""
+
+RECEIVABLE = "ACCREC"
+
+_STATUSES = {
+    "DRAFT": InvoiceStatus.DRAFT,
+    "SUBMITTED": InvoiceStatus.DRAFT,
+    "AUTHORISED": InvoiceStatus.OPEN,
+    "PAID": InvoiceStatus.PAID,
+    "VOIDED": InvoiceStatus.VOIDED,
+    "DELETED": InvoiceStatus.DELETED,
+}
+
+
+class MappingError(ValueError):
+    """A Xero object lacks something an ``Invoice`` needs; the message names what."""
+
+
+def to_status(status: str | None) -> InvoiceStatus:
+    """Map a Xero invoice status; SUBMITTED (awaiting approval) counts as a draft.
+
+    Raises:
+        MappingError: For a status Xero does not document.
+    """
+    if status is None or status not in _STATUSES:
+        raise MappingError(f"unknown status {status!r}")
+    return _STATUSES[status]
+
+
+def contact_emails(contact: Any) -> tuple[str, ...]:
+    """The contact's own address, then every person marked "include in emails".
+
+    Blank addresses are skipped and each address appears once, in Xero's order.
+    """
+    found: list[str] = []
+    candidates = [getattr(contact, "email_address", None)]
+    for person in getattr(contact, "contact_persons", None) or ():
+        if getattr(person, "include_in_emails", False):
+            candidates.append(getattr(person, "email_address", None))
+    for address in candidates:
+        if isinstance(address, str) and address.strip() and address.strip() not in found:
+            found.append(address.strip())
+    return tuple(found)
+
+
+def to_contact(contact: Any, *, language: str | None = None) -> Contact:
+    """Build a ``Contact`` from a Xero contact.
+
+    Args:
+        contact: An SDK ``Contact``, full or the summary an invoice carries.
+        language: The language chosen for this contact (from its contact group).
+
+    Raises:
+        MappingError: The contact has no id.
+    """
+    contact_id = getattr(contact, "contact_id", None)
+    if not contact_id:
+        raise MappingError("contact without ContactID")
+    name = getattr(contact, "name", None) or ""
+    return Contact(
+        id=str(contact_id), name=str(name), emails=contact_emails(contact), language=language
+    )
+
+
+def to_invoice(invoice: Any, contact: Contact) -> Invoice:
+    """Build an ``Invoice`` from a Xero invoice and its already-mapped contact.
+
+    Raises:
+        MappingError: A field the reminder needs is missing or malformed.
+    """
+    number = getattr(invoice, "invoice_number", None)
+    if not number:
+        raise MappingError("no InvoiceNumber")
+    issue = _date(getattr(invoice, "date", None), "Date")
+    due_value = getattr(invoice, "due_date", None)
+    due = _date(due_value, "DueDate") if due_value is not None else issue
+    return Invoice(
+        id=str(invoice.invoice_id),
+        number=str(number),
+        contact=contact,
+        currency=_currency(getattr(invoice, "currency_code", None)),
+        total=_money(getattr(invoice, "total", None), "Total"),
+        amount_due=_money(getattr(invoice, "amount_due", None), "AmountDue"),
+        issue_date=issue,
+        due_date=due,
+        status=to_status(getattr(invoice, "status", None)),
+        reference=getattr(invoice, "reference", None) or None,
+        updated_at=_moment(getattr(invoice, "updated_date_utc", None)),
+    )
+
+
+def is_open_receivable(invoice: Any) -> bool:
+    """True for an authorised sales invoice with money still owing."""
+    due = getattr(invoice, "amount_due", None)
+    return (
+        getattr(invoice, "type", None) == RECEIVABLE
+        and getattr(invoice, "status", None) == "AUTHORISED"
+        and due is not None
+        and Decimal(str(due)) > 0
+    )
+
+
+def clip_note(text: str) -> str:
+    """Fit a note into Xero's history limit, marking a cut with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= NOTE_LIMIT:
+        return text
+    return text[: NOTE_LIMIT - 1].rstrip() + "…"
+
+
+def contact_ids(invoices: Iterable[Any]) -> list[str]:
+    """Distinct contact ids of the invoices, in first-seen order."""
+    seen: dict[str, None] = {}
+    for invoice in invoices:
+        contact = getattr(invoice, "contact", None)
+        contact_id = getattr(contact, "contact_id", None)
+        if contact_id:
+            seen[str(contact_id)] = None
+    return list(seen)
+
+
+def _money(value: object, field: str) -> Decimal:
+    if value is None:
+        raise MappingError(f"no {field}")
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def _date(value: object, field: str) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    raise MappingError(f"no {field}")
+
+
+def _moment(value: object) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def _currency(value: object) -> str:
+    code = getattr(value, "value", value)
+    if not isinstance(code, str) or len(code) != 3:
+        raise MappingError(f"bad CurrencyCode {code!r}")
+    return code

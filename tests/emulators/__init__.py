@@ -1,0 +1,1 @@
+"""Loopback emulators of the services Tahseel talks to, one package per service."""

@@ -1,0 +1,94 @@
+"""RateLimiter and call_with_retries on a fake clock: no real waiting."""
+
+from __future__ import annotations
+
+import pytest
+
+from connectors.errors import (
+    LedgerQuotaExceeded,
+    LedgerRateLimited,
+    LedgerRejected,
+    LedgerUnavailable,
+)
+from connectors.limits import RateLimiter, call_with_retries
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_minute_budget_waits_for_the_oldest_call_to_leave_the_window() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter("t", per_minute=3, clock=clock, sleep=clock.sleep)
+    started = []
+    for _ in range(7):
+        with limiter.slot():
+            started.append(clock.now)
+    assert started == [0, 0, 0, 60, 60, 60, 120]
+
+
+def test_daily_budget_raises_instead_of_sleeping() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter("xero t", per_minute=1000, per_day=5, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        with limiter.slot():
+            pass
+    with pytest.raises(LedgerQuotaExceeded, match="daily API budget of 5"):
+        with limiter.slot():
+            pass
+    assert clock.sleeps == [] and limiter.remaining_today() == 0
+
+
+def test_pause_holds_the_next_call_back() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter("t", clock=clock, sleep=clock.sleep)
+    limiter.pause(42)
+    with limiter.slot():
+        assert clock.now == 42
+
+
+def test_retry_after_is_honoured_then_success() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter("t", clock=clock, sleep=clock.sleep)
+    answers = [LedgerRateLimited("429", retry_after=17), LedgerUnavailable("503"), "ok"]
+
+    def call() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert call_with_retries(call, limiter=limiter, sleep=clock.sleep, jitter=lambda: 0.5) == "ok"
+    assert clock.sleeps == [17, 2.0]
+
+
+def test_rejections_are_never_retried() -> None:
+    calls = []
+
+    def call() -> None:
+        calls.append(1)
+        raise LedgerRejected("xero: invoices.note (invoice INV-1): refused (HTTP 400)")
+
+    with pytest.raises(LedgerRejected, match="INV-1"):
+        call_with_retries(call, sleep=lambda s: None)
+    assert len(calls) == 1
+
+
+def test_total_retry_wait_is_bounded() -> None:
+    clock = FakeClock()
+
+    def call() -> None:
+        raise LedgerRateLimited("429", retry_after=100)
+
+    with pytest.raises(LedgerRateLimited):
+        call_with_retries(call, max_wait=250, attempts=99, sleep=clock.sleep)
+    assert clock.sleeps == [100, 100]
