@@ -11,7 +11,7 @@ import logging
 import mailbox
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
@@ -66,7 +66,13 @@ class MaildirTransport:
         self._index: dict[str, _SentEntry] = {}
         self._indexed_keys: set[str] = set()
 
-    def send(self, message: EmailMessage, *, thread: str | None) -> Sent:
+    def send(
+        self,
+        message: EmailMessage,
+        *,
+        thread: str | None,
+        prepared: Callable[[str], None] | None = None,
+    ) -> Sent:
         """Store ``message`` in ``.Sent`` and return it as stored.
 
         A message whose Message-ID is already in ``.Sent`` is not stored twice; the
@@ -76,6 +82,7 @@ class MaildirTransport:
             message: A composed message with a Message-ID.
             thread: The thread's id (its first Message-ID); when None, the first entry of
                 the message's References, or its own Message-ID for a new thread.
+            prepared: Not called: storing a message is one atomic rename.
 
         Returns:
             The stored message; ``ref`` is ``Sent/<key>``.
@@ -102,11 +109,12 @@ class MaildirTransport:
         self._indexed_keys.add(key)
         return _as_sent(message_id, entry)
 
-    def find_sent(self, message_id: str) -> Sent | None:
+    def find_sent(self, message_id: str, *, prepared: str | None = None) -> Sent | None:
         """Find a message in ``.Sent`` by its Message-ID.
 
         Args:
             message_id: The Message-ID, with angle brackets.
+            prepared: Ignored (``send`` never hands one out); the Message-ID settles it.
 
         Returns:
             The stored message, its thread being the first entry of its References (or

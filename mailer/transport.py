@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
@@ -66,12 +67,31 @@ class Transport(Protocol):
 
     name: str
 
-    def send(self, message: EmailMessage, *, thread: str | None) -> Sent:
-        """Send ``message``, into ``thread`` when given, and return it as stored."""
+    def send(
+        self,
+        message: EmailMessage,
+        *,
+        thread: str | None,
+        prepared: Callable[[str], None] | None = None,
+    ) -> Sent:
+        """Send ``message``, into ``thread`` when given, and return it as stored.
+
+        ``prepared``, when given, may be called once with a transport reference just
+        before the irreversible step (Gmail: the draft about to be sent). The caller
+        records it durably before returning; if it raises, nothing is sent and the
+        exception propagates. A transport whose send is a single atomic step may never
+        call it.
+        """
         ...
 
-    def find_sent(self, message_id: str) -> Sent | None:
-        """Find a message this mailbox sent by its Message-ID, or return None."""
+    def find_sent(self, message_id: str, *, prepared: str | None = None) -> Sent | None:
+        """Find a message this mailbox sent by its Message-ID, or return None.
+
+        ``prepared`` is the reference a ``send`` gave to its ``prepared`` callback, when
+        the caller recorded one; with it, a transport can settle that send exactly
+        (None then means it was not sent and cannot be sent any more). May raise
+        ``SendOutcomeUnknown`` when the outcome still cannot be told.
+        """
         ...
 
     def replies_since(self, cursor: str | None) -> tuple[list[Incoming], str | None]:

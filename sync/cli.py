@@ -19,7 +19,7 @@ from connectors.errors import LedgerError
 from mailer.errors import MailError
 from sync import demo as demo_module
 from sync import views
-from sync.connections import MissingSecret, XeroLedgerSettings, secret
+from sync.connections import GmailSettings, MissingSecret, XeroLedgerSettings, secret
 from sync.errors import ConfigError, RunLocked, SyncError
 from sync.job import Job, calendar_of
 from sync.planner import plan, plan_rows
@@ -179,6 +179,7 @@ def check(config: ConfigOption = Path("tahseel.yaml")) -> None:
     settings = _settings(config)
     problems = views.check_templates(settings, build_renderer(settings))
     problems += views.check_ledger_settings(settings)
+    problems += views.check_mailbox_settings(settings)
     for line in problems:
         err.print(line, markup=False, highlight=False)
     if problems:
@@ -455,3 +456,39 @@ def auth_xero(
         out.print(f"  {tenant['tenantName']}  tenant_id: {tenant['tenantId']}", markup=False)
     if len(tenants) > 1 and not ledger.tenant_id:
         out.print("Several organisations: set ledger.tenant_id to the one to chase.")
+
+
+@auth_app.command(name="gmail")
+def auth_gmail(
+    config: ConfigOption = Path("tahseel.yaml"),
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
+    ] = False,
+) -> None:
+    """Authorise Tahseel to send from and read the Gmail mailbox, and store the token.
+
+    Needs `mailbox.type: gmail` and an OAuth client of type "Desktop app" from Google
+    Cloud (APIs & Services > Credentials), downloaded as `mailbox.client_secrets_file`.
+    Sign in as the sender (`sender.email`); the token is written to `mailbox.token_file`
+    (mode 0600). The scope asked for is gmail.modify: drafts and sending, reading
+    replies, and the Tahseel label.
+    """
+    from mailer.errors import MailError
+    from mailer.gmail_auth import authorize_installed_app
+
+    settings = _settings(config)
+    box = settings.mailbox
+    if not isinstance(box, GmailSettings):
+        _fail(f"{config}: mailbox.type is {box.type}, not gmail; nothing to authorise.")
+    secrets_file = settings.resolve(box.client_secrets_file)
+    if not secrets_file.exists():
+        _fail(
+            f"{config}: mailbox.client_secrets_file: {secrets_file} does not exist; download"
+            " the OAuth client (Desktop app) JSON from Google Cloud."
+        )
+    token_file = settings.resolve(box.token_file)
+    try:
+        authorize_installed_app(secrets_file, token_file, open_browser=not no_browser)
+    except (MailError, ValueError, OSError) as exc:
+        _fail(f"Not connected: {exc}", EXIT_ABORTED)
+    out.print(f"Connected. Token stored in {token_file} (mode 0600).")

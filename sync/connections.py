@@ -73,9 +73,42 @@ class MaildirSettings(_Model):
     path: Path = Path("mailbox")
 
 
-MailboxSettings = MaildirSettings
+class GmailSettings(_Model):
+    """The business's own Gmail or Google Workspace mailbox, through the Gmail API.
 
-UNION_KEYS = {"ledger": ("csv", "xero"), "mailbox": ("maildir",)}
+    ``tahseel auth gmail`` writes ``token_file`` from the OAuth client in
+    ``client_secrets_file``; in CI the token can come from the environment variable
+    ``token_env``. On Workspace, a service account key (``service_account_file``) with
+    domain-wide delegation acts as the sender instead.
+    """
+
+    type: Literal["gmail"]
+    token_file: Path = Path(".tahseel/gmail-token.json")
+    token_env: str | None = "GMAIL_TOKEN"
+    client_secrets_file: Path = Path("client_secret.json")
+    service_account_file: Path | None = None
+    label: str = Field(default="Tahseel", min_length=1)
+    daily_cap: int = Field(default=400, ge=1)
+    # Where Google's services are; set only for a proxy or a test server.
+    api_url: str | None = None
+    token_uri: str | None = None
+
+
+def _mailbox_kind(value: Any) -> str:
+    kind = value.get("type", "maildir") if isinstance(value, dict) else value.type
+    return str(kind)
+
+
+MailboxSettings = Annotated[
+    Annotated[MaildirSettings, Tag("maildir")] | Annotated[GmailSettings, Tag("gmail")],
+    Discriminator(
+        _mailbox_kind,
+        custom_error_type="unknown_kind",
+        custom_error_message="unknown type; expected maildir or gmail",
+    ),
+]
+
+UNION_KEYS = {"ledger": ("csv", "xero"), "mailbox": ("maildir", "gmail")}
 """Sections chosen by ``type``, and their kinds: validation paths carry the kind as an
 extra step, which error messages leave out."""
 

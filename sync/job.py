@@ -177,12 +177,28 @@ class Job:
     # -- before planning ------------------------------------------------------------------
 
     def _reconcile(self) -> None:
-        """Settle intents left by a crash: sent if the mailbox has them, else try again."""
-        for row in self.store.rows(self.tenant, status="pending"):
+        """Settle intents left by a crash: sent if the mailbox has them, else try again.
+
+        A send whose outcome the mailbox cannot tell stays ``unknown``: it blocks that
+        invoice's next rung, is reported, and is asked about again on every run.
+        """
+        unsettled = self.store.rows(self.tenant, status="pending")
+        unsettled += self.store.rows(self.tenant, status="unknown")
+        for row in unsettled:
             if row.action in ("escalate", "pause"):
                 self.store.complete(row.id, status="sent", sent_at=row.created_at)
                 continue
-            found = self.transport.find_sent(row.message_id or "")
+            try:
+                found = self.transport.find_sent(row.message_id or "", prepared=row.transport_ref)
+            except MailError as exc:
+                if exc.disposition != "reconcile":
+                    raise
+                self.store.complete(row.id, status="unknown", error=str(exc))
+                self.report.errors.append(
+                    f"{row.invoice_number} {row.stage}: the mailbox cannot tell whether it"
+                    f" was sent; its next reminder waits until it can ({exc})"
+                )
+                continue
             if found is None:
                 log.info(
                     "%s %s: not in the mailbox; will send again", row.invoice_number, row.stage
@@ -401,9 +417,15 @@ class Job:
         self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
     ) -> None:
         thread = self.store.thread_of(self.tenant, invoice.id).thread
+
+        def prepared(ref: str) -> None:
+            # The transport's handle on a send about to happen (a Gmail draft): kept
+            # so a crash from here on can be settled by asking about exactly it.
+            self.store.complete(row_id, transport_ref=ref)
+
         checkpoint("before_send")
         try:
-            sent = self.transport.send(message, thread=thread)
+            sent = self.transport.send(message, thread=thread, prepared=prepared)
         except MailError as exc:
             self._send_failed(row_id, exc)
             raise

@@ -13,7 +13,7 @@ from rich.table import Table
 
 from connectors.models import Invoice
 from mailer.render import Renderer
-from sync.connections import MissingSecret, XeroLedgerSettings, secret
+from sync.connections import GmailSettings, MissingSecret, XeroLedgerSettings, secret
 from sync.job import calendar_of
 from sync.outbound import Identity, sample_invoice, template_context
 from sync.planner import Plan, ladder
@@ -86,6 +86,23 @@ def check_ledger_settings(settings: Settings) -> list[str]:
     if not Path(path).exists():
         problems.append(f"{where}.path: {path} does not exist")
     return problems
+
+
+def check_mailbox_settings(settings: Settings) -> list[str]:
+    """Problems with the mailbox's settings that the schema alone cannot see."""
+    box = settings.mailbox
+    if not isinstance(box, GmailSettings):
+        return []
+    where = f"{settings.source}: mailbox"
+    if box.service_account_file is not None:
+        key = settings.resolve(box.service_account_file)
+        return [] if key.exists() else [f"{where}.service_account_file: {key} does not exist"]
+    if box.token_env and os.environ.get(box.token_env):
+        return []
+    token = settings.resolve(box.token_file)
+    if not token.exists():
+        return [f"{where}.token_file: {token} does not exist; run `tahseel auth gmail`"]
+    return []
 
 
 def print_plan(console: Console, result: Plan, problems: list[str]) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 from connectors import open_ledger
 from connectors.base import Ledger
 from mailer.maildir import MaildirTransport
 from mailer.render import Renderer
 from mailer.transport import Transport
-from sync.connections import MissingSecret, XeroLedgerSettings, secret
+from sync.connections import GmailSettings, MissingSecret, XeroLedgerSettings, secret
 from sync.errors import ConfigError, ConfigIssue
 from sync.resources import default_templates_dir
 from sync.settings import Settings
@@ -55,7 +58,33 @@ def build_ledger(settings: Settings) -> Ledger:
 
 def build_transport(settings: Settings) -> Transport:
     """The mailbox the settings name."""
-    return MaildirTransport(settings.resolve(settings.mailbox.path))
+    box = settings.mailbox
+    if not isinstance(box, GmailSettings):
+        return MaildirTransport(settings.resolve(box.path))
+    from mailer.gmail import GmailTransport
+    from mailer.gmail_auth import (
+        credentials_from_json,
+        load_token,
+        service_account_credentials,
+    )
+
+    options: dict[str, Any] = {
+        "address": settings.sender.email,
+        "label": box.label,
+        "daily_cap": box.daily_cap,
+        "base_url": box.api_url,
+    }
+    env_token = os.environ.get(box.token_env or "", "")
+    if box.service_account_file is not None:
+        key = settings.resolve(box.service_account_file)
+        options["credentials"] = service_account_credentials(key, subject=settings.sender.email)
+    elif env_token:
+        options["credentials"] = credentials_from_json(env_token, token_uri=box.token_uri)
+    else:
+        token_file = settings.resolve(box.token_file)
+        options["credentials"] = load_token(token_file, token_uri=box.token_uri)
+        options["token_file"] = token_file
+    return GmailTransport(**options)
 
 
 def build_store(settings: Settings) -> Store:

@@ -1,0 +1,322 @@
+"""GmailTransport: send from the business's own Gmail, one thread per invoice, and read replies.
+
+Sending is draft-then-send. The message is stored as a draft in the invoice's thread,
+the caller is told the draft's reference (``prepared``), then the draft is sent. A
+draft can be sent only once, so retrying ``drafts.send`` after an ambiguous failure
+(including the resend httplib2 does by itself when a connection drops) can never send
+twice: the retry finds the draft gone. Gmail replaces a client-set Message-ID, so the
+Message-ID Gmail stored is read back after sending (the next message of the thread
+refers to it), and the composed one is kept in ``X-Tahseel-Message-Id`` so that an
+uncertain send can still be found.
+
+A thread is named, as in every transport, by the Message-ID of its first message;
+``gmail_mailbox`` maps it to Gmail's thread id. Replies are read by ``gmail_replies``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from mailer.errors import MailAuthError, MailError, MailQuotaExceeded, SendOutcomeUnknown
+from mailer.gmail_api import GmailApi, GmailNotFound, QuotaBudget, RetryPolicy
+from mailer.gmail_auth import REAUTH_HINT, load_token, save_token
+from mailer.gmail_mailbox import GmailMailbox
+from mailer.gmail_mime import (
+    ORIGINAL_ID_HEADER,
+    decode_raw,
+    encode_raw,
+    first_id,
+    first_recipient,
+    meta_header,
+)
+from mailer.gmail_replies import read_replies
+from mailer.transport import Incoming, Sent
+
+log = logging.getLogger(__name__)
+
+
+class GmailTransport:
+    """A Transport over the Gmail API.
+
+    Args:
+        credentials: google-auth credentials (installed-app, service account, or any
+            other); give this or ``token_file``.
+        token_file: A token JSON written by ``tahseel auth gmail``, read when
+            ``credentials`` is None; refreshed tokens are written back to it (mode 0600,
+            atomically).
+        address: The mailbox's own address; read from Gmail when None.
+        label: The label put on every message Tahseel sends (created when missing).
+        daily_cap: The most messages this mailbox may send in 24 hours (counting what
+            people sent by hand too); reaching it raises ``MailQuotaExceeded``.
+        base_url: The API's base URL; None for Google's (an emulator's in tests).
+        timeout: Socket timeout per request, in seconds.
+        budget: The quota budget; share one between transports of the same mailbox.
+        retry: How 429, 5xx and connection errors are retried.
+        lookback_days: How far back an uncertain send is searched for.
+        initial_days: How far back the first ``replies_since(None)`` reads.
+
+    Raises:
+        MailAuthError: No credentials were given, or the token file is unusable.
+    """
+
+    name = "gmail"
+
+    def __init__(
+        self,
+        *,
+        credentials: Any = None,
+        token_file: Path | None = None,
+        address: str | None = None,
+        label: str = "Tahseel",
+        daily_cap: int = 400,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        budget: QuotaBudget | None = None,
+        retry: RetryPolicy | None = None,
+        lookback_days: int = 7,
+        initial_days: int = 30,
+    ) -> None:
+        on_refresh: Callable[[Any], None] | None = None
+        if token_file is not None:
+            path = Path(token_file)
+            credentials = credentials if credentials is not None else load_token(path)
+            on_refresh = lambda creds: save_token(creds, path)  # noqa: E731
+        if credentials is None:
+            raise MailAuthError(f"gmail: no credentials configured; {REAUTH_HINT}")
+        api = GmailApi(
+            credentials,
+            base_url=base_url,
+            timeout=timeout,
+            budget=budget,
+            retry=retry,
+            on_refresh=on_refresh,
+        )
+        self._box = GmailMailbox(api, label)
+        self._box.address = address.lower() if address else None
+        self._api = api
+        self.daily_cap = daily_cap
+        self.lookback_days, self.initial_days = lookback_days, initial_days
+        self._sent_today: int | None = None
+        self._lock = threading.Lock()
+
+    # -- sending ------------------------------------------------------------------------
+
+    def send(
+        self,
+        message: EmailMessage,
+        *,
+        thread: str | None,
+        prepared: Callable[[str], None] | None = None,
+    ) -> Sent:
+        """Send ``message`` into the invoice's thread by draft-then-send.
+
+        Args:
+            message: A composed message with a Message-ID (and In-Reply-To, References
+                and the thread's subject when it continues a thread).
+            thread: The thread of the invoice's earlier messages (the ``thread`` of a
+                ``Sent``), or None for a new thread.
+            prepared: Called with the draft's reference (``draft:<id>:<recipient>``)
+                before the draft is sent; record it to settle a crash with
+                ``find_sent(message_id, prepared=ref)``. If it raises, the draft is
+                deleted and nothing is sent.
+
+        Returns:
+            The sent message: ``ref`` is Gmail's message id, ``message_id`` the
+            Message-ID Gmail stored, ``thread`` the Message-ID of the thread's first
+            message.
+
+        Raises:
+            SendRejected: Gmail refused the message (a bad recipient, say).
+            SendOutcomeUnknown: The send may have happened; never resend, settle it.
+            MailQuotaExceeded: The daily cap or Gmail's sending limit is reached.
+            MailAuthError: The credentials were refused.
+            TransportUnavailable: Gmail could not be reached; nothing was sent.
+        """
+        client_id = first_id(str(message.get("Message-ID", "")))
+        if client_id is None:
+            raise MailError("gmail send: the message has no Message-ID")
+        to = first_recipient(message)
+        self._check_daily_cap()
+        self._box.label_id()
+        body: dict[str, Any] = {"raw": encode_raw(message, client_id)}
+        gmail_thread = self._box.gmail_thread(thread)
+        if gmail_thread:
+            body["threadId"] = gmail_thread
+        draft = self._api.call(
+            "drafts.create", lambda u: u.drafts().create(userId="me", body={"message": body})
+        )
+        draft_id = str(draft["id"])
+        if prepared is not None:
+            try:
+                prepared(f"draft:{draft_id}:{to}")
+            except BaseException:
+                self._discard(draft_id)
+                raise
+        return self._send_draft(draft_id, client_id, to)
+
+    def _send_draft(self, draft_id: str, client_id: str, to: str) -> Sent:
+        try:
+            result = self._api.call(
+                "drafts.send",
+                lambda u: u.drafts().send(userId="me", body={"id": draft_id}),
+                send=True,
+            )
+        except GmailNotFound:
+            # An earlier try of this call (or httplib2's own resend) sent the draft.
+            found = self._locate(client_id, to)
+            if found is None:
+                raise SendOutcomeUnknown(
+                    f"gmail drafts.send: draft {draft_id} is gone but its message is not in "
+                    "Sent yet; settle it with find_sent, never resend"
+                ) from None
+            self._count_sent()
+            return found
+        except SendOutcomeUnknown:
+            raise
+        except MailError:
+            self._discard(draft_id)  # refused, so never sent: leave nothing to send later
+            raise
+        self._count_sent()
+        ref = str(result["id"])
+        log.info("gmail: sent draft %s as message %s", draft_id, ref)
+        try:
+            self._box.apply_label(ref)
+            return self._box.sent(self._box.metadata(ref))
+        except MailError as exc:
+            raise SendOutcomeUnknown(
+                f"gmail send: sent as message {ref}, but reading it back failed "
+                f"({type(exc).__name__}); settle it with find_sent"
+            ) from exc
+
+    def _discard(self, draft_id: str) -> None:
+        try:
+            self._api.call("drafts.delete", lambda u: u.drafts().delete(userId="me", id=draft_id))
+        except GmailNotFound:
+            pass
+        except MailError as exc:
+            log.warning("gmail: could not delete unsent draft %s (%s)", draft_id, exc)
+
+    def _check_daily_cap(self) -> None:
+        with self._lock:
+            if self._sent_today is None:
+                since = int(time.time()) - 86400
+                self._sent_today = sum(1 for _ in self._box.search(f"in:sent after:{since}"))
+            if self._sent_today >= self.daily_cap:
+                raise MailQuotaExceeded(
+                    f"gmail: {self._sent_today} messages sent in the last 24 hours reach the "
+                    f"daily cap of {self.daily_cap}; the next run resumes"
+                )
+
+    def _count_sent(self) -> None:
+        with self._lock:
+            self._sent_today = (self._sent_today or 0) + 1
+
+    # -- settling -----------------------------------------------------------------------
+
+    def find_sent(self, message_id: str, *, prepared: str | None = None) -> Sent | None:
+        """Find a sent message by Message-ID, or settle a send by its draft reference.
+
+        Args:
+            message_id: The Message-ID Gmail stored, or the composed one (Gmail may have
+                replaced it; the composed one is found through ``X-Tahseel-Message-Id``).
+            prepared: The reference ``send`` gave to ``prepared``. A draft that still
+                exists was never sent: it is deleted, so that it can never go out, and
+                None is returned.
+
+        Returns:
+            The sent message (labelled ``Tahseel`` if it was not), or None.
+
+        Raises:
+            SendOutcomeUnknown: The draft is gone but no sent message matches.
+            MailError: Gmail could not be asked (see ``send`` for the kinds).
+        """
+        to = ""
+        if prepared:
+            kind, _, rest = prepared.partition(":")
+            draft_id, _, to = rest.partition(":")
+            if kind != "draft" or not draft_id:
+                raise MailError(f"gmail find_sent: not a Gmail draft reference: {prepared!r}")
+            if self._draft_exists(draft_id):
+                self._discard(draft_id)
+                return None
+        found = self._locate(message_id, to)
+        if found is None and prepared:
+            raise SendOutcomeUnknown(
+                "gmail find_sent: the draft was sent or deleted, and no sent message matches; "
+                "look in the Sent folder"
+            )
+        return found
+
+    def _draft_exists(self, draft_id: str) -> bool:
+        try:
+            self._api.call(
+                "drafts.get", lambda u: u.drafts().get(userId="me", id=draft_id, format="minimal")
+            )
+        except GmailNotFound:
+            return False
+        return True
+
+    def _locate(self, message_id: str, to: str = "") -> Sent | None:
+        """Find a sent message by its stored Message-ID, then by its composed one."""
+        if first_id(message_id) != message_id:
+            return None
+        for ref, _ in self._box.search(f"in:sent rfc822msgid:{message_id}", limit=10):
+            meta = self._box.metadata(ref)
+            if first_id(meta_header(meta, "Message-ID")) == message_id:
+                return self._labelled(meta)
+        if not message_id.startswith("<tahseel."):
+            return None  # only composed ids are ever replaced by Gmail
+        query = f"in:sent newer_than:{self.lookback_days}d" + (f" to:{to}" if to else "")
+        for ref, _ in self._box.search(query, limit=1000):
+            meta = self._box.metadata(ref)
+            if meta_header(meta, ORIGINAL_ID_HEADER) == message_id:
+                return self._labelled(meta)
+        return None
+
+    def _labelled(self, meta: dict[str, Any]) -> Sent:
+        """Label a found message if a crash left it unlabelled, and return it."""
+        if self._box.label_id() not in meta.get("labelIds", []):
+            self._box.apply_label(str(meta["id"]))
+        return self._box.sent(meta)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def replies_since(self, cursor: str | None) -> tuple[list[Incoming], str | None]:
+        """Replies that arrived in Tahseel's threads since ``cursor``, and the next cursor.
+
+        Reads the mailbox history since the cursor's historyId; when Gmail has expired
+        it (404), searches for mail received since an hour before the previous read.
+        Tahseel's own messages, drafts, spam and trash are left out.
+
+        Args:
+            cursor: ``"<historyId>:<epoch seconds>"`` from the previous call, or None to
+                read the last ``initial_days``.
+
+        Returns:
+            The replies, oldest first, and the cursor to pass next time. Reads may
+            overlap; callers drop refs they saw.
+
+        Raises:
+            MailError: The cursor is malformed, or Gmail could not be read.
+        """
+        return read_replies(self._box, cursor, initial_days=self.initial_days)
+
+    def fetch(self, ref: str) -> EmailMessage:
+        """Return one message, as Gmail stores it, by its Gmail message id.
+
+        Raises:
+            MailError: ``ref`` names no message (or Gmail could not be read).
+        """
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", ref):
+            raise MailError(f"gmail fetch: not a Gmail message id: {ref!r}")
+        found = self._api.call(
+            "messages.get", lambda u: u.messages().get(userId="me", id=ref, format="raw")
+        )
+        return decode_raw(str(found["raw"]))

@@ -1,0 +1,127 @@
+"""Pure helpers of the Gmail transport: raw encoding, headers, and replies as ``Incoming``."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage, Message
+from email.parser import BytesParser
+from email.utils import getaddresses
+from typing import Any
+
+from mailer.errors import MailError
+from mailer.maildir import is_automatic, message_text
+from mailer.transport import Incoming
+
+#: Carries the composed Message-ID, which Gmail may replace, so a send can be found.
+ORIGINAL_ID_HEADER = "X-Tahseel-Message-Id"
+_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
+_PARSER = BytesParser(policy=policy.default)
+
+
+def encode_raw(message: EmailMessage, client_id: str) -> str:
+    """The message as base64url, carrying its composed Message-ID in a header of its own."""
+    data = message.as_bytes()
+    if ORIGINAL_ID_HEADER not in message:
+        eol = b"\r\n" if b"\r\n" in data[:2000] else b"\n"
+        data = f"{ORIGINAL_ID_HEADER}: {client_id}".encode() + eol + data
+    return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+def decode_raw(data: str) -> EmailMessage:
+    """Parse a ``raw`` field (base64url, padding optional)."""
+    message = _PARSER.parsebytes(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def meta_header(meta: dict[str, Any], name: str) -> str:
+    """A header from a ``format=metadata`` resource; "" if absent."""
+    for header in meta.get("payload", {}).get("headers", []):
+        if str(header.get("name", "")).lower() == name.lower():
+            return str(header.get("value", "")).strip()
+    return ""
+
+
+def parse_cursor(cursor: str | None) -> tuple[str | None, int | None]:
+    """Split ``"<historyId>:<epoch seconds>"``; (None, None) for no cursor."""
+    if not cursor:
+        return None, None
+    history, _, since = cursor.partition(":")
+    if not (history.isdigit() and since.isdigit()):
+        raise MailError(f"gmail: not a Gmail cursor: {cursor!r}")
+    return history, int(since)
+
+
+def header_text(message: Message, name: str) -> str:
+    """A header's decoded value, or its raw text when it does not parse; "" if absent."""
+    try:
+        value = message.get(name)
+        return "" if value is None else str(value)
+    except Exception:  # malformed headers can trip the parser in many ways
+        return next((str(v) for k, v in message.raw_items() if k.lower() == name.lower()), "")
+
+
+def first_id(value: str) -> str | None:
+    """The first ``<...>`` Message-ID in ``value``."""
+    found = _MESSAGE_ID.findall(value)
+    return found[0] if found else None
+
+
+def message_ids(value: str) -> list[str]:
+    """Every ``<...>`` Message-ID in ``value``, in order."""
+    return list(_MESSAGE_ID.findall(value))
+
+
+def first_recipient(message: Message) -> str:
+    """The first To address, or ""."""
+    found = [addr for _, addr in getaddresses([header_text(message, "To")]) if addr]
+    return found[0] if found else ""
+
+
+def sender(message: Message) -> str:
+    """The From address (the raw header when it holds none)."""
+    raw = header_text(message, "From")
+    found = [addr for _, addr in getaddresses([raw]) if addr]
+    return found[0] if found else raw
+
+
+def refers_to(message: Message) -> tuple[str, ...]:
+    """In-Reply-To, then References from the newest back: the nearest message first."""
+    ordered = (
+        _MESSAGE_ID.findall(header_text(message, "In-Reply-To"))
+        + _MESSAGE_ID.findall(header_text(message, "References"))[::-1]
+    )
+    return tuple(dict.fromkeys(ordered))
+
+
+def attachment_names(message: Message) -> tuple[str, ...]:
+    """File names of every part that has one."""
+    names = []
+    for part in message.walk():
+        try:
+            filename = part.get_filename()
+        except Exception:  # a malformed Content-Disposition must not lose the reply
+            filename = None
+        if filename:
+            names.append(filename)
+    return tuple(names)
+
+
+def incoming(resource: dict[str, Any], message: EmailMessage, thread: str | None) -> Incoming:
+    """An ``Incoming`` from a ``format=raw`` resource and its parsed message."""
+    millis = int(resource.get("internalDate", 0))
+    return Incoming(
+        ref=str(resource["id"]),
+        message_id=first_id(header_text(message, "Message-ID")) or "",
+        thread=thread,
+        refers_to=refers_to(message),
+        sender=sender(message),
+        subject=header_text(message, "Subject"),
+        text=message_text(message),
+        received_at=datetime.fromtimestamp(millis / 1000, tz=UTC),
+        automatic=is_automatic(message),
+        attachments=attachment_names(message),
+    )

@@ -1,0 +1,130 @@
+"""`tahseel run` with `mailbox: gmail` against the loopback Gmail: threads, replies, crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sync import demo
+from sync.cli import app
+from tests.emulators.gmail import GmailEmulator
+
+ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
+SENDER = "accounts@nakheel.example"
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+parse = BytesParser(policy=policy.default).parsebytes
+
+
+@pytest.fixture
+def gmail(tmp_path, monkeypatch):
+    monkeypatch.delenv("GMAIL_TOKEN", raising=False)
+    with GmailEmulator(SENDER) as emulator:
+        folder = tmp_path / "d"
+        demo.install(folder, anchor=ANCHOR)
+        config = folder / "tahseel.yaml"
+        block = (
+            "mailbox:\n"
+            "  type: gmail\n"
+            "  token_file: gmail-token.json\n"
+            f"  api_url: {emulator.base_url}\n"
+            f"  token_uri: {emulator.token_uri}\n\n"
+        )
+        text = re.sub(r"(?ms)^mailbox:\n.*?(?=^state:)", block, config.read_text("utf-8"))
+        config.write_text(text, encoding="utf-8")
+        token = {
+            "token": "access-1",
+            "refresh_token": "refresh-1",
+            "client_id": "tahseel-tests",
+            "client_secret": "not-a-secret",
+            "expiry": (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        (folder / "gmail-token.json").write_text(json.dumps(token), encoding="utf-8")
+        yield emulator, folder
+
+
+def run(folder: Path, day: date = ANCHOR) -> dict:
+    args = ["run", "--json", "--today", day.isoformat(), "-c", str(folder / "tahseel.yaml")]
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def sent(emulator: GmailEmulator) -> list:
+    return [(m, parse(m.raw)) for m in emulator.sent()]
+
+
+def reply(to: EmailMessage, text: str) -> bytes:
+    message = EmailMessage()
+    message["From"] = to["To"]
+    message["To"] = SENDER
+    message["Subject"] = f"Re: {to['Subject']}"
+    message["Message-ID"] = "<reply-1@mail.blueharbor.example.com>"
+    message["In-Reply-To"] = to["Message-ID"]
+    message["References"] = f"{to['References'] or ''} {to['Message-ID']}".strip()
+    message["Date"] = "Mon, 23 Nov 2026 15:00:00 +0300"
+    message.set_content(text)
+    return message.as_bytes()
+
+
+def test_reminders_reply_and_resend_share_one_gmail_thread(gmail):
+    emulator, folder = gmail
+    first = run(folder)
+    assert first["emails"] >= 5
+    messages = sent(emulator)
+    assert len(messages) == first["emails"]
+    stored, reminder = next((s, m) for s, m in messages if m["X-Tahseel-Invoice"] == "INV-1002")
+
+    emulator.deliver(reply(reminder, "السلام عليكم، لم تصلني الفاتورة. أرجو إرسالها مرة أخرى"))
+    tuesday = run(folder, date(2026, 11, 24))
+    assert tuesday["resends"] == 1 and tuesday["replies"] == {"not_received": 1}
+
+    thread = [(s, m) for s, m in sent(emulator) if m["X-Tahseel-Invoice"] == "INV-1002"]
+    assert {s.thread_id for s, _ in thread} == {stored.thread_id}, "one Gmail thread"
+    resend = next(m for _, m in thread if m["X-Tahseel-Stage"] == "resend")
+    assert resend["In-Reply-To"] == "<reply-1@mail.blueharbor.example.com>"
+    assert reminder["Message-ID"] in resend["References"]
+    pdf = [p for p in resend.iter_attachments() if p.get_content_type() == "application/pdf"]
+    assert len(pdf) == 1 and pdf[0].get_content().startswith(b"%PDF")
+    with (folder / "demo" / "invoices.notes.csv").open(encoding="utf-8") as f:
+        notes = [line for line in f if "INV-1002" in line]
+    assert any("re-sent" in n for n in notes)
+
+    assert run(folder, date(2026, 11, 24))["emails"] == 0, "nothing twice"
+
+
+def _crashing_run(folder: Path, failpoint: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TAHSEEL_FAILPOINTS": failpoint, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "sync", "run", "-c", str(folder / "tahseel.yaml")]
+    return subprocess.run(
+        [*command, "--today", ANCHOR.isoformat()],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        cwd=ROOT,
+    )
+
+
+@pytest.mark.parametrize("point", ["after_send", "after_intent"])
+def test_a_crash_around_a_gmail_send_never_sends_twice(gmail, point):
+    emulator, folder = gmail
+    crashed = _crashing_run(folder, f"{point}=2")
+    assert crashed.returncode == -9, crashed.stderr
+    report = run(folder)
+    keys = Counter((m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]) for _, m in sent(emulator))
+    assert keys and max(keys.values()) == 1, keys
+    assert sum(keys.values()) >= 5
+    assert report["errors"] == []

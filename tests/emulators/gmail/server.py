@@ -1,0 +1,402 @@
+"""A loopback Gmail API server that the real google-api-python-client talks to.
+
+Use it as a context manager (or through a pytest fixture) and point the client at
+``emulator.base_url``; the OAuth token endpoint is ``emulator.token_uri``.
+
+Faults are scripted per method and taken in order: ``429`` and ``500`` answer with
+Gmail's error body, ``drop`` closes the socket without an answer, ``hang`` holds the
+request until the client gives up. With ``act_first`` the server does the work before
+failing, as in "delivered, then the connection dropped".
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import threading
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from tests.emulators.gmail import payload
+from tests.emulators.gmail.mailbox import ApiError, Mailbox
+from tests.emulators.gmail.search import search
+
+#: Quota units per method, from Gmail's published table.
+UNITS = {
+    "messages.send": 100,
+    "drafts.send": 100,
+    "messages.get": 5,
+    "messages.list": 5,
+    "messages.modify": 5,
+    "messages.attachments.get": 5,
+    "drafts.create": 10,
+    "drafts.delete": 10,
+    "drafts.get": 5,
+    "threads.get": 10,
+    "history.list": 2,
+    "getProfile": 1,
+    "labels.list": 1,
+    "labels.create": 5,
+}
+_USER = r"/gmail/v1/users/(?P<user>[^/]+)"
+ROUTES = [
+    ("POST", r"/token", "token"),
+    ("GET", _USER + r"/profile", "getProfile"),
+    ("POST", _USER + r"/messages/send", "messages.send"),
+    ("GET", _USER + r"/messages", "messages.list"),
+    (
+        "GET",
+        _USER + r"/messages/(?P<mid>[^/]+)/attachments/(?P<id>[^/]+)",
+        "messages.attachments.get",
+    ),
+    ("POST", _USER + r"/messages/(?P<id>[^/]+)/modify", "messages.modify"),
+    ("GET", _USER + r"/messages/(?P<id>[^/]+)", "messages.get"),
+    ("POST", _USER + r"/drafts/send", "drafts.send"),
+    ("POST", _USER + r"/drafts", "drafts.create"),
+    ("GET", _USER + r"/drafts/(?P<id>[^/]+)", "drafts.get"),
+    ("DELETE", _USER + r"/drafts/(?P<id>[^/]+)", "drafts.delete"),
+    ("GET", _USER + r"/threads/(?P<id>[^/]+)", "threads.get"),
+    ("GET", _USER + r"/history", "history.list"),
+    ("GET", _USER + r"/labels", "labels.list"),
+    ("POST", _USER + r"/labels", "labels.create"),
+]
+SEND_METHODS = ("messages.send", "drafts.send")
+
+
+@dataclass
+class Fault:
+    """One scripted failure for ``method`` (``"*"`` for any)."""
+
+    method: str
+    kind: str  # "429", "500", "drop" or "hang"
+    act_first: bool = False
+
+
+class _Drop(Exception):
+    pass
+
+
+class GmailEmulator:
+    """A stateful Gmail API on 127.0.0.1, in a thread.
+
+    Args:
+        address: The mailbox owner's address.
+        units_per_second: The per-user quota (a sliding one-second window); None for none.
+        daily_send_limit: Messages the user may send in 24 hours; None for no limit.
+        clock: Returns epoch seconds (internalDate, ``newer_than:``, the sending cap).
+        rewrite_message_ids: Replace the Message-ID of sent mail, as Gmail does.
+        hang_seconds: How long a ``hang`` fault holds a request.
+    """
+
+    def __init__(
+        self,
+        address: str = "huda@nakheel.example",
+        *,
+        units_per_second: int | None = None,
+        daily_send_limit: int | None = None,
+        clock: Callable[[], float] = time.time,
+        rewrite_message_ids: bool = True,
+        hang_seconds: float = 5.0,
+    ) -> None:
+        self.mailbox = Mailbox(address, clock, rewrite_message_ids)
+        self.units_per_second = units_per_second
+        self.daily_send_limit = daily_send_limit
+        self.hang_seconds = hang_seconds
+        self.faults: list[Fault] = []
+        self.calls: Counter[str] = Counter()
+        self.quota_rejections = 0
+        self.max_concurrency = 0
+        self.token_error: str | None = None
+        self.revoked = False
+        self.rejected_tokens: set[str] = set()
+        self.issued_tokens = 0
+        self._active = 0
+        self._window: deque[tuple[float, int]] = deque()
+        self._lock = threading.Lock()
+        self._released = threading.Event()
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    def __enter__(self) -> GmailEmulator:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def start(self) -> GmailEmulator:
+        """Listen on a free loopback port."""
+        handler = type("Handler", (_Handler,), {"emulator": self})
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Release hanging requests and stop listening."""
+        self._released.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def base_url(self) -> str:
+        """What to give the client as ``api_endpoint``."""
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+
+    @property
+    def token_uri(self) -> str:
+        """The OAuth token endpoint."""
+        return self.base_url + "token"
+
+    # -- test hooks ---------------------------------------------------------------------
+
+    def inject(self, method: str, kind: str, *, times: int = 1, act_first: bool = False) -> None:
+        """Script ``times`` faults of ``kind`` for the next calls of ``method``."""
+        self.faults += [Fault(method, kind, act_first) for _ in range(times)]
+
+    def deliver(self, raw: bytes, *, labels: tuple[str, ...] = ("INBOX", "UNREAD")) -> str:
+        """Deliver a message from outside into the inbox (threaded) and return its id."""
+        return self.mailbox.store(raw, set(labels), thread=None, outgoing=False).id
+
+    def sent(self) -> list[Any]:
+        """Every message the user sent, oldest first."""
+        with self.mailbox.lock:
+            return [m for m in self.mailbox.messages.values() if "SENT" in m.labels]
+
+    # -- request pipeline ---------------------------------------------------------------
+
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.method in (method, "*"):
+                    self.faults.remove(fault)
+                    return fault
+        return None
+
+    def _charge(self, method: str) -> None:
+        """Enforce the per-user units in any one-second window."""
+        if self.units_per_second is None:
+            return
+        with self._lock:
+            now = time.monotonic()
+            while self._window and now - self._window[0][0] >= 1.0:
+                self._window.popleft()
+            used = sum(units for _, units in self._window)
+            units = UNITS.get(method, 1)
+            if used + units > self.units_per_second:
+                self.quota_rejections += 1
+                raise ApiError(429, "rateLimitExceeded", "User-rate limit exceeded")
+            self._window.append((now, units))
+
+    def _check_daily_cap(self) -> None:
+        if self.daily_send_limit is None:
+            return
+        now = self.mailbox.clock()
+        recent = [t for t in self.mailbox.sent_at if now - t < 86400]
+        if len(recent) >= self.daily_send_limit:
+            retry = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(recent[0] + 86400))
+            raise ApiError(
+                429,
+                "rateLimitExceeded",
+                f"User-rate limit exceeded.  Retry after {retry} (Mail sending)",
+            )
+
+    def handle(self, method: str, match: dict[str, str], query: dict[str, list[str]], body: Any):
+        """Run one API method (after faults, auth and quota) and return its JSON answer."""
+        box = self.mailbox
+        one = {k: v[0] for k, v in query.items()}
+        if method == "getProfile":
+            return {"emailAddress": box.address, "historyId": str(box.history_id)}
+        if method in SEND_METHODS:
+            self._check_daily_cap()
+        if method == "messages.send":
+            raw = base64.urlsafe_b64decode(body.get("raw", "") + "==")
+            return box.send(raw, body.get("threadId")).resource()
+        if method == "drafts.create":
+            message = body.get("message", {})
+            raw = base64.urlsafe_b64decode(message.get("raw", "") + "==")
+            draft_id, stored = box.create_draft(raw, message.get("threadId"))
+            return {"id": draft_id, "message": stored.resource()}
+        if method == "drafts.send":
+            return box.send_draft(str(body.get("id", ""))).resource()
+        if method == "drafts.get":
+            stored = box.draft(match["id"])
+            fmt = one.get("format", "full")
+            return {"id": match["id"], "message": payload.render(stored, fmt, [])}
+        if method == "drafts.delete":
+            box.delete_draft(match["id"])
+            return None
+        if method == "messages.get":
+            stored = box.get(match["id"])
+            return payload.render(
+                stored, one.get("format", "full"), query.get("metadataHeaders", [])
+            )
+        if method == "messages.attachments.get":
+            return payload.attachment(box.get(match["mid"]), match["id"])
+        if method == "messages.modify":
+            stored = box.modify(
+                match["id"], body.get("addLabelIds", []), body.get("removeLabelIds", [])
+            )
+            return stored.resource()
+        if method == "messages.list":
+            return self._list(one, query)
+        if method == "threads.get":
+            return self._thread(match["id"], one.get("format", "full"), query)
+        if method == "history.list":
+            return self._history(one, query)
+        if method == "labels.list":
+            return {"labels": list(box.labels.values())}
+        if method == "labels.create":
+            return box.create_label(str(body.get("name", "")))
+        raise ApiError(404, "notFound", "Not Found")
+
+    def _page(self, items: list[Any], one: dict[str, str], key: str) -> dict[str, Any]:
+        size = min(int(one.get("maxResults", 100)), 500)
+        start = int(one.get("pageToken", 0) or 0)
+        result: dict[str, Any] = {key: items[start : start + size]} if items else {}
+        if start + size < len(items):
+            result["nextPageToken"] = str(start + size)
+        return result
+
+    def _list(self, one: dict[str, str], query: dict[str, list[str]]) -> dict[str, Any]:
+        spam_trash = one.get("includeSpamTrash", "false") == "true"
+        found = search(self.mailbox, one.get("q", ""), query.get("labelIds", []), spam_trash)
+        items = [{"id": m.id, "threadId": m.thread_id} for m in found]
+        return {**self._page(items, one, "messages"), "resultSizeEstimate": len(items)}
+
+    def _thread(self, thread_id: str, fmt: str, query: dict[str, list[str]]) -> dict[str, Any]:
+        with self.mailbox.lock:
+            ids = list(self.mailbox.threads.get(thread_id, []))
+            if not ids:
+                raise ApiError(404, "notFound", "Requested entity was not found.")
+            messages = [self.mailbox.messages[i] for i in ids]
+        headers = query.get("metadataHeaders", [])
+        rendered = [payload.render(m, fmt, headers) for m in messages]
+        return {"id": thread_id, "historyId": str(self.mailbox.history_id), "messages": rendered}
+
+    def _history(self, one: dict[str, str], query: dict[str, list[str]]) -> dict[str, Any]:
+        if "startHistoryId" not in one:
+            raise ApiError(400, "invalidArgument", "Missing startHistoryId")
+        records = self.mailbox.history_since(int(one["startHistoryId"]))
+        types = query.get("historyTypes")
+        if types:
+            keys = {t.replace("message", "messages").replace("label", "labels") for t in types}
+            records = [r for r in records if keys & r.keys()]
+        result = self._page(records, one, "history")
+        result["historyId"] = str(self.mailbox.history_id)
+        return result
+
+    def token(self, form: dict[str, list[str]]) -> tuple[int, dict[str, Any]]:
+        """The OAuth token endpoint: refresh grants and JWT bearer grants."""
+        if self.token_error:
+            return 400, {
+                "error": self.token_error,
+                "error_description": "Token has been expired or revoked.",
+            }
+        self.issued_tokens += 1
+        return 200, {
+            "access_token": f"emulated-access-{self.issued_tokens}",
+            "expires_in": 3599,
+            "token_type": "Bearer",
+            "scope": form.get("scope", ["https://www.googleapis.com/auth/gmail.modify"])[0],
+        }
+
+    def enter(self) -> None:
+        """Count a request in flight."""
+        with self._lock:
+            self._active += 1
+            self.max_concurrency = max(self.max_concurrency, self._active)
+
+    def leave(self) -> None:
+        """Count a request done."""
+        with self._lock:
+            self._active -= 1
+
+
+class _Handler(BaseHTTPRequestHandler):
+    emulator: GmailEmulator
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._serve("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._serve("POST")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._serve("DELETE")
+
+    def _serve(self, verb: str) -> None:
+        emulator = self.emulator
+        url = urlsplit(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        data = self.rfile.read(length) if length else b""
+        for route_verb, pattern, name in ROUTES:
+            found = re.fullmatch(pattern, url.path)
+            if route_verb == verb and found:
+                method = name
+                break
+        else:
+            self._reply(404, ApiError(404, "notFound", "Not Found").body())
+            return
+        emulator.calls[method] += 1
+        emulator.enter()
+        try:
+            self._run(method, found.groupdict(), parse_qs(url.query), data)
+        except _Drop:
+            self.close_connection = True
+        finally:
+            emulator.leave()
+
+    def _run(self, method: str, match: dict[str, str], query: dict[str, list[str]], data: bytes):
+        emulator = self.emulator
+        if method == "token":
+            self._reply(*emulator.token(parse_qs(data.decode())))
+            return
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ")
+        if emulator.revoked or token == auth or token in emulator.rejected_tokens:
+            self._reply(401, ApiError(401, "authError", "Invalid Credentials").body())
+            return
+        fault = emulator._take_fault(method)
+        try:
+            if fault is not None and not fault.act_first:
+                self._fail(fault)
+            emulator._charge(method)
+            answer = emulator.handle(method, match, query, json.loads(data or b"{}"))
+            if fault is not None:
+                self._fail(fault)
+        except ApiError as exc:
+            self._reply(exc.code, exc.body())
+            return
+        self._reply(200 if answer is not None else 204, answer)
+
+    def _fail(self, fault: Fault) -> None:
+        if fault.kind == "drop":
+            raise _Drop
+        if fault.kind == "hang":
+            self.emulator._released.wait(self.emulator.hang_seconds)
+            raise _Drop
+        if fault.kind == "429":
+            raise ApiError(429, "rateLimitExceeded", "Too many concurrent requests for user")
+        raise ApiError(500, "backendError", "Backend Error")
+
+    def _reply(self, status: int, body: Any) -> None:
+        data = b"" if body is None else json.dumps(body).encode()
+        self.send_response(status)
+        if data:
+            self.send_header("Content-Type", "application/json; charset=UTF-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
