@@ -2,7 +2,7 @@
 
 Every accounting endpoint the ledger uses is called through the real SDK with the
 emulator recording the exchanges; each answer is then validated with openapi-core
-against ``specs/xero_accounting.yaml`` (found beside the repository, in ``shared``).
+against ``tests/fixtures/specs/xero_accounting.yaml`` (the official spec, vendored).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ SPEC = next(
     (
         p
         for p in (
-            Path(__file__).resolve().parents[3] / "shared" / "specs" / "xero_accounting.yaml",
+            Path(__file__).resolve().parents[1] / "fixtures" / "specs" / "xero_accounting.yaml",
         )
         if p.exists()
     ),
@@ -34,7 +34,7 @@ SPEC = next(
 def openapi() -> OpenAPI:
     if SPEC is None:
         pytest.fail(
-            "the Xero OpenAPI spec is missing: expected ../shared/specs/xero_accounting.yaml"
+            "the Xero OpenAPI spec is missing: expected tests/fixtures/specs/xero_accounting.yaml"
         )
     # The spec itself fails strict spec validation (string defaults for booleans),
     # so only the answers are validated, not the spec.
