@@ -8,7 +8,7 @@ import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
@@ -492,3 +492,63 @@ def auth_gmail(
     except (MailError, ValueError, OSError) as exc:
         _fail(f"Not connected: {exc}", EXIT_ABORTED)
     out.print(f"Connected. Token stored in {token_file} (mode 0600).")
+
+
+@app.command()
+def classify(
+    source: Annotated[
+        str,
+        typer.Argument(help="A file holding the reply (text or a whole message); - reads stdin."),
+    ] = "-",
+    received: Annotated[
+        str | None,
+        typer.Option(help="The day the reply arrived (YYYY-MM-DD); promised dates count from it."),
+    ] = None,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help='Read one JSON object per line, {"text": ..., "received": ...};'
+            " write one per line.",
+        ),
+    ] = False,
+) -> None:
+    """Say what a customer's reply means: the intent and any promised payment date.
+
+    Prints {"intent": ..., "promised_date": "YYYY-MM-DD" or null}. The intents are
+    invoice_not_received, already_paid, dispute, promise_to_pay, payment_plan,
+    auto_reply and other. A whole RFC 822 message is understood too (its headers tell
+    auto-replies and bounces). Nothing is sent and no configuration is needed.
+    """
+    from sync.replies import understand_message
+
+    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    default_day = _day(received) if received else date.today()
+    if not jsonl:
+        result = understand_message(data, received=default_day)
+        print(json.dumps(_intent_row(result), ensure_ascii=False))
+        return
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            day = _day(item["received"]) if item.get("received") else default_day
+            result = understand_message(str(item["text"]).encode("utf-8"), received=day)
+        except (ValueError, KeyError, TypeError) as exc:
+            _fail(f'{source}:{number}: expected {{"text": ..., "received": ...}} ({exc})')
+        print(json.dumps(_intent_row(result), ensure_ascii=False))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        _fail(f"expected a date like 2026-12-01, got {text!r}")
+
+
+def _intent_row(result: Any) -> dict[str, Any]:
+    return {
+        "intent": result.intent.value,
+        "promised_date": result.promised_date.isoformat() if result.promised_date else None,
+    }

@@ -1,15 +1,46 @@
 """Understand what a customer's reply asks for, in Arabic or English. Pure.
 
-This first classifier knows one request by simple rules, the one that must be answered
-at once: "the invoice never arrived". Auto-replies are ignored; anything else is left
-for a person to read, and reminders to that invoice pause until they do.
+``understand`` reads a reply (its text, subject, headers and the day it arrived) and
+returns an ``Understanding``: one ``Intent``, the promised payment date when there is
+one, and whether the reply is a bounce. Rules and lexicons only: no network, no model.
+
+When a reply says several things, the intent that acts most safely wins, in this order:
+
+1. ``auto_reply``: marked by its headers or subject, or written by a machine (out of
+   office, delivery failure). Nothing a person wrote is in it.
+2. ``dispute``: the customer contests the invoice; reminders must stop until a person
+   acts, even if they also say they paid part or will pay.
+3. ``already_paid``: a claim of payment also needs a person to check the ledger, and
+   outranks "it never arrived" ("we did not receive your reminder but we paid").
+4. ``invoice_not_received``: a resend is cheap and undoes nothing, so it outranks a plan
+   or a promise made in the same reply; those stay visible in ``Understanding.also``
+   and a promised date is still returned.
+5. ``payment_plan``: asking to pay in parts needs a person's answer; it outranks a
+   promise because a plan usually comes with dates ("half now, half on the 30th").
+6. ``promise_to_pay``: snooze reminders to ``promised_date`` (None when no date is named).
+7. ``other``: a person reads it.
+
+The first classifier, ``classify`` and ``ReplyKind``, stays for the job until it moves
+to ``understand``.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from email import policy as email_policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from enum import StrEnum
+
+from sync import reply_rules as rules
+from sync.promises import promised_date
+from sync.reply_text import normalise as _normalise
+from sync.reply_text import own_words
 
 
 class ReplyKind(StrEnum):
@@ -78,3 +109,185 @@ def classify(subject: str, body: str, *, automatic: bool = False) -> ReplyKind:
     if any(p.search(text) for p in _PATTERNS):
         return ReplyKind.NOT_RECEIVED
     return ReplyKind.OTHER
+
+
+class Intent(StrEnum):
+    """What a reply was understood to say; see the module docstring for the precedence."""
+
+    INVOICE_NOT_RECEIVED = "invoice_not_received"
+    ALREADY_PAID = "already_paid"
+    DISPUTE = "dispute"
+    PROMISE_TO_PAY = "promise_to_pay"
+    PAYMENT_PLAN = "payment_plan"
+    AUTO_REPLY = "auto_reply"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, slots=True)
+class Understanding:
+    """What ``understand`` made of one reply.
+
+    Attributes:
+        intent: The intent that decides what happens next.
+        promised_date: The date the customer promised to pay, on or after the day the
+            reply arrived; set for a promise, a plan, or an "it never arrived" reply that
+            also promises. None otherwise, or when no date was named.
+        bounce: True when the reply is a delivery failure: the address is failing.
+        evidence: The words that decided the intent (normalised: folded case, unified
+            Arabic letters, Latin digits), for the note the accountant reads.
+        also: Other intents the reply expressed, in precedence order.
+    """
+
+    intent: Intent
+    promised_date: date | None = None
+    bounce: bool = False
+    evidence: str = ""
+    also: tuple[Intent, ...] = ()
+
+    @property
+    def kind(self) -> ReplyKind:
+        """The same reply in the first classifier's terms."""
+        if self.intent is Intent.AUTO_REPLY:
+            return ReplyKind.AUTOMATIC
+        if self.intent is Intent.INVOICE_NOT_RECEIVED:
+            return ReplyKind.NOT_RECEIVED
+        return ReplyKind.OTHER
+
+
+_PRECEDENCE = (
+    (Intent.DISPUTE, rules.DISPUTE),
+    (Intent.ALREADY_PAID, rules.ALREADY_PAID),
+    (Intent.INVOICE_NOT_RECEIVED, rules.NOT_RECEIVED),
+    (Intent.PAYMENT_PLAN, rules.PAYMENT_PLAN),
+    (Intent.PROMISE_TO_PAY, rules.PROMISE),
+)
+_DATED = frozenset({Intent.PROMISE_TO_PAY, Intent.PAYMENT_PLAN})
+_BOUNCE_SENDER = re.compile(r"mailer-daemon|postmaster|mail delivery (?:subsystem|system)", re.I)
+_DELIVERY_REPORT = re.compile(r"multipart/report\b.*report-type\s*=\s*\"?delivery-status", re.I)
+_ANY_REPORT = re.compile(r"multipart/report\b", re.I)
+# A customer's answer is a few lines; beyond these lengths a body is pasted or generated
+# material, and reading it all would only cost time.
+_MAX_BODY = 200_000
+_MAX_WORDS = 10_000
+_AUTO_PRECEDENCE = frozenset({"bulk", "junk", "auto_reply", "auto-reply"})
+
+
+def understand(
+    text: str,
+    *,
+    subject: str = "",
+    received: date,
+    headers: Mapping[str, str] | None = None,
+) -> Understanding:
+    """Say what a reply means and what, if anything, it promises.
+
+    Args:
+        text: The plain-text body as it arrived, quoted history and signature included
+            (they are cut off here).
+        subject: The Subject header, decoded.
+        received: The day the reply arrived; promised dates are counted from it.
+        headers: The message's headers (any case), when known: Auto-Submitted,
+            X-Autoreply, X-Autorespond, Precedence, Content-Type, From, Return-Path,
+            X-Failed-Recipients are read.
+
+    Returns:
+        The understanding of the reply. Never raises on any text.
+    """
+    words = _normalise(own_words(text[:_MAX_BODY]))[:_MAX_WORDS]
+    automatic = _automatic(subject, headers or {}, words)
+    if automatic is not None:
+        return automatic
+    found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find(lex, words))]
+    if not found:
+        return Understanding(Intent.OTHER)
+    intent, evidence = found[0]
+    also = tuple(i for i, _ in found[1:])
+    promised = None
+    if intent in _DATED or (intent is Intent.INVOICE_NOT_RECEIVED and _DATED & set(also)):
+        promised = promised_date(words, received)
+    return Understanding(intent, promised, evidence=evidence, also=also)
+
+
+def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understanding | None:
+    """An auto-reply or bounce, told by headers, subject, or the machine's own words."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    folded_subject = _normalise(subject)
+    bounce = _bounce_evidence(lowered, folded_subject)
+    if bounce:
+        return Understanding(Intent.AUTO_REPLY, bounce=True, evidence=bounce)
+    auto = _auto_header(lowered) or rules.search(rules.AUTO_SUBJECT, folded_subject)
+    if auto:
+        return Understanding(Intent.AUTO_REPLY, evidence=auto)
+    bounced = rules.search(rules.BOUNCE_BODY, words)
+    if bounced:
+        return Understanding(Intent.AUTO_REPLY, bounce=True, evidence=bounced)
+    auto = rules.search(rules.AUTO_BODY, words)
+    return Understanding(Intent.AUTO_REPLY, evidence=auto) if auto else None
+
+
+def _bounce_evidence(headers: Mapping[str, str], subject: str) -> str | None:
+    content_type = headers.get("content-type", "")
+    if _DELIVERY_REPORT.search(content_type):
+        return "content-type: delivery-status report"
+    if "x-failed-recipients" in headers:
+        return "x-failed-recipients"
+    for name in ("from", "sender", "return-path"):
+        if _BOUNCE_SENDER.search(headers.get(name, "")):
+            return f"{name}: {headers[name]}"
+    return rules.search(rules.BOUNCE_SUBJECT, subject)
+
+
+def _auto_header(headers: Mapping[str, str]) -> str | None:
+    submitted = headers.get("auto-submitted", "").strip().lower()
+    if submitted and submitted != "no":
+        return f"auto-submitted: {submitted}"
+    for name in ("x-autoreply", "x-autorespond", "x-autoresponder"):
+        if name in headers:
+            return name
+    precedence = headers.get("precedence", "").strip().lower()
+    if precedence in _AUTO_PRECEDENCE:
+        return f"precedence: {precedence}"
+    if _ANY_REPORT.search(headers.get("content-type", "")):
+        return "content-type: multipart/report"
+    if headers.get("return-path", "").strip() == "<>":
+        return "return-path: <>"
+    return None
+
+
+_HEADER_LINE = re.compile(rb"^[A-Za-z][A-Za-z0-9-]*:[ \t]", re.M)
+_KNOWN_HEADERS = re.compile(rb"^(?:from|subject|date|message-id|content-type|to):", re.I | re.M)
+
+
+def understand_message(data: bytes, *, received: date) -> Understanding:
+    """Understand a reply given as raw bytes: a whole RFC 822 message, or just its text.
+
+    Args:
+        data: The message (headers, body, any MIME structure) or a plain body.
+        received: The day it arrived.
+    """
+    head = data[:4096]
+    if not (_HEADER_LINE.match(head) and _KNOWN_HEADERS.search(head)):
+        return understand(data.decode("utf-8", "replace"), received=received)
+    message = BytesParser(policy=email_policy.default).parsebytes(data)
+    headers = {k: str(v) for k, v in message.items()}
+    return understand(
+        _body_text(message),
+        subject=str(message.get("Subject", "")),
+        received=received,
+        headers=headers,
+    )
+
+
+def _body_text(message: EmailMessage) -> str:
+    part = message.get_body(("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        text = str(part.get_content())
+    except (LookupError, ValueError):
+        payload = part.get_payload(decode=True)
+        text = payload.decode("utf-8", "replace") if isinstance(payload, bytes) else ""
+    if part.get_content_type() == "text/html":
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"(?is)<(script|style).*?</\1>", " ", text))
+        text = html.unescape(text)
+    return text

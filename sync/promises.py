@@ -1,0 +1,283 @@
+"""Find the date a customer promises to pay, relative to the day the reply arrived. Pure.
+
+Reads text already normalised by ``sync.reply_text.normalise`` (Latin digits, folded
+Arabic, case folded). Every date found is resolved against ``received``; the earliest
+one on or after ``received`` is the promise. Conventions, chosen to match how our
+customers write:
+
+- Numeric dates are read day first (15/12, 15-12-2026), as in Arabic-speaking countries
+  and the UK; month first only when day first is impossible (12/15). ``2026-12-15`` is
+  read year, month, day.
+- A day of the month alone ("on the 15th", "يوم 15", "15 الشهر") is the next such day on
+  or after ``received``; in a shorter month it is that month's last day.
+- A day and month without a year ("5 January", "10 كانون الثاني") is the next such date
+  on or after ``received``; 29 February is the next leap day.
+- A date with a year that is already past is ignored.
+- A weekday ("next Tuesday", "يوم الثلاثاء", "الأحد القادم") is the next such day after
+  ``received`` (one to seven days ahead), "next" or not.
+- "today" is ``received``; "tomorrow" / "بكرة" / "باجر" / "غدا" is the day after; "the day
+  after tomorrow" / "بعد بكرة" two days after.
+- "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
+  the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
+- "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3.
+- "end of the month" / "نهاية الشهر" / "آخر الشهر" is the month's last day; "next month"
+  / "beginning of next month" / "أول الشهر" the first of the next month; "mid-month" /
+  "منتصف الشهر" the 15th.
+- A date right after a word of the past ("paid on the 3rd", "منذ", "last Friday") is
+  not a promise and is skipped.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+
+from sync.reply_text import fold
+
+_EN_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
+    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
+    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
+    "november": 11, "dec": 12, "december": 12,
+}  # fmt: skip
+_AR_MONTH_NAMES = {
+    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "نيسان": 4, "أيار": 5, "حزيران": 6, "تموز": 7,
+    "آب": 8, "أيلول": 9, "تشرين الأول": 10, "تشرين الثاني": 11, "كانون الأول": 12,
+    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "إبريل": 4, "مايو": 5,
+    "يونيو": 6, "يونيه": 6, "يوليو": 7, "يوليه": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9,
+    "أكتوبر": 10, "اكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
+}  # fmt: skip
+_MONTHS = {**_EN_MONTHS, **{fold(k): v for k, v in _AR_MONTH_NAMES.items()}}
+_MONTH = "(?P<mon>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + ")"
+
+_EN_DAYS = {
+    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "wed": 2,
+    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5,
+    "sat": 5, "sunday": 6, "sun": 6,
+}  # fmt: skip
+_AR_DAY_NAMES = {
+    "الاثنين": 0, "الإثنين": 0, "الاتنين": 0, "التنين": 0, "الثلاثاء": 1, "الثلاثا": 1,
+    "التلات": 1, "التلاتاء": 1, "الأربعاء": 2, "الاربعا": 2, "الخميس": 3,
+    "الجمعة": 4, "الجمعه": 4, "السبت": 5, "الأحد": 6, "الحد": 6,
+}  # fmt: skip
+_WEEKDAYS = {**_EN_DAYS, **{fold(k): v for k, v in _AR_DAY_NAMES.items()}}
+# Short English names ("sun", "sat", "wed") are ordinary words too: only after a cue.
+_FULL_DAY = "|".join(sorted((k for k in _WEEKDAYS if len(k) > 4), key=len, reverse=True))
+_SHORT_DAY = "|".join(k for k in _EN_DAYS if len(k) <= 4)
+_WEEKDAY = rf"(?P<wd>{_FULL_DAY}|(?<=on |by )(?:{_SHORT_DAY}))\b"
+
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "couple of": 2,
+    "a few": 3, "few": 3, "واحد": 1, "ثلاث": 3, "ثلاثه": 3, "تلات": 3, "تلاته": 3,
+    "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "سته": 6, "ست": 6, "سبع": 7, "سبعه": 7,
+    "ثمان": 8, "ثمانيه": 8, "تمن": 8, "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
+}  # fmt: skip
+_COUNT = "(?P<n>\\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_NEXT_AR = r"(?:القادم|القادمه|الجاي|الجايه|الياي|المقبل|المقبله|اللي جاي|الي جاي)"
+_NEXT_MONTH = rf"(?:next month|the following month|الشهر {_NEXT_AR}|شهر {_NEXT_AR})"
+_THIS_MONTH = r"(?:this month|the month|الشهر(?: الحالي)?|هذا الشهر|هالشهر)"
+_ORD = r"(?:st|nd|rd|th)?"
+_DAY = r"(?P<d>[0-3]?\d)"
+_NOT_DURATION = (
+    r"(?!\s*(?:working |business )?"
+    r"(?:days?|weeks?|months?|hours?|ايام|يوم|يوما|اسابيع|شهور|اشهر|ساعه|%))"
+)
+_PAST = re.compile(
+    r"(?<!be )(?<!been )\b(?:paid|transferred|dated|since|last"
+    r"|دفعنا|سددنا|حولنا|دفعت|سددت|حولت|منذ)"
+    r"(?: on| by| it| this| the)?\W*$"
+)
+
+Resolver = Callable[["re.Match[str]", date], "date | None"]
+
+
+def _last_day(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _add_months(d: date, months: int, day: int) -> date:
+    index = d.year * 12 + d.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day, _last_day(year, month + 1)))
+
+
+def _day_of_month(day: int, received: date, *, next_month: bool = False) -> date | None:
+    if not 1 <= day <= 31:
+        return None
+    start = _add_months(received, 1, 1) if next_month else received
+    candidate = _add_months(start, 0, day)
+    return candidate if candidate >= received else _add_months(start, 1, day)
+
+
+def _day_and_month(day: int, month: int, year: int | None, received: date) -> date | None:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    if year is not None:
+        year = year + 2000 if year < 100 else year
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
+    for y in range(received.year, received.year + 9):
+        try:
+            candidate = date(y, month, day)
+        except ValueError:
+            continue
+        if candidate >= received:
+            return candidate
+    return None
+
+
+def _numeric(m: re.Match[str], received: date) -> date | None:
+    first, second = int(m["a"]), int(m["b"])
+    year = int(m["y"]) if m["y"] else None
+    day, month = (second, first) if second > 12 >= first else (first, second)
+    return _day_and_month(day, month, year, received)
+
+
+def _iso(m: re.Match[str], received: date) -> date | None:
+    return _day_and_month(int(m["d"]), int(m["m"]), int(m["y"]), received)
+
+
+def _named(m: re.Match[str], received: date) -> date | None:
+    year = int(m["y"]) if m["y"] else None
+    return _day_and_month(int(m["d"]), _MONTHS[m["mon"]], year, received)
+
+
+def _dom(m: re.Match[str], received: date) -> date | None:
+    return _day_of_month(int(m["d"]), received, next_month=bool(m["nm"]))
+
+
+def _weekday(m: re.Match[str], received: date) -> date | None:
+    ahead = (_WEEKDAYS[m["wd"]] - received.weekday()) % 7 or 7
+    return received + timedelta(days=ahead)
+
+
+def _within(m: re.Match[str], received: date) -> date | None:
+    raw = m["n"]
+    n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+    unit = m["unit"]
+    if unit.startswith(("week", "اسبوع", "اسابيع")):
+        n *= 7
+    elif unit.startswith(("month", "شهر", "اشهر", "شهور")):
+        n *= 30
+    return received + timedelta(days=n) if n <= 366 else None
+
+
+def _fixed(days: int) -> Resolver:
+    return lambda _m, received: received + timedelta(days=days)
+
+
+def _end_of_week(weekday: int) -> Resolver:
+    return lambda _m, received: received + timedelta(days=(weekday - received.weekday()) % 7)
+
+
+def _month_day(months: int, day: int) -> Resolver:
+    return lambda _m, received: _add_months(received, months, day)
+
+
+def _first_of_next(_m: re.Match[str], received: date) -> date | None:
+    return received if received.day == 1 else _add_months(received, 1, 1)
+
+
+def _mid_month(_m: re.Match[str], received: date) -> date | None:
+    return _day_of_month(15, received)
+
+
+# (pattern, resolver), most specific first: a later match overlapping an earlier one
+# is the same words read again and is skipped.
+_RULES: tuple[tuple[str, Resolver], ...] = (
+    (r"(?<!\d)(?P<y>20\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)", _iso),
+    (r"(?<![\d.,])(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>20\d\d|\d\d)(?![\d])", _numeric),
+    (
+        rf"(?<![\d.,/$£])(?P<a>\d{{1,2}})[/-](?P<b>\d{{1,2}})(?P<y>)(?![\d/]|\.\d){_NOT_DURATION}",
+        _numeric,
+    ),
+    (rf"\b{_DAY}{_ORD}(?: of)?\s+(?:من\s+)?(?:شهر\s+)?{_MONTH}\b(?:,?\s+(?P<y>20\d\d))?", _named),
+    (rf"\b{_MONTH}\s+(?:the\s+)?{_DAY}{_ORD}\b(?!\d)(?:,?\s+(?P<y>20\d\d))?", _named),
+    (
+        rf"\b(?:the\s+)?{_DAY}(?:st|nd|rd|th)\b(?:\s+of\s+(?:(?P<nm>{_NEXT_MONTH})|{_THIS_MONTH}))?",
+        _dom,
+    ),
+    (
+        rf"\b(?:يوم|بتاريخ|تاريخ|في|ب|on|by|before|until|till)\s*{_DAY}\b{_NOT_DURATION}"
+        rf"(?:\s+(?:من\s+)?(?:(?P<nm>{_NEXT_MONTH})|{_THIS_MONTH}))?(?![\d:/]|[.,]\d)",
+        _dom,
+    ),
+    (rf"\b{_DAY}\s+(?:من\s+)?(?:(?P<nm>{_NEXT_MONTH})|{_THIS_MONTH})", _dom),
+    (
+        r"\b(?:end of next month|نهايه الشهر " + _NEXT_AR + r"|اخر الشهر " + _NEXT_AR + r")",
+        _month_day(1, 31),
+    ),
+    (
+        r"\b(?:(?:the )?end of (?:the |this )?month|month[- ]end|eom|نهايه (?:هذا )?الشهر"
+        r"|اخر (?:هذا )?الشهر|اخر الشهر)",
+        _month_day(0, 31),
+    ),
+    (rf"\b(?:mid[- ]|middle of )next month|(?:منتصف|نص) الشهر {_NEXT_AR}", _month_day(1, 15)),
+    (r"\b(?:mid[- ]?month|middle of (?:the |this )?month|منتصف الشهر|نص الشهر)", _mid_month),
+    (
+        rf"\b(?:(?:beginning|start) of |early )?{_NEXT_MONTH}|(?:اول|بدايه|مطلع) {_NEXT_MONTH}"
+        r"|\b(?:اول|بدايه|مطلع) الشهر",
+        _first_of_next,
+    ),
+    (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
+    (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
+    (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),
+    (r"\b(?:(?:the )?day after tomorrow|بعد (?:بكره|بكرا|باجر|غد|غدا|بكرة))", _fixed(2)),
+    (r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|بكره|بكرا|باجر|باكر|غدا|غد)\b", _fixed(1)),
+    (r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا)\b", _fixed(0)),
+    (
+        rf"\b(?:within|in|in the next|next|خلال|بعد|في غضون|في ظرف)\s+{_COUNT}\s+"
+        r"(?:working |business )?(?P<unit>days?|weeks?|months?|ايام|يوم|يوما|اسابيع|شهور|اشهر)",
+        _within,
+    ),
+    (r"\b(?:خلال|بعد|في غضون) يومين", _fixed(2)),
+    (r"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون) اسبوعين", _fixed(14)),
+    (
+        r"\b(?:within|in) (?:a|one) week|(?:خلال|بعد|في غضون) (?:ال)?اسبوع\b(?! " + _NEXT_AR + ")",
+        _fixed(7),
+    ),
+    (
+        r"\b(?:in|within) (?:a few|the next few|the coming) days|(?:خلال|بعد) (?:كم يوم|ايام)\b",
+        _fixed(3),
+    ),
+    (rf"\b(?:(?:next|this|coming|on|by|before|until)\s+)?(?:يوم\s+)?{_WEEKDAY}", _weekday),
+)
+_COMPILED = tuple((re.compile(p), r) for p, r in _RULES)
+_LAST_WEEKDAY = re.compile(r"^\s*(?:الماضي|الفايت|اللي فات|ago)\b")
+
+
+def _candidates(text: str, received: date) -> Iterator[date]:
+    taken: list[tuple[int, int]] = []
+    for pattern, resolve in _COMPILED:
+        for m in pattern.finditer(text):
+            start, end = m.span()
+            if any(start < e and s < end for s, e in taken):
+                continue
+            taken.append((start, end))
+            if _PAST.search(text[max(0, start - 24) : start]) or _LAST_WEEKDAY.match(text[end:]):
+                continue
+            try:
+                found = resolve(m, received)
+            except (ValueError, OverflowError):  # beyond the calendar: not a promise
+                continue
+            if found is not None:
+                yield found
+
+
+def promised_date(text: str, received: date) -> date | None:
+    """The earliest date on or after ``received`` that ``text`` names.
+
+    Args:
+        text: A reply's own words, normalised (``sync.reply_text.normalise``).
+        received: The day the reply arrived; every relative date is counted from it.
+
+    Returns:
+        The promised date, or None when the text names no date that is still to come.
+    """
+    found = [d for d in _candidates(text, received) if d >= received]
+    return min(found, default=None)

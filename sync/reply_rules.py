@@ -1,0 +1,278 @@
+r"""The phrases that reveal what a reply says, in English and Arabic. Pure data and matching.
+
+Patterns are written in ordinary spelling and folded with ``sync.reply_text.fold`` when
+compiled, so they match text normalised the same way (hamza and teh marbuta forms,
+Arabic-Indic digits and case do not matter). They must not use upper-case escapes
+(``\S``, ``\W``, ``\D``, ``\B``), which folding would change.
+
+Each intent has two groups of patterns:
+
+- ``fixed``: the phrase says it on its own, negation included ("never received the
+  invoice", "لم تصلنا الفاتورة");
+- ``checked``: the phrase can be cancelled by a negation just before it in the same
+  clause ("we have not paid", "ما دفعنا"), by a question answered "no" right after it
+  ("paid? no"), or — for claims of payment — by a future or conditional word in the
+  clause ("it will be paid", "if we paid").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sync.reply_text import fold
+
+
+def _compile(*parts: str) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{fold(p)})" for p in parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """The phrases of one intent.
+
+    Attributes:
+        fixed: Phrases that count wherever they appear.
+        checked: Phrases that a negation, a "no" answer or (when ``guarded``) a future
+            or conditional word in the same clause cancels.
+        guarded: Whether future and conditional words cancel ``checked`` phrases.
+    """
+
+    fixed: re.Pattern[str]
+    checked: re.Pattern[str]
+    guarded: bool = False
+
+
+_NEG = r"(?:never|not|no|nor|cannot|can ?not|unable to|yet to|(?:did|do|does|have|has|had|was|were|is|are|ca|could|would|wo|should)n'?t)"  # noqa: E501
+_AR_NEG = r"(?:لم|لن|ما|مش|مو|مب|موب|ليس|ليست|غير|ولا|لا|ماني|مانا|محنا|ماحنا|مافي)"
+_INVOICE = r"(?:invoice|invoices|inv|bill|attachment|attached file|pdf|copy|statement|document|it|anything|one)\b"  # noqa: E501
+_DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
+_GET = r"(?:got|get|gotten|receive|received|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
+_AR_INVOICE = r"(?:ال)?(?:فاتوره|فواتير|فاتورتكم|نسخه|مرفق|ملف)"
+_AR_GOODS = r"(?:ال)?(?:بضاعه|بضايع|طلبيه|طلبيات|شحنه|اغراض|منتجات|منتج|اجهزه|قطع|خدمه|مواد)"
+_AR_SEND = (
+    r"(?:ارسل|ارسلي|ارسلو|ارسلوا|ترسل|ترسلي|ترسلو|ترسلوا|ترسلون|تبعت|تبعتي|تبعتو|تبعتوا"
+    r"|ابعت|ابعتي|ابعتو|ابعتوا|ابعث|ابعثو|ابعثوا|تبعث|تبعثو|تبعثون|تعيد|تعيدو|تعيدون|اعيدو|اعيدوا|ترسلولي"
+    r"|تبعتولي|تبعتلي|ابعتلي|ابعتيلي|ابعثلي|ارسللي|ارسلي لي)(?:ها|وها|يها|لنا|لي|ه|و)?"
+)
+_AR_MONEY = r"(?:ال)?(?:مبلغ|فلوس|قيمه|مستحق|دفعه|حواله|باقي|مبالغ)"
+_AR_TRANSFER = (
+    rf"(?:حول(?:ت|نا)(?:ها|لكم|لك|له|ناها|هالكم)|حولناها|حول(?:ت|نا) (?:لكم |لك )?{_AR_MONEY})"
+)
+
+
+NOT_RECEIVED = Lexicon(
+    fixed=_compile(
+        rf"\b{_NEG} (?:yet |ever |even |actually |really )?{_GET} {_DET}{_INVOICE}",
+        r"\b(?:invoice|bill|attachment|pdf|file|it)\b.{0,30}\b(?:never|not|n't|nt|wo ?n'?t|does ?n'?t|did ?n'?t|has ?n'?t|is ?n'?t)\s*(?:yet |ever )?(?:arrived|arrive|received|come|came|reached|attached|included|open|opening|load|work)",  # noqa: E501
+        r"\b(?:don'?t|do not) think (?:we|i) (?:ever |have |'ve )*(?:got|received|had)",
+        r"\bno (?:invoice|attachment|pdf|copy)\b.{0,20}\b(?:was|is|were)?\s*(?:attached|included|received|arrived|in (?:the|your) (?:e-?mail|message))",  # noqa: E501
+        r"\b(?:nothing|no invoice|no attachment|no pdf) (?:was |is )?(?:attached|included)",
+        r"\bno (?:invoice|attachment)\b",
+        r"\b(?:attachment|invoice|pdf) (?:is |was )?missing|\bmissing (?:the )?(?:invoice|attachment)",  # noqa: E501
+        r"\bno record of (?:receiving |getting |having )?(?:this|the|that|your|an|any)? ?(?:invoice|bill|it)",  # noqa: E501
+        r"\b(?:please|pls|plz|kindly|can you|could you|would you|can u|could u|pl) (?:re-?send|send (?:it|this|the invoice|over|again)|send (?:us|me) (?:the|a|your) (?:invoice|copy|bill)|send (?:a |the )?copy|forward (?:a|the) (?:copy|invoice)|email (?:it|the invoice))",  # noqa: E501
+        r"\bre-?send\b",
+        r"\bsend (?:it |this |the invoice |us the invoice |me the invoice )?(?:over )?again\b",
+        r"\bsend (?:us|me) (?:the|a|your) (?:invoice|copy of the invoice)\b",
+        r"\b(?:invoice|it) (?:has |have )?not (?:yet )?(?:been )?received|^not received\b|\bnot the invoice\b",  # noqa: E501
+        r"\bnothing from you\b|\bwhere is the invoice\b",
+        r"\b(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|نلاقي)[^\s]*",  # noqa: E501
+        r"\b(?:موصلتش|موصلتناش|موصلناش|موصلنيش|موصلش|مجتليش|مجاتش|مجتش|مجاليش|مجاش|مستلمناش|ماوصلتش|ماوصلت|ماوصلنا|ماوصلتنا|ماجتنا|ماجاتنا|ماوصلني)",  # noqa: E501
+        rf"{_AR_INVOICE} (?:مش|مو|ليست|غير) (?:واصل|واصله|موجود|موجوده|عندنا|عندي|لدينا)",
+        rf"(?:ما ?في|مافيش|مفيش|مفيه|لا يوجد|لا توجد|بدون|ما فيه) (?:اي )?{_AR_INVOICE}",
+        rf"{_AR_INVOICE} (?:المرفق )?(?:ما|مش|مو|لا|لم) ?(?:يفتح|بيفتح|ينفتح|يشتغل|تفتح|بتفتح|فتح)",
+        rf"{_AR_INVOICE} (?:المرفق )?(?:تالف|تالفه|خربان|معطوب)",
+        rf"\bوين {_AR_INVOICE}|\bفين {_AR_INVOICE}",
+        r"\b(?:اعاده|اعادة) (?:ارسال|ارسالها|ارساله|بعت|بعث)",
+        r"\bارسال(?:ها|ه)? (?:مره|مرة) (?:اخري|ثانيه|تانيه)",
+        rf"\b{_AR_SEND}\b.{{0,25}}(?:مره ثانيه|مره تانيه|مره اخري|تاني|ثاني|من جديد|{_AR_INVOICE})",
+        rf"(?:نرجو|يرجي|الرجاء|ارجو|ممكن|يا ريت|ياريت|لو سمحت|من فضلك|رجاء) (?:\w+ )?(?:تزويدنا|تزويدي|ارسال|ارسالها|ارسال نسخه) (?:ب)?{_AR_INVOICE}",  # noqa: E501
+        r"\bتزويدنا بنسخه\b",
+    ),
+    checked=_compile(r"$^"),
+)
+
+ALREADY_PAID = Lexicon(
+    fixed=_compile(
+        r"\b(?:remittance|proof of payment|payment (?:confirmation|receipt|proof|reference|advice)|(?:transfer|bank|wire|payment) (?:receipt|slip|confirmation|copy))\b",  # noqa: E501
+        r"\b(?:have|did) you (?:not )?(?:received|receive|got|get|seen) (?:our|the|my) (?:payment|transfer|money|cheque|check)",  # noqa: E501
+        r"\bcrossed (?:with|in the post)\b",
+        rf"\b(?:(?:ايصال|اشعار|اثبات|صوره|اسكرين|سند|اسكرين شوت) (?:ال)?(?:تحويل|دفع|سداد|حواله|ايداع))|مرفق (?:ال)?(?:ايصال|اشعار|حواله|صوره الحواله)|{_AR_MONEY} (?:انحول|اتحول|نزل|انرسل|اترسل|تحول|وصلكم|انودع)",  # noqa: E501
+    ),
+    checked=_compile(
+        r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )\b(?:paid|settled|payed)\b(?! (?:by|on|before|within|in) (?:next|the end|end|tomorrow|friday|monday))",  # noqa: E501
+        r"\b(?:we|i|we've|i've|we have|i have|accounts|finance) (?:have |has |'ve |already |just |also |now )*(?:transferred|wired|remitted|cleared|sent (?:the |you |over )?(?:the )?(?:payment|money|funds|amount|transfer|cheque)|made (?:the |a |full )?payment)",  # noqa: E501
+        r"\bpayment (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
+        r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|was sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
+        r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
+        r"\bsettled\b|\bpaid in full\b",
+        r"\bتم (?:ال)?(?:سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)",
+        r"\b[وف]?(?:قد |لقد )?(?:دفعنا|دفعناها|دفعناه|دفعتها|دفعته|دفعت|سددنا|سددناها|سددتها|سددت|ودعنا|اودعنا|خلصنا (?:الدفع|السداد|الفاتوره))\b",  # noqa: E501
+        rf"\b[وف]?{_AR_TRANSFER}",
+        r"\b(?:مدفوعه|مدفوع|مسدده|مسدد|دافعين|دافعينها|مسددين|اتدفعت|اتدفع|اندفعت|اتسددت|انسددت)\b",
+    ),
+    guarded=True,
+)
+
+DISPUTE = Lexicon(
+    fixed=_compile(
+        r"\b(?:amount|price|prices|total|invoice|bill|figure|rate|charge|quantity|quantities|vat|tax|address|number|hours|sum)\b.{0,25}?\b(?:is |was |are |seems |looks |seem |look )?(?:wrong|incorrect|not correct|inaccurate|too high|overstated|not right|wrongly)",  # noqa: E501
+        r"\bwrong (?:amount|price|total|invoice|quantity|rate|figure|company|customer|person|vat|tax)\b",  # noqa: E501
+        r"\b(?:mistake|error|discrepancy|discrepancies|problem|issue)s? (?:on|in|with) (?:the |this |your |our )?(?:invoice|bill|amount|price|total)",  # noqa: E501
+        r"\bthere(?:'s| is| are| was)? (?:a |an )?(?:mistake|error|discrepancy)",
+        r"\bovercharg\w*|\bdouble[- ]charg\w*|\bcharged (?:us )?twice|\bduplicate (?:invoice|charge)",  # noqa: E501
+        r"\b(?:dispute|disputing|disputed|contest|contesting)\b",
+        r"\b(?:never|not|did ?n'?t|did not) (?:order|ordered|request|requested|authori[sz]e|authori[sz]ed|agree to|agreed to|sign|signed)\b",  # noqa: E501
+        rf"\b{_NEG} (?:yet |ever |even )?{_GET} (?:the |any |our |your |all )?(?:goods|items|products|order|delivery|parts|shipment|service)\b",  # noqa: E501
+        r"\bnever did business\b|\bnot (?:our|my) (?:invoice|order)\b|\bnot ours\b|\bnot for us\b",
+        r"\b(?:goods|items|products|order|delivery|parts|stock|shipment|boxes)\b.{0,30}?\b(?:damaged|faulty|broken|defective|missing|short|incomplete|returned|never (?:arrived|came|delivered))",  # noqa: E501
+        r"\b(?:returned|sent back) (?:the |all |some of the )?(?:goods|items|products|order|them|it)\b",  # noqa: E501
+        r"\b(?:work|service|job|project|installation)\b.{0,25}?\b(?:not|never|was ?n'?t|is ?n'?t|has ?n'?t been|was not|is not) (?:yet )?(?:completed|complete|done|finished|delivered|provided|performed)",  # noqa: E501
+        r"\bcredit note\b|\brefund\b",
+        r"\b(?:won'?t|will not|refuse to|not going to|shan'?t) (?:be )?pay(?:ing)?\b",
+        r"\bnothing (?:is )?(?:owed|due|outstanding)|\b(?:don'?t|do not|dont) owe\b|\bnot liable\b",
+        r"\b(?:cancell?ed|canceled) (?:the |our |this |that )?(?:order|contract|subscription|service|invoice|booking)|\b(?:invoice|order) (?:was |has been |is )?(?:cancell?ed|canceled|void)",  # noqa: E501
+        r"\b(?:price|prices|amount|rates?|figures?|quantities|total) (?:on this invoice |on the invoice )?(?:don'?t|do not|does ?n'?t|does not) (?:match|agree|correspond)",  # noqa: E501
+        r"\b(?:discount|credit) (?:we agreed |agreed )?(?:is ?n'?t|is not|was ?n'?t|not) (?:applied|included|deducted)",  # noqa: E501
+        r"\bwe agreed (?:on )?(?:a |an )?(?:\d|lower|different|discount|price|rate|£|\$)",
+        r"\bthe quote (?:said|was|says)\b|\bnot what we ordered\b",
+        r"\b(?:issue|send|provide) (?:a |an |us a )?(?:corrected|revised|amended|new) invoice|\b(?:correct|amend|fix) (?:the |this |your )?(?:invoice|amount|price)|\bplease fix\b",  # noqa: E501
+        r"\b(?:should be|should only be) (?:for )?(?:\d|£|\$)",
+        r"(?:المبلغ|السعر|الاسعار|الفاتوره|الكميه|القيمه|الحساب|المجموع|الضريبه|الفاتوره دي|هالفاتوره)\s(?:[^\s]+\s){0,3}?(?:غير صحيح|غير صحيحه|غلط|خطا|خاطي|خاطيه|مش صح|مش صحيح|مش صحيحه|مو صحيح|مو صح|مش مظبوط|مش مضبوط|مو مضبوط|مبالغ فيه|اعلي من)",  # noqa: E501
+        r"(?:فيه|فيها|في|يوجد|هناك|وجود) (?:[^\s]+ )?(?:خطا|غلط|اخطاء|غلطه)",
+        r"\b(?:ما|لم|مش|ولا) ?(?:طلبنا|نطلب|طلبناش|طالبين|طلبناها)|\bمطلبناش",
+        rf"{_AR_GOODS}\b.{{0,30}}?(?:تالف|تالفه|خربان|خربانه|مكسور|مكسوره|ناقص|ناقصه|معيوب|معيوبه|متاخره|رجعناها|ارجعناها|ما وصلت|لم تصل|مش كامله|غير مطابق|غير كامل|مو كامله)",  # noqa: E501
+        rf"(?:رجعنا|ارجعنا|تم ارجاع|تم استرجاع|رجعناها|ارجعناها|رجعناهم) (?:لكم )?{_AR_GOODS}?",
+        rf"\b(?:لم|ما|لسه ما)\s?(?:نستلم|استلمنا|تصل|تصلنا|وصلت|وصلتنا|وصلنا|يصل|يصلنا|وصل|توصل|جت|جتنا|جاتنا)[^\s]* (?:[^\s]+ )?{_AR_GOODS}",  # noqa: E501
+        rf"{_AR_GOODS} (?:لم|ما|مش|لسه ما) ?(?:تقدم|تكتمل|تتم|تنفذ|اكتملت|خلصت|تصل|وصلت|تخلص|يكتمل|يخلص|ينته|انتهي|اكتمل|خلص)",  # noqa: E501
+        r"(?:الشغل|العمل|المشروع) (?:ما|لم|مش|لسه ما) ?(?:خلص|يكتمل|يخلص|ينته|انتهي|اكتمل|تم)",
+        r"\b(?:نعترض|اعتراض|معترضين|نرفض|نحتج|ملغيه|ملغي|الغينا|الغاء الطلب|الغاء الطلبيه|ليست لنا|مو لنا|مش لنا|مش بتاعتنا|مب لنا|اشعار دائن|اشعار خصم|مرتجع)",  # noqa: E501
+        r"\b(?:لن|مش|ما|مو|مب) ?(?:راح |رح |ح |ه |هن|حن)?(?:نقوم بال)?(?:ندفع|نسدد|دفع|سداد|تسديد)\b|\bمش هندفع|\bنعتذر عن (?:ال)?(?:سداد|دفع)",  # noqa: E501
+        r"\bليش تطالب|\bالمتفق عليه|\bمتفقين (?:علي|ع)|\bاتفقنا (?:علي|ع)",
+        r"\b(?:تصحيح|تعديل) (?:ال)?(?:فاتوره|مبلغ)|\bفاتوره (?:معدله|مصححه|جديده)",
+        r"\bمرتين\b",
+    ),
+    checked=_compile(r"$^"),
+)
+
+PAYMENT_PLAN = Lexicon(
+    fixed=_compile(
+        r"\binstal+ments?\b|\binstallment\w*|\bpayment (?:plan|arrangement|schedule)\b|\brepayment plan\b",  # noqa: E501
+        r"\bpay(?:ing)? (?:it |this |the (?:invoice|amount|balance) )?in (?:\d+|two|three|four|five|six|parts|stages|chunks|part)\b(?! ?(?:days?|weeks?|months?|working|business))",  # noqa: E501
+        r"\bsplit (?:it|this|the payment|the amount|the invoice|the bill|the balance|into|in)\b|\bspread (?:it|this|the payment|the cost|the amount|the balance)",  # noqa: E501
+        r"\bpart(?:ial)?[- ]payments?\b|\bpart of (?:it|the amount|the balance|the invoice) (?:now|today)",  # noqa: E501
+        r"\b(?:half|some|\d+%?|£\s?\d+|\$\s?\d+) (?:of it )?(?:now|today|this month|this week) and (?:the )?(?:rest|balance|remainder|other half|half|\w+ on)",  # noqa: E501
+        r"\b(?:weekly|monthly|fortnightly) (?:payments|instal\w*|amounts)",
+        r"\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b",
+        r"\b(?:two|three|four|2|3|4) (?:payments|parts|instalments)\b",
+        r"\b(?:full amount|whole amount|the full balance|in full) (?:right )?now\b|\bcan'?t pay (?:it )?(?:all|in full)",  # noqa: E501
+        r"\b(?:the rest|the balance|the remainder|the other half) (?:later|next|on|by|in|at)\b",
+        r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|جدوله|جدولة|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
+        r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
+        r"\b(?:جزء|نص|نصف|بعض|ربع) (?:من )?(?:ال)?(?:مبلغ|فاتوره|قيمه)",
+        r"\b(?:و)?(?:الباقي|المتبقي|البقيه)\b",
+        r"\bشهريا\b|\bكل شهر\b|\bعلي (?:\d+|ثلاث|ثلاثه|اربع|اربعه|خمس|سته) (?:اشهر|شهور|دفعات)|\bعلي شهرين\b",  # noqa: E501
+    ),
+    checked=_compile(r"$^"),
+)
+
+PROMISE = Lexicon(
+    fixed=_compile(
+        r"\bpayment (?:is |has been |will be )?(?:scheduled|planned|booked|arranged|set|lined up) (?:for|on|in)\b",  # noqa: E501
+        r"\b(?:next |our |the )payment run\b|\bpayment run\b",
+        r"\bpayment (?:will|'ll|should|shall) (?:be )?(?:made|sent|processed|transferred|released|done|paid|go out|leave)\b",  # noqa: E501
+        r"\bas soon as possible\b|\basap\b",
+        r"\b(?:won'?t|will not|can'?t|cannot|unable to|not able to) (?:be able to )?pay (?:it |this |you )?(?:until|till|before)\b",  # noqa: E501
+    ),
+    checked=_compile(
+        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment)\b",  # noqa: E501
+        r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b",  # noqa: E501
+        r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
+        rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
+        r"\b[وف]?(?:راح|رح|ح|رايحين|حن|هن|ه|ح)\s?(?:ن|ا|ي)?(?:دفع|سدد)\w*",
+        rf"\b[وف]?(?:راح|رح|ح|حن|هن|ه|بن|سن|ن)\s?(?:ا)?حول(?:ها|لكم|كم|ه)?\b(?: [^\s]+)?(?: {_AR_MONEY})?",  # noqa: E501
+        r"\b[وف]?بن(?:دفع|سدد)\w*",
+        r"(?:ان شاء الله|انشاء الله|ان شاءالله|انشالله|باذن الله|بإذن الله)(?: [^\s]+){0,3}? (?:ن|ا)?(?:سدد|دفع|حول|السداد|الدفع|التحويل|تحويل|سداد|دفع)\w*",  # noqa: E501
+        r"(?:نسدد|ندفع|نحول|ادفع|اسدد|احول)\w*\s(?:[^\s]+\s){0,3}?(?:يوم|بكره|بكرا|غدا|باجر|الاسبوع|الشهر|خلال|بتاريخ|اخر|نهايه|بدايه|اول|\d)",  # noqa: E501
+        r"\b(?:السداد|الدفع|التحويل) (?:سيكون|راح يكون|رح يكون|هيكون|بيكون|حيكون)",
+    ),
+)
+
+# Auto-replies and bounces, from the text itself (headers and subject are checked first).
+AUTO_BODY = _compile(
+    r"\b(?:automatic|automated|auto)[- ]?(?:reply|response|message|generated|responder)\b",
+    r"\bautoreply\b|\bthis is an automated\b|\bdo not reply to this (?:e-?mail|message)\b",
+    r"\b(?:i am|i'm|am|i will be|i'll be|currently|presently) (?:currently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:annual |sick |maternity |paternity |parental )?leave|on vacation|on holiday|travell?ing)",  # noqa: E501
+    r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
+    r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
+    r"\bرد (?:تلقايي|الي)\b|\bرساله (?:اليه|تلقاييه)\b|\bيرجي عدم الرد\b",
+    r"(?<!كنت )(?<!كنا )\b(?:انا )?(?:حاليا )?خارج المكتب\b|\b(?:انا|حاليا) (?:حاليا )?في اجازه",
+)
+BOUNCE_BODY = _compile(
+    r"\bdelivery (?:has )?failed\b|\bcould ?n'?t be delivered\b|\bcould not be delivered\b",
+    r"\bwas ?n'?t delivered\b|\bwas not delivered\b|\bundeliverable\b|\baddress not found\b",
+    r"\buser unknown\b|\bmailbox (?:unavailable|not found|full|does not exist)\b",
+    r"\bpermanent error\b|\bdelivery status notification\b|\bmail delivery (?:failed|subsystem|system)\b",  # noqa: E501
+    r"\bتعذر تسليم\b|\bفشل (?:ال)?تسليم\b|\bلم يتم تسليم\b",
+)
+AUTO_SUBJECT = _compile(
+    r"\b(?:automatic|auto)[- ]?(?:reply|response)\b|\bautoreply\b|\bout of (?:the )?office\b|\booo\b",  # noqa: E501
+    r"\b(?:away from (?:the )?office|on leave|vacation reply|holiday reply)\b",
+    r"^(?:read|read receipt|تمت القراءه|مقروء)\s*:",
+    r"رد (?:تلقايي|الي)|خارج المكتب|في اجازه",
+)
+BOUNCE_SUBJECT = _compile(
+    r"\bundeliverable\b|\bdelivery status notification\b|\bmail delivery failed\b",
+    r"\breturned mail\b|\bfailure notice\b|\bdelivery (?:failure|failed|has failed)\b",
+    r"\bundelivered mail\b|فشل (?:ال)?تسليم|تعذر (?:ال)?تسليم",
+)
+
+_NEGATION = re.compile(rf"(?:\b{_NEG}\b|\b{_AR_NEG}\b)[^,.;!?\n]{{0,24}}$")
+_ANSWERED_NO = re.compile(r"^\s*\?+\s*(?:no|nope|not|لا|لأ)\b")
+_FUTURE = re.compile(
+    r"\b(?:will|'ll|shall|going to|gonna|if|once|when|until|hope|hopefully|should|would|could"
+    r"|can|to be|expect|اذا|لو|لما|عندما|حين|حتي|قبل ما)\b"
+)
+_NEG_INSIDE = re.compile(rf"\b{_NEG}\b")
+_CLAUSE_END = re.compile(r"[,.;!?\n]|\b(?:but|however|though|although|لكن|لكننا|بس|بينما)\b")
+
+
+def _clause_before(text: str, start: int) -> str:
+    before = text[max(0, start - 80) : start]
+    ends = list(_CLAUSE_END.finditer(before))
+    return before[ends[-1].end() :] if ends else before
+
+
+def _cancelled(text: str, m: re.Match[str], *, guarded: bool) -> bool:
+    before = _clause_before(text, m.start())
+    if _NEGATION.search(before) or _ANSWERED_NO.match(text[m.end() :]):
+        return True
+    if _NEG_INSIDE.search(m.group()):
+        return True
+    return guarded and bool(_FUTURE.search(before))
+
+
+def find(lexicon: Lexicon, text: str) -> str | None:
+    """The first phrase of ``lexicon`` that ``text`` says, or None.
+
+    Args:
+        lexicon: One intent's phrases.
+        text: Normalised text (``sync.reply_text.normalise``).
+
+    Returns:
+        The matched words, as evidence.
+    """
+    fixed = lexicon.fixed.search(text)
+    if fixed:
+        return fixed.group().strip()
+    for m in lexicon.checked.finditer(text):
+        if not _cancelled(text, m, guarded=lexicon.guarded):
+            return m.group().strip()
+    return None
+
+
+def search(pattern: re.Pattern[str], text: str) -> str | None:
+    """The words of ``text`` that ``pattern`` matches first, or None."""
+    m = pattern.search(text)
+    return m.group().strip() if m else None

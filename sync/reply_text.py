@@ -1,0 +1,220 @@
+"""Prepare a reply's text for reading: the customer's own words, normalised. Pure.
+
+Mail clients put the message being answered below the answer, and people end with a
+signature; both carry words ("resend", "if you have already paid") that would mislead
+the rules in ``sync.replies``. This module cuts them off and folds the many spellings
+of Arabic and English down to one form the rules can match:
+
+- quoted history: lines starting with ``>``, and everything after a quote header
+  (Gmail, Apple Mail, Outlook, "Original Message" and forwarded-message separators, in
+  English and Arabic);
+- signatures: everything after a ``-- `` line, a "Sent from my iPhone" line or a
+  confidentiality disclaimer, and a closing ("Regards," / "مع التحية") followed only by
+  a short name block;
+- normalisation: compatibility forms, diacritics, tatweel and direction marks removed;
+  alef forms, alef maksura, teh marbuta and hamza seats unified; Arabic-Indic and
+  Persian digits made Latin; curly quotes straightened; case folded; spaces collapsed.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+# Direction, joiner and byte-order marks that mail clients put around Arabic text.
+_INVISIBLE = (
+    "\u061c\u200b\u200c\u200d\u200e\u200f"
+    "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
+_FOLD = str.maketrans(
+    {
+        **{ch: None for ch in _INVISIBLE},
+        "\u0640": None,  # tatweel
+        "ٱ": "ا",
+        "ى": "ي",
+        "ی": "ي",  # Persian yeh
+        "ة": "ه",
+        "ک": "ك",
+        "چ": "ج",
+        "گ": "ك",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "،": ",",
+        "؛": ";",
+        "؟": "?",
+        "٪": "%",
+        "٫": ".",
+        "٬": ",",
+        **{chr(0x0660 + d): str(d) for d in range(10)},
+        **{chr(0x06F0 + d): str(d) for d in range(10)},
+    }
+)
+_SPACES = re.compile(r"\s+")
+
+# A line that starts quoted history; everything from it on is dropped.
+_QUOTE_HEADERS = (
+    r"on\b.{0,200}\bwrote\s*:",  # Gmail, Apple Mail, Thunderbird (English)
+    r"في\s.{0,200}(?:كتب|كتابه)[^\n]{0,200}:",  # Gmail and Apple Mail (Arabic)
+    r"بتاريخ\s.{0,200}كتب[^\n]{0,200}:",
+    r"-{2,}\s*(?:original message|الرساله الاصليه|forwarded message|رساله معاد توجيهها)\s*-{2,}",
+    r"-{2,}\s*(?:original message|forwarded message)\b",
+    r"begin forwarded message\s*:",
+    r"_{10,}",  # Outlook's rule above its header block
+)
+_QUOTE_HEADER = re.compile(r"^(?:" + "|".join(_QUOTE_HEADERS) + r")\s*$", re.DOTALL)
+# Outlook: "From:" / "من:" followed within a few lines by "Sent:" / "تاريخ الإرسال:" etc.
+_FROM_LINE = re.compile(r"^(?:\*?from\s*:|\*?من\s*:|المرسل\s*:)")
+_HEADER_FIELD = re.compile(
+    r"^\*?(?:sent|date|to|subject|cc|تاريخ الارسال|ارسلت|ارسل|التاريخ|الي|الموضوع|نسخه)\s*:"
+)
+
+_SIG_DELIMITER = re.compile(r"^--\s*$")
+_DISCLAIMER = re.compile(
+    r"^(?:disclaimer|confidentiality notice|this (?:e-?mail|message)(?: and any attachments?)?"
+    r" (?:is|are|may be) (?:confidential|intended)|تنويه|اخلاء (?:ال)?مسووليه)\b"
+)
+_SENT_FROM = re.compile(
+    r"^(?:sent from (?:my )?\S+|sent from (?:mail|outlook|yahoo)\b.*|get outlook for \w+"
+    r"|sent (?:via|with) .{1,40}|(?:ارسلت|مرسل|ارسل) (?:من|عبر) .{1,40})$"
+)
+_CLOSING = re.compile(
+    r"^(?:(?:best|kind|warm|many)?\s*(?:regards|wishes)|best|cheers|sincerely|yours(?: \w+)?"
+    r"|thanks(?: (?:and|&) regards)?|thank you|many thanks|thx|br"
+    r"|مع (?:خالص )?(?:التحيه|تحياتي|الشكر|التقدير)|تحياتي|تحياتنا|مع الشكر|شكرا(?: لكم)?"
+    r"|وتفضلوا بقبول .{0,60}|وشكرا|مع الاحترام|احترامي|تقبلوا تحياتنا)[\s,.!]*$"
+)
+_NAME_BLOCK_LINES = 6
+_NAME_BLOCK_WIDTH = 60
+
+
+def fold(text: str) -> str:
+    """Fold letter and digit variants without changing the line structure.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        The text with compatibility forms, diacritics and invisible marks removed,
+        Arabic letter and digit variants unified, quotes straightened and case folded.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare).translate(_FOLD).casefold()
+
+
+def normalise(text: str) -> str:
+    """Fold ``text`` (see ``fold``) and collapse all white space to single spaces.
+
+    Args:
+        text: Any text.
+
+    Returns:
+        One line of folded text, stripped at both ends.
+    """
+    return _SPACES.sub(" ", fold(text)).strip()
+
+
+def strip_quoted(text: str) -> str:
+    """Drop quoted history: ``>`` lines and everything after a quote header.
+
+    Args:
+        text: A reply's plain-text body.
+
+    Returns:
+        The lines written in this reply, trailing blank lines removed.
+    """
+    return _until_stable(_strip_quoted_once, text)
+
+
+def _until_stable(step: Callable[[str], str], text: str) -> str:
+    # Removing lines can bring two others together into a new cut; repeat until none.
+    while (shorter := step(text)) != text:
+        text = shorter
+    return text
+
+
+def _strip_quoted_once(text: str) -> str:
+    lines = text.splitlines()
+    folded: list[str] = []
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        # Fold only as far as needed: a header looks at most four lines ahead.
+        folded.extend(fold(ln).strip() for ln in lines[len(folded) : i + 5])
+        if _starts_history(folded, i):
+            break
+        if folded[i].startswith(">"):
+            continue
+        kept.append(line)
+    return "\n".join(kept).strip()
+
+
+def _starts_history(folded: list[str], i: int) -> bool:
+    line = folded[i]
+    if not line:
+        return False
+    if _QUOTE_HEADER.match(line):
+        return True
+    # Gmail wraps a long header over two lines ("... <" / "x@y> wrote:").
+    if i + 1 < len(folded) and _QUOTE_HEADER.match(f"{line} {folded[i + 1]}"):
+        return line.startswith(("on ", "في ", "بتاريخ "))
+    if _FROM_LINE.match(line):
+        following = folded[i + 1 : i + 5]
+        return any(_HEADER_FIELD.match(f) for f in following)
+    return False
+
+
+def strip_signature(text: str) -> str:
+    """Drop a signature: after ``-- ``, "Sent from my …", or a closing and a name block.
+
+    A closing is only cut when words come before it, so that a reply of just
+    "Thanks!" keeps its one word.
+
+    Args:
+        text: A reply's own text (quoted history already removed).
+
+    Returns:
+        The text without its signature, trailing blank lines removed.
+    """
+    return _until_stable(_strip_signature_once, text)
+
+
+def _strip_signature_once(text: str) -> str:
+    lines = text.splitlines()
+    folded = [fold(line).strip() for line in lines]
+    for i, line in enumerate(folded):
+        if (
+            _SIG_DELIMITER.match(lines[i].strip())
+            or _SENT_FROM.match(line)
+            or _DISCLAIMER.match(line)
+        ):
+            lines, folded = lines[:i], folded[:i]
+            break
+    for i, line in enumerate(folded):
+        if i and _CLOSING.match(line) and _is_name_block(folded[i + 1 :]):
+            if any(folded[:i]):
+                lines = lines[:i]
+            break
+    return "\n".join(lines).strip()
+
+
+def _is_name_block(lines: list[str]) -> bool:
+    rest = [line for line in lines if line]
+    return len(rest) <= _NAME_BLOCK_LINES and all(len(line) <= _NAME_BLOCK_WIDTH for line in rest)
+
+
+def own_words(text: str) -> str:
+    """The customer's own words: quoted history and signature removed.
+
+    Args:
+        text: A reply's plain-text body, as it arrived.
+
+    Returns:
+        The text the customer wrote, not normalised (see ``normalise``).
+    """
+    return strip_signature(strip_quoted(text))

@@ -1,0 +1,59 @@
+"""`tahseel classify`: what a reply means, as JSON, from a file, stdin or JSON lines."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from sync.cli import app
+
+runner = CliRunner()
+
+
+def classify(*args: str, stdin: str | bytes | None = None) -> list[dict]:
+    result = runner.invoke(app, ["classify", *args], input=stdin)
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.output.splitlines() if line.strip()]
+
+
+def test_a_body_on_stdin():
+    (row,) = classify(stdin="السلام عليكم، لم تصلنا الفاتورة حتى الآن")
+    assert row == {"intent": "invoice_not_received", "promised_date": None}
+
+
+def test_a_promise_counts_from_the_received_day(tmp_path):
+    reply = tmp_path / "reply.txt"
+    reply.write_text("We will transfer the payment on the 5th.\n\n> Reminder: INV-1001", "utf-8")
+    (row,) = classify(str(reply), "--received", "2026-11-23")
+    assert row == {"intent": "promise_to_pay", "promised_date": "2026-12-05"}
+
+
+def test_a_whole_message_is_read_with_its_headers(tmp_path):
+    message = (
+        b"From: Ali <ali@example.com>\r\nSubject: Re: Invoice INV-1\r\n"
+        b"Auto-Submitted: auto-replied\r\nContent-Type: text/plain; charset=windows-1256\r\n\r\n"
+        + "لم تصلني الفاتورة".encode("cp1256")
+    )
+    path = tmp_path / "reply.eml"
+    path.write_bytes(message)
+    assert classify(str(path))[0]["intent"] == "auto_reply"
+    human = message.replace(b"Auto-Submitted: auto-replied\r\n", b"")
+    path.write_bytes(human)
+    assert classify(str(path))[0]["intent"] == "invoice_not_received"
+
+
+def test_json_lines_give_one_answer_per_line():
+    lines = [
+        {"text": "sorry, paid it yesterday", "received": "2026-11-23"},
+        {"text": "سندفع يوم الخميس إن شاء الله", "received": "2026-11-23"},
+        {"text": "can we split it into three monthly instalments?"},
+    ]
+    rows = classify("--jsonl", "--received", "2026-11-20", stdin="\n".join(map(json.dumps, lines)))
+    assert [r["intent"] for r in rows] == ["already_paid", "promise_to_pay", "payment_plan"]
+    assert rows[1]["promised_date"] == "2026-11-26"
+
+
+def test_a_bad_json_line_names_its_line():
+    result = runner.invoke(app, ["classify", "--jsonl"], input='{"text": "ok"}\nnot json\n')
+    assert result.exit_code == 2 and "-:2:" in result.output
