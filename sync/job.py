@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TypeVar
@@ -21,7 +21,7 @@ from connectors.models import Invoice
 from mailer.compose import Attachment, compose, make_message_id
 from mailer.errors import MailError
 from mailer.render import Renderer
-from mailer.transport import Incoming, Transport
+from mailer.transport import Transport
 from sync.calendar import BusinessCalendar
 from sync.errors import SyncError
 from sync.faults import checkpoint
@@ -36,11 +36,11 @@ from sync.outbound import (
     thread_subject,
 )
 from sync.planner import Action, EmailAction, Escalate, History, Plan, ResendInvoice, plan
-from sync.replies import ReplyKind, classify
+from sync.reply_desk import ReplyDesk
 from sync.report import RunReport
 from sync.safety import weigh
 from sync.settings import Settings
-from sync.state import OutboxRow, ReplyRow, Store
+from sync.state import OutboxRow, Store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -97,7 +97,7 @@ class Job:
         self.tenant = self.identity.tenant
         self.calendar = calendar_of(self.settings)
         self.report = RunReport(started_at=self.now, dry_run=self.dry_run, mode=self.settings.mode)
-        self._overlay: dict[str, History] = {}
+        self.overlay: dict[str, History] = {}
         self.cache = LedgerCache(self.store, self.tenant)
 
     def run(self) -> RunReport:
@@ -131,10 +131,10 @@ class Job:
             self._reconcile()
         invoices = self._read_ledger()
         by_number = {inv.number: inv for inv in invoices.values()}
-        self._read_replies(invoices, by_number)
+        ReplyDesk(self).read(by_number)
         if not self.dry_run:
             self._finish_notes(invoices)
-        history = self.store.history(self.tenant) | self._overlay
+        history = self.store.history(self.tenant) | self.overlay
         result = plan(
             invoices.values(),
             history,
@@ -235,95 +235,23 @@ class Job:
         self.report.open_invoices = sum(1 for inv in invoices.values() if inv.is_open)
         return invoices
 
-    def _read_replies(self, invoices: dict[str, Invoice], by_number: dict[str, Invoice]) -> None:
-        cursor = self.store.cursor(self.tenant, "replies")
-        incoming, new_cursor = self.transport.replies_since(cursor)
-        for msg in incoming:
-            if self.store.seen_reply(self.tenant, msg.ref):
-                continue
-            invoice = self._invoice_of(msg, by_number)
-            kind = classify(msg.subject, msg.text, automatic=msg.automatic)
-            self.report.count_reply(kind.value)
-            if invoice is None:
-                self.report.problems.append(
-                    f"reply from {msg.sender} ({msg.message_id}) matches no open invoice; read it"
-                )
-            self._act_on_reply(msg, kind, invoice)
-            checkpoint("after_reply")
-        if not self.dry_run:
-            self.store.save_cursor(self.tenant, "replies", new_cursor)
+    def pause(self, invoice: Invoice, reason: str, cycle: int) -> None:
+        """Stop reminders to ``invoice`` until a person resumes them, and note why.
 
-    def _invoice_of(self, msg: Incoming, by_number: dict[str, Invoice]) -> Invoice | None:
-        """Find the invoice a reply is about, from the messages it answers."""
-        for mid in msg.refers_to:
-            rows = self.store.rows(self.tenant, message_id=mid)
-            if rows:
-                return by_number.get(rows[0].invoice_number)
-        for mid in msg.refers_to:
-            sent = self.transport.find_sent(mid)
-            if sent is not None and sent.invoice in by_number:
-                invoice = by_number[sent.invoice]
-                self._adopt(invoice, sent.ref, sent.message_id, sent.thread)
-                return invoice
-        return None
-
-    def _adopt(self, invoice: Invoice, ref: str, message_id: str, thread: str) -> None:
-        """Record a message found in the mailbox that the state store did not know."""
-        original = self.transport.fetch(ref)
-        stage = str(original.get("X-Tahseel-Stage", "unknown"))
-        cycle = int(str(original.get("X-Tahseel-Cycle", "0")) or 0)
-        sent_at = original["Date"].datetime if original.get("Date") else self.now
-        if self.dry_run:
-            return
-        row = self._row(invoice, stage, cycle, "send_reminder", "sent", message_id)
-        row.thread, row.transport_ref, row.sent_at, row.noted_at = thread, ref, sent_at, self.now
-        row.subject = str(original.get("Subject", "")) or None
-        row.created_at = sent_at
-        if self.store.claim(row) is not None:
-            log.info("%s: adopted %s from the mailbox", invoice.number, message_id)
-
-    def _act_on_reply(self, msg: Incoming, kind: ReplyKind, invoice: Invoice | None) -> None:
-        handled = kind is not ReplyKind.NOT_RECEIVED or invoice is None
-        if self.dry_run:
-            if invoice is not None:
-                self._overlay_reply(msg, kind, invoice)
-            return
-        self.store.record_reply(
-            ReplyRow(
-                tenant=self.tenant,
-                ref=msg.ref,
-                message_id=msg.message_id,
-                invoice_id=invoice.id if invoice else None,
-                invoice_number=invoice.number if invoice else None,
-                kind=kind.value,
-                sender=msg.sender,
-                received_at=msg.received_at,
-                handled=handled,
-            )
-        )
-        if kind is ReplyKind.OTHER and invoice is not None:
-            self._pause(invoice, f"the customer replied on {msg.received_at:%Y-%m-%d}; read it")
-
-    def _overlay_reply(self, msg: Incoming, kind: ReplyKind, invoice: Invoice) -> None:
-        from sync.planner import ResendRequest
-
-        base = self._overlay.get(invoice.id) or self.store.history(self.tenant).get(
-            invoice.id, History()
-        )
-        if kind is ReplyKind.NOT_RECEIVED:
-            request = ResendRequest(msg.ref, msg.received_at, len(base.resend_requests) + 1)
-            base = replace(base, resend_requests=(*base.resend_requests, request))
-        elif kind is ReplyKind.OTHER:
-            base = replace(base, paused="the customer replied")
-        self._overlay[invoice.id] = base
-
-    def _pause(self, invoice: Invoice, reason: str) -> None:
+        ``cycle`` keys the pause (the reply that caused it), so doing it again after a
+        crash writes no second note.
+        """
         self.store.set_control(self.tenant, invoice.id, invoice.number, self.now, paused=reason)
-        cycle = len(self.store.rows(self.tenant, invoice_id=invoice.id, stage="pause"))
-        row_id = self.store.claim(self._row(invoice, "pause", cycle, "pause", "sent", None))
-        self.report.pauses += 1
+        row_id = self.store.claim(self.row_for(invoice, "pause", cycle, "pause", "sent", None))
         if row_id is not None:
+            self.report.pauses += 1
             self._note_row((row_id, cycle), invoice, "pause", "pause", detail=reason)
+
+    def hold_note(self, invoice: Invoice, stage: str, cycle: int, detail: str) -> None:
+        """Record a hold put on ``invoice`` (a snooze) in the outbox and as a ledger note."""
+        row_id = self.store.claim(self.row_for(invoice, stage, cycle, stage, "sent", None))
+        if row_id is not None:
+            self._note_row((row_id, cycle), invoice, stage, stage, detail=detail)
 
     def _finish_notes(self, invoices: dict[str, Invoice]) -> None:
         """Write the ledger notes a crash left unwritten."""
@@ -389,7 +317,7 @@ class Job:
             self.report.record(action)
             return
         row_id = self.store.claim(
-            self._row(invoice, action.stage, action.cycle, "escalate", "sent", None)
+            self.row_for(invoice, action.stage, action.cycle, "escalate", "sent", None)
         )
         if row_id is None:
             return
@@ -401,7 +329,7 @@ class Job:
         if self.dry_run:
             self.report.record(action)
             return
-        row = self._row(
+        row = self.row_for(
             invoice, action.stage, action.cycle, action.action, "pending", message["Message-ID"]
         )
         row.recipients, row.subject = ", ".join(action.to), base_subject
@@ -427,7 +355,7 @@ class Job:
         try:
             sent = self.transport.send(message, thread=thread, prepared=prepared)
         except MailError as exc:
-            self._send_failed(row_id, exc)
+            self.send_failed(row_id, exc)
             raise
         checkpoint("after_send")
         self.store.complete(
@@ -447,7 +375,8 @@ class Job:
             (row_id, action.cycle), invoice, action.action, action.stage, to=", ".join(action.to)
         )
 
-    def _send_failed(self, row_id: int, exc: MailError) -> None:
+    def send_failed(self, row_id: int, exc: MailError) -> None:
+        """Settle an outbox row whose send raised, by what the error says."""
         if exc.disposition == "reconcile":
             self.store.complete(row_id, status="unknown", error=str(exc))
         elif exc.disposition == "skip":
@@ -565,7 +494,7 @@ class Job:
                 self.cache.save_link(invoice.id, link, self.now)
         return link
 
-    def _row(
+    def row_for(
         self,
         invoice: Invoice,
         stage: str,
@@ -574,6 +503,7 @@ class Job:
         status: str,
         message_id: str | None,
     ) -> OutboxRow:
+        """A new outbox row about ``invoice`` for this run's tenant."""
         return OutboxRow(
             tenant=self.tenant,
             invoice_id=invoice.id,

@@ -145,6 +145,8 @@ def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: 
         text = f"Tahseel: escalated at stage '{stage}'; reminders stopped, a person takes over"
     elif action == "pause":
         text = "Tahseel: reminders paused until a person resumes them"
+    elif action == "snooze":
+        text = "Tahseel: reminders wait for the date the customer gave"
     else:
         text = f"Tahseel: {action}"
     if detail:

@@ -30,6 +30,8 @@ class RunReport:
     thank_yous: int = 0
     escalations: int = 0
     pauses: int = 0
+    snoozes: int = 0
+    notices: int = 0
     notes: int = 0
     reconciled: int = 0
     waiting: int = 0
@@ -104,6 +106,8 @@ class RunReport:
             "thank_yous": self.thank_yous,
             "escalations": self.escalations,
             "pauses": self.pauses,
+            "snoozes": self.snoozes,
+            "notices": self.notices,
             "notes": self.notes,
             "reconciled": self.reconciled,
             "waiting": self.waiting,

@@ -223,10 +223,21 @@ class Settings(_Model):
     language: LanguageSettings = LanguageSettings()
     policy: Policy
     templates: Path | None = None
+    notify: tuple[str, ...] = ()
     mode: Literal["preview", "test", "live"] = "preview"
     test_recipients: tuple[str, ...] = Field(default=(), validate_default=True)
     safety: Safety = Safety()
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
+
+    @field_validator("notify")
+    @classmethod
+    def _notify_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_email(v) for v in value)
+
+    @property
+    def notify_addresses(self) -> tuple[str, ...]:
+        """Who is told when a reply needs a person: ``notify``, else the sender."""
+        return self.notify or (self.sender.email,)
 
     @field_validator("test_recipients")
     @classmethod

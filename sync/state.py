@@ -42,6 +42,12 @@ from sqlalchemy.types import TypeDecorator
 from sync.errors import RunLocked, StateError
 from sync.planner import History, Message, ResendRequest
 
+INTERNAL_ACTIONS = ("notice", "snooze")
+"""Outbox actions that are not contact with the customer: no rung, no thread."""
+
+RESEND_KIND = "invoice_not_received"
+"""The reply kind that asks for the invoice again."""
+
 
 class _UTCDateTime(TypeDecorator[datetime]):
     """Stores aware datetimes as UTC and gives them back aware, on SQLite too."""
@@ -122,6 +128,8 @@ class ReplyRow(_Base):
     sender: Mapped[str] = mapped_column(String(400))
     received_at: Mapped[datetime] = mapped_column(_UTCDateTime())
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
+    promised: Mapped[date | None] = mapped_column(Date, nullable=True)
 
 
 class CursorRow(_Base):
@@ -324,7 +332,11 @@ class Store:
 
     def thread_of(self, tenant: str, invoice_id: str) -> ThreadInfo:
         """The thread an invoice's messages live in, from what was sent and replied."""
-        sent = [r for r in self.rows(tenant, invoice_id=invoice_id) if r.message_id]
+        sent = [
+            r
+            for r in self.rows(tenant, invoice_id=invoice_id)
+            if r.message_id and r.action not in INTERNAL_ACTIONS
+        ]
         delivered = [r for r in sent if r.status == "sent" and r.thread]
         thread = delivered[0].thread if delivered else None
         subject = next((r.subject for r in sent if r.subject), None)
@@ -345,6 +357,8 @@ class Store:
         messages: dict[str, list[Message]] = defaultdict(list)
         for r in self.rows(tenant):
             at = r.sent_at or r.created_at
+            if r.action in INTERNAL_ACTIONS:
+                continue
             emailed = r.action not in ("escalate", "pause")
             messages[r.invoice_id].append(
                 Message(r.stage, r.cycle, at, r.status, emailed)  # type: ignore[arg-type]
@@ -356,7 +370,7 @@ class Store:
             }
             replies = s.scalars(
                 select(ReplyRow)
-                .where(ReplyRow.tenant == tenant, ReplyRow.kind == "not_received")
+                .where(ReplyRow.tenant == tenant, ReplyRow.kind == RESEND_KIND)
                 .order_by(ReplyRow.received_at, ReplyRow.id)
             ).all()
         requests: dict[str, list[ResendRequest]] = defaultdict(list)
@@ -428,6 +442,12 @@ class Store:
             return True
         except IntegrityError:
             return False
+
+    def open_replies(self, tenant: str) -> list[ReplyRow]:
+        """Replies whose action is not complete yet, oldest first."""
+        with self.session() as s:
+            query = select(ReplyRow).where(ReplyRow.tenant == tenant, ReplyRow.handled.is_(False))
+            return list(s.scalars(query.order_by(ReplyRow.id)))
 
     def seen_reply(self, tenant: str, ref: str) -> bool:
         """True when the reply with this transport ref was already recorded."""

@@ -148,6 +148,8 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
         ("thank-yous", report.thank_yous),
         ("escalated to a person", report.escalations),
         ("paused", report.pauses),
+        ("snoozed to a promised date", report.snoozes),
+        ("people told about a reply", report.notices),
         ("ledger notes written", report.notes),
         ("replies read", sum(report.replies.values())),
         ("open invoices", report.open_invoices),

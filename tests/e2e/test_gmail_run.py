@@ -89,7 +89,7 @@ def test_reminders_reply_and_resend_share_one_gmail_thread(gmail):
 
     emulator.deliver(reply(reminder, "السلام عليكم، لم تصلني الفاتورة. أرجو إرسالها مرة أخرى"))
     tuesday = run(folder, date(2026, 11, 24))
-    assert tuesday["resends"] == 1 and tuesday["replies"] == {"not_received": 1}
+    assert tuesday["resends"] == 1 and tuesday["replies"] == {"invoice_not_received": 1}
 
     thread = [(s, m) for s, m in sent(emulator) if m["X-Tahseel-Invoice"] == "INV-1002"]
     assert {s.thread_id for s, _ in thread} == {stored.thread_id}, "one Gmail thread"

@@ -63,7 +63,7 @@ def test_history_and_controls(state_url):
             message_id="<r@c>",
             invoice_id="i1",
             invoice_number="I1",
-            kind="not_received",
+            kind="invoice_not_received",
             sender="c@example.com",
             received_at=NOW,
             handled=False,

@@ -1,0 +1,128 @@
+"""What a run does with each kind of reply: pause, snooze, tell a person, or nothing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import mailbox
+import os
+import subprocess
+import sys
+from datetime import date
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from mailer.maildir import MaildirTransport
+from sync import demo
+from sync.cli import app
+
+ANCHOR = date(2026, 11, 23)
+TUESDAY = date(2026, 11, 24)
+ROOT = Path(__file__).resolve().parents[2]
+runner = CliRunner()
+
+
+def run(folder: Path, day: date) -> dict:
+    args = ["run", "--json", "--today", day.isoformat(), "-c", str(folder / "tahseel.yaml")]
+    result = runner.invoke(app, args)
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def sent(folder: Path) -> list[EmailMessage]:
+    box = mailbox.Maildir(folder / "demo" / "mailbox", factory=None, create=False)
+    sent_box = box.get_folder("Sent")
+    parse = BytesParser(policy=policy.default).parsebytes
+    return [parse(sent_box.get_bytes(k)) for k in sent_box.keys()]  # type: ignore[misc]
+
+
+def answer(folder: Path, number: str, text: str, **headers: str) -> None:
+    reminder = next(m for m in sent(folder) if m["X-Tahseel-Invoice"] == number)
+    reply = EmailMessage()
+    reply["From"] = reminder["To"]
+    reply["To"] = "accounts@nakheel.example"
+    reply["Subject"] = f"Re: {reminder['Subject']}"
+    reply["Message-ID"] = f"<reply-{number}@customer.example>"
+    reply["In-Reply-To"] = reminder["Message-ID"]
+    reply["References"] = reminder["Message-ID"]
+    reply["Date"] = "Mon, 23 Nov 2026 16:00:00 +0300"
+    for name, value in headers.items():
+        reply[name.replace("_", "-")] = value
+    reply.set_content(text)
+    MaildirTransport(folder / "demo" / "mailbox").deliver(reply.as_bytes())
+
+
+def notes(folder: Path, number: str) -> list[str]:
+    with (folder / "demo" / "invoices.notes.csv").open(encoding="utf-8") as f:
+        return [row["text"] for row in csv.DictReader(f) if row["invoice_number"] == number]
+
+
+def setup(tmp_path: Path) -> Path:
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    run(folder, ANCHOR)
+    answer(folder, "INV-1005", "We paid this last Thursday by bank transfer, please check.")
+    answer(folder, "INV-1006", "إن شاء الله سنقوم بالسداد يوم 3 ديسمبر")
+    answer(folder, "INV-1003", "Could you send me your bank's IBAN by WhatsApp?")
+    answer(
+        folder, "INV-1011", "I am out of the office until Monday.", Auto_Submitted="auto-replied"
+    )
+    return folder
+
+
+def notices(folder: Path) -> list[EmailMessage]:
+    return [m for m in sent(folder) if str(m["Subject"]).startswith("Tahseel: INV-")]
+
+
+def test_each_reply_gets_its_action_once(tmp_path):
+    folder = setup(tmp_path)
+    report = run(folder, TUESDAY)
+    assert report["replies"] == {
+        "already_paid": 1,
+        "auto_reply": 1,
+        "other": 1,
+        "promise_to_pay": 1,
+    }
+    assert report["pauses"] == 1 and report["snoozes"] == 1 and report["notices"] == 2
+
+    told = {m["Subject"].split(",")[0]: m for m in notices(folder)}
+    assert set(told) == {"Tahseel: INV-1005", "Tahseel: INV-1003"}
+    paid = told["Tahseel: INV-1005"]
+    assert paid["To"] == "accounts@nakheel.example" and not paid["X-Tahseel-Invoice"]
+    assert "> We paid this last Thursday" in paid.get_body(("plain",)).get_content()
+    assert any("paused" in n for n in notes(folder, "INV-1005"))
+    assert any("2026-12-03" in n for n in notes(folder, "INV-1006"))
+
+    status = runner.invoke(
+        app, ["status", "--today", "2026-12-01", "-c", str(folder / "tahseel.yaml")]
+    )
+    assert "paused" in status.output and "2026-12-04" in status.output
+
+    later = run(folder, date(2026, 12, 1))
+    mailed = {m["X-Tahseel-Invoice"] for m in sent(folder) if m["Date"].datetime.date().day == 1}
+    assert "INV-1005" not in mailed and "INV-1006" not in mailed
+    assert "INV-1003" in mailed, "a question does not stop reminders"
+    assert later["notices"] == 0 and len(notices(folder)) == 2
+
+
+def test_a_crash_after_recording_replies_still_acts_once(tmp_path):
+    folder = setup(tmp_path)
+    env = {**os.environ, "TAHSEEL_FAILPOINTS": "after_reply=2", "PYTHONPATH": str(ROOT)}
+    crashed = subprocess.run(
+        [sys.executable, "-m", "sync", "run", "-c", str(folder / "tahseel.yaml")]
+        + ["--today", TUESDAY.isoformat()],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert crashed.returncode == -9, crashed.stderr
+    report = run(folder, TUESDAY)
+    assert report["notices"] == 2 and report["pauses"] == 1
+    assert len(notices(folder)) == 2
+    assert run(folder, TUESDAY)["notices"] == 0
