@@ -300,7 +300,7 @@ class Job:
             if isinstance(action, Escalate):
                 self._escalate(action, fresh)
             else:
-                self._email(action, fresh)
+                self.email(action, fresh)
         except LedgerError as exc:
             self._failed(number, exc, exc.disposition)
         except MailError as exc:
@@ -324,7 +324,8 @@ class Job:
         self.report.record(action)
         self._note_row((row_id, action.cycle), invoice, "escalate", action.stage)
 
-    def _email(self, action: EmailAction, invoice: Invoice) -> None:
+    def email(self, action: EmailAction, invoice: Invoice) -> None:
+        """Send one email action through the outbox: claim, send, mark sent, note."""
         message, base_subject = self._build(action, invoice)
         if self.dry_run:
             self.report.record(action)
@@ -402,6 +403,7 @@ class Job:
             payment_link=link,
             attachment=action.attach_pdf,
             today=self.calendar.today(self.now),
+            promised_date=getattr(action, "promised", None),
         )
         rendered = self.renderer.render(action.template, action.language, context)
         subject, base = thread_subject(thread.subject, rendered.subject)

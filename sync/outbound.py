@@ -58,6 +58,7 @@ def template_context(
     payment_link: str | None,
     attachment: bool,
     today: date,
+    promised_date: date | None = None,
 ) -> dict[str, Any]:
     """The plain data a template sees: nothing callable, nothing secret."""
     return {
@@ -78,6 +79,7 @@ def template_context(
         "sender": {"name": identity.sender_name, "email": identity.sender_email},
         "language": language,
         "attachment": attachment,
+        "promised_date": promised_date,
     }
 
 
@@ -145,6 +147,8 @@ def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: 
         text = f"Tahseel: escalated at stage '{stage}'; reminders stopped, a person takes over"
     elif action == "pause":
         text = "Tahseel: reminders paused until a person resumes them"
+    elif action == "acknowledge":
+        text = f"Tahseel: the customer's promise to pay was acknowledged by email to {to}"
     elif action == "snooze":
         text = "Tahseel: reminders wait for the date the customer gave"
     else:

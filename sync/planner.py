@@ -114,7 +114,25 @@ class Escalate:
 
 
 Action = SendReminder | ResendInvoice | ThankYou | Escalate
-EmailAction = SendReminder | ResendInvoice | ThankYou
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledge:
+    """Thank the customer for a promise to pay and confirm the date (``cycle``: the reply)."""
+
+    invoice: Invoice
+    cycle: int
+    promised: date
+    template: str
+    to: tuple[str, ...]
+    language: str
+    stage: str = "acknowledge"
+    attach_pdf: bool = False
+    cc: tuple[str, ...] = ()
+    action: str = "acknowledge"
+
+
+EmailAction = SendReminder | ResendInvoice | ThankYou | Acknowledge
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from connectors.errors import LedgerError
 from connectors.models import Invoice
 from mailer.compose import compose, make_message_id
 from mailer.errors import MailError
 from mailer.render import Rendered
 from mailer.transport import Incoming
 from sync.faults import checkpoint
-from sync.planner import History, ResendRequest
+from sync.planner import Acknowledge, History, ResendRequest, language_of
 from sync.replies import Intent, Understanding, understand
 from sync.state import ReplyRow
 
@@ -125,6 +126,8 @@ class ReplyDesk:
                 )
                 job.hold_note(invoice, "snooze", row.id, f"the customer promised {row.promised}")
                 job.report.snoozes += 1
+                if not self._acknowledge(row, invoice, row.promised):
+                    continue
             else:
                 if intent in PAUSES:
                     reason = f"{PAUSES[intent]} ({row.received_at:%Y-%m-%d})"
@@ -132,6 +135,34 @@ class ReplyDesk:
                 if not self._tell(row, invoice, TELLS[intent]):
                     continue
             job.store.handle_reply(job.tenant, row.ref)
+
+    def _acknowledge(self, row: ReplyRow, invoice: Invoice, promised: date) -> bool:
+        """Thank the customer for the promise, in the thread; False to try in a later run.
+
+        The thanks waits for the send window like any other mail; the snooze does not.
+        """
+        job = self.job
+        settings = job.settings.policy.acknowledge
+        if not settings.enabled or not invoice.contact.emails:
+            return True
+        if not job.calendar.in_send_window(job.now):
+            return False
+        action = Acknowledge(
+            invoice=invoice,
+            cycle=row.id,
+            promised=promised,
+            template=settings.template,
+            to=invoice.contact.emails,
+            language=language_of(invoice, job.settings.language),
+        )
+        try:
+            job.email(action, invoice)
+        except (MailError, LedgerError) as exc:
+            if exc.disposition == "abort":
+                raise
+            job.report.errors.append(f"{invoice.number}: acknowledgement not sent ({exc})")
+            return exc.disposition == "skip"
+        return True
 
     def _tell(self, row: ReplyRow, invoice: Invoice, what: str) -> bool:
         """Email the people in ``notify`` about a reply; False when it could not go."""

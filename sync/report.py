@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sync.planner import Action, Plan
+    from sync.planner import Acknowledge, Action, Plan
 
 EXIT_OK = 0
 EXIT_SKIPPED = 1
@@ -31,6 +31,7 @@ class RunReport:
     escalations: int = 0
     pauses: int = 0
     snoozes: int = 0
+    acknowledgements: int = 0
     notices: int = 0
     notes: int = 0
     reconciled: int = 0
@@ -54,7 +55,7 @@ class RunReport:
             elif d.outcome == "wait":
                 self.waiting += 1
 
-    def record(self, action: Action) -> None:
+    def record(self, action: Action | Acknowledge) -> None:
         """Count one action carried out (or, in a dry run, that would be)."""
         if action.action == "send_reminder":
             self.sent[action.stage] += 1
@@ -64,6 +65,8 @@ class RunReport:
             self.thank_yous += 1
         elif action.action == "escalate":
             self.escalations += 1
+        elif action.action == "acknowledge":
+            self.acknowledgements += 1
 
     def skip(self, number: str, reason: str, *, quiet: bool = False) -> None:
         """Note an action dropped at send time; ``quiet`` ones are expected (paid meanwhile)."""
@@ -79,7 +82,7 @@ class RunReport:
     @property
     def emails(self) -> int:
         """Emails sent in this run."""
-        return sum(self.sent.values()) + self.resends + self.thank_yous
+        return sum(self.sent.values()) + self.resends + self.thank_yous + self.acknowledgements
 
     @property
     def exit_code(self) -> int:
@@ -107,6 +110,7 @@ class RunReport:
             "escalations": self.escalations,
             "pauses": self.pauses,
             "snoozes": self.snoozes,
+            "acknowledgements": self.acknowledgements,
             "notices": self.notices,
             "notes": self.notes,
             "reconciled": self.reconciled,

@@ -169,6 +169,13 @@ class ThankYou(_Model):
     template: str = "thank_you"
 
 
+class AcknowledgeSettings(_Model):
+    """The reply to a customer who promises to pay on a date."""
+
+    enabled: bool = True
+    template: str = "acknowledge"
+
+
 class Resend(_Model):
     """The message that re-sends the invoice when a customer says it never arrived."""
 
@@ -183,6 +190,7 @@ class Policy(_Model):
     exclude: Exclusions = Exclusions()
     stages: tuple[Stage, ...] = Field(min_length=1)
     thank_you: ThankYou = ThankYou()
+    acknowledge: AcknowledgeSettings = AcknowledgeSettings()
     resend: Resend = Resend()
 
     @field_validator("minimum_amount")

