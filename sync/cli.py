@@ -378,6 +378,24 @@ def snooze(
     _hold(config, invoice, snoozed_until=day)
 
 
+@app.command()
+def unbounce(
+    address: Annotated[str, typer.Argument(help="The email address that bounced.")],
+    config: ConfigOption = Path("tahseel.yaml"),
+) -> None:
+    """Email an address again after a bounce, once it is known to work.
+
+    When a delivery failure report names an address, Tahseel stops emailing it and
+    says so in every run's summary. Correcting the address in the ledger is enough;
+    use this when the same address works again (a full mailbox, a fixed server).
+    """
+    settings = _settings(config)
+    if build_store(settings).clear_failing(settings.tenant, address):
+        out.print(f"{address}: will be emailed again.")
+        raise typer.Exit(EXIT_OK)
+    _fail(f"{address} was not marked as bouncing.")
+
+
 def _hold(config: Path, number: str, **values: object) -> None:
     settings = _settings(config)
     ledger, store = build_ledger(settings), build_store(settings)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.message import EmailMessage
 from typing import TypeVar
@@ -120,6 +120,25 @@ class Job:
                 self.store.finish_run(run_id, self.now, status, self.report.to_dict())
         return self.report
 
+    def _without_failing(self, invoices: dict[str, Invoice]) -> dict[str, Invoice]:
+        """Leave out of every invoice's recipients the addresses that bounced."""
+        failing = self.store.failing(self.tenant)
+        if not failing:
+            return invoices
+        kept = dict(invoices)
+        for inv in invoices.values():
+            gone = [e for e in inv.contact.emails if e.lower() in failing]
+            if not gone or not inv.is_open:
+                continue
+            emails = tuple(e for e in inv.contact.emails if e.lower() not in failing)
+            kept[inv.id] = replace(inv, contact=replace(inv.contact, emails=emails))
+            for address in gone:
+                self.report.problems.append(
+                    f"{inv.number}: {address} bounced on {failing[address.lower()]:%Y-%m-%d};"
+                    " not emailed (correct it in the ledger, or `tahseel unbounce ADDRESS`)"
+                )
+        return kept
+
     def _count_calls(self) -> None:
         for part in (self.ledger, self.transport):
             calls = getattr(part, "calls", None)
@@ -132,6 +151,7 @@ class Job:
         invoices = self._read_ledger()
         by_number = {inv.number: inv for inv in invoices.values()}
         ReplyDesk(self).read(by_number)
+        invoices = self._without_failing(invoices)
         if not self.dry_run:
             self._finish_notes(invoices)
         history = self.store.history(self.tenant) | self.overlay

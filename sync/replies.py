@@ -291,3 +291,27 @@ def _body_text(message: EmailMessage) -> str:
         text = re.sub(r"<[^>]+>", " ", re.sub(r"(?is)<(script|style).*?</\1>", " ", text))
         text = html.unescape(text)
     return text
+
+
+def failed_recipients(message: EmailMessage) -> tuple[str, ...]:
+    """The addresses a delivery failure report says could not be reached.
+
+    Reads ``X-Failed-Recipients`` and the ``Final-Recipient`` (or ``Original-Recipient``)
+    of every failed recipient in a ``message/delivery-status`` part (RFC 3464).
+    """
+    found: list[str] = []
+    for value in message.get_all("X-Failed-Recipients", []):
+        found += [a.strip() for a in str(value).split(",") if "@" in a]
+    for part in message.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        blocks = part.get_payload()
+        for block in blocks if isinstance(blocks, list) else []:
+            if isinstance(block, str):
+                continue
+            action = str(block.get("Action", "failed")).strip().lower()
+            recipient = block.get("Final-Recipient") or block.get("Original-Recipient")
+            if recipient and action == "failed":
+                found.append(str(recipient).split(";", 1)[-1].strip())
+    unique = dict.fromkeys(a.strip("<>").lower() for a in found if "@" in a)
+    return tuple(unique)

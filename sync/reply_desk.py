@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 from datetime import date, timedelta
+from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from connectors.errors import LedgerError
@@ -28,7 +29,7 @@ from mailer.render import Rendered
 from mailer.transport import Incoming
 from sync.faults import checkpoint
 from sync.planner import Acknowledge, History, ResendRequest, language_of
-from sync.replies import Intent, Understanding, understand
+from sync.replies import Intent, Understanding, failed_recipients, understand
 from sync.state import ReplyRow
 
 if TYPE_CHECKING:
@@ -66,18 +67,10 @@ class ReplyDesk:
             if msg.sender.lower() in self.people:
                 continue  # a person answering Tahseel's own notice, not a customer
             invoice = self._invoice_of(msg, by_number)
-            meant = understand(
-                msg.text,
-                subject=msg.subject,
-                received=job.calendar.today(msg.received_at),
-                headers={"Auto-Submitted": "auto-replied"} if msg.automatic else None,
-            )
+            meant, original = self._understand(msg)
             job.report.count_reply(meant.intent.value)
             if meant.bounce:
-                job.report.problems.append(
-                    f"mail to {msg.refers_to[:1] or msg.sender} bounced"
-                    f" ({invoice.number if invoice else 'no invoice'}): check the address"
-                )
+                self._bounced(msg, original, invoice)
             if invoice is None:
                 job.report.problems.append(
                     f"reply from {msg.sender} ({msg.message_id}) matches no open invoice; read it"
@@ -91,6 +84,31 @@ class ReplyDesk:
         if not job.dry_run:
             job.store.save_cursor(job.tenant, "replies", new_cursor)
             self._act(by_number)
+
+    def _understand(self, msg: Incoming) -> tuple[Understanding, EmailMessage | None]:
+        """Understand a reply; an automatic one is fetched whole, for its headers."""
+        received = self.job.calendar.today(msg.received_at)
+        if not msg.automatic:
+            return understand(msg.text, subject=msg.subject, received=received), None
+        whole = self.job.transport.fetch(msg.ref)
+        headers = {k: str(v) for k, v in whole.items()}
+        meant = understand(msg.text, subject=msg.subject, received=received, headers=headers)
+        return meant, whole
+
+    def _bounced(self, msg: Incoming, whole: EmailMessage | None, invoice: Invoice | None) -> None:
+        """Mark the addresses a bounce names as failing, and say so in the report."""
+        job = self.job
+        addresses = failed_recipients(whole) if whole is not None else ()
+        if not addresses and invoice is not None:
+            addresses = tuple(a.lower() for a in invoice.contact.emails)
+        number = invoice.number if invoice else None
+        for address in addresses:
+            if not job.dry_run:
+                job.store.mark_failing(job.tenant, address, msg.received_at, number)
+            job.report.problems.append(
+                f"mail to {address} bounced ({number or 'no invoice'}): it is not emailed"
+                " again; correct the address in the ledger"
+            )
 
     def _row(self, msg: Incoming, meant: Understanding, invoice: Invoice | None) -> ReplyRow:
         # A resend is the planner's to do; everything else is done here, then marked.

@@ -155,6 +155,17 @@ class RunRow(_Base):
     summary: Mapped[str] = mapped_column(Text, default="{}")
 
 
+class FailingAddressRow(_Base):
+    """An address a delivery failure report named: not emailed again until it changes."""
+
+    __tablename__ = "failing_addresses"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    address: Mapped[str] = mapped_column(String(400), primary_key=True)
+    since: Mapped[datetime] = mapped_column(_UTCDateTime())
+    invoice_number: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
 class CachedInvoiceRow(_Base):
     """The last known copy of an invoice from a ledger read incrementally."""
 
@@ -448,6 +459,32 @@ class Store:
         with self.session() as s:
             query = select(ReplyRow).where(ReplyRow.tenant == tenant, ReplyRow.handled.is_(False))
             return list(s.scalars(query.order_by(ReplyRow.id)))
+
+    def mark_failing(self, tenant: str, address: str, now: datetime, number: str | None) -> None:
+        """Remember that mail to ``address`` bounced."""
+        with self.session() as s:
+            if s.get(FailingAddressRow, (tenant, address.lower())) is None:
+                s.add(
+                    FailingAddressRow(
+                        tenant=tenant, address=address.lower(), since=now, invoice_number=number
+                    )
+                )
+
+    def failing(self, tenant: str) -> dict[str, datetime]:
+        """Addresses that bounced, with when."""
+        with self.session() as s:
+            rows = s.scalars(select(FailingAddressRow).where(FailingAddressRow.tenant == tenant))
+            return {r.address: r.since for r in rows}
+
+    def clear_failing(self, tenant: str, address: str) -> bool:
+        """Forget a bounce (the address was fixed); False when it was not marked."""
+        with self.session() as s:
+            result = s.execute(
+                delete(FailingAddressRow).where(
+                    FailingAddressRow.tenant == tenant, FailingAddressRow.address == address.lower()
+                )
+            )
+            return bool(getattr(result, "rowcount", 0))
 
     def seen_reply(self, tenant: str, ref: str) -> bool:
         """True when the reply with this transport ref was already recorded."""

@@ -133,3 +133,43 @@ def test_a_crash_after_recording_replies_still_acts_once(tmp_path):
     assert len(notices(folder)) == 2
     assert len([m for m in sent(folder) if m["X-Tahseel-Stage"] == "acknowledge"]) == 1
     assert run(folder, TUESDAY)["notices"] == 0
+
+
+def test_a_bounce_stops_mail_to_that_address_until_it_is_fixed(tmp_path):
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    run(folder, ANCHOR)
+    reminder = next(m for m in sent(folder) if m["X-Tahseel-Invoice"] == "INV-1002")
+    dsn = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.blueharbor.example.com>\n"
+        "To: accounts@nakheel.example\n"
+        "Subject: Undelivered Mail Returned to Sender\n"
+        "Message-ID: <dsn-1@mx.blueharbor.example.com>\n"
+        f"In-Reply-To: {reminder['Message-ID']}\n"
+        f"References: {reminder['Message-ID']}\n"
+        "Auto-Submitted: auto-replied\n"
+        "Date: Mon, 23 Nov 2026 16:05:00 +0300\n"
+        "MIME-Version: 1.0\n"
+        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\n\n'
+        "--B\nContent-Type: text/plain\n\nYour message could not be delivered.\n\n"
+        "--B\nContent-Type: message/delivery-status\n\n"
+        "Reporting-MTA: dns; mx.blueharbor.example.com\n\n"
+        "Final-Recipient: rfc822; ap@blueharbor.example.com\n"
+        "Action: failed\nStatus: 5.1.1\n\n--B--\n"
+    )
+    MaildirTransport(folder / "demo" / "mailbox").deliver(dsn.encode())
+    report = run(folder, TUESDAY)
+    assert report["replies"] == {"auto_reply": 1}
+    assert any("ap@blueharbor.example.com bounced" in p for p in report["problems"])
+    tuesday = [m for m in sent(folder) if m["Date"].datetime.date() == TUESDAY]
+    assert all("ap@blueharbor.example.com" not in str(m["To"]) for m in tuesday)
+    assert "INV-1002" in {row["invoice"] for row in report["skipped"]}
+
+    config = str(folder / "tahseel.yaml")
+    cleared = runner.invoke(app, ["unbounce", "ap@blueharbor.example.com", "-c", config])
+    assert cleared.exit_code == 0, cleared.output
+    assert (
+        runner.invoke(app, ["unbounce", "ap@blueharbor.example.com", "-c", config]).exit_code == 2
+    )
+    again = run(folder, TUESDAY)
+    assert again["sent"].get("overdue", 0) >= 1
