@@ -66,7 +66,11 @@ def credentials_from_json(text: str, *, token_uri: str | None = None) -> Any:
         raise MailAuthError(
             f"gmail: the token is unreadable ({type(exc).__name__}); {REAUTH_HINT}"
         ) from None
-    return credentials.with_token_uri(token_uri) if token_uri else credentials
+    if not token_uri:
+        return credentials
+    moved = credentials.with_token_uri(token_uri)
+    moved.expiry = credentials.expiry  # the copy forgets it, and would never refresh early
+    return moved
 
 
 def load_token(path: Path, *, token_uri: str | None = None) -> Any:

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import contextvars
 import re
+import signal
 import sys
+import threading
+import time
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ import jinja2
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, get_currency_symbol
 from jinja2 import ChainableUndefined, FileSystemLoader, StrictUndefined, Undefined
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, safe_range
 from jinja2.utils import missing
 
 from mailer.errors import TemplateError
@@ -44,6 +47,8 @@ if _version(jinja2.__version__) < (3, 1, 6):
 
 PARTS = ("subject.txt", "txt", "html")
 MAX_SUBJECT = 200
+MAX_SECONDS = 2.0
+"""Longest a template part may take to render; loops that run longer stop with an error."""
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 _TO_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -51,6 +56,8 @@ _TO_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 # Names of the context's nested dicts by id, so a typo reads "'invoice' has no attribute
 # 'numbr'" instead of Jinja's "'dict object' has no attribute 'numbr'".
 _OBJECT_NAMES: contextvars.ContextVar[dict[int, str]] = contextvars.ContextVar("names")
+# When the part being rendered must be done (``time.monotonic``), for loops and calls.
+_DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("deadline", default=0.0)
 # Where ``check`` collects undefined uses instead of stopping at the first one.
 _RECORDED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "recorded", default=None
@@ -138,14 +145,76 @@ def _live_template_location() -> str:
     return "<template>:0"
 
 
+def _in_time() -> None:
+    deadline = _DEADLINE.get()
+    if deadline and time.monotonic() > deadline:
+        raise jinja2.exceptions.SecurityError(
+            f"template took longer than {MAX_SECONDS:g} s to render (a loop too large?)"
+        )
+
+
+class _Alarm:
+    """A backstop for loops the deadline checks cannot see (over a long string, say).
+
+    In the main thread on a system with interval timers, a signal interrupts rendering
+    once ``seconds`` have passed; elsewhere it does nothing.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.armed = (
+            hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+        )
+        if self.armed:
+            self.previous = signal.signal(signal.SIGALRM, _alarm_rang)
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+
+    def cancel(self) -> None:
+        """Disarm the timer and put the previous handler back."""
+        if self.armed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
+def _alarm_rang(signum: int, frame: Any) -> None:
+    raise jinja2.exceptions.SecurityError(
+        f"template took longer than {MAX_SECONDS:g} s to render (a loop too large?)"
+    )
+
+
+class _TimedRange:
+    """``range`` for templates: as the sandbox's, but a loop over it stops at the deadline."""
+
+    def __init__(self, *args: int) -> None:
+        self.numbers = safe_range(*args)
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[int]:
+        for count, number in enumerate(self.numbers):
+            if count % 1024 == 0:
+                _in_time()
+            yield number
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """The immutable sandbox, also refusing ``*`` and ``**`` that would build huge values."""
+    """The immutable sandbox, refusing more than Jinja's own.
+
+    It also refuses ``*`` and ``**`` that would build huge values, and loops or calls
+    past the rendering deadline.
+    """
 
     intercepted_binops = frozenset(["*", "**"])
 
     def __init__(self, *, max_output: int, **options: Any) -> None:
         super().__init__(**options)
         self.max_output = max_output
+        self.globals["range"] = _TimedRange
+
+    def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N807
+        """Call a function from a template, if there is still time."""
+        _in_time()
+        return super().call(__context, __obj, *args, **kwargs)
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         """Apply ``operator``, refusing results larger than the output limit."""
@@ -279,6 +348,8 @@ class Renderer:
             return "", [f"{language!r}: not a valid language code"]
         name = f"{language}/{template}.{part}"
         token = _OBJECT_NAMES.set(_name_objects(context))
+        timer = _DEADLINE.set(time.monotonic() + MAX_SECONDS)
+        alarm = _Alarm(MAX_SECONDS + 1)
         try:
             loaded = self._environment(language, recording).get_template(name)
             output = _bounded_join(
@@ -295,6 +366,8 @@ class Renderer:
         except Exception as exc:  # a template may raise anything a filter or test raises
             return "", [f"{_traceback_location(exc.__traceback__, name)}: {_describe(exc)}"]
         finally:
+            alarm.cancel()
+            _DEADLINE.reset(timer)
             _OBJECT_NAMES.reset(token)
 
     def _environment(self, language: str, recording: bool) -> _Sandbox:
