@@ -99,6 +99,7 @@ class Job:
         self.report = RunReport(started_at=self.now, dry_run=self.dry_run, mode=self.settings.mode)
         self.overlay: dict[str, History] = {}
         self.cache = LedgerCache(self.store, self.tenant)
+        self.fresh = False
 
     def run(self) -> RunReport:
         """Do one run under the tenant's lock and return its report.
@@ -107,6 +108,7 @@ class Job:
             RunLocked: Another run holds the lock; nothing was done.
         """
         with self.store.lock(self.tenant):
+            self.fresh = not self.store.last_runs(self.tenant, limit=1)
             run_id = None if self.dry_run else self.store.start_run(self.tenant, self.now)
             try:
                 self._run()
@@ -360,7 +362,35 @@ class Job:
             self._already_done(action)
             return
         checkpoint("after_intent")
+        if self.fresh and self._found_in_mailbox(row_id, action, invoice, message):
+            return
         self._send(row_id, action, invoice, message)
+
+    def _found_in_mailbox(
+        self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
+    ) -> bool:
+        """With no runs on record (a first run, or a lost state file), ask the mailbox first.
+
+        Message-IDs are the same for the same rung, so a message an earlier state store
+        knew about is found and recorded instead of being sent a second time.
+        """
+        found = self.transport.find_sent(str(message["Message-ID"]))
+        if found is None:
+            return False
+        self.store.complete(
+            row_id,
+            status="sent",
+            message_id=found.message_id,
+            thread=found.thread,
+            transport_ref=found.ref,
+            sent_at=self.now,
+        )
+        self.report.reconciled += 1
+        log.info("%s %s: already in the mailbox; not sent again", invoice.number, action.stage)
+        self._note_row(
+            (row_id, action.cycle), invoice, action.action, action.stage, to=", ".join(action.to)
+        )
+        return True
 
     def _send(
         self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage

@@ -128,3 +128,19 @@ def test_a_crash_around_a_gmail_send_never_sends_twice(gmail, point):
     assert keys and max(keys.values()) == 1, keys
     assert sum(keys.values()) >= 5
     assert report["errors"] == []
+
+
+def test_a_lost_state_file_sends_nothing_twice(gmail):
+    emulator, folder = gmail
+    first = run(folder)
+    assert first["emails"] >= 5
+    before = len(emulator.sent())
+    for path in folder.glob("tahseel-state.db*"):
+        path.unlink()
+    again = run(folder)
+    assert len(emulator.sent()) == before, "the mailbox already had them"
+    assert again["emails"] == 0 and again["reconciled"] == first["emails"]
+    with (folder / "demo" / "invoices.notes.csv").open(encoding="utf-8") as f:
+        keys = [line.split(",")[3] for line in f.readlines()[1:]]
+    assert len(keys) == len(set(keys)) == first["emails"]
+    assert run(folder, date(2026, 11, 24))["emails"] >= 1, "and the schedule goes on"
