@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -17,7 +16,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync import demo
 from sync.cli import app
 from tests.emulators.gmail import GmailEmulator
 
@@ -26,33 +24,6 @@ SENDER = "accounts@nakheel.example"
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
 parse = BytesParser(policy=policy.default).parsebytes
-
-
-@pytest.fixture
-def gmail(tmp_path, monkeypatch):
-    monkeypatch.delenv("GMAIL_TOKEN", raising=False)
-    with GmailEmulator(SENDER) as emulator:
-        folder = tmp_path / "d"
-        demo.install(folder, anchor=ANCHOR)
-        config = folder / "tahseel.yaml"
-        block = (
-            "mailbox:\n"
-            "  type: gmail\n"
-            "  token_file: gmail-token.json\n"
-            f"  api_url: {emulator.base_url}\n"
-            f"  token_uri: {emulator.token_uri}\n\n"
-        )
-        text = re.sub(r"(?ms)^mailbox:\n.*?(?=^state:)", block, config.read_text("utf-8"))
-        config.write_text(text, encoding="utf-8")
-        token = {
-            "token": "access-1",
-            "refresh_token": "refresh-1",
-            "client_id": "tahseel-tests",
-            "client_secret": "not-a-secret",
-            "expiry": (datetime.now(UTC) + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        }
-        (folder / "gmail-token.json").write_text(json.dumps(token), encoding="utf-8")
-        yield emulator, folder
 
 
 def run(folder: Path, day: date = ANCHOR) -> dict:
