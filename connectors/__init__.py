@@ -14,6 +14,7 @@ from connectors.models import Contact, Invoice, InvoiceStatus
 REGISTRY: dict[str, str] = {
     "csv": "connectors.csvfile:FileLedger",
     "xero": "connectors.xero:XeroLedger",
+    "quickbooks": "connectors.quickbooks:QuickBooksLedger",
 }
 
 __all__ = ["REGISTRY", "Contact", "Invoice", "InvoiceStatus", "Ledger", "open_ledger"]
@@ -40,4 +41,9 @@ def open_ledger(kind: str, **options: Any) -> Ledger:
         from connectors.xero import XeroLedger
 
         return XeroLedger(**options)
+    if kind == "quickbooks":
+        # Imported here so the SDK is needed only by those who use QuickBooks.
+        from connectors.quickbooks import QuickBooksLedger
+
+        return QuickBooksLedger(**options)
     raise KeyError(f"unknown ledger {kind!r}; known: {', '.join(REGISTRY)}")

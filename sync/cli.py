@@ -19,7 +19,13 @@ from connectors.errors import LedgerError
 from mailer.errors import MailError
 from sync import demo as demo_module
 from sync import views
-from sync.connections import GmailSettings, MissingSecret, XeroLedgerSettings, secret
+from sync.connections import (
+    GmailSettings,
+    MissingSecret,
+    QuickBooksLedgerSettings,
+    XeroLedgerSettings,
+    secret,
+)
 from sync.errors import ConfigError, RunLocked, SyncError
 from sync.job import Job, calendar_of
 from sync.planner import plan, plan_rows
@@ -437,24 +443,10 @@ def auth_xero(
     ledger = settings.ledger
     if not isinstance(ledger, XeroLedgerSettings):
         _fail(f"{config}: ledger.type is {ledger.type}, not xero; nothing to authorise.")
-    try:
-        client_id = secret("ledger.client_id_env", ledger.client_id_env).get_secret_value()
-        client_secret = secret(
-            "ledger.client_secret_env", ledger.client_secret_env
-        ).get_secret_value()
-    except MissingSecret as exc:
-        _fail(f"{config}: {exc}")
+    client_id, client_secret = _app_credentials(config, ledger)
     identity = (ledger.identity_url or "https://identity.xero.com").rstrip("/")
     connections = (ledger.connections_url or "https://api.xero.com").rstrip("/")
     token_file = settings.resolve(ledger.token_file)
-
-    def show(url: str) -> None:
-        out.print("Open this page, sign in to Xero and allow access:\n")
-        out.print(url, markup=False, highlight=False, soft_wrap=True)
-        if not no_browser:
-            import webbrowser
-
-            webbrowser.open(url)
 
     try:
         tenants = authorise(
@@ -465,7 +457,7 @@ def auth_xero(
             authorize_url=ledger.login_url or AUTHORIZE_URL,
             token_url=f"{identity}/connect/token",
             connections_url=f"{connections}/connections",
-            show=show,
+            show=_consent_page(no_browser, "Xero"),
         )
     except LedgerError as exc:
         _fail(f"Not connected: {exc}", EXIT_ABORTED)
@@ -570,3 +562,64 @@ def _intent_row(result: Any) -> dict[str, Any]:
         "intent": result.intent.value,
         "promised_date": result.promised_date.isoformat() if result.promised_date else None,
     }
+
+
+@auth_app.command(name="quickbooks")
+def auth_quickbooks(
+    config: ConfigOption = Path("tahseel.yaml"),
+    no_browser: Annotated[
+        bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
+    ] = False,
+) -> None:
+    """Authorise Tahseel for your QuickBooks Online company and store the token.
+
+    Needs `ledger.type: quickbooks`, the app's client id and secret in the environment
+    variables it names (QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET by default), and
+    http://localhost:8765/callback (or `ledger.auth_port`) registered as a redirect URI
+    at developer.intuit.com. Opens Intuit's consent page, waits for you to choose the
+    company, and writes `ledger.token_file` (mode 0600) with the company's realm id.
+    """
+    from connectors.quickbooks.auth import authorise
+
+    settings = _settings(config)
+    ledger = settings.ledger
+    if not isinstance(ledger, QuickBooksLedgerSettings):
+        _fail(f"{config}: ledger.type is {ledger.type}, not quickbooks; nothing to authorise.")
+    client_id, client_secret = _app_credentials(config, ledger)
+    token_file = settings.resolve(ledger.token_file)
+    try:
+        realm = authorise(
+            client_id=client_id,
+            client_secret=client_secret,
+            token_file=token_file,
+            environment=ledger.environment,
+            discovery_url=ledger.discovery_url,
+            port=ledger.auth_port,
+            show=_consent_page(no_browser, "QuickBooks"),
+        )
+    except LedgerError as exc:
+        _fail(f"Not connected: {exc}", EXIT_ABORTED)
+    out.print(f"\nConnected to company {realm}. Token stored in {token_file} (mode 0600).")
+
+
+def _app_credentials(
+    config: Path, ledger: XeroLedgerSettings | QuickBooksLedgerSettings
+) -> tuple[str, str]:
+    try:
+        client_id = secret("ledger.client_id_env", ledger.client_id_env)
+        client_secret = secret("ledger.client_secret_env", ledger.client_secret_env)
+    except MissingSecret as exc:
+        _fail(f"{config}: {exc}")
+    return client_id.get_secret_value(), client_secret.get_secret_value()
+
+
+def _consent_page(no_browser: bool, service: str) -> Any:
+    def show(url: str) -> None:
+        out.print(f"Open this page, sign in to {service} and allow access:\n")
+        out.print(url, markup=False, highlight=False, soft_wrap=True)
+        if not no_browser:
+            import webbrowser
+
+            webbrowser.open(url)
+
+    return show

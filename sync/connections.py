@@ -51,17 +51,43 @@ class XeroLedgerSettings(_Model):
     login_url: str | None = None
 
 
+class QuickBooksLedgerSettings(_Model):
+    """A QuickBooks Online company, through the QuickBooks Online Accounting API.
+
+    ``tahseel auth quickbooks`` writes ``token_file`` with the company's realm id; in CI
+    the token set can come from the environment variable ``token_env`` instead.
+    """
+
+    type: Literal["quickbooks"]
+    client_id_env: str = "QUICKBOOKS_CLIENT_ID"
+    client_secret_env: str = "QUICKBOOKS_CLIENT_SECRET"
+    token_file: Path = Path(".tahseel/quickbooks-token.json")
+    token_env: str | None = "QUICKBOOKS_TOKEN"
+    realm_id: str | None = None
+    environment: Literal["production", "sandbox"] = "production"
+    email_source: Literal["bill", "customer", "both"] = "bill"
+    language_field: str | None = None
+    reference_field: str | None = None
+    payment_link: str | None = None
+    auth_port: int = Field(default=8765, ge=0, le=65535)
+    # Where Intuit's services are; set only for a proxy or a test server.
+    api_url: str | None = None
+    discovery_url: str | None = None
+
+
 def _ledger_kind(value: Any) -> str:
     kind = value.get("type", "csv") if isinstance(value, dict) else getattr(value, "type", "csv")
     return str(kind)
 
 
 LedgerSettings = Annotated[
-    Annotated[CsvLedgerSettings, Tag("csv")] | Annotated[XeroLedgerSettings, Tag("xero")],
+    Annotated[CsvLedgerSettings, Tag("csv")]
+    | Annotated[XeroLedgerSettings, Tag("xero")]
+    | Annotated[QuickBooksLedgerSettings, Tag("quickbooks")],
     Discriminator(
         _ledger_kind,
         custom_error_type="unknown_kind",
-        custom_error_message="unknown type; expected csv or xero",
+        custom_error_message="unknown type; expected csv, xero or quickbooks",
     ),
 ]
 
@@ -108,7 +134,7 @@ MailboxSettings = Annotated[
     ),
 ]
 
-UNION_KEYS = {"ledger": ("csv", "xero"), "mailbox": ("maildir", "gmail")}
+UNION_KEYS = {"ledger": ("csv", "xero", "quickbooks"), "mailbox": ("maildir", "gmail")}
 """Sections chosen by ``type``, and their kinds: validation paths carry the kind as an
 extra step, which error messages leave out."""
 

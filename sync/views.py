@@ -13,7 +13,13 @@ from rich.table import Table
 
 from connectors.models import Invoice
 from mailer.render import Renderer
-from sync.connections import GmailSettings, MissingSecret, XeroLedgerSettings, secret
+from sync.connections import (
+    GmailSettings,
+    MissingSecret,
+    QuickBooksLedgerSettings,
+    XeroLedgerSettings,
+    secret,
+)
 from sync.job import calendar_of
 from sync.outbound import Identity, sample_invoice, template_context
 from sync.planner import Plan, ladder
@@ -73,7 +79,7 @@ def check_ledger_settings(settings: Settings) -> list[str]:
     problems: list[str] = []
     where = f"{settings.source}: ledger"
     ledger = settings.ledger
-    if isinstance(ledger, XeroLedgerSettings):
+    if isinstance(ledger, XeroLedgerSettings | QuickBooksLedgerSettings):
         for name in ("client_id_env", "client_secret_env"):
             try:
                 secret(f"ledger.{name}", getattr(ledger, name))
@@ -81,7 +87,9 @@ def check_ledger_settings(settings: Settings) -> list[str]:
                 problems.append(f"{settings.source}: {exc}")
         token = settings.resolve(ledger.token_file)
         if not token.exists() and not (ledger.token_env and os.environ.get(ledger.token_env)):
-            problems.append(f"{where}.token_file: {token} does not exist; run `tahseel auth xero`")
+            problems.append(
+                f"{where}.token_file: {token} does not exist; run `tahseel auth {ledger.type}`"
+            )
         return problems
     if ledger.payment_link:
         problems += [f"{where}.payment_link: {p}" for p in check_link_pattern(ledger.payment_link)]

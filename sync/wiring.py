@@ -10,7 +10,13 @@ from connectors.base import Ledger
 from mailer.maildir import MaildirTransport
 from mailer.render import Renderer
 from mailer.transport import Transport
-from sync.connections import GmailSettings, MissingSecret, XeroLedgerSettings, secret
+from sync.connections import (
+    GmailSettings,
+    MissingSecret,
+    QuickBooksLedgerSettings,
+    XeroLedgerSettings,
+    secret,
+)
 from sync.errors import ConfigError, ConfigIssue
 from sync.resources import default_templates_dir
 from sync.settings import Settings
@@ -24,7 +30,7 @@ def build_ledger(settings: Settings) -> Ledger:
         ConfigError: A secret the settings name is not in the environment.
     """
     cfg = settings.ledger
-    if isinstance(cfg, XeroLedgerSettings):
+    if isinstance(cfg, XeroLedgerSettings | QuickBooksLedgerSettings):
         try:
             client_id = secret("ledger.client_id_env", cfg.client_id_env)
             client_secret = secret("ledger.client_secret_env", cfg.client_secret_env)
@@ -33,6 +39,23 @@ def build_ledger(settings: Settings) -> Ledger:
             raise ConfigError(
                 [ConfigIssue(str(settings.source), None, exc.setting, message)]
             ) from None
+    if isinstance(cfg, QuickBooksLedgerSettings):
+        return open_ledger(
+            "quickbooks",
+            client_id=client_id.get_secret_value(),
+            client_secret=client_secret.get_secret_value(),
+            token_file=settings.resolve(cfg.token_file),
+            token_env=cfg.token_env,
+            realm_id=cfg.realm_id,
+            environment=cfg.environment,
+            email_source=cfg.email_source,
+            language_field=cfg.language_field,
+            reference_field=cfg.reference_field,
+            payment_link_fallback=cfg.payment_link,
+            api_url=cfg.api_url,
+            discovery_url=cfg.discovery_url,
+        )
+    if isinstance(cfg, XeroLedgerSettings):
         return open_ledger(
             "xero",
             client_id=client_id.get_secret_value(),

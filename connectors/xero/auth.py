@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import urllib3
 
 from connectors.errors import LedgerAuthError, LedgerUnavailable
+from connectors.oauth_callback import LoopbackCallback
 from connectors.tokens import TokenStore
 
 AUTHORIZE_URL = "https://login.xero.com/identity/connect/authorize"
@@ -65,9 +64,8 @@ def authorise(
         LedgerAuthError: Consent refused, state mismatch, timeout or a refused code.
     """
     state = secrets.token_urlsafe(16)
-    server = HTTPServer(("127.0.0.1", port), _Callback)
-    server.result = {}  # type: ignore[attr-defined]
-    redirect = f"http://localhost:{server.server_address[1]}/callback"
+    callback = LoopbackCallback(port, "Xero")
+    redirect = callback.redirect_uri
     query = {
         "response_type": "code",
         "client_id": client_id,
@@ -75,12 +73,9 @@ def authorise(
         "scope": " ".join(scopes),
         "state": state,
     }
-    thread = threading.Thread(target=_serve_once, args=(server, wait), daemon=True)
-    thread.start()
+    callback.start(wait)
     show(f"{authorize_url}?{urlencode(query)}")
-    thread.join(wait + 1)
-    server.server_close()
-    result: dict[str, str] = server.result  # type: ignore[attr-defined]
+    result = callback.result(wait)
     if result.get("state") != state or "code" not in result:
         raise LedgerAuthError(f"xero: auth: no consent received ({result.get('error', 'timeout')})")
     token = _exchange(token_url, client_id, client_secret, result["code"], redirect)
@@ -89,26 +84,6 @@ def authorise(
     token["tenants"] = tenants
     TokenStore(token_file, provider="xero").save(token)
     return tenants
-
-
-class _Callback(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        query = {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
-        self.server.result.update(query)  # type: ignore[attr-defined]
-        body = b"Tahseel is connected to Xero. You can close this tab."
-        self.send_response(200)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-        """Keep the code out of the terminal."""
-
-
-def _serve_once(server: HTTPServer, wait: float) -> None:
-    server.timeout = wait
-    server.handle_request()
 
 
 def _exchange(url: str, client_id: str, client_secret: str, code: str, redirect: str) -> Any:

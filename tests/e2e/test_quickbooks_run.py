@@ -1,0 +1,93 @@
+"""`tahseel run` with `ledger: quickbooks` against the loopback QuickBooks Online."""
+
+from __future__ import annotations
+
+import json
+import mailbox
+import re
+import shutil
+from datetime import UTC, date, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sync import demo
+from sync.cli import app
+from tests.emulators.quickbooks import QuickBooksEmulator, token_file_for
+
+ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
+runner = CliRunner()
+
+
+@pytest.fixture
+def qbo(tmp_path, monkeypatch):
+    with QuickBooksEmulator() as emulator:
+        monkeypatch.setenv("QUICKBOOKS_CLIENT_ID", emulator.identity.client_id)
+        monkeypatch.setenv("QUICKBOOKS_CLIENT_SECRET", emulator.identity.client_secret)
+        monkeypatch.delenv("QUICKBOOKS_TOKEN", raising=False)
+        folder = tmp_path / "d"
+        demo.install(folder, anchor=ANCHOR)
+        shutil.rmtree(folder / "demo" / "mailbox")
+        config = folder / "tahseel.yaml"
+        block = (
+            "ledger:\n  type: quickbooks\n  token_file: qbo-token.json\n"
+            "  language_field: Language\n"
+            f"  api_url: {emulator.api_url}\n  discovery_url: {emulator.discovery_url}\n\n"
+        )
+        text = re.sub(r"(?ms)^ledger:\n.*?(?=^sender:)", block, config.read_text("utf-8"))
+        config.write_text(text, "utf-8")
+        token_file_for(emulator, folder / "qbo-token.json")
+        yield emulator, config
+
+
+def run(config: Path, day: date = ANCHOR) -> dict:
+    result = runner.invoke(app, ["run", "--json", "--today", day.isoformat(), "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_run_on_quickbooks_sends_notes_and_reruns_for_one_call(qbo):
+    emulator, config = qbo
+    company = emulator.company
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    arabic = company.add_customer("مؤسسة الواحة", "ap@alwaha.example.sa", fields={"Language": "ar"})
+    english = company.add_customer("Blue Harbor", "ap@blueharbor.example.com")
+    ids = {
+        "late": company.add_invoice(
+            "1001", arabic, "7820.00", due=date(2026, 11, 22), updated=hour_ago, currency="SAR"
+        ),
+        "due": company.add_invoice("1002", english, "2400.00", due=ANCHOR, updated=hour_ago),
+        "paid": company.add_invoice(
+            "1003", english, "90.00", balance="0", due=ANCHOR, updated=hour_ago
+        ),
+    }
+    company.edit(ids["late"], private_note="Customer asked for monthly statements.")
+
+    report = run(config)
+    assert report["sent"] == {"due": 1, "overdue": 1}
+    box = mailbox.Maildir(config.parent / "demo" / "mailbox", factory=None, create=False)
+    sent_box = box.get_folder("Sent")
+    parse = BytesParser(policy=policy.default).parsebytes
+    messages = {
+        m["X-Tahseel-Invoice"]: m for m in map(parse, map(sent_box.get_bytes, sent_box.keys()))
+    }
+    html = messages["1001"].get_body(("html",)).get_content()
+    assert 'dir="rtl"' in html and company.payment_url(ids["late"]) in html
+    note = company.notes(ids["late"]) or ""
+    assert note.startswith("Customer asked for monthly statements.") and "Tahseel" in note
+    assert company.notes(ids["paid"]) in (None, "")
+
+    # Notes are written into the invoices, so QuickBooks reports them changed: the next
+    # run reads those changes and their customers, two calls; nothing else is read.
+    before = emulator.requests
+    again = run(config)
+    assert again["emails"] == 0
+    assert emulator.requests - before == 2
+    assert sorted(again["api_calls"]["quickbooks"]) == ["customers.query", "invoices.cdc"]
+
+    company.pay(ids["late"])
+    tuesday = run(config, date(2026, 11, 24))
+    assert tuesday["thank_yous"] == 1 and tuesday["sent"] == {"overdue": 1}
