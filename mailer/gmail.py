@@ -220,7 +220,16 @@ class GmailTransport:
 
     # -- settling -----------------------------------------------------------------------
 
-    def find_sent(self, message_id: str, *, prepared: str | None = None) -> Sent | None:
+    def has_sent_mail(self) -> bool:
+        """Whether the mailbox holds anything Tahseel sent (one cheap search)."""
+        # Search names a label as Gmail shows it, spaces written as hyphens.
+        name = self._box.label.replace(" ", "-")
+        found = self._box.search(f'in:sent label:"{name}"', limit=1)
+        return next(found, None) is not None
+
+    def find_sent(
+        self, message_id: str, *, prepared: str | None = None, recipient: str | None = None
+    ) -> Sent | None:
         """Find a sent message by Message-ID, or settle a send by its draft reference.
 
         Args:
@@ -229,6 +238,7 @@ class GmailTransport:
             prepared: The reference ``send`` gave to ``prepared``. A draft that still
                 exists was never sent: it is deleted, so that it can never go out, and
                 None is returned.
+            recipient: An address the message went to, which narrows the search.
 
         Returns:
             The sent message (labelled ``Tahseel`` if it was not), or None.
@@ -237,7 +247,7 @@ class GmailTransport:
             SendOutcomeUnknown: The draft is gone but no sent message matches.
             MailError: Gmail could not be asked (see ``send`` for the kinds).
         """
-        to = ""
+        to = recipient or ""
         if prepared:
             kind, _, rest = prepared.partition(":")
             draft_id, _, to = rest.partition(":")

@@ -109,12 +109,20 @@ class MaildirTransport:
         self._indexed_keys.add(key)
         return _as_sent(message_id, entry)
 
-    def find_sent(self, message_id: str, *, prepared: str | None = None) -> Sent | None:
+    def has_sent_mail(self) -> bool:
+        """Whether ``.Sent`` holds any message at all."""
+        sent = self.path / ".Sent"
+        return any(any((sent / sub).iterdir()) for sub in ("cur", "new") if (sent / sub).is_dir())
+
+    def find_sent(
+        self, message_id: str, *, prepared: str | None = None, recipient: str | None = None
+    ) -> Sent | None:
         """Find a message in ``.Sent`` by its Message-ID.
 
         Args:
             message_id: The Message-ID, with angle brackets.
             prepared: Ignored (``send`` never hands one out); the Message-ID settles it.
+            recipient: Ignored: the Message-ID is enough here.
 
         Returns:
             The stored message, its thread being the first entry of its References (or

@@ -84,14 +84,21 @@ class Transport(Protocol):
         """
         ...
 
-    def find_sent(self, message_id: str, *, prepared: str | None = None) -> Sent | None:
+    def find_sent(
+        self, message_id: str, *, prepared: str | None = None, recipient: str | None = None
+    ) -> Sent | None:
         """Find a message this mailbox sent by its Message-ID, or return None.
 
         ``prepared`` is the reference a ``send`` gave to its ``prepared`` callback, when
         the caller recorded one; with it, a transport can settle that send exactly
-        (None then means it was not sent and cannot be sent any more). May raise
+        (None then means it was not sent and cannot be sent any more). ``recipient``,
+        an address the message went to, lets a transport narrow its search. May raise
         ``SendOutcomeUnknown`` when the outcome still cannot be told.
         """
+        ...
+
+    def has_sent_mail(self) -> bool:
+        """Whether the mailbox holds anything this transport sent (cheap to ask)."""
         ...
 
     def replies_since(self, cursor: str | None) -> tuple[list[Incoming], str | None]:

@@ -100,6 +100,7 @@ class Job:
         self.overlay: dict[str, History] = {}
         self.cache = LedgerCache(self.store, self.tenant)
         self.fresh = False
+        self._batched: list[tuple[int, Invoice, str, str]] | None = None
 
     def run(self) -> RunReport:
         """Do one run under the tenant's lock and return its report.
@@ -108,7 +109,9 @@ class Job:
             RunLocked: Another run holds the lock; nothing was done.
         """
         with self.store.lock(self.tenant):
+            # Only a mailbox that already holds Tahseel's mail is asked message by message.
             self.fresh = not self.store.last_runs(self.tenant, limit=1)
+            self.fresh = self.fresh and not self.dry_run and self.transport.has_sent_mail()
             run_id = None if self.dry_run else self.store.start_run(self.tenant, self.now)
             try:
                 self._run()
@@ -293,6 +296,40 @@ class Job:
     # -- acting ---------------------------------------------------------------------------
 
     def _execute(self, result: Plan) -> None:
+        # A ledger that takes notes in batches gets this run's notes at the end, together;
+        # the outbox keeps each unnoted until then, so a crash loses none.
+        if hasattr(self.ledger, "add_notes") and not self.dry_run:
+            self._batched = []
+        try:
+            self._execute_actions(result)
+        finally:
+            batch, self._batched = self._batched, None
+            if batch:
+                self._write_notes(batch)
+
+    def _write_notes(self, batch: list[tuple[int, Invoice, str, str]]) -> None:
+        """Write a run's notes through the ledger's batch endpoint and mark them noted."""
+        checkpoint("before_note")
+        try:
+            failures = self.ledger.add_notes(  # type: ignore[attr-defined]
+                [(invoice, text, key) for _, invoice, text, key in batch]
+            )
+        except LedgerError as exc:
+            self.report.errors.append(f"{len(batch)} notes not written yet ({exc})")
+            if exc.disposition == "abort":
+                raise Aborted(str(exc)) from exc
+            return
+        checkpoint("after_note")
+        for row_id, invoice, _, key in batch:
+            if key in failures:
+                self.report.errors.append(
+                    f"{invoice.number}: note not written yet ({failures[key]})"
+                )
+                continue
+            self.store.complete(row_id, noted_at=self.now)
+            self.report.notes += 1
+
+    def _execute_actions(self, result: Plan) -> None:
         actions = list(result.actions)
         done = 0
         for chunk in _chunks(actions, REREAD_CHUNK):
@@ -374,7 +411,10 @@ class Job:
         Message-IDs are the same for the same rung, so a message an earlier state store
         knew about is found and recorded instead of being sent a second time.
         """
-        found = self.transport.find_sent(str(message["Message-ID"]))
+        to = [a.addr_spec for a in message["To"].addresses] if message["To"] else []
+        found = self.transport.find_sent(
+            str(message["Message-ID"]), recipient=to[0] if to else None
+        )
         if found is None:
             return False
         self.store.complete(
@@ -510,6 +550,9 @@ class Job:
             detail = "; ".join(filter(None, [detail, f"test mode: sent to {instead} instead"]))
         text = note_text(action, stage, to=to, when=self.now, detail=detail)
         key = rung_key(self.tenant, invoice.id, stage, cycle)
+        if self._batched is not None:
+            self._batched.append((row_id, invoice, text, key))
+            return
         checkpoint("before_note")
         try:
             self.ledger.add_note(invoice, text, key=key)

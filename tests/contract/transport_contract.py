@@ -109,6 +109,15 @@ class TransportContract:
         assert isinstance(transport, Transport)
         assert isinstance(transport.name, str) and transport.name
 
+    def test_has_sent_mail_once_something_was_sent(self, tmp_path: Path) -> None:
+        transport = self.make_transport(tmp_path)
+        assert transport.has_sent_mail() is False
+        self.deliver_reply(transport, customer_reply(None, "hello", message_id="<x@y.example>"))
+        assert transport.has_sent_mail() is False, "mail received is not mail sent"
+        sent = transport.send(reminder(), thread=None)
+        assert transport.has_sent_mail() is True
+        assert transport.find_sent(sent.message_id, recipient=CUSTOMER) == sent
+
     def test_send_then_find_sent(self, tmp_path: Path) -> None:
         transport = self.make_transport(tmp_path)
         sent = transport.send(reminder(), thread=None)

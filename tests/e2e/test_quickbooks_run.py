@@ -67,7 +67,9 @@ def test_run_on_quickbooks_sends_notes_and_reruns_for_one_call(qbo):
     company.edit(ids["late"], private_note="Customer asked for monthly statements.")
 
     report = run(config)
-    assert report["sent"] == {"due": 1, "overdue": 1}
+    assert report["sent"] == {"due": 1, "overdue": 1} and report["notes"] == 2
+    calls = report["api_calls"]["quickbooks"]
+    assert calls["invoices.batch"] == 1 and "invoices.note" not in calls, "notes go in one batch"
     box = mailbox.Maildir(config.parent / "demo" / "mailbox", factory=None, create=False)
     sent_box = box.get_folder("Sent")
     parse = BytesParser(policy=policy.default).parsebytes
