@@ -51,6 +51,10 @@ class GmailNotFound(MailError):
     """Gmail answered 404: the message, draft, thread or history id does not exist."""
 
 
+GMAIL_UNITS_PER_SECOND = 250.0
+"""Gmail's per-user quota: units a second, as a moving average."""
+
+
 class QuotaBudget:
     """A token bucket of Gmail quota units, shared by every thread using one mailbox.
 
@@ -59,21 +63,23 @@ class QuotaBudget:
 
     Args:
         units_per_second: The refill rate.
-        burst: The bucket's size (at least the cost of a send, 100); the rate by default.
+        burst: The bucket's size (at least the cost of a send, 100); by default what the
+            rate leaves of the 250, so the two together stay at Gmail's limit.
         clock: A monotonic clock, in seconds.
         sleep: How to wait.
     """
 
     def __init__(
         self,
-        units_per_second: float = 120.0,
+        units_per_second: float = 150.0,
         burst: float | None = None,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.rate = float(units_per_second)
-        self.burst = max(float(burst if burst is not None else units_per_second), 100.0)
+        fill = burst if burst is not None else GMAIL_UNITS_PER_SECOND - units_per_second
+        self.burst = max(float(fill), 100.0)
         self._tokens = self.burst
         self._clock, self._sleep = clock, sleep
         self._stamp = clock()
