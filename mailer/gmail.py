@@ -32,11 +32,11 @@ from mailer.gmail_mime import (
     ORIGINAL_ID_HEADER,
     decode_raw,
     encode_raw,
-    first_id,
     first_recipient,
     meta_header,
 )
 from mailer.gmail_replies import read_replies
+from mailer.mime import first_id
 from mailer.transport import Incoming, Sent
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,8 @@ from typing import Any
 
 from mailer.errors import MailError
 from mailer.gmail_api import GmailApi, GmailNotFound
-from mailer.gmail_mime import ORIGINAL_ID_HEADER, first_id, meta_header
+from mailer.gmail_mime import ORIGINAL_ID_HEADER, meta_header
+from mailer.mime import first_id
 from mailer.transport import Sent
 
 log = logging.getLogger(__name__)

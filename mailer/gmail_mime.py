@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import re
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
@@ -12,12 +11,19 @@ from email.utils import getaddresses
 from typing import Any
 
 from mailer.errors import MailError
-from mailer.maildir import is_automatic, message_text
+from mailer.mime import (
+    attachment_names,
+    first_id,
+    header_text,
+    is_automatic,
+    message_text,
+    refers_to,
+    sender,
+)
 from mailer.transport import Incoming
 
 #: Carries the composed Message-ID, which Gmail may replace, so a send can be found.
 ORIGINAL_ID_HEADER = "X-Tahseel-Message-Id"
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
 _PARSER = BytesParser(policy=policy.default)
 
 
@@ -55,59 +61,10 @@ def parse_cursor(cursor: str | None) -> tuple[str | None, int | None]:
     return history, int(since)
 
 
-def header_text(message: Message, name: str) -> str:
-    """A header's decoded value, or its raw text when it does not parse; "" if absent."""
-    try:
-        value = message.get(name)
-        return "" if value is None else str(value)
-    except Exception:  # malformed headers can trip the parser in many ways
-        return next((str(v) for k, v in message.raw_items() if k.lower() == name.lower()), "")
-
-
-def first_id(value: str) -> str | None:
-    """The first ``<...>`` Message-ID in ``value``."""
-    found = _MESSAGE_ID.findall(value)
-    return found[0] if found else None
-
-
-def message_ids(value: str) -> list[str]:
-    """Every ``<...>`` Message-ID in ``value``, in order."""
-    return list(_MESSAGE_ID.findall(value))
-
-
 def first_recipient(message: Message) -> str:
     """The first To address, or ""."""
     found = [addr for _, addr in getaddresses([header_text(message, "To")]) if addr]
     return found[0] if found else ""
-
-
-def sender(message: Message) -> str:
-    """The From address (the raw header when it holds none)."""
-    raw = header_text(message, "From")
-    found = [addr for _, addr in getaddresses([raw]) if addr]
-    return found[0] if found else raw
-
-
-def refers_to(message: Message) -> tuple[str, ...]:
-    """In-Reply-To, then References from the newest back: the nearest message first."""
-    ordered = (
-        _MESSAGE_ID.findall(header_text(message, "In-Reply-To"))
-        + _MESSAGE_ID.findall(header_text(message, "References"))[::-1]
-    )
-    return tuple(dict.fromkeys(ordered))
-
-
-def attachment_names(message: Message) -> tuple[str, ...]:
-    """File names of every part that has one."""
-    names = []
-    for part in message.walk():
-        try:
-            filename = part.get_filename()
-        except Exception:  # a malformed Content-Disposition must not lose the reply
-            filename = None
-        if filename:
-            names.append(filename)
-    return tuple(names)
 
 
 def incoming(resource: dict[str, Any], message: EmailMessage, thread: str | None) -> Incoming:

@@ -7,14 +7,8 @@ import time
 
 from mailer.gmail_api import GmailNotFound
 from mailer.gmail_mailbox import GmailMailbox, ThreadView
-from mailer.gmail_mime import (
-    decode_raw,
-    incoming,
-    message_ids,
-    meta_header,
-    parse_cursor,
-    sender,
-)
+from mailer.gmail_mime import decode_raw, incoming, meta_header, parse_cursor
+from mailer.mime import message_ids, sender
 from mailer.transport import Incoming
 
 log = logging.getLogger(__name__)

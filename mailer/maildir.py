@@ -6,29 +6,34 @@ The Maildir's root is the inbox; what Tahseel sends is stored in the Maildir++ f
 
 from __future__ import annotations
 
-import codecs
 import logging
 import mailbox
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
-from email.utils import getaddresses, parsedate_to_datetime
-from html.parser import HTMLParser
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import NamedTuple
 
 from mailer.errors import MailError, SendRejected, TransportUnavailable
+from mailer.mime import (
+    attachment_names,
+    first_id,
+    header_text,
+    is_automatic,
+    message_ids,
+    message_text,
+    refers_to,
+    sender,
+)
 from mailer.transport import Incoming, Sent
 
 log = logging.getLogger(__name__)
 
 SENT_FOLDER = "Sent"
-_MESSAGE_ID = re.compile(r"<[^<>\s]+>")
-_AUTOMATIC_PRECEDENCE = {"bulk", "junk", "auto_reply", "list"}
 _HEADERS_ONLY = BytesParser(policy=policy.default)
 
 
@@ -91,7 +96,7 @@ class MaildirTransport:
             SendRejected: The message has no Message-ID.
             TransportUnavailable: The Maildir could not be written.
         """
-        message_id = _first_id(_header(message, "Message-ID"))
+        message_id = first_id(header_text(message, "Message-ID"))
         if message_id is None:
             raise SendRejected("maildir send: the message has no Message-ID")
         existing = self.find_sent(message_id)
@@ -103,7 +108,7 @@ class MaildirTransport:
             key = self._store_sent(data)
         except OSError as exc:
             raise TransportUnavailable(f"maildir send: cannot write to {self.path}: {exc}") from exc
-        root = thread or _first_id(_header(message, "References")) or message_id
+        root = thread or first_id(header_text(message, "References")) or message_id
         entry = _SentEntry(key, root, *_tahseel_headers(message))
         self._index[message_id] = entry
         self._indexed_keys.add(key)
@@ -221,10 +226,10 @@ class MaildirTransport:
                 with self._sent.get_file(key) as handle:
                     headers = _HEADERS_ONLY.parsebytes(_header_block(handle), headersonly=True)
                 self._indexed_keys.add(key)
-                message_id = _first_id(_header(headers, "Message-ID"))
+                message_id = first_id(header_text(headers, "Message-ID"))
                 if message_id is None:
                     continue
-                thread = _first_id(_header(headers, "References")) or message_id
+                thread = first_id(header_text(headers, "References")) or message_id
                 entry = _SentEntry(key, thread, *_tahseel_headers(headers))
                 self._index.setdefault(message_id, entry)
         except OSError as exc:
@@ -250,26 +255,26 @@ class MaildirTransport:
             except KeyError:
                 return None
         message = _parse(data)
-        message_id = _first_id(_header(message, "Message-ID")) or ""
+        message_id = first_id(header_text(message, "Message-ID")) or ""
         if message_id in self._index:  # a copy of our own message, not an answer
             return None
-        refers_to = _refers_to(message)
-        known = [mid for mid in refers_to if mid in self._index]
-        if not known and not any(mid.startswith("<tahseel.") for mid in refers_to):
+        answers = refers_to(message)
+        known = [mid for mid in answers if mid in self._index]
+        if not known and not any(mid.startswith("<tahseel.") for mid in answers):
             return None
-        references = _ids(_header(message, "References"))
+        references = message_ids(header_text(message, "References"))
         root = self._index[known[0]].thread if known else None
         return Incoming(
             ref=f"INBOX/{key}",
             message_id=message_id,
-            thread=root or (references[0] if references else refers_to[0]),
-            refers_to=refers_to,
-            sender=_sender(message),
-            subject=_header(message, "Subject"),
+            thread=root or (references[0] if references else answers[0]),
+            refers_to=answers,
+            sender=sender(message),
+            subject=header_text(message, "Subject"),
             text=message_text(message),
             received_at=_received_at(message, mtime_ns),
             automatic=is_automatic(message),
-            attachments=_attachment_names(message),
+            attachments=attachment_names(message),
         )
 
 
@@ -316,145 +321,17 @@ def _parse_cursor(cursor: str | None) -> int | None:
         raise MailError(f"maildir: not a maildir cursor: {cursor!r}") from None
 
 
-def _header(message: Message, name: str) -> str:
-    """Return a header's decoded value, or its raw text when it does not parse; "" if absent."""
-    try:
-        value = message.get(name)
-        return "" if value is None else str(value)
-    except Exception:  # malformed headers can trip the parser in many ways
-        for raw_name, raw_value in message.raw_items():
-            if raw_name.lower() == name.lower():
-                return str(raw_value)
-        return ""
-
-
-def _ids(value: str) -> list[str]:
-    return _MESSAGE_ID.findall(value)
-
-
-def _first_id(value: str) -> str | None:
-    found = _ids(value)
-    return found[0] if found else None
-
-
 def _tahseel_headers(message: Message) -> tuple[str | None, str | None]:
-    invoice = _header(message, "X-Tahseel-Invoice") or None
-    stage = _header(message, "X-Tahseel-Stage") or None
+    invoice = header_text(message, "X-Tahseel-Invoice") or None
+    stage = header_text(message, "X-Tahseel-Stage") or None
     return invoice, stage
-
-
-def _refers_to(message: Message) -> tuple[str, ...]:
-    """In-Reply-To, then References from the newest back: the nearest message first."""
-    ordered = _ids(_header(message, "In-Reply-To")) + _ids(_header(message, "References"))[::-1]
-    return tuple(dict.fromkeys(ordered))
-
-
-def _sender(message: Message) -> str:
-    raw = _header(message, "From")
-    addresses = [addr for _, addr in getaddresses([raw]) if addr]
-    return addresses[0] if addresses else raw
 
 
 def _received_at(message: Message, mtime_ns: int) -> datetime:
     try:
-        when = parsedate_to_datetime(_header(message, "Date"))
+        when = parsedate_to_datetime(header_text(message, "Date"))
     except (TypeError, ValueError, IndexError):
         when = None
     if when is None or when.tzinfo is None:
         return datetime.fromtimestamp(mtime_ns / 1e9, tz=UTC)
     return when
-
-
-def is_automatic(message: Message) -> bool:
-    """True for auto-replies, bulk mail and bounces.
-
-    Looks at Auto-Submitted (anything but ``no``), Precedence (bulk, junk, auto_reply,
-    list), X-Autoreply and X-Autorespond, and delivery reports (multipart/report).
-
-    Args:
-        message: The message to judge.
-    """
-    auto_submitted = _header(message, "Auto-Submitted").strip().lower()
-    if auto_submitted and auto_submitted != "no":
-        return True
-    if _header(message, "Precedence").strip().lower() in _AUTOMATIC_PRECEDENCE:
-        return True
-    if "X-Autoreply" in message or "X-Autorespond" in message:
-        return True
-    return message.get_content_type() == "multipart/report"
-
-
-def message_text(message: Message) -> str:
-    """Return the message's plain text: the first text/plain part, else its HTML as text.
-
-    Any charset decodes: unknown ones fall back to UTF-8 and bad bytes are replaced.
-
-    Args:
-        message: The message to read.
-    """
-    html_part: Message | None = None
-    for part in message.walk():
-        if part.is_multipart() or part.get_content_disposition() == "attachment":
-            continue
-        if part.get_content_type() == "text/plain":
-            return _decode(part)
-        if part.get_content_type() == "text/html" and html_part is None:
-            html_part = part
-    return _html_to_text(_decode(html_part)) if html_part is not None else ""
-
-
-def _decode(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return str(payload or "")
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        codecs.lookup(charset)
-    except LookupError:
-        charset = "utf-8"
-    return payload.decode(charset, errors="replace")
-
-
-class _TextExtractor(HTMLParser):
-    _BLOCKS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "blockquote", "table"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-        elif tag in self._BLOCKS:
-            self.chunks.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCKS:
-            self.chunks.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.chunks.append(data)
-
-
-def _html_to_text(html: str) -> str:
-    extractor = _TextExtractor()
-    extractor.feed(html)
-    extractor.close()
-    lines = (" ".join(line.split()) for line in "".join(extractor.chunks).splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
-def _attachment_names(message: Message) -> tuple[str, ...]:
-    names = []
-    for part in message.walk():
-        try:
-            filename = part.get_filename()
-        except Exception:  # a malformed Content-Disposition must not lose the reply
-            filename = None
-        if filename:
-            names.append(filename)
-    return tuple(names)
