@@ -185,6 +185,10 @@ def shared_limiter(key: str, **limits: object) -> RateLimiter:
         return _SHARED[key]
 
 
+RATE_LIMITED_ATTEMPTS = 30
+"""Most tries of a call the ledger keeps answering with 429 (its waits bound it first)."""
+
+
 def call_with_retries(
     call: Callable[[], T],
     *,
@@ -204,7 +208,7 @@ def call_with_retries(
     Args:
         call: The operation, already bound to its arguments.
         limiter: Told about a 429's Retry-After, when given.
-        attempts: Most tries in all.
+        attempts: Most tries in all (after a 429, ``RATE_LIMITED_ATTEMPTS``).
         max_wait: Most seconds spent waiting between tries, in all; a wait that would
             pass it ends the retries with the last error. (Waits for the limiter's
             budget are ordinary pacing and do not count.)
@@ -226,7 +230,11 @@ def call_with_retries(
         return float(base * 2 ** (state.attempt_number - 1) * (0.5 + jitter()))
 
     def stop(state: tenacity.RetryCallState) -> bool:
-        if state.attempt_number >= attempts:
+        # A 429 says when to come back, and coming back is always safe: only the time
+        # spent waiting bounds those retries (within a generous count).
+        error = state.outcome.exception() if state.outcome else None
+        limit = RATE_LIMITED_ATTEMPTS if isinstance(error, LedgerRateLimited) else attempts
+        if state.attempt_number >= limit:
             return True
         return state.idle_for + wait_preview(state) > max_wait
 

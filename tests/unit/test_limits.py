@@ -92,3 +92,29 @@ def test_total_retry_wait_is_bounded() -> None:
     with pytest.raises(LedgerRateLimited):
         call_with_retries(call, max_wait=250, attempts=99, sleep=clock.sleep)
     assert clock.sleeps == [100, 100]
+
+
+def test_a_run_of_429s_longer_than_the_attempts_still_succeeds() -> None:
+    clock = FakeClock()
+    answers: list[object] = [LedgerRateLimited("429", retry_after=1) for _ in range(10)] + ["ok"]
+
+    def call() -> object:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    assert call_with_retries(call, attempts=6, sleep=clock.sleep) == "ok"
+    assert clock.sleeps == [1] * 10
+
+
+def test_other_unavailability_stops_at_the_attempts() -> None:
+    tries = []
+
+    def call() -> None:
+        tries.append(1)
+        raise LedgerUnavailable("503")
+
+    with pytest.raises(LedgerUnavailable):
+        call_with_retries(call, attempts=3, sleep=lambda s: None, jitter=lambda: 0.0)
+    assert len(tries) == 3
