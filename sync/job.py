@@ -12,8 +12,11 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 from email.message import EmailMessage
 from typing import TypeVar
+
+from babel.numbers import is_currency
 
 from connectors.base import Ledger
 from connectors.errors import LedgerError
@@ -45,6 +48,8 @@ from sync.state import OutboxRow, Store
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 REREAD_CHUNK = 50
+MAX_AMOUNT = Decimal("1000000000")
+"""Amounts above this (a thousand million in any currency) are taken as data errors."""
 
 
 class Aborted(SyncError):
@@ -125,6 +130,25 @@ class Job:
                 self.store.finish_run(run_id, self.now, status, self.report.to_dict())
         return self.report
 
+    def _plausible(self, invoices: dict[str, Invoice]) -> dict[str, Invoice]:
+        """Leave out, and report, open invoices no customer should be asked to pay.
+
+        An unknown currency code or an amount past any real invoice means the ledger's
+        data is wrong; mailing it would only embarrass the business.
+        """
+        kept = {}
+        for inv in invoices.values():
+            problem = None
+            if inv.is_open and not is_currency(inv.currency):
+                problem = f"currency {inv.currency!r} is not an ISO 4217 code"
+            elif inv.is_open and (inv.amount_due > MAX_AMOUNT or inv.total > MAX_AMOUNT):
+                problem = f"amount due {inv.amount_due} {inv.currency} is not plausible"
+            if problem is None:
+                kept[inv.id] = inv
+            else:
+                self.report.skip(inv.number, f"{problem}; correct it in the ledger")
+        return kept
+
     def _without_failing(self, invoices: dict[str, Invoice]) -> dict[str, Invoice]:
         """Leave out of every invoice's recipients the addresses that bounced."""
         failing = self.store.failing(self.tenant)
@@ -156,7 +180,7 @@ class Job:
         invoices = self._read_ledger()
         by_number = {inv.number: inv for inv in invoices.values()}
         ReplyDesk(self).read(by_number)
-        invoices = self._without_failing(invoices)
+        invoices = self._without_failing(self._plausible(invoices))
         if not self.dry_run:
             self._finish_notes(invoices)
         history = self.store.history(self.tenant) | self.overlay
