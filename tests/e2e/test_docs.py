@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -58,6 +59,15 @@ def test_readme_lists_every_csv_column():
 
 
 def test_wheel_carries_templates_and_example_config(tmp_path):
+    # Built from a copy, so that no build/ folder left in the checkout leaks into it.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", "tahseel-demo"
+        ),
+    )
     subprocess.run(
         [
             sys.executable,
@@ -69,7 +79,7 @@ def test_wheel_carries_templates_and_example_config(tmp_path):
             "-q",
             "-w",
             str(tmp_path),
-            str(ROOT),
+            str(source),
         ],
         check=True,
         capture_output=True,
@@ -90,6 +100,10 @@ def test_wheel_carries_templates_and_example_config(tmp_path):
             for part in ("subject.txt", "txt", "html"):
                 assert f"tahseel_templates/{lang}/{stage}.{part}" in names
     assert "tahseel_config/tahseel.yaml" in names
+    # every Python module of the source tree is in the wheel, subpackages included
+    for package in ("connectors", "sync", "mailer"):
+        for module in (ROOT / package).rglob("*.py"):
+            assert str(module.relative_to(ROOT)) in names, module
     assert "tahseel_config/demo/invoices.csv" in names
     assert "tahseel_config/demo/mail/02-reply-not-received.eml" in names
     site = tmp_path / "site"
