@@ -48,3 +48,14 @@ def state_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[
         pytest.skip("PostgreSQL is not installed here (CI installs it)")
     name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:50]
     return postgres.fresh_database(server, name)
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    """Print what the reliability suites tried and found (tests/support/tally.py)."""
+    from tests.support import tally
+
+    lines = tally.table()
+    if lines:
+        terminalreporter.section("reliability: what was tried and what was found")
+        for line in lines:
+            terminalreporter.write_line(line)
