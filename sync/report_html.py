@@ -20,7 +20,8 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from markupsafe import Markup, escape
 
-from connectors.base import Ledger, PaidHistory
+from connectors.base import Ledger
+from connectors.models import PaidInvoice
 from sync.insights import BUCKETS, Insights, SentAction, compute
 from sync.resources import default_templates_dir
 from sync.settings import Settings
@@ -171,7 +172,7 @@ class Numbers:
 
     def money(self, amount: Decimal) -> str:
         """An amount with two decimals and grouping, e.g. ``11,500.00``."""
-        return str(
+        return self._finish(
             format_decimal(
                 amount, format="#,##0.00", locale=self._locale, numbering_system=self._system
             )
@@ -179,7 +180,7 @@ class Numbers:
 
     def number(self, value: int | Decimal) -> str:
         """A count or a figure with at most one decimal."""
-        return str(
+        return self._finish(
             format_decimal(
                 value, format="#,##0.#", locale=self._locale, numbering_system=self._system
             )
@@ -187,14 +188,21 @@ class Numbers:
 
     def percent(self, share: Decimal) -> str:
         """A share between 0 and 1 as a whole percentage."""
-        return str(format_percent(share, locale=self._locale, numbering_system=self._system))
+        return self._finish(
+            format_percent(share, locale=self._locale, numbering_system=self._system)
+        )
 
     def day(self, value: date) -> str:
-        """A day written out, e.g. ``November 23, 2026`` or ``٢٣ نوفمبر ٢٠٢٦``."""
-        text = str(format_date(value, format="long", locale=self._locale))
-        if self._system == "arab":
-            text = text.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
-        return text
+        """A day written out, e.g. ``November 23, 2026`` or ``23 نوفمبر 2026``."""
+        return self._finish(format_date(value, format="long", locale=self._locale))
+
+    def _finish(self, text: str) -> str:
+        # Babel changes the separators for the numbering system but, with an explicit
+        # pattern, not the digits; the email filters finish the same way.
+        return text.translate(_ARABIC_DIGITS) if self._system == "arab" else str(text)
+
+
+_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 
 
 @dataclass(frozen=True)
@@ -398,7 +406,10 @@ def make_report(
     today = now.astimezone(zone).date()
     since = today - timedelta(days=history_days)
     open_invoices = list(ledger.list_open_invoices())
-    paid = list(ledger.paid_invoices(since)) if isinstance(ledger, PaidHistory) else None
+    # An optional method (connectors.base.PaidHistory); looked up on the object itself,
+    # since isinstance() on a protocol caches its answer per class.
+    history = getattr(ledger, "paid_invoices", None)
+    paid: list[PaidInvoice] | None = list(history(since)) if callable(history) else None
     sent = []
     for row in store.rows(settings.tenant, status="sent"):
         day = (row.sent_at or row.created_at).astimezone(zone).date()

@@ -4,14 +4,16 @@
 and then paid (some soon after a reminder, some late, some never), and writes into the
 state store the reminders that went out for them, as a year of runs would have.
 
-``python -m tests.support.report_world DIR`` builds it in DIR; the README's report
-screenshots are made from it (see the README's `tahseel report` section).
+``python -m tests.support.report_world DIR`` builds it in DIR; with ``--images FOLDER``
+it also writes the report in English and Arabic and photographs both with headless
+Chromium: the README's screenshots are made so.
 """
 
 from __future__ import annotations
 
 import csv
 import random
+import subprocess
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -101,5 +103,42 @@ def build(folder: Path) -> Path:
     return config
 
 
+def screenshots(folder: Path, images: Path, chromium: str = "chromium") -> list[Path]:
+    """Build the world in ``folder``, write its report in both languages, photograph them.
+
+    The PNGs are reduced to 64 colours so they stay small in the repository.
+    """
+    from PIL import Image
+    from typer.testing import CliRunner
+
+    from sync.cli import app
+
+    config = build(folder)
+    images.mkdir(parents=True, exist_ok=True)
+    written = []
+    for language in ("en", "ar"):
+        page = folder / f"report-{language}.html"
+        args = ["report", "-c", str(config), "--today", ANCHOR.isoformat()]
+        result = CliRunner().invoke(app, [*args, "--language", language, "-o", str(page)])
+        assert result.exit_code == 0, result.output
+        shot = images / f"report-{language}.png"
+        subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+            + [f"--user-data-dir={folder / 'chromium'}", "--window-size=1000,2500"]
+            + [f"--screenshot={shot}", page.as_uri()],
+            check=True,
+            capture_output=True,
+        )
+        Image.open(shot).convert("RGB").quantize(64).save(shot, optimize=True)
+        written.append(shot)
+    return written
+
+
 if __name__ == "__main__":
-    print(build(Path(sys.argv[1] if len(sys.argv) > 1 else "report-world")))
+    # python -m tests.support.report_world DIR [--images FOLDER]
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "report-world")
+    if "--images" in sys.argv:
+        for path in screenshots(target, Path(sys.argv[sys.argv.index("--images") + 1])):
+            print(path)
+    else:
+        print(build(target))
