@@ -8,7 +8,7 @@ import os
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, Literal, NoReturn, cast
 from zoneinfo import ZoneInfo
 
 import typer
@@ -381,6 +381,7 @@ def report(
     settings = _settings(config)
     if language not in (None, "en", "ar"):
         _fail(f"--language: expected en or ar, got {language!r}")
+    page_language = cast(Literal["en", "ar"] | None, language)
     try:
         page = make_report(
             settings,
@@ -389,13 +390,16 @@ def report(
             _moment(settings, today),
             history_days=history_days,
             within=within,
-            language=language,  # type: ignore[arg-type]
+            language=page_language,
         )
     except ConfigError as exc:
         _fail(str(exc))
     except (LedgerError, SyncError) as exc:
         _fail(f"cannot read: {exc}", EXIT_ABORTED)
-    output.write_text(page, encoding="utf-8")
+    try:
+        output.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        _fail(f"--output: cannot write {output}: {exc.strerror}")
     out.print(f"Wrote {output}.", markup=False, highlight=False)
 
 

@@ -6,13 +6,17 @@ import os
 import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from sync import demo
 from sync.cli import app
+from tests.e2e.test_xero_run import ANCHOR, run, seed, xero_config
+from tests.emulators.xero import XeroEmulator, token_file_for
 from tests.support import report_world
 
 runner = CliRunner()
@@ -119,3 +123,33 @@ def test_a_report_without_paid_history_says_why(tmp_path, monkeypatch):
     text = page.read_text("utf-8")
     assert text.count("Not shown: the CSV file ledger cannot list paid invoices") == 2
     assert "Desert Rose Events" not in text.split('id="late-payers"')[1].split("</section>")[0]
+
+
+def test_reminders_sent_by_a_run_on_xero_and_paid_after_show_in_the_report(tmp_path, monkeypatch):
+    with XeroEmulator() as emulator:
+        monkeypatch.setenv("XERO_CLIENT_ID", emulator.identity.client_id)
+        monkeypatch.setenv("XERO_CLIENT_SECRET", emulator.identity.client_secret)
+        monkeypatch.delenv("XERO_TOKEN", raising=False)
+        demo.install(tmp_path / "d", anchor=ANCHOR)
+        shutil.rmtree(tmp_path / "d" / "demo" / "mailbox")  # its story is the CSV ledger's
+        config = xero_config(tmp_path / "d", emulator)
+        token_file_for(emulator, config.parent / "xero-token.json")
+        ids = seed(emulator.org)
+        assert run(config)["sent"] == {"courtesy": 1, "due": 1, "overdue": 1}
+        emulator.org.pay(ids["late"], on=date(2026, 11, 27))  # 5 days late, 4 after
+        page = tmp_path / "r.html"
+        args = ["report", "-c", str(config), "--today", "2026-11-30", "-o", str(page)]
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+    text = page.read_text("utf-8")
+    late = text.split('id="late-payers"')[1].split("</section>")[0]
+    assert "مؤسسة الواحة" in late and "1 / 1 (100%)" in late
+    effect = text.split('id="effect"')[1].split("</section>")[0]
+    rows = dict(re.findall(r"<tr><td>(\w+)</td>((?:<td class=\"n\">[^<]*</td>)+)</tr>", effect))
+    cells = {k: re.findall(r">([^<]*)</td>", v) for k, v in rows.items()}
+    # reminders, paid within 14 days, still waiting, rate
+    assert cells == {
+        "courtesy": ["1", "0", "1", "–"],
+        "due": ["1", "0", "1", "–"],
+        "overdue": ["1", "1", "0", "100%"],
+    }
