@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
-from connectors.models import Invoice
+from connectors.models import Invoice, PaidInvoice
 
 
 @runtime_checkable
@@ -66,4 +66,20 @@ class Ledger(Protocol):
 
     def describe(self) -> str:
         """Say which ledger this is, with any secret masked."""
+        ...
+
+
+@runtime_checkable
+class PaidHistory(Protocol):
+    """A ledger that can also say which invoices were paid, and when.
+
+    Optional: ``tahseel report`` reads it for the late payers and for what the
+    reminders achieved; a ledger without it gives a report without those parts.
+    """
+
+    def paid_invoices(self, since: date) -> Iterator[PaidInvoice]:
+        """Yield the receivables paid in full on or after ``since``, each id once.
+
+        Raises only ``connectors.errors.LedgerError`` subclasses.
+        """
         ...

@@ -29,6 +29,8 @@ emails       no       addresses to remind, separated by ``;`` or ``,``
 language     no       ``en`` or ``ar``; blank when unknown
 timezone     no       IANA time zone of the customer, e.g. ``Asia/Riyadh``
 updated_at   no       ISO 8601 moment of the last change; without an offset it is UTC
+paid_date    no       ``YYYY-MM-DD`` the invoice was paid in full; read by ``tahseel
+                      report`` for the payment history
 ============ ======== ============================================================
 
 A row that cannot be read (a bad date or amount, an unknown status, a missing
@@ -58,7 +60,7 @@ from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.errors import LedgerDataError, LedgerUnavailable
-from connectors.models import Contact, Invoice, InvoiceStatus
+from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 from connectors.pdf import render_invoice_pdf
 
 try:
@@ -74,7 +76,7 @@ NOTE_COLUMNS = ("at", "invoice_id", "invoice_number", "key", "text")
 
 COLUMNS = tuple(
     "invoice_id number status currency total amount_due issue_date due_date reference "
-    "contact_id contact_name emails language timezone updated_at".split()
+    "contact_id contact_name emails language timezone updated_at paid_date".split()
 )
 """Every column FileLedger reads, in the documented order."""
 
@@ -135,10 +137,46 @@ def load_invoices(path: Path) -> tuple[list[Invoice], list[str]]:
         LedgerDataError: The file is missing, is not UTF-8 CSV or lacks a required column.
         LedgerUnavailable: The file exists but could not be read just now.
     """
+    rows, problems = _load_rows(path)
+    return [invoice for invoice, _ in rows], problems
+
+
+def load_paid_invoices(path: Path) -> tuple[list[PaidInvoice], list[str]]:
+    """Read the invoices paid in full that say when (``paid_date``) from a CSV file.
+
+    Args:
+        path: The invoices CSV.
+
+    Returns:
+        The paid invoices in file order, and one line per row left out.
+
+    Raises:
+        LedgerDataError: As ``load_invoices``.
+        LedgerUnavailable: As ``load_invoices``.
+    """
+    rows, problems = _load_rows(path)
+    paid = [
+        PaidInvoice(
+            id=inv.id,
+            number=inv.number,
+            contact=inv.contact,
+            currency=inv.currency,
+            total=inv.total,
+            issue_date=inv.issue_date,
+            due_date=inv.due_date,
+            paid_date=paid_date,
+        )
+        for inv, paid_date in rows
+        if paid_date is not None and inv.is_paid
+    ]
+    return paid, problems
+
+
+def _load_rows(path: Path) -> tuple[list[tuple[Invoice, date | None]], list[str]]:
     reader = csv.reader(io.StringIO(_read_text(path), newline=""))
     try:
         columns = _read_header(reader, path)
-        invoices: list[Invoice] = []
+        rows: list[tuple[Invoice, date | None]] = []
         problems: list[str] = []
         first_line: dict[str, int] = {}
         for values in reader:
@@ -146,6 +184,7 @@ def load_invoices(path: Path) -> tuple[list[Invoice], list[str]]:
                 continue
             row = _Row(dict(zip(columns, values, strict=False)))
             invoice = _to_invoice(row)
+            paid_date = row.parse("paid_date", _parse_date)
             if invoice is not None and invoice.id in first_line:
                 row.fail(
                     "invoice_id", f"{invoice.id!r} is already used on line {first_line[invoice.id]}"
@@ -154,10 +193,10 @@ def load_invoices(path: Path) -> tuple[list[Invoice], list[str]]:
                 problems.extend(row.describe(path.name, reader.line_num))
             elif invoice is not None:
                 first_line[invoice.id] = reader.line_num
-                invoices.append(invoice)
+                rows.append((invoice, paid_date))
     except csv.Error as exc:
         raise LedgerDataError(f"csv: {path}:{reader.line_num}: {exc}") from exc
-    return invoices, problems
+    return rows, problems
 
 
 def _read_text(path: Path) -> str:
@@ -401,6 +440,21 @@ class FileLedger:
         by_id = {invoice.id: invoice for invoice in self._read()}
         wanted = dict.fromkeys(ids)
         return [by_id[invoice_id] for invoice_id in wanted if invoice_id in by_id]
+
+    def paid_invoices(self, since: date) -> Iterator[PaidInvoice]:
+        """Yield the invoices paid in full on or after ``since``.
+
+        A paid row counts when its ``paid_date`` is filled in; rows without one are
+        not part of the history.
+
+        Args:
+            since: The first payment day of interest.
+
+        Raises:
+            LedgerDataError: The file is missing or lacks a required column.
+        """
+        paid, self.problems = load_paid_invoices(self.path)
+        return iter([p for p in paid if p.paid_date >= since])
 
     def fetch_pdf(self, invoice: Invoice) -> bytes:
         """Render the invoice as a PDF, in the customer's language."""

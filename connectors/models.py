@@ -67,3 +67,25 @@ class Invoice:
         return self.status is InvoiceStatus.PAID or (
             self.status is InvoiceStatus.OPEN and self.amount_due <= 0
         )
+
+
+@dataclass(frozen=True, slots=True)
+class PaidInvoice:
+    """A sales invoice paid in full, as a ledger's payment history gives it.
+
+    ``paid_date`` is the day the last payment settled it (in the ledger's own calendar).
+    """
+
+    id: str
+    number: str
+    contact: Contact
+    currency: str
+    total: Decimal
+    issue_date: date
+    due_date: date
+    paid_date: date
+
+    @property
+    def days_late(self) -> int:
+        """Days from the due date to the payment; zero or less when paid on time."""
+        return (self.paid_date - self.due_date).days

@@ -20,7 +20,7 @@ from mailer.maildir import MaildirTransport
 from sync.resources import default_templates_dir, example_config_dir
 
 ANCHOR = date(2026, 11, 23)
-_DATE_COLUMNS = ("issue_date", "due_date")
+_DATE_COLUMNS = ("issue_date", "due_date", "paid_date")
 
 
 def install(target: Path, *, anchor: date, force: bool = False, mode: str = "live") -> list[Path]:
@@ -51,7 +51,7 @@ def install(target: Path, *, anchor: date, force: bool = False, mode: str = "liv
         default_templates_dir(),
         templates,
         dirs_exist_ok=True,
-        ignore=shutil.ignore_patterns("__pycache__", "*.py"),
+        ignore=shutil.ignore_patterns("__pycache__", "*.py", "report"),
     )
     demo = target / "demo"
     demo.mkdir(exist_ok=True)

@@ -17,14 +17,14 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerError, LedgerRejected
 from connectors.limits import RateLimiter, shared_limiter
-from connectors.models import Contact, Invoice, InvoiceStatus
+from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 from connectors.quickbooks import mapping
 from connectors.quickbooks.client import API_URLS, QuickBooksClient, StaleSyncToken
 from connectors.tokens import TokenStore
@@ -335,6 +335,53 @@ class QuickBooksLedger:
         )
 
     # -- reads ------------------------------------------------------------------------------
+
+    def paid_invoices(self, since: date) -> Iterator[PaidInvoice]:
+        """Yield the invoices paid in full by a payment dated on or after ``since``.
+
+        Reads ``SELECT * FROM Payment WHERE TxnDate >= since`` page by page, then the
+        invoices their lines link to (``Id IN (...)``, in bulk); those with nothing left
+        to pay come out, dated by the last payment linked to them. Rows that cannot be
+        read are described in ``problems``.
+
+        Raises:
+            LedgerError: By kind.
+        """
+        self.problems = []
+        return self._paid_scan(since)
+
+    def _paid_scan(self, since: date) -> Iterator[PaidInvoice]:
+        last: dict[str, date] = {}
+        seen: set[str] = set()
+        where = f"TxnDate >= '{since.isoformat()}'"
+        for rows in self._pages("payments.query", "Payment", where):
+            for row in rows:
+                if str(row.get("Id")) in seen:
+                    continue
+                seen.add(str(row.get("Id")))
+                try:
+                    links = mapping.paid_invoice_dates(row)
+                except mapping.MappingError as exc:
+                    self.problems.append(f"quickbooks: payment {row.get('Id')}: {exc}")
+                    continue
+                for invoice_id, day in links.items():
+                    last[invoice_id] = max(day, last.get(invoice_id, day))
+        wanted = [i for i in last if i.isdigit()]
+        for chunk in _chunks(wanted, min(IDS_PER_QUERY, self.page_size)):
+            rows = self._query("invoices.paid", "Invoice", f"Id IN ({_quoted(chunk)})")
+            self._load_customers(mapping.customer_ids(rows))
+            for row in rows:
+                try:
+                    if mapping.to_status(row) is not InvoiceStatus.PAID:
+                        continue
+                    yield mapping.to_paid_invoice(
+                        row,
+                        self._contact(row),
+                        last[str(row["Id"])],
+                        reference_field=self.reference_field,
+                    )
+                except mapping.MappingError as exc:
+                    self.problems.append(f"quickbooks: paid invoice {_label(row)}: {exc}")
 
     def _limiter(self) -> RateLimiter:
         key = f"quickbooks:{self.realm_id}"

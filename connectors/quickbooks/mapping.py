@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-from connectors.models import Contact, Invoice, InvoiceStatus
+from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 
 EmailSource = Literal["bill", "customer", "both"]
 Row = Mapping[str, Any]
@@ -165,6 +165,51 @@ def to_invoice(row: Row, contact: Contact, *, reference_field: str | None = None
         reference=custom_field(row, reference_field),
         updated_at=_moment(meta.get("LastUpdatedTime") if isinstance(meta, Mapping) else None),
     )
+
+
+def to_paid_invoice(
+    row: Row, contact: Contact, paid_on: date, *, reference_field: str | None = None
+) -> PaidInvoice:
+    """Build a ``PaidInvoice`` from a QuickBooks invoice with nothing left to pay.
+
+    Args:
+        row: The invoice.
+        contact: Its already-mapped customer.
+        paid_on: The date of the last payment linked to it.
+        reference_field: As ``to_invoice``.
+
+    Raises:
+        MappingError: The invoice still has a balance, or lacks a needed field.
+    """
+    base = to_invoice(row, contact, reference_field=reference_field)
+    if base.status is not InvoiceStatus.PAID:
+        raise MappingError(f"not paid in full ({base.status.value}, balance {base.amount_due})")
+    return PaidInvoice(
+        id=base.id,
+        number=base.number,
+        contact=contact,
+        currency=base.currency,
+        total=base.total,
+        issue_date=base.issue_date,
+        due_date=base.due_date,
+        paid_date=paid_on,
+    )
+
+
+def paid_invoice_dates(payment: Row) -> dict[str, date]:
+    """The invoices a QuickBooks Payment pays (its lines' ``LinkedTxn``), with its date.
+
+    Raises:
+        MappingError: The payment has no ``TxnDate``.
+    """
+    day = _date(payment.get("TxnDate"), "TxnDate")
+    found: dict[str, date] = {}
+    for line in payment.get("Line") or ():
+        for linked in (line.get("LinkedTxn") if isinstance(line, Mapping) else None) or ():
+            if isinstance(linked, Mapping) and linked.get("TxnType") == "Invoice":
+                if linked.get("TxnId"):
+                    found[str(linked["TxnId"])] = day
+    return found
 
 
 def deleted_invoice(row: Row) -> Invoice:

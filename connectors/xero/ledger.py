@@ -14,7 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,7 +23,7 @@ from xero_python.accounting import HistoryRecord, HistoryRecords
 
 from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerRejected
 from connectors.limits import RateLimiter, shared_limiter
-from connectors.models import Contact, Invoice, InvoiceStatus
+from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 from connectors.tokens import TokenStore
 from connectors.xero import mapping
 from connectors.xero.client import API_URL, CONNECTIONS_URL, IDENTITY_URL, XeroClient
@@ -189,6 +189,50 @@ class XeroLedger:
             rows.update({str(row.invoice_id): row for row in found.invoices or ()})
         mapped = {invoice.id: invoice for invoice in self._map(rows.values())}
         return [mapped[i] for i in wanted if i in mapped]
+
+    def paid_invoices(self, since: date) -> Iterator[PaidInvoice]:
+        """Yield the sales invoices paid in full on or after ``since`` (``FullyPaidOnDate``).
+
+        Reads ``Statuses=PAID`` changed since that day (a payment changes the invoice),
+        oldest change first, ``page_size`` a page; invoices fully paid earlier are left
+        out. Rows that cannot be read are described in ``problems``.
+
+        Raises:
+            LedgerError: By kind.
+        """
+        self.problems = []
+        return self._paid_scan(since)
+
+    def _paid_scan(self, since: date) -> Iterator[PaidInvoice]:
+        seen: set[str] = set()
+        for page in range(1, 100_000):  # a guard, far above any real organisation
+            found = self.client.call(
+                "invoices.paid",
+                self.client.accounting.get_invoices,
+                self.tenant_id,
+                where=f'Type=="{mapping.RECEIVABLE}"',
+                statuses=["PAID"],
+                order="UpdatedDateUTC ASC",
+                page=page,
+                page_size=self.page_size,
+                if_modified_since=datetime(since.year, since.month, since.day, tzinfo=UTC),
+            )
+            rows = [r for r in found.invoices or () if str(r.invoice_id) not in seen]
+            seen.update(str(r.invoice_id) for r in rows)
+            self._load_contacts(mapping.contact_ids(rows))
+            for row in rows:
+                contact = self._contacts.get(str(row.contact.contact_id))
+                try:
+                    paid = mapping.to_paid_invoice(row, contact or mapping.to_contact(row.contact))
+                except (mapping.MappingError, AttributeError) as exc:
+                    label = row.invoice_number or row.invoice_id
+                    self.problems.append(f"xero: paid invoice {label}: {exc}")
+                    continue
+                if paid.paid_date >= since:
+                    yield paid
+            if len(found.invoices or ()) < self.page_size:
+                return
+        self.problems.append("xero: invoices.paid: stopped after 100,000 pages")
 
     def fetch_pdf(self, invoice: Invoice) -> bytes:
         """Return Xero's own PDF of the invoice.

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from connectors.models import Contact, Invoice, InvoiceStatus
+from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 
 NOTE_LIMIT = 250
 """Most characters Xero keeps in a history note's ``Details``."""
@@ -102,6 +102,27 @@ def to_invoice(invoice: Any, contact: Contact) -> Invoice:
         status=to_status(getattr(invoice, "status", None)),
         reference=getattr(invoice, "reference", None) or None,
         updated_at=_moment(getattr(invoice, "updated_date_utc", None)),
+    )
+
+
+def to_paid_invoice(invoice: Any, contact: Contact) -> PaidInvoice:
+    """Build a ``PaidInvoice`` from a Xero invoice with status PAID.
+
+    Raises:
+        MappingError: The invoice is not paid in full, or lacks ``FullyPaidOnDate``.
+    """
+    base = to_invoice(invoice, contact)
+    if base.status is not InvoiceStatus.PAID:
+        raise MappingError(f"status {getattr(invoice, 'status', None)!r}, not PAID")
+    return PaidInvoice(
+        id=base.id,
+        number=base.number,
+        contact=contact,
+        currency=base.currency,
+        total=base.total,
+        issue_date=base.issue_date,
+        due_date=base.due_date,
+        paid_date=_date(getattr(invoice, "fully_paid_on_date", None), "FullyPaidOnDate"),
     )
 
 

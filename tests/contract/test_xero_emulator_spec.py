@@ -8,6 +8,7 @@ against ``tests/fixtures/specs/xero_accounting.yaml`` (the official spec, vendor
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,7 @@ def exchanges(tmp_path: Path) -> Iterator[list]:  # type: ignore[type-arg]
         rawda = org.add_contact("Rawda", "ap@rawda.example", persons=persons, groups=("Arabic",))
         first = org.add_invoice("INV-1", rawda, "100.50", reference="PO-1", currency="SAR")
         org.add_invoice("INV-2", rawda, "20", status="DRAFT")
+        org.pay(org.add_invoice("INV-3", rawda, "70", currency="SAR"), on=date(2026, 11, 2))
         ledger = ledger_for(emulator, tmp_path, arabic_group="Arabic", page_size=1)
         invoices = list(ledger.list_open_invoices())
         ledger.get_invoices([first])
@@ -60,6 +62,8 @@ def exchanges(tmp_path: Path) -> Iterator[list]:  # type: ignore[type-arg]
         draft = ledger.get_invoices([i for i, r in org.invoices.items() if r.status == "DRAFT"])
         ledger.client.accounting.get_invoices(org.tenant_id, page=1)  # full rows, paged
         assert ledger.payment_link(draft[0]) is None  # drafts have no online invoice
+        (paid,) = ledger.paid_invoices(date(2026, 1, 1))  # PAID, with FullyPaidOnDate
+        assert paid.number == "INV-3" and paid.paid_date == date(2026, 11, 2)
         too_long = HistoryRecords(history_records=[HistoryRecord(details="x" * 300)])
         with pytest.raises(Exception, match="400"):  # a validation error, as Xero writes it
             ledger.client.accounting.create_invoice_history(org.tenant_id, first, too_long)

@@ -82,6 +82,17 @@ class InvoiceRecord:
     updated: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
+@dataclass
+class PaymentRecord:
+    """A customer payment applied to one invoice."""
+
+    id: str
+    invoice_id: str
+    amount: Decimal
+    on: date
+    created: datetime
+
+
 class Company:
     """A realm: customers, invoices, and whether it takes online payments.
 
@@ -102,6 +113,7 @@ class Company:
         self.invoices: dict[str, InvoiceRecord] = {}
         self.deleted: dict[str, datetime] = {}
         self.races: dict[str, int] = {}
+        self.payment_records: dict[str, PaymentRecord] = {}
         self._next = 100
 
     # -- seeding and outside changes --------------------------------------------------------
@@ -156,11 +168,19 @@ class Company:
                 setattr(record, name, value)
             self._touch(record)
 
-    def pay(self, invoice_id: str, amount: Decimal | str | None = None) -> None:
-        """Record a payment of ``amount`` (the whole balance by default)."""
+    def pay(
+        self, invoice_id: str, amount: Decimal | str | None = None, *, on: date | None = None
+    ) -> None:
+        """Record a Payment of ``amount`` (the whole balance by default) dated ``on`` (today)."""
         with self.lock:
             record = self.invoices[invoice_id]
             paid = record.balance if amount is None else Decimal(str(amount))
+            moment = self.wall()
+            # Payments number apart, so invoices keep the ids they would have had.
+            payment_id = str(9000 + len(self.payment_records))
+            self.payment_records[payment_id] = PaymentRecord(
+                payment_id, invoice_id, paid, on or moment.date(), moment
+            )
             self.edit(invoice_id, balance=record.balance - paid)
 
     def void(self, invoice_id: str) -> None:
@@ -252,6 +272,35 @@ class Company:
             body["CustomField"] = _custom_fields(record.fields)
         if link and self.payments and record.online and record.bill_emails and not record.status:
             body["InvoiceLink"] = self.payment_url(record.id)
+        return body
+
+    def payment_json(self, record: PaymentRecord) -> dict[str, Any]:
+        """The payment as a query answer writes it, linked to the invoice it pays."""
+        invoice = self.invoices.get(record.invoice_id)
+        customer = self.customers[invoice.customer_id] if invoice else None
+        body: dict[str, Any] = {
+            "Id": record.id,
+            "SyncToken": "0",
+            "domain": "QBO",
+            "sparse": False,
+            "TxnDate": record.on.isoformat(),
+            "TotalAmt": float(record.amount),
+            "UnappliedAmt": 0,
+            "ProcessPayment": False,
+            "CurrencyRef": {"value": invoice.currency if invoice else "USD"},
+            "Line": [
+                {
+                    "Amount": float(record.amount),
+                    "LinkedTxn": [{"TxnId": record.invoice_id, "TxnType": "Invoice"}],
+                }
+            ],
+            "MetaData": {
+                "CreateTime": stamp(record.created),
+                "LastUpdatedTime": stamp(record.created),
+            },
+        }
+        if customer is not None:
+            body["CustomerRef"] = {"value": customer.id, "name": customer.name}
         return body
 
     def payment_url(self, invoice_id: str) -> str:

@@ -79,6 +79,9 @@ def _query(company: Company, text: str, *, link: bool) -> dict[str, Any]:
             if not any(cond[0] == "Active" for cond in parsed.conditions):
                 # QuickBooks lists only active customers unless asked otherwise.
                 parsed.conditions.append(("Active", "=", True))
+        elif parsed.entity.lower() == "payment":
+            rows = [company.payment_json(r) for r in company.payment_records.values()]
+            name = "Payment"
         else:
             raise Fault.query(f"unknown entity {parsed.entity}")
     if parsed.count:

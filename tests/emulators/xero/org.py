@@ -88,6 +88,7 @@ class InvoiceRecord:
     due_date: date = date(2026, 10, 31)
     reference: str | None = None
     updated: datetime = field(default_factory=lambda: datetime.now(UTC))
+    fully_paid_on: date | None = None
 
     @property
     def amount_due(self) -> Decimal:
@@ -119,6 +120,8 @@ class InvoiceRecord:
         }
         if self.reference:
             body["Reference"] = self.reference
+        if self.status == "PAID" and self.fully_paid_on is not None:
+            body["FullyPaidOnDate"] = ms_date(self.fully_paid_on)
         if not summary:
             body.update({"LineItems": [], "Payments": [], "CreditNotes": [], "Overpayments": []})
         return body
@@ -180,9 +183,14 @@ class Org:
             self.invoices[record.invoice_id] = record
             return record.invoice_id
 
-    def pay(self, invoice_id: str, amount: str | Decimal | None = None) -> None:
-        """Record a payment (the whole amount due by default); PAID when nothing is left."""
-        self.edit(invoice_id, paid=None, amount=amount)
+    def pay(
+        self, invoice_id: str, amount: str | Decimal | None = None, *, on: date | None = None
+    ) -> None:
+        """Record a payment (the whole amount due by default); PAID when nothing is left.
+
+        ``on`` is the payment's date (today by default): FullyPaidOnDate once PAID.
+        """
+        self.edit(invoice_id, paid=None, amount=amount, paid_on=on)
 
     def void(self, invoice_id: str) -> None:
         """Void an invoice."""
@@ -192,10 +200,12 @@ class Org:
         """Change an invoice's fields and bump its UpdatedDateUTC, as any edit does."""
         with self.lock:
             record = self.invoices[invoice_id]
+            paid_on = changes.pop("paid_on", None)
             if "paid" in changes and changes.pop("paid") is None:
                 record.paid += record.amount_due if amount is None else Decimal(str(amount))
                 if record.amount_due <= 0:
                     record.status = "PAID"
+                    record.fully_paid_on = paid_on or self.tick().date()
             for name, value in changes.items():
                 setattr(record, name, value)
             record.updated = self.tick()
