@@ -1,7 +1,7 @@
 """The heartbeat: has a run finished successfully recently enough?
 
 Schedulers fail quietly: a crontab line lost with a server move, a GitHub schedule
-disabled after 60 days without commits, a runner that never starts. Every finished run
+disabled after 60 days without activity, a runner that never starts. Every finished run
 is recorded in the state store, so a separate check can say when the last good one
 was, and fail loudly when it is too long ago.
 """
@@ -91,18 +91,20 @@ def check(store: Store, tenant: str, now: datetime, max_age: timedelta) -> Beat:
             f" (preview runs are not recorded){attempt}",
             None,
         )
+    # A run records the moment it ran for (the job never reads the clock), which is
+    # when it started: the age is measured from there, the safe side for a check.
     age = now - last.finished_at
     when = f"{last.finished_at:%Y-%m-%d %H:%M} UTC"
     if age > max_age:
         return Beat(
             False,
-            f"the last successful run of {tenant!r} finished {describe(age)} ago ({when}),"
+            f"the last successful run of {tenant!r} was {describe(age)} ago ({when}),"
             f" longer than the {describe(max_age)} allowed{attempt}",
             last.finished_at,
         )
     return Beat(
         True,
-        f"the last successful run of {tenant!r} finished {describe(age)} ago ({when});"
+        f"the last successful run of {tenant!r} was {describe(age)} ago ({when});"
         f" within the {describe(max_age)} allowed",
         last.finished_at,
     )

@@ -30,7 +30,7 @@ def test_the_heartbeat_fails_with_exit_5_when_the_last_good_run_is_too_old(tmp_p
 
     result = runner.invoke(app, args)  # 26h by default
     assert result.exit_code == 0, result.output
-    assert "OK: the last successful run of 'Nakheel Trading Co.' finished 3 hours" in result.output
+    assert "OK: the last successful run of 'Nakheel Trading Co.' was 3 hours" in result.output
 
     assert runner.invoke(app, [*args, "--max-age", "2h"]).exit_code == 5
     text = config.read_text(encoding="utf-8")

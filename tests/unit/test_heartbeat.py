@@ -57,7 +57,7 @@ def test_a_recent_success_is_fresh_and_an_old_one_stale(state_url):
     record(store, NOW - timedelta(hours=25), "done")
     beat = check(store, "acme", NOW, DAY)
     assert beat.ok and beat.last_success == NOW - timedelta(hours=24, minutes=58)
-    assert "finished 1 day 58 minutes ago (2026-11-22 06:02 UTC)" in beat.message
+    assert "was 1 day 58 minutes ago (2026-11-22 06:02 UTC)" in beat.message
     # another organisation's runs do not count
     assert not check(store, "other", NOW, DAY).ok
 
@@ -68,7 +68,7 @@ def test_aborted_and_unfinished_runs_do_not_count_and_are_explained(state_url):
     record(store, NOW - timedelta(hours=3), "aborted", {"aborted": "xero: token revoked"})
     beat = check(store, "acme", NOW, DAY)
     assert not beat.ok
-    assert "finished 1 day 15 hours 58 minutes ago" in beat.message
+    assert "was 1 day 15 hours 58 minutes ago" in beat.message
     assert "the latest run, started 3 hours ago, aborted: xero: token revoked" in beat.message
     record(store, NOW - timedelta(hours=1), "running")
     beat = check(store, "acme", NOW, DAY)
