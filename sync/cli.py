@@ -378,8 +378,9 @@ def heartbeat(
     Schedules stop quietly: a lost crontab, a disabled GitHub schedule, a stopped
     timer. Every finished `tahseel run` is recorded in the state store; this reads the
     newest successful one (exit 0 or 1: it did its work) and exits 0 if it is recent
-    enough, else prints why and exits 5. Aborted runs, killed runs and previews do not
-    count. Run it from a separate schedule or monitor, e.g. hourly from cron:
+    enough, else prints why and exits 5. Aborted runs, killed runs, dry runs and
+    previews do not count. Run it from a separate schedule or monitor, e.g. hourly
+    from cron:
 
       30 * * * *  tahseel heartbeat -c /srv/acme/tahseel.yaml --max-age 26h || notify-me
 

@@ -72,7 +72,8 @@ def check(store: Store, tenant: str, now: datetime, max_age: timedelta) -> Beat:
 
     A run counts as successful when it finished its work (its exit code was 0 or 1:
     invoices it skipped are reported by the run itself). Aborted runs, runs still
-    marked running (killed, or not yet done) and previews do not count.
+    marked running (killed, or not yet done), dry runs and previews (never recorded) do
+    not count.
 
     Args:
         store: The state store the runs are recorded in.
@@ -88,7 +89,7 @@ def check(store: Store, tenant: str, now: datetime, max_age: timedelta) -> Beat:
         return Beat(
             False,
             f"no successful run of {tenant!r} has been recorded in the state store"
-            f" (preview runs are not recorded){attempt}",
+            f" (dry runs and previews are not recorded){attempt}",
             None,
         )
     # A run records the moment it ran for (the job never reads the clock), which is
