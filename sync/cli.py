@@ -18,7 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from connectors.errors import LedgerError
 from mailer.errors import MailError
 from sync import demo as demo_module
-from sync import views
+from sync import summary, views
 from sync.connections import (
     GmailSettings,
     MissingSecret,
@@ -27,16 +27,26 @@ from sync.connections import (
     secret,
 )
 from sync.errors import ConfigError, RunLocked, SyncError
+from sync.heartbeat import check as check_heartbeat
+from sync.heartbeat import parse_age
 from sync.job import Job, calendar_of
 from sync.planner import plan, plan_rows
-from sync.report import EXIT_ABORTED, EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, EXIT_USAGE
+from sync.report import (
+    EXIT_ABORTED,
+    EXIT_LOCKED,
+    EXIT_OK,
+    EXIT_SKIPPED,
+    EXIT_STALE,
+    EXIT_USAGE,
+)
 from sync.resources import example_config_dir
 from sync.settings import Settings, load_settings
 from sync.wiring import build_ledger, build_renderer, build_store, build_transport
 
 EXIT_CODES = """Exit codes (for cron and CI): 0 done; 1 done, but some invoices were skipped or
 had errors (see the summary); 2 usage or configuration error; 3 not run, another run
-holds the lock; 4 aborted (authorisation, quota, state store)."""
+holds the lock; 4 aborted (authorisation, quota, state store); 5 stale: `tahseel
+heartbeat` found no successful run within the allowed age."""
 
 app = typer.Typer(
     help=(
@@ -292,6 +302,7 @@ def _run_job(
     except (LedgerError, MailError, SyncError) as exc:
         err.print(f"Aborted: {exc}", markup=False)
         return EXIT_ABORTED
+    summary.write_step_summary([(None, report)])
     if as_json:
         out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
     else:
@@ -401,6 +412,48 @@ def report(
     except OSError as exc:
         _fail(f"--output: cannot write {output}: {exc.strerror}")
     out.print(f"Wrote {output}.", markup=False, highlight=False)
+
+
+@app.command()
+def heartbeat(
+    config: ConfigOption = Path("tahseel.yaml"),
+    max_age: Annotated[
+        str | None,
+        typer.Option(
+            "--max-age",
+            metavar="AGE",
+            help="Longest acceptable time since the last successful run, e.g. 26h, 90m, 2d"
+            " (default: heartbeat.max_age in the configuration, else 26h).",
+        ),
+    ] = None,
+) -> None:
+    """Fail (exit 5) when no run has finished successfully for longer than an age.
+
+    Schedules stop quietly: a lost crontab, a disabled GitHub schedule, a stopped
+    timer. Every finished `tahseel run` is recorded in the state store; this reads the
+    newest successful one (exit 0 or 1: it did its work) and exits 0 if it is recent
+    enough, else prints why and exits 5. Aborted runs, killed runs, dry runs and
+    previews do not count. Run it from a separate schedule or monitor, e.g. hourly
+    from cron:
+
+      30 * * * *  tahseel heartbeat -c /srv/acme/tahseel.yaml --max-age 26h || notify-me
+
+    26h suits a daily run: a day plus slack for a slow or late one.
+    """
+    settings = _settings(config)
+    age = settings.heartbeat.max_age
+    if max_age is not None:
+        try:
+            age = parse_age(max_age)
+        except ValueError as exc:
+            _fail(f"--max-age: {exc}")
+    try:
+        beat = check_heartbeat(build_store(settings), settings.tenant, datetime.now(UTC), age)
+    except SyncError as exc:
+        _fail(f"cannot read the runs: {exc}", EXIT_ABORTED)
+    if not beat.ok:
+        _fail(f"STALE: {beat.message}.", EXIT_STALE)
+    out.print(f"OK: {beat.message}.", markup=False, highlight=False)
 
 
 @app.command()

@@ -102,6 +102,7 @@ class Job:
         self.tenant = self.identity.tenant
         self.calendar = calendar_of(self.settings)
         self.report = RunReport(started_at=self.now, dry_run=self.dry_run, mode=self.settings.mode)
+        self.report.window_closed = self.calendar.why_closed(self.now)
         self.overlay: dict[str, History] = {}
         self.cache = LedgerCache(self.store, self.tenant)
         self.fresh = False

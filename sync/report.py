@@ -15,6 +15,8 @@ EXIT_SKIPPED = 1
 EXIT_USAGE = 2
 EXIT_LOCKED = 3
 EXIT_ABORTED = 4
+EXIT_STALE = 5
+"""`tahseel heartbeat`: no successful run within the allowed age."""
 
 
 @dataclass
@@ -120,6 +122,7 @@ class RunReport:
             "problems": list(self.problems),
             "errors": list(self.errors),
             "aborted": self.aborted,
+            "window_closed": self.window_closed,
             "api_calls": {k: dict(sorted(v.items())) for k, v in sorted(self.api_calls.items())},
             "exit_code": self.exit_code,
         }

@@ -7,7 +7,7 @@ Relative paths in the file are relative to the folder the file is in.
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
@@ -34,6 +34,7 @@ from sync.connections import (
     MaildirSettings,
 )
 from sync.errors import ConfigError, ConfigIssue
+from sync.heartbeat import parse_age
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LANGUAGES = ("en", "ar")
@@ -219,6 +220,19 @@ class Safety(_Model):
     """Plans of at most this many emails never trip the relative limits."""
 
 
+class HeartbeatSettings(_Model):
+    """How long without a successful run before `tahseel heartbeat` fails."""
+
+    max_age: timedelta = timedelta(hours=26)
+
+    @field_validator("max_age", mode="before")
+    @classmethod
+    def _duration(cls, value: object) -> timedelta:
+        if isinstance(value, timedelta):
+            return value
+        return parse_age(value if isinstance(value, str) else repr(value))
+
+
 class Settings(_Model):
     """Everything one run needs, validated once at start."""
 
@@ -235,6 +249,7 @@ class Settings(_Model):
     mode: Literal["preview", "test", "live"] = "preview"
     test_recipients: tuple[str, ...] = Field(default=(), validate_default=True)
     safety: Safety = Safety()
+    heartbeat: HeartbeatSettings = HeartbeatSettings()
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
 
     @field_validator("notify")

@@ -538,6 +538,17 @@ class Store:
         with self.session() as s:
             s.execute(update(RunRow).where(RunRow.id == run_id).values(**values))
 
+    def last_finished(self, tenant: str, status: str = "done") -> RunRow | None:
+        """The run that most recently finished with ``status``, if any."""
+        with self.session() as s:
+            query = (
+                select(RunRow)
+                .where(RunRow.tenant == tenant, RunRow.status == status)
+                .order_by(RunRow.finished_at.desc(), RunRow.id.desc())
+                .limit(1)
+            )
+            return s.scalars(query).first()
+
     def last_runs(self, tenant: str, limit: int = 5) -> list[RunRow]:
         """The newest runs, newest first."""
         with self.session() as s:

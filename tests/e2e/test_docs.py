@@ -45,9 +45,9 @@ def test_every_command_has_help_and_is_documented(command):
 
 def test_exit_codes_are_documented_in_help_and_readme():
     result = runner.invoke(app, ["--help"])
-    for code in ("0 done", "1 done", "2 usage", "3 not run", "4 aborted"):
+    for code in ("0 done", "1 done", "2 usage", "3 not run", "4 aborted", "5 stale"):
         assert code in " ".join(result.output.split())
-    for code in range(5):
+    for code in range(6):
         assert re.search(rf"\| {code} \|", README)
 
 

@@ -1,0 +1,35 @@
+"""Which extras the GitHub Action installs for a configuration."""
+
+from __future__ import annotations
+
+from ruamel.yaml import YAML
+
+from sync.extras import extras_needed, main
+
+
+def test_the_demo_configuration_needs_none():
+    from sync.resources import example_config_dir
+
+    data = YAML(typ="safe").load((example_config_dir() / "tahseel.yaml").read_text("utf-8"))
+    assert extras_needed(data) == []
+
+
+def test_ledgers_mailboxes_and_postgresql_anywhere_in_the_file():
+    data = {
+        "ledger": {"type": "xero"},
+        "mailbox": {"type": "gmail"},
+        "state": {"url": "postgresql+psycopg://tahseel@db/tahseel"},
+        "organisations": [{"ledger": {"type": "quickbooks"}}, {"ledger": {"type": "csv"}}],
+    }
+    assert extras_needed(data) == ["gmail", "postgres", "quickbooks", "xero"]
+
+
+def test_the_command_prints_them_comma_separated(tmp_path, capsys):
+    config = tmp_path / "tahseel.yaml"
+    config.write_text("ledger:\n  type: quickbooks\nmailbox: {type: gmail}\n", encoding="utf-8")
+    assert main([str(config)]) == 0
+    assert capsys.readouterr().out == "gmail,quickbooks\n"
+    config.write_text("ledger: [\n", encoding="utf-8")
+    assert main([str(config)]) == 2
+    assert "not valid YAML" in capsys.readouterr().err
+    assert main([str(tmp_path / "missing.yaml")]) == 2
