@@ -18,6 +18,7 @@ from datetime import datetime
 from connectors.errors import LedgerError
 from mailer.errors import MailError
 from mailer.gmail_api import QuotaBudget
+from mailer.render import Renderer
 from sync import views
 from sync.connections import GmailSettings
 from sync.errors import ConfigError, RunLocked, SyncError
@@ -37,12 +38,13 @@ Results = list[tuple[str | None, RunReport]]
 
 
 class _Shared:
-    """What the organisations of one run share: state stores and Gmail quota budgets."""
+    """What the organisations of one run share: state stores, Gmail quota budgets, renderers."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._stores: dict[str, Store] = {}
         self._budgets: dict[str, QuotaBudget] = {}
+        self._renderers: dict[tuple[object, ...], Renderer] = {}
 
     def store(self, settings: Settings) -> Store:
         with self._lock:
@@ -50,6 +52,16 @@ class _Shared:
             if url not in self._stores:
                 self._stores[url] = build_store(settings)
             return self._stores[url]
+
+    def renderer(self, settings: Settings) -> Renderer:
+        # Organisations on the same templates share one renderer, so each template is
+        # compiled once a run.
+        templates = settings.resolve(settings.templates) if settings.templates else None
+        key = (templates, settings.language.digits)
+        with self._lock:
+            if key not in self._renderers:
+                self._renderers[key] = build_renderer(settings)
+            return self._renderers[key]
 
     def budget(self, settings: Settings) -> QuotaBudget | None:
         if not isinstance(settings.mailbox, GmailSettings):
@@ -116,7 +128,7 @@ def run_one(
     dry = dry_run or settings.mode == "preview"
     report = RunReport(started_at=now, dry_run=dry, mode=settings.mode)
     try:
-        renderer = build_renderer(settings)
+        renderer = shared.renderer(settings)
         problems = views.check_templates(settings, renderer)
         if problems:
             report.config_problem = "templates: " + "; ".join(problems)

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from sync.connections import UNION_KEYS
 from sync.errors import ConfigError, ConfigIssue
 from sync.settings import Settings, config_issue, plain, read_config
 
@@ -191,14 +192,28 @@ def _locate(
     name: str, data: CommentedMap, entry: CommentedMap, where: str, line: int, err: Any
 ) -> ConfigIssue:
     """Name the line that caused ``err``: the organisation's own, or the default it took."""
-    top = err["loc"][0] if err["loc"] else None
-    if top not in entry and top in data:
+    loc = tuple(err["loc"])
+    if len(loc) > 1 and loc[0] in UNION_KEYS and loc[1] in UNION_KEYS[loc[0]]:
+        loc = (loc[0], *loc[2:])
+    if not _has(entry, loc) and _has(data, loc):
         return config_issue(name, data, err)
     issue = config_issue(name, entry, err)
-    own_line = issue.line if top in entry else line
+    own_line = issue.line if loc and loc[0] in entry else line
     path = f"{where}.{issue.path}" if issue.path else where
     org = entry.get("name")
     return ConfigIssue(issue.file, own_line, path, f"{issue.message} (organisation {org})")
+
+
+def _has(node: Any, loc: tuple[Any, ...]) -> bool:
+    """Whether the YAML tree ``node`` holds the whole path ``loc``."""
+    for part in loc:
+        if isinstance(node, CommentedMap) and part in node:
+            node = node[part]
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            return False
+    return True
 
 
 def _tenant_clashes(

@@ -258,11 +258,11 @@ class XeroLedger:
         return f"Xero organisation {shown} via {host}; tokens in {self.tokens.path.name}"
 
     def _limiter(self) -> RateLimiter:
-        key = f"xero:{self.tenant_id}"
-        # Every organisation of one app shares the app's minute limit; the app is known
-        # by a digest of its client id, which need not show up in messages.
+        # Every organisation of one app shares the app's minute limit; an organisation's
+        # own limits are per app too. The app is known by a digest of its client id.
         client_id = str(self._client_options["client_id"])
         app_key = f"xero app {hashlib.sha256(client_id.encode()).hexdigest()[:8]}"
+        key = f"xero:{self.tenant_id} ({app_key})"
         if self._limits["clock"] is time.monotonic:
             app = shared_limiter(
                 app_key, per_minute=APP_PER_MINUTE, per_day=10**9, concurrent=10**6

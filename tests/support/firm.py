@@ -19,13 +19,13 @@ parse = BytesParser(policy=policy.default).parsebytes
 
 
 def make_firm(
-    root: Path, names: tuple[str, ...], *, state_url: str, anchor: date, extra: str = ""
+    root: Path, names: tuple[str, ...], *, state_url: str, anchor: date, replies: bool = True
 ) -> Path:
     """Write ``root/tahseel.yaml`` listing ``names``, each with its own ledger and mailbox.
 
     The top-level settings are the demo's (policy, calendar, payment link, templates);
     each organisation overrides business name, sender, ledger path and mailbox path.
-    ``extra`` is appended to every organisation's entry (indented YAML lines).
+    Without ``replies`` the customer's reply is taken out of each inbox (no resend).
     """
     base = root / "base"
     demo.install(base, anchor=anchor)
@@ -37,6 +37,9 @@ def make_firm(
     entries = ["organisations:"]
     for name in names:
         shutil.copytree(base / "demo", root / name)
+        if not replies:
+            for message in (root / name / "mailbox" / "new").iterdir():
+                message.unlink()
         entries += [
             f"  - name: {name}",
             "    business:",
@@ -49,20 +52,23 @@ def make_firm(
             "    mailbox:",
             f"      path: {name}/mailbox",
         ]
-        entries += [line for line in extra.splitlines() if line.strip()]
     config = root / "tahseel.yaml"
     config.write_text(text + "\n" + "\n".join(entries) + "\n", encoding="utf-8")
     return config
 
 
 def sent(root: Path, names: tuple[str, ...]) -> Counter[tuple[str, str, str]]:
-    """How many messages each (organisation, invoice, stage) has in its Maildir's Sent."""
+    """How many messages each organisation sent per (organisation, invoice, stage).
+
+    Only its own count: the demo's Maildir, copied, holds a message the demo business
+    sent earlier.
+    """
     found: Counter[tuple[str, str, str]] = Counter()
     for name in names:
         folder = root / name / "mailbox" / ".Sent"
         for path in (p for sub in ("cur", "new") for p in (folder / sub).glob("*")):
             message = parse(path.read_bytes())
             stage = message.get("X-Tahseel-Stage")
-            if stage:
+            if stage and str(message["Message-ID"]).endswith(f"@{name}.example>"):
                 found[(name, str(message.get("X-Tahseel-Invoice")), str(stage))] += 1
     return found
