@@ -37,7 +37,7 @@ DEFAULT_JOBS = 4
 Results = list[tuple[str | None, RunReport]]
 
 
-class _Shared:
+class Shared:
     """What the organisations of one run share: state stores, Gmail quota budgets, renderers."""
 
     def __init__(self) -> None:
@@ -47,6 +47,7 @@ class _Shared:
         self._renderers: dict[tuple[object, ...], Renderer] = {}
 
     def store(self, settings: Settings) -> Store:
+        """The state store at the settings' URL, one for every organisation using it."""
         with self._lock:
             url = settings.state_url
             if url not in self._stores:
@@ -54,8 +55,7 @@ class _Shared:
             return self._stores[url]
 
     def renderer(self, settings: Settings) -> Renderer:
-        # Organisations on the same templates share one renderer, so each template is
-        # compiled once a run.
+        """The renderer of the settings' templates; shared, so each compiles once a run."""
         templates = settings.resolve(settings.templates) if settings.templates else None
         key = (templates, settings.language.digits)
         with self._lock:
@@ -64,6 +64,7 @@ class _Shared:
             return self._renderers[key]
 
     def budget(self, settings: Settings) -> QuotaBudget | None:
+        """The Gmail quota budget of the sender's mailbox; None for other mailboxes."""
         if not isinstance(settings.mailbox, GmailSettings):
             return None
         with self._lock:
@@ -96,7 +97,7 @@ def run_organisations(
         (organisation name, report) for each organisation, in the order given. A report
         of one that did not run says why in ``locked``, ``config_problem`` or ``aborted``.
     """
-    shared = _Shared()
+    shared = Shared()
     workers = max(1, min(jobs, len(organisations)))
 
     def one(settings: Settings) -> RunReport:
@@ -116,14 +117,14 @@ def run_organisations(
 def run_one(
     settings: Settings,
     now: datetime,
-    shared: _Shared | None = None,
+    shared: Shared | None = None,
     *,
     dry_run: bool = False,
     approve: str | None = None,
     started_at: datetime | None = None,
 ) -> RunReport:
     """Run one organisation; every failure becomes its report, never an exception."""
-    shared = shared or _Shared()
+    shared = shared or Shared()
     name = settings.organisation or settings.business.name
     dry = dry_run or settings.mode == "preview"
     report = RunReport(started_at=now, dry_run=dry, mode=settings.mode)

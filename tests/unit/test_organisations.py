@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from sync.errors import ConfigError
 from sync.organisations import load_organisations, select, select_all
+from sync.report import RunReport, worst_exit_code
 from sync.settings import load_settings
 
 FIRM = """\
@@ -196,3 +198,29 @@ def test_the_list_must_not_be_empty(tmp_path):
         ":21: organisations: expected a list of organisations, each with a name (or remove"
         " the key)",
     ]
+
+
+def report(code: int) -> RunReport:
+    made = RunReport(started_at=datetime(2026, 11, 23, tzinfo=UTC))
+    if code == 1:
+        made.skipped.append(("INV-1", "no address"))
+    elif code in (2, 3, 4):
+        setattr(made, {2: "config_problem", 3: "locked", 4: "aborted"}[code], "why")
+    assert made.exit_code == code
+    return made
+
+
+@pytest.mark.parametrize(
+    ("codes", "worst"),
+    [
+        ([0, 0], 0),
+        ([0, 1, 0], 1),
+        ([1, 3, 0], 1),  # the locked one is another runner's work
+        ([3, 3], 3),  # every one was: this run did nothing
+        ([0, 2, 1], 2),
+        ([2, 4, 3], 4),
+        ([], 0),
+    ],
+)
+def test_the_exit_code_of_a_run_is_the_worst_of_the_organisations_that_ran(codes, worst):
+    assert worst_exit_code(report(c) for c in codes) == worst
