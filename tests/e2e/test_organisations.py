@@ -81,13 +81,17 @@ def test_one_organisation_failing_or_locked_does_not_stop_the_others(tmp_path, e
 
 def test_run_prints_each_organisation_and_exits_with_the_worst(tmp_path):
     config = make_firm(tmp_path, ORGS, state_url="sqlite:///state.db", anchor=ANCHOR)
-    (tmp_path / "noor" / "invoices.csv").unlink()
+    # noor's Gmail was never authorised: its mailbox cannot even be opened.
+    gmail = "    mailbox:\n      type: gmail\n      token_file: noor/token.json\n"
+    text = config.read_text("utf-8").replace("    mailbox:\n      path: noor/mailbox\n", gmail)
+    config.write_text(text, "utf-8")
     args = ["run", "-c", str(config), "--today", ANCHOR.isoformat()]
     result = runner.invoke(app, [*args, "--org", "acme", "--org", "noor", "--json"])
     assert result.exit_code == 4, result.output
     data = json.loads(result.output)
     assert [o["organisation"] for o in data["organisations"]] == ["acme", "noor"]
     assert [o["exit_code"] for o in data["organisations"]] == [1, 4]
+    assert "gmail: no token file at" in data["organisations"][1]["aborted"]
     assert data["exit_code"] == 4 and data["organisations"][0]["emails"] == 7
     # sahel was not chosen: it sent nothing.
     assert not any(k[0] == "sahel" for k in sent(tmp_path, ORGS))
