@@ -179,8 +179,8 @@ def _override(key: str, base: Any, over: Any) -> Any:
     if not isinstance(base, dict) or not isinstance(over, dict):
         return over
     if key in _KIND_DEFAULTS:
-        kind = _KIND_DEFAULTS[key]
-        if over.get("type", kind) != base.get("type", kind):
+        # Without a type of its own, an override keeps the top-level one's.
+        if "type" in over and over["type"] != base.get("type", _KIND_DEFAULTS[key]):
             return over
     merged = dict(base)
     for k, v in over.items():
