@@ -79,7 +79,6 @@ def run_organisations(
     dry_run: bool = False,
     approve: str | None = None,
     started_at: datetime | None = None,
-    progress: Callable[[str | None, RunReport], None] | None = None,
 ) -> Results:
     """Run each organisation's job, ``jobs`` at a time, and return their reports in order.
 
@@ -91,7 +90,6 @@ def run_organisations(
         dry_run: Plan and render only.
         approve: A plan fingerprint approved by a person (``--approve``).
         started_at: The clock's time when the run started.
-        progress: Called with each organisation's name and report as it finishes.
 
     Returns:
         (organisation name, report) for each organisation, in the order given. A report
@@ -102,12 +100,9 @@ def run_organisations(
 
     def one(settings: Settings) -> RunReport:
         moment = now(settings) if callable(now) else now
-        report = run_one(
+        return run_one(
             settings, moment, shared, dry_run=dry_run, approve=approve, started_at=started_at
         )
-        if progress is not None:
-            progress(settings.organisation, report)
-        return report
 
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tahseel-org") as pool:
         reports = list(pool.map(one, organisations))
