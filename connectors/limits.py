@@ -75,6 +75,8 @@ class RateLimiter:
         concurrent: Calls allowed in flight at once.
         clock: Monotonic seconds; ``time.monotonic`` by default.
         sleep: Sleeps the given seconds of ``clock``; ``time.sleep`` by default.
+        within: A wider limiter every call also takes a slot of, such as an app-wide
+            limit shared by the limiters of all its organisations.
     """
 
     def __init__(
@@ -86,8 +88,10 @@ class RateLimiter:
         concurrent: int = 5,
         clock: Clock = time.monotonic,
         sleep: Sleep = time.sleep,
+        within: RateLimiter | None = None,
     ) -> None:
         self.name = name
+        self.within = within
         self.per_minute = per_minute
         self.per_day = per_day
         self.concurrent = concurrent
@@ -110,7 +114,13 @@ class RateLimiter:
         """
         self._acquire()
         try:
-            yield
+            if self.within is None:
+                yield
+            else:
+                # The organisation's slot first: the shared one is held only while the
+                # call itself may run.
+                with self.within.slot():
+                    yield
         finally:
             self._release()
 
@@ -177,7 +187,8 @@ _SHARED_LOCK = threading.Lock()
 def shared_limiter(key: str, **limits: object) -> RateLimiter:
     """Return the process-wide limiter for ``key``, creating it with ``limits`` once.
 
-    Two ledgers open on one organisation in one process share its limits this way.
+    Two ledgers open on one organisation in one process share its limits this way;
+    organisations of one app share the app's limiter the same way (passed as ``within``).
     """
     with _SHARED_LOCK:
         if key not in _SHARED:

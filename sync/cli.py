@@ -27,9 +27,11 @@ from sync.connections import (
     secret,
 )
 from sync.errors import ConfigError, RunLocked, SyncError
+from sync.firm import DEFAULT_JOBS, run_organisations
 from sync.heartbeat import check as check_heartbeat
 from sync.heartbeat import parse_age
 from sync.job import Job, calendar_of
+from sync.organisations import load_organisations, select, select_all
 from sync.planner import plan, plan_rows
 from sync.report import (
     EXIT_ABORTED,
@@ -78,6 +80,21 @@ ConfigOption = Annotated[
         show_default=True,
     ),
 ]
+OrgOption = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        envvar="TAHSEEL_ORG",
+        help="The organisation to act on, when the configuration lists several.",
+    ),
+]
+OrgsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--org",
+        help="Only this organisation (repeat for several); all of them when not given.",
+    ),
+]
 TodayOption = Annotated[
     str | None,
     typer.Option(
@@ -100,7 +117,13 @@ def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _settings(path: Path) -> Settings:
+def _settings(path: Path, org: str | None = None) -> Settings:
+    """The settings of one business: the file's own, or of the organisation named."""
+    return _organisations(path, [org] if org else [], every=False)[0]
+
+
+def _organisations(path: Path, names: list[str], *, every: bool) -> list[Settings]:
+    """The organisations named, or (``every``) all of them when none is named."""
     if not path.exists():
         demo = Path("tahseel-demo") / "tahseel.yaml"
         hint = f" The demo's is {demo}: pass -c {demo}." if demo.exists() else ""
@@ -109,7 +132,8 @@ def _settings(path: Path) -> Settings:
             f" `tahseel init DIR` writes one to edit.{hint}"
         )
     try:
-        return load_settings(path)
+        found = load_organisations(path)
+        return select_all(found, names) if every else select(found, names)
     except ConfigError as exc:
         for issue in exc.issues:
             err.print(str(issue), markup=False, highlight=False)
@@ -187,15 +211,19 @@ def demo_command(
 
 
 @app.command()
-def check(config: ConfigOption = Path("tahseel.yaml")) -> None:
+def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) -> None:
     """Validate the configuration and render every template against a sample invoice.
 
-    Prints every problem (file, line, field) at once; exits 2 if there is any.
+    Prints every problem (file, line, field) at once; exits 2 if there is any. A
+    configuration of several organisations is checked for each of them.
     """
-    settings = _settings(config)
-    problems = views.check_templates(settings, build_renderer(settings))
-    problems += views.check_ledger_settings(settings)
-    problems += views.check_mailbox_settings(settings)
+    problems = []
+    for settings in _organisations(config, orgs or [], every=True):
+        found = views.check_templates(settings, build_renderer(settings))
+        found += views.check_ledger_settings(settings)
+        found += views.check_mailbox_settings(settings)
+        org = settings.organisation
+        problems += [f"[{org}] {line}" if org else line for line in found]
     for line in problems:
         err.print(line, markup=False, highlight=False)
     if problems:
@@ -208,9 +236,10 @@ def plan_command(
     config: ConfigOption = Path("tahseel.yaml"),
     today: TodayOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    org: OrgOption = None,
 ) -> None:
     """Show what a run would do now (or on --today), without sending or writing anything."""
-    settings = _settings(config)
+    settings = _settings(config, org)
     now = _moment(settings, today)
     try:
         ledger, store = build_ledger(settings), build_store(settings)
@@ -250,6 +279,10 @@ def run(
             " plan`; the fingerprint is printed when it stops.",
         ),
     ] = None,
+    orgs: OrgsOption = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=1, help="Organisations run at once, at most.")
+    ] = DEFAULT_JOBS,
 ) -> None:
     """Do today's work: read replies, send due reminders, write notes, print a summary.
 
@@ -257,8 +290,25 @@ def run(
     `mode: preview` (the default) it plans and renders but sends nothing; in `mode:
     test` every message goes to `test_recipients`. A plan far larger than usual stops
     before its first email (exit 4) until approved with --approve.
+
+    A configuration that lists organisations runs them all (or those named with --org),
+    --jobs at a time; an organisation another runner holds is left to it. The exit
+    code is the worst of theirs, and 3 only when every one was held elsewhere.
     """
-    settings = _settings(config)
+    chosen = _organisations(config, orgs or [], every=True)
+    if chosen[0].organisation is not None:
+        moments = {s.organisation: _moment(s, today) for s in chosen}
+        results = run_organisations(
+            chosen,
+            lambda s: moments[s.organisation],
+            jobs=jobs,
+            dry_run=dry_run,
+            approve=approve,
+            started_at=datetime.now(UTC),
+        )
+        summary.write_step_summary(results)
+        raise typer.Exit(views.print_organisations(out, results, as_json=as_json))
+    settings = chosen[0]
     now = _moment(settings, today)
     raise typer.Exit(_run_job(settings, now, dry_run=dry_run, as_json=as_json, approve=approve))
 
@@ -346,9 +396,10 @@ class _progress:
 def status(
     config: ConfigOption = Path("tahseel.yaml"),
     today: TodayOption = None,
+    org: OrgOption = None,
 ) -> None:
     """List open invoices (days overdue, stage reached, last contact, holds) and the aging."""
-    settings = _settings(config)
+    settings = _settings(config, org)
     now = _moment(settings, today)
     try:
         invoices = list(build_ledger(settings).list_open_invoices())
@@ -378,6 +429,7 @@ def report(
     history_days: Annotated[
         int, typer.Option("--days", min=1, max=3650, help="Days of payment and send history read.")
     ] = 365,
+    org: OrgOption = None,
 ) -> None:
     """Write the aging and effectiveness report as one self-contained HTML file.
 
@@ -389,7 +441,7 @@ def report(
     """
     from sync.report_html import make_report
 
-    settings = _settings(config)
+    settings = _settings(config, org)
     if language not in (None, "en", "ar"):
         _fail(f"--language: expected en or ar, got {language!r}")
     page_language = cast(Literal["en", "ar"] | None, language)
@@ -426,6 +478,7 @@ def heartbeat(
             " (default: heartbeat.max_age in the configuration, else 26h).",
         ),
     ] = None,
+    orgs: OrgsOption = None,
 ) -> None:
     """Fail (exit 5) when no run has finished successfully for longer than an age.
 
@@ -439,21 +492,30 @@ def heartbeat(
       30 * * * *  tahseel heartbeat -c /srv/acme/tahseel.yaml --max-age 26h || notify-me
 
     26h suits a daily run: a day plus slack for a slow or late one.
+    With several organisations each one is checked (or those given with --org), and
+    one that is stale makes the exit 5.
     """
-    settings = _settings(config)
-    age = settings.heartbeat.max_age
+    given = None
     if max_age is not None:
         try:
-            age = parse_age(max_age)
+            given = parse_age(max_age)
         except ValueError as exc:
             _fail(f"--max-age: {exc}")
-    try:
-        beat = check_heartbeat(build_store(settings), settings.tenant, datetime.now(UTC), age)
-    except SyncError as exc:
-        _fail(f"cannot read the runs: {exc}", EXIT_ABORTED)
-    if not beat.ok:
-        _fail(f"STALE: {beat.message}.", EXIT_STALE)
-    out.print(f"OK: {beat.message}.", markup=False, highlight=False)
+    stale = False
+    for settings in _organisations(config, orgs or [], every=True):
+        label = f"{settings.organisation}: " if settings.organisation else ""
+        age = settings.heartbeat.max_age if given is None else given
+        try:
+            beat = check_heartbeat(build_store(settings), settings.tenant, datetime.now(UTC), age)
+        except SyncError as exc:
+            _fail(f"{label}cannot read the runs: {exc}", EXIT_ABORTED)
+        if beat.ok:
+            out.print(f"OK: {label}{beat.message}.", markup=False, highlight=False)
+        else:
+            err.print(f"STALE: {label}{beat.message}.", markup=False, highlight=False)
+            stale = True
+    if stale:
+        raise typer.Exit(EXIT_STALE)
 
 
 @app.command()
@@ -463,18 +525,20 @@ def pause(
     reason: Annotated[
         str, typer.Option(help="Why; shown in status and noted.")
     ] = "paused by a person",
+    org: OrgOption = None,
 ) -> None:
     """Stop reminders to one invoice until `tahseel resume`."""
-    _hold(config, invoice, paused=reason)
+    _hold(_settings(config, org), invoice, paused=reason)
 
 
 @app.command()
 def resume(
     invoice: Annotated[str, typer.Argument(help="Invoice number.")],
     config: ConfigOption = Path("tahseel.yaml"),
+    org: OrgOption = None,
 ) -> None:
     """Lift a pause or snooze: reminders go on from the next rung."""
-    _hold(config, invoice, paused=None, snoozed_until=None)
+    _hold(_settings(config, org), invoice, paused=None, snoozed_until=None)
 
 
 @app.command()
@@ -482,19 +546,21 @@ def snooze(
     invoice: Annotated[str, typer.Argument(help="Invoice number.")],
     until: Annotated[str, typer.Option(help="Day reminders may start again (YYYY-MM-DD).")],
     config: ConfigOption = Path("tahseel.yaml"),
+    org: OrgOption = None,
 ) -> None:
     """Hold reminders to one invoice until a day, e.g. the date the customer promised."""
     try:
         day = date.fromisoformat(until)
     except ValueError:
         _fail(f"--until: expected a date like 2026-12-01, got {until!r}")
-    _hold(config, invoice, snoozed_until=day)
+    _hold(_settings(config, org), invoice, snoozed_until=day)
 
 
 @app.command()
 def unbounce(
     address: Annotated[str, typer.Argument(help="The email address that bounced.")],
     config: ConfigOption = Path("tahseel.yaml"),
+    org: OrgOption = None,
 ) -> None:
     """Email an address again after a bounce, once it is known to work.
 
@@ -502,15 +568,14 @@ def unbounce(
     says so in every run's summary. Correcting the address in the ledger is enough;
     use this when the same address works again (a full mailbox, a fixed server).
     """
-    settings = _settings(config)
+    settings = _settings(config, org)
     if build_store(settings).clear_failing(settings.tenant, address):
         out.print(f"{address}: will be emailed again.")
         raise typer.Exit(EXIT_OK)
     _fail(f"{address} was not marked as bouncing.")
 
 
-def _hold(config: Path, number: str, **values: object) -> None:
-    settings = _settings(config)
+def _hold(settings: Settings, number: str, **values: object) -> None:
     ledger, store = build_ledger(settings), build_store(settings)
     matches = [inv for inv in ledger.list_open_invoices() if inv.number == number]
     if not matches:
@@ -535,6 +600,7 @@ def auth_xero(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
     ] = False,
+    org: OrgOption = None,
 ) -> None:
     """Authorise Tahseel for your Xero organisation(s) and store the token.
 
@@ -546,7 +612,7 @@ def auth_xero(
     """
     from connectors.xero.auth import AUTHORIZE_URL, authorise
 
-    settings = _settings(config)
+    settings = _settings(config, org)
     ledger = settings.ledger
     if not isinstance(ledger, XeroLedgerSettings):
         _fail(f"{config}: ledger.type is {ledger.type}, not xero; nothing to authorise.")
@@ -581,6 +647,7 @@ def auth_gmail(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
     ] = False,
+    org: OrgOption = None,
 ) -> None:
     """Authorise Tahseel to send from and read the Gmail mailbox, and store the token.
 
@@ -593,7 +660,7 @@ def auth_gmail(
     from mailer.errors import MailError
     from mailer.gmail_auth import authorize_installed_app
 
-    settings = _settings(config)
+    settings = _settings(config, org)
     box = settings.mailbox
     if not isinstance(box, GmailSettings):
         _fail(f"{config}: mailbox.type is {box.type}, not gmail; nothing to authorise.")
@@ -677,6 +744,7 @@ def auth_quickbooks(
     no_browser: Annotated[
         bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
     ] = False,
+    org: OrgOption = None,
 ) -> None:
     """Authorise Tahseel for your QuickBooks Online company and store the token.
 
@@ -688,7 +756,7 @@ def auth_quickbooks(
     """
     from connectors.quickbooks.auth import authorise
 
-    settings = _settings(config)
+    settings = _settings(config, org)
     ledger = settings.ledger
     if not isinstance(ledger, QuickBooksLedgerSettings):
         _fail(f"{config}: ledger.type is {ledger.type}, not quickbooks; nothing to authorise.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -43,6 +44,10 @@ class RunReport:
     problems: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     aborted: str | None = None
+    locked: str | None = None
+    """Not run: another runner holds the lock (one organisation of several)."""
+    config_problem: str | None = None
+    """Not run: the configuration or the templates have problems."""
     window_closed: str | None = None
     api_calls: dict[str, dict[str, int]] = field(default_factory=dict)
     mode: str = "live"
@@ -88,9 +93,13 @@ class RunReport:
 
     @property
     def exit_code(self) -> int:
-        """0 done; 1 done with skipped items or errors; 4 aborted."""
+        """0 done; 1 skipped items or errors; 2 not run (config); 3 not run (lock); 4 aborted."""
+        if self.config_problem:
+            return EXIT_USAGE
         if self.aborted:
             return EXIT_ABORTED
+        if self.locked:
+            return EXIT_LOCKED
         if self.skipped or self.errors or self.problems:
             return EXIT_SKIPPED
         return EXIT_OK
@@ -123,6 +132,25 @@ class RunReport:
             "errors": list(self.errors),
             "aborted": self.aborted,
             "window_closed": self.window_closed,
+            "locked": self.locked,
+            "config_problem": self.config_problem,
             "api_calls": {k: dict(sorted(v.items())) for k, v in sorted(self.api_calls.items())},
             "exit_code": self.exit_code,
         }
+
+
+# Worst last: a person must act on a configuration or an abort; a locked organisation
+# is another runner's work, so it counts only when nothing else ran.
+_SEVERITY = (EXIT_OK, EXIT_SKIPPED, EXIT_LOCKED, EXIT_USAGE, EXIT_ABORTED)
+
+
+def worst_exit_code(reports: Iterable[RunReport]) -> int:
+    """The exit code of a run of several organisations: the worst of those that ran.
+
+    It is 3 (locked) only when every organisation was held by another runner.
+    """
+    codes = [r.exit_code for r in reports]
+    ran = [c for c in codes if c != EXIT_LOCKED]
+    if not ran:
+        return EXIT_LOCKED if codes else EXIT_OK
+    return max(ran, key=_SEVERITY.index)

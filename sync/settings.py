@@ -251,6 +251,8 @@ class Settings(_Model):
     safety: Safety = Safety()
     heartbeat: HeartbeatSettings = HeartbeatSettings()
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
+    organisation: str | None = Field(default=None, exclude=True)
+    """The entry of ``organisations`` these settings are for; None in a one-business file."""
 
     @field_validator("notify")
     @classmethod
@@ -326,6 +328,9 @@ def _check_zone(value: str) -> str:
 def load_settings(path: Path) -> Settings:
     """Read and validate a configuration file.
 
+    A file that lists ``organisations`` gives the settings of its only organisation;
+    with several, use ``sync.organisations.load_organisations`` and choose one.
+
     Args:
         path: The YAML file.
 
@@ -334,6 +339,23 @@ def load_settings(path: Path) -> Settings:
 
     Raises:
         ConfigError: With every problem found, each naming file, line and field.
+    """
+    data = read_config(path)
+    if "organisations" in data:
+        from sync.organisations import load_organisations, select
+
+        return select(load_organisations(path, data), [])[0]
+    try:
+        return Settings.model_validate({**plain(data), "source": path})
+    except ValidationError as exc:
+        raise ConfigError([config_issue(str(path), data, err) for err in exc.errors()]) from None
+
+
+def read_config(path: Path) -> CommentedMap:
+    """Read a configuration file's YAML, keeping the line of every node.
+
+    Raises:
+        ConfigError: The file cannot be read, is not YAML, or is not a mapping.
     """
     name = str(path)
     try:
@@ -345,23 +367,22 @@ def load_settings(path: Path) -> Settings:
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError([ConfigIssue(name, line, "", f"not valid YAML: {exc.problem}")]) from None
-    if not isinstance(data, dict):
+    if not isinstance(data, CommentedMap):
         raise ConfigError([ConfigIssue(name, 1, "", "expected a mapping of settings at the top")])
-    try:
-        return Settings.model_validate({**_plain(data), "source": path})
-    except ValidationError as exc:
-        raise ConfigError([_issue(name, data, err) for err in exc.errors()]) from None
+    return data
 
 
-def _plain(node: Any) -> Any:
+def plain(node: Any) -> Any:
+    """The YAML tree as plain dicts, lists and scalars."""
     if isinstance(node, dict):
-        return {str(k): _plain(v) for k, v in node.items()}
+        return {str(k): plain(v) for k, v in node.items()}
     if isinstance(node, list):
-        return [_plain(v) for v in node]
+        return [plain(v) for v in node]
     return node
 
 
-def _issue(name: str, data: Any, err: Any) -> ConfigIssue:
+def config_issue(name: str, data: Any, err: Any) -> ConfigIssue:
+    """Turn one pydantic error into a ConfigIssue located in the YAML tree ``data``."""
     full = tuple(err["loc"])
     loc = _without_kinds(full)
     path = ""

@@ -204,6 +204,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_SCHEMA_LOCK = int.from_bytes(hashlib.sha256(b"tahseel schema").digest()[:8], "big", signed=True)
+"""The advisory lock key that serialises creating the tables on PostgreSQL."""
+
+
 class Store:
     """The state store of one configuration (any number of tenants).
 
@@ -221,10 +225,31 @@ class Store:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             else:
                 self.engine = create_engine(url, pool_pre_ping=True)
-            _Base.metadata.create_all(self.engine)
+            self._create_tables()
         except SQLAlchemyError as exc:
             raise StateError(f"cannot open the state store: {_redact(exc)}") from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _create_tables(self) -> None:
+        """Create the tables that are missing, also when several runners start at once.
+
+        Two processes opening a new store together would both find a table missing and
+        both create it; the second would fail. PostgreSQL serialises them with a lock
+        held until the tables are committed; SQLite looks again after such a failure
+        (each failure means another runner created a table, so this ends).
+        """
+        if self.is_sqlite:
+            for attempt in range(len(_Base.metadata.tables)):
+                try:
+                    _Base.metadata.create_all(self.engine)
+                    return
+                except OperationalError:
+                    if attempt == len(_Base.metadata.tables) - 1:
+                        raise
+            return
+        with self.engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
+            _Base.metadata.create_all(conn)
 
     @staticmethod
     def _prepare_sqlite_path(url: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,7 +25,7 @@ from sync.connections import (
 from sync.job import calendar_of
 from sync.outbound import Identity, sample_invoice, template_context
 from sync.planner import Plan, ladder
-from sync.report import RunReport
+from sync.report import RunReport, worst_exit_code
 from sync.settings import LANGUAGES, Settings
 from sync.state import Store
 
@@ -189,6 +191,47 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
         )
     if report.aborted:
         console.print(f"ABORTED: {report.aborted}", markup=False, highlight=False, soft_wrap=True)
+
+
+def print_organisations(
+    console: Console, results: Sequence[tuple[str | None, RunReport]], *, as_json: bool
+) -> int:
+    """Each organisation's summary, then one row each; returns the run's exit code."""
+    code = worst_exit_code(r for _, r in results)
+    if as_json:
+        rows = [{"organisation": name, **report.to_dict()} for name, report in results]
+        text = json.dumps({"organisations": rows, "exit_code": code}, ensure_ascii=False)
+        console.print_json(text)
+        return code
+    for name, report in results:
+        console.rule(str(name), style="none")
+        if report.locked or report.config_problem:
+            console.print(outcome(report), markup=False, highlight=False, soft_wrap=True)
+        else:
+            print_report(console, report, report.window_closed)
+    table = Table(title="Organisations")
+    for column in ("organisation", "emails", "skipped", "result", "exit"):
+        table.add_column(column, justify="right" if column in ("emails", "skipped") else "left")
+    for name, report in results:
+        skipped = str(len(report.skipped))
+        table.add_row(
+            str(name), str(report.emails), skipped, outcome(report), str(report.exit_code)
+        )
+    console.print(table)
+    return code
+
+
+def outcome(report: RunReport) -> str:
+    """One organisation's result in a few words."""
+    if report.config_problem:
+        return f"not run, configuration: {report.config_problem}"
+    if report.aborted:
+        return f"aborted: {report.aborted}"
+    if report.locked:
+        return report.locked
+    if report.skipped or report.errors or report.problems:
+        return "done, with skipped items or errors"
+    return "done"
 
 
 def aging(invoices: list[Invoice], today_of: dict[str, int]) -> dict[str, dict[str, Decimal]]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connectors import open_ledger
 from connectors.base import Ledger
@@ -21,6 +21,9 @@ from sync.errors import ConfigError, ConfigIssue
 from sync.resources import default_templates_dir
 from sync.settings import Settings
 from sync.state import Store
+
+if TYPE_CHECKING:
+    from mailer.gmail_api import QuotaBudget
 
 
 def build_ledger(settings: Settings) -> Ledger:
@@ -79,8 +82,14 @@ def build_ledger(settings: Settings) -> Ledger:
     )
 
 
-def build_transport(settings: Settings) -> Transport:
-    """The mailbox the settings name."""
+def build_transport(settings: Settings, *, budget: QuotaBudget | None = None) -> Transport:
+    """The mailbox the settings name.
+
+    Args:
+        settings: Validated settings.
+        budget: The Gmail quota budget of this mailbox, when other organisations of
+            the run send from the same one (Gmail's quota is per mailbox).
+    """
     box = settings.mailbox
     if not isinstance(box, GmailSettings):
         return MaildirTransport(settings.resolve(box.path))
@@ -96,6 +105,7 @@ def build_transport(settings: Settings) -> Transport:
         "label": box.label,
         "daily_cap": box.daily_cap,
         "base_url": box.api_url,
+        "budget": budget,
     }
     env_token = os.environ.get(box.token_env or "", "")
     if box.service_account_file is not None:

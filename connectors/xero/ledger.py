@@ -31,6 +31,8 @@ from connectors.xero.client import API_URL, CONNECTIONS_URL, IDENTITY_URL, XeroC
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
+APP_PER_MINUTE = 10_000
+"""Calls a minute one Xero app may make across all its organisations."""
 """Largest ``pageSize`` Xero allows on GET /Invoices (since July 2024)."""
 
 IDS_PER_CALL = 50
@@ -300,11 +302,26 @@ class XeroLedger:
         return f"Xero organisation {shown} via {host}; tokens in {self.tokens.path.name}"
 
     def _limiter(self) -> RateLimiter:
-        key = f"xero:{self.tenant_id}"
+        # Every organisation of one app shares the app's minute limit; an organisation's
+        # own limits are per app too. The app is known by a digest of its client id.
+        client_id = str(self._client_options["client_id"])
+        app_key = f"xero app {hashlib.sha256(client_id.encode()).hexdigest()[:8]}"
+        key = f"xero:{self.tenant_id} ({app_key})"
         if self._limits["clock"] is time.monotonic:
-            return shared_limiter(key, **self._limits)
-        # A ledger with its own clock (tests) gets its own limiter.
-        return RateLimiter(key, **self._limits)  # type: ignore[arg-type]
+            app = shared_limiter(
+                app_key, per_minute=APP_PER_MINUTE, per_day=10**9, concurrent=10**6
+            )
+            return shared_limiter(key, **self._limits, within=app)
+        # A ledger with its own clock (tests) gets its own limiters.
+        app = RateLimiter(
+            app_key,
+            per_minute=APP_PER_MINUTE,
+            per_day=10**9,
+            concurrent=10**6,
+            clock=self._limits["clock"],  # type: ignore[arg-type]
+            sleep=self._limits["sleep"],  # type: ignore[arg-type]
+        )
+        return RateLimiter(key, **self._limits, within=app)  # type: ignore[arg-type]
 
     def _scan(self, bound: datetime | None, *, full: bool) -> Iterator[Invoice]:
         seen: set[str] = set()

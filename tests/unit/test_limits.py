@@ -118,3 +118,32 @@ def test_other_unavailability_stops_at_the_attempts() -> None:
     with pytest.raises(LedgerUnavailable):
         call_with_retries(call, attempts=3, sleep=lambda s: None, jitter=lambda: 0.0)
     assert len(tries) == 3
+
+
+def test_organisations_of_one_app_share_its_minute_limit() -> None:
+    clock = FakeClock()
+    app = RateLimiter("app", per_minute=4, concurrent=100, clock=clock, sleep=clock.sleep)
+    one = RateLimiter("t1", per_minute=3, clock=clock, sleep=clock.sleep, within=app)
+    two = RateLimiter("t2", per_minute=3, clock=clock, sleep=clock.sleep, within=app)
+    started = []
+    for limiter in (one, two, one, two, one, two):
+        with limiter.slot():
+            started.append(clock.now)
+    # Each tenant alone would allow 3 a minute (6 at once in all); the app allows 4.
+    assert started == [0, 0, 0, 0, 60, 60]
+    assert app.calls == 6 and one.calls == two.calls == 3
+
+
+def test_xero_organisations_of_one_app_share_one_app_limiter() -> None:
+    from connectors.xero.ledger import APP_PER_MINUTE, XeroLedger
+
+    def ledger(tenant: str, client_id: str = "app-1") -> XeroLedger:
+        return XeroLedger(
+            client_id=client_id, client_secret="s", token_file="t.json", tenant_id=tenant
+        )
+
+    acme, noor, other = ledger("acme"), ledger("noor"), ledger("acme", client_id="app-2")
+    assert acme._limiter() is not noor._limiter()
+    assert acme._limiter().within is noor._limiter().within
+    assert acme._limiter().within is not other._limiter().within
+    assert acme._limiter().within.per_minute == APP_PER_MINUTE  # type: ignore[union-attr]
