@@ -62,7 +62,7 @@ class ReplyDesk:
         cursor = job.store.cursor(job.tenant, "replies")
         incoming, new_cursor = job.transport.replies_since(cursor)
         for msg in incoming:
-            if job.store.seen_reply(job.tenant, msg.ref):
+            if job.store.seen_reply(job.tenant, msg.ref, msg.message_id):
                 continue
             if msg.sender.lower() in self.people:
                 continue  # a person answering Tahseel's own notice, not a customer

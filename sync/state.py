@@ -31,6 +31,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    or_,
     select,
     text,
     update,
@@ -511,12 +512,17 @@ class Store:
             )
             return bool(getattr(result, "rowcount", 0))
 
-    def seen_reply(self, tenant: str, ref: str) -> bool:
-        """True when the reply with this transport ref was already recorded."""
+    def seen_reply(self, tenant: str, ref: str, message_id: str = "") -> bool:
+        """True when this reply was already recorded, by its transport ref or its Message-ID.
+
+        The same message can come back under another ref (a mailbox folder recreated,
+        the message copied); acting on it again would, say, resend the invoice twice.
+        """
+        same = ReplyRow.ref == ref
+        if message_id:
+            same = or_(same, ReplyRow.message_id == message_id)
         with self.session() as s:
-            found = s.scalar(
-                select(ReplyRow.id).where(ReplyRow.tenant == tenant, ReplyRow.ref == ref)
-            )
+            found = s.scalar(select(ReplyRow.id).where(ReplyRow.tenant == tenant, same).limit(1))
             return found is not None
 
     def handle_reply(self, tenant: str, ref: str) -> None:

@@ -69,6 +69,11 @@ def test_history_and_controls(state_url):
             handled=False,
         )
     )
+    # The same message under another ref (a folder recreated, the message copied) is
+    # the same reply: acting on it again would, say, resend the invoice twice.
+    assert store.seen_reply("t", "INBOX/1") and store.seen_reply("t", "INBOX/9", "<r@c>")
+    assert not store.seen_reply("t", "INBOX/9", "<other@c>")
+    assert not store.seen_reply("t", "INBOX/9") and not store.seen_reply("u", "INBOX/1", "<r@c>")
     assert not store.record_reply(
         ReplyRow(
             tenant="t",
