@@ -60,6 +60,9 @@ HOLIDAYS = {date(2026, 12, 2), date(2027, 2, 22)}
 BEFORE_PLAN = (*TOKEN_POINTS, "after_reply")
 STORIES = 0.25
 """The share of trials that first run the day before, with replies and payments."""
+AGAIN = 0.2
+"""The share of trials whose first rerun is killed too, at one of ``AGAIN_POINTS``."""
+AGAIN_POINTS = (*(p for p in JOB_POINTS if p != "after_reply"), *SERVER_POINTS)
 SIZES = {"xero": (1, 5), "quickbooks": (1, 9)}
 """Invoices per trial: Xero's 60 calls a minute bound what one trial's runs may read."""
 
@@ -140,7 +143,7 @@ def hits(point: str, actions: list[Planned], answered: dict[str, str], kind: str
 
 def trial(
     folder: Path, rng: random.Random, number: int, point: str, state_url: str | None = None
-) -> tuple[Outcome, Findings]:
+) -> tuple[Outcome, Outcome | None, Findings]:
     kind = rng.choice(("xero", "quickbooks"))
     with World(folder, kind, f"Trial {number} Trading", state_url) as world:
         for name, value in world.credentials():
@@ -172,12 +175,17 @@ def trial(
         actions = actions if actions is not None else crash.plan
         if actions is None:
             findings.errors.append(f"killed at {point} before it planned")
-            return crash, findings
+            return crash, None, findings
+        second = None
+        if rng.random() < AGAIN:  # the first rerun dies too, while repairing
+            second = world.crash(day, rng.choice(AGAIN_POINTS), rng.randint(1, 2))
+            if not second.killed and second.status != 0:
+                findings.errors.append(f"the second run failed on its own ({second.status})")
         report = world.run(day)
         if report["aborted"] or report["errors"]:
             findings.errors += [report["aborted"] or "", *report["errors"]]
         check(world, actions, answered, held, findings)
-        return crash, findings
+        return crash, second, findings
 
 
 def check(
@@ -276,6 +284,7 @@ class Sweep:
 
     tried: Counter[str] = field(default_factory=Counter)
     kills: Counter[str] = field(default_factory=Counter)
+    again: Counter[str] = field(default_factory=Counter)
     duplicates: int = 0
     missed: int = 0
     failures: list[Any] = field(default_factory=list)
@@ -289,16 +298,18 @@ class Sweep:
                 rng.shuffle(order)
             point = order[number % len(order)]
             own = random.Random(f"{SEED}:{number}")
-            crash, found = trial(scratch / f"t{number}", own, number, point, state_url)
+            crash, second, found = trial(scratch / f"t{number}", own, number, point, state_url)
             self.tried[point] += 1
             self.kills[point] += crash.killed
+            if second is not None and second.killed and second.point:
+                self.again[second.point] += 1
             self.duplicates += len(found.duplicates)
             self.missed += len(found.missed)
             if found:
                 self.failures.append((f"seed {SEED} trial {number}", point, crash.hit, found))
         tally.record(
             "crash sweep",
-            crash_points=[p for p in POINTS if self.kills[p]],
+            crash_points=[p for p in POINTS if self.kills[p] or self.again[p]],
             runs=runs,
             duplicates=self.duplicates,
             missed=self.missed,
@@ -317,6 +328,7 @@ def test_a_kill_at_any_step_then_a_rerun_delivers_and_notes_each_reminder_once(s
     sweep = Sweep().run(scratch, RUNS)
     sweep.check(share=0.8)
     assert sum(sweep.kills.values()) >= RUNS * 0.9, sweep.kills
+    assert sum(sweep.again.values()) >= RUNS * AGAIN / 3, sweep.again
 
 
 def test_the_sweep_holds_on_a_postgresql_state_store(scratch, clean_env, pg_server):
