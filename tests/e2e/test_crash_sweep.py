@@ -4,19 +4,22 @@ Each trial seeds a random business on the Xero or the QuickBooks emulator, maili
 through the Gmail emulator: a random number of invoices, due on random rungs of the
 ladder around a random business day. Some trials first run the day before and let
 customers answer (a request for the invoice, a claim of payment, a promise with a
-date) and pay. A dry run of the real job then says what the day's run must do.
+date) and pay.
 
 The day's run is forked from this process and dies by SIGKILL at one named point, at
 a random hit: a step of the job (``sync/faults.py``), a step of the ledger's token
 persistence (``connectors/tokens.py``), or, on the emulators' side, right after Gmail
-stored the sent message or the ledger stored the note (the client never heard). The
-run is then repeated in this process until it completes. Then, per trial:
+stored the sent message or the ledger stored the note (the client never heard). What
+the day's run must do is its own plan, reported by the child as soon as it planned;
+when the kill comes before planning, or among the replies' mail, a dry run says it
+first. In a fifth of the trials the first rerun is killed too; then a rerun completes.
+Then, per trial:
 
 - every message Gmail holds is there once (per invoice, stage and cycle);
 - every action of the plan, and every acknowledgement and notice the replies call for,
   is there (nothing missed, nothing extra);
 - every customer message and escalation has its ledger note, each note once; a pause or
-  snooze has one note.
+  snooze has one note; a notice to a person has none.
 
 ``TAHSEEL_SOAK=1`` runs 1,000 trials instead of 200 (``TAHSEEL_SWEEP_RUNS`` sets any
 number); ``TAHSEEL_SWEEP_SEED`` runs another seed. A failure names the seed, trial,

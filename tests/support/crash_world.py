@@ -1,13 +1,14 @@
 """One business for the crash sweep: a ledger emulator, the Gmail emulator, a config, a state store.
 
-``World`` seeds a random ledger, runs the real job in this process (``run``), in a
-forked child that is killed at a named point (``crash``), or as a dry run that only
-reports the plan (``planned``). It then counts what the emulators hold: every message
-in Gmail's Sent folder (``delivered``) and every note the ledger applied (``notes``).
+``World`` seeds a random ledger and runs the real job in a child forked from this
+process: to the end (``run``), as a dry run that reports the plan (``planned``), or
+armed to die by SIGKILL at a named point (``crash``). It then counts what the
+emulators hold: every message in Gmail's Sent folder (``delivered``) and every note
+the ledger applied (``notes``).
 
-A forked child runs against the emulators served from this process's threads, so a
-crash costs no interpreter start and no imports. Everything the child touches (ledger
-client, transport, state engine) is built after the fork, in the child.
+A child runs against the emulators served from this process's threads, so a run costs
+no interpreter start and no imports. Everything it touches (ledger client, transport,
+state engine) is built after the fork, in the child, and dies with it.
 """
 
 from __future__ import annotations
