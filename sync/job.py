@@ -255,6 +255,9 @@ class Job:
                 )
                 self.store.release(row.id)
                 continue
+            # A notice to a person is not written on the invoice (see ReplyDesk._tell):
+            # settled here, it is done, or the next step would note it as if it were.
+            noted = {"noted_at": self.now} if row.action == "notice" else {}
             self.store.complete(
                 row.id,
                 status="sent",
@@ -262,6 +265,7 @@ class Job:
                 thread=found.thread,
                 transport_ref=found.ref,
                 sent_at=row.created_at,
+                **noted,
             )
             self.report.reconciled += 1
 

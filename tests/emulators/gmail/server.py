@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from tests.emulators.crash import CrashHook
 from tests.emulators.gmail import payload
 from tests.emulators.gmail.mailbox import ApiError, Mailbox
 from tests.emulators.gmail.search import search
@@ -121,6 +122,8 @@ class GmailEmulator:
         self._lock = threading.Lock()
         self._released = threading.Event()
         self._server: ThreadingHTTPServer | None = None
+        # Kills the sending process once a message is stored as sent (see crash.py).
+        self.crash = CrashHook()
 
     # -- lifecycle ----------------------------------------------------------------------
 
@@ -324,6 +327,9 @@ class GmailEmulator:
 class _Handler(BaseHTTPRequestHandler):
     emulator: GmailEmulator
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle's algorithm and the
+    # client's delayed ACK hold every answer back about 40 ms on loopback.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         pass
@@ -375,6 +381,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._fail(fault)
             emulator._charge(method)
             answer = emulator.handle(method, match, query, json.loads(data or b"{}"))
+            if method in SEND_METHODS and emulator.crash.acted("sent"):
+                raise _Drop
             if fault is not None:
                 self._fail(fault)
         except ApiError as exc:

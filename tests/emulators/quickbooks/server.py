@@ -24,6 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.emulators.crash import CrashHook
 from tests.emulators.quickbooks import routes
 from tests.emulators.quickbooks.company import Company
 from tests.emulators.quickbooks.faults import AUTH_FAILED, THROTTLE_XML, Fault
@@ -108,6 +109,8 @@ class QuickBooksEmulator:
         self._windows: dict[str, _Window] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        # Kills the client once an invoice update (a note) is applied (see crash.py).
+        self.crash = CrashHook()
 
     def __enter__(self) -> QuickBooksEmulator:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -220,6 +223,9 @@ class QuickBooksEmulator:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle's algorithm and the
+    # client's delayed ACK hold every answer back about 40 ms on loopback.
+    disable_nagle_algorithm = True
     server: ThreadingHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
@@ -287,6 +293,10 @@ class _Handler(BaseHTTPRequestHandler):
                 status, ctype, payload = routes.answer(emulator, company, method, rest, query, body)
         finally:
             emulator.release(realm)
+        wrote = method == "POST" and rest in ("invoice", "batch")
+        if status == 200 and wrote and emulator.crash.acted("noted"):
+            self.close_connection = True
+            return None
         return self._send(status, payload, ctype)
 
     def _discovery(self) -> None:

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+from tests.emulators.crash import CrashHook
 from tests.emulators.xero import routes
 from tests.emulators.xero.identity import GrantError, Identity
 from tests.emulators.xero.org import Org
@@ -123,6 +124,8 @@ class XeroEmulator:
         self._windows: dict[str, _Window] = {}
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        # Kills the client once a note is stored (see crash.py).
+        self.crash = CrashHook()
 
     # -- lifecycle and addresses --------------------------------------------------------
 
@@ -249,6 +252,9 @@ class XeroEmulator:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle's algorithm and the
+    # client's delayed ACK hold every answer back about 40 ms on loopback.
+    disable_nagle_algorithm = True
     server: ThreadingHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
@@ -315,6 +321,10 @@ class _Handler(BaseHTTPRequestHandler):
                 status, ctype, payload, extra = self._answer(method, path, query, body, tenant)
         finally:
             emulator.release(tenant)
+        wrote = method in ("PUT", "POST") and route.endswith("/History")
+        if status == 200 and wrote and emulator.crash.acted("noted"):
+            self.close_connection = True
+            return None
         headers = emulator.remaining(tenant)
         if fault and fault.kind == "429":
             return self._too_many(fault.problem, fault.retry_after, headers)
