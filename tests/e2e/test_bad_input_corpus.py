@@ -435,3 +435,130 @@ def test_bad_ledger_rows_are_named_the_rest_are_sent_and_fixed_rows_chased_once(
         if after[number] != 1:
             failures.append(f"{case.name}: {number} sent {after[number]} times once fixed")
     assert failures == [], "\n".join(failures)
+
+
+# -- replies ------------------------------------------------------------------------------
+
+ASK = "We never received the invoice. Please send it again."
+
+
+@dataclass(frozen=True)
+class ReplyCase:
+    """A strange answer to one reminder, and whether its words must still be understood."""
+
+    name: str
+    build: Callable[[str, str], bytes]  # (to the Message-ID, from the address) -> raw
+    understood: bool = True
+
+
+def _head(answering: str, sender: str, extra: str = "") -> bytes:
+    return (
+        f"From: {sender}\nTo: accounts@nakheel.example\nSubject: Re: your invoice\n"
+        f"Date: Mon, 23 Nov 2026 15:00:00 +0300\nMessage-ID: <r-{abs(hash(answering))}@c.example>\n"
+        f"In-Reply-To: {answering}\nReferences: {answering}\nMIME-Version: 1.0\n{extra}"
+    ).encode()
+
+
+def _plain(charset: str | None, body: bytes, cte: str = "8bit") -> Callable[[str, str], bytes]:
+    ctype = "text/plain" + (f'; charset="{charset}"' if charset else "")
+    return lambda to, sender: (
+        _head(to, sender, f"Content-Type: {ctype}\nContent-Transfer-Encoding: {cte}\n")
+        + b"\n"
+        + body
+    )
+
+
+REPLY_CASES = [
+    ReplyCase(
+        "Latin-1 bytes labelled UTF-8", _plain("utf-8", ASK.encode() + b" Merci, Caf\xe9.\n")
+    ),
+    ReplyCase("8-bit bytes with no charset", _plain(None, ASK.encode() + b" \xd9\x84\xff\n")),
+    ReplyCase("unknown charset", _plain("x-klingon", ASK.encode() + b"\n")),
+    ReplyCase("NUL bytes in the body", _plain("utf-8", ASK.encode() + b"\x00\x00 thanks\n")),
+    ReplyCase("invalid base64", _plain("utf-8", b"V2Ugb!!!mV2ZXIgcmVjZ@@@", "base64"), False),
+    ReplyCase(
+        "multipart without a boundary",
+        lambda to, sender: (
+            _head(to, sender, "Content-Type: multipart/mixed\n")
+            + b"\n--x\nContent-Type: text/plain\n\n"
+            + ASK.encode()
+            + b"\n--x--\n"
+        ),
+        False,
+    ),
+    ReplyCase(
+        "header lines that are not UTF-8",
+        lambda to, sender: (
+            _head(to, sender, "Content-Type: text/plain; charset=utf-8\n").replace(
+                b"Subject: Re: your invoice", b"Subject: Re: facture \xe9\xff"
+            )
+            + b"\n"
+            + ASK.encode()
+            + b"\n"
+        ),
+    ),
+    ReplyCase(
+        "an encoded subject holding CR/LF",
+        lambda to, sender: (
+            _head(to, sender, "Content-Type: text/plain; charset=utf-8\n").replace(
+                b"Subject: Re: your invoice",
+                b"Subject: =?utf-8?q?Re:_x=0D=0ABcc:_victim@evil.example?=",
+            )
+            + b"\n"
+            + ASK.encode()
+            + b"\n"
+        ),
+    ),
+    ReplyCase(
+        "a 20 MB reply",
+        _plain("utf-8", ASK.encode() + b"\n" + (b"x" * 99 + b"\n") * 200_000),
+    ),
+    ReplyCase(
+        "a 20 MB reply passed to a person",
+        _plain("utf-8", b"Who are you?\n" + (b"y" * 99 + b"\n") * 200_000),
+        False,
+    ),
+]
+
+
+def test_strange_replies_are_read_past_and_the_run_goes_on(folder: Path) -> None:
+    rows = [_row(n, f"R-{n:03d}") for n in range(len(REPLY_CASES) + 2)]
+    path = folder / "demo" / "invoices.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    _run(folder, ANCHOR)
+    first = {str(m["X-Tahseel-Invoice"]): m for m in sent(folder)}
+    box = mailbox.Maildir(folder / "demo" / "mailbox", factory=None, create=False)
+    for n, case in enumerate(REPLY_CASES):
+        reminder = first[f"R-{n:03d}"]
+        box.add(case.build(str(reminder["Message-ID"]), str(reminder["To"])))
+
+    report = _run(folder, date(2026, 11, 24))
+    said = _said(report)
+    after = sent(folder)
+    resent = Counter(str(m["X-Tahseel-Invoice"]) for m in after if m["X-Tahseel-Stage"] == "resend")
+    failures = []
+    read = sum(report["replies"].values())
+    if read != len(REPLY_CASES):
+        failures.append(f"{read} of {len(REPLY_CASES)} replies read: {report['replies']}; {said}")
+    for n, case in enumerate(REPLY_CASES):
+        number = f"R-{n:03d}"
+        if case.understood and resent[number] != 1:
+            failures.append(f"{case.name}: {number} resent {resent[number]} times; {said}")
+    for extra in (len(REPLY_CASES), len(REPLY_CASES) + 1):
+        number = f"R-{extra:03d}"
+        stages = [m["X-Tahseel-Stage"] for m in after if m["X-Tahseel-Invoice"] == number]
+        if stages != ["due", "overdue"] and sorted(stages) != ["due", "overdue"]:
+            failures.append(f"{number}, with no reply, got {stages}")
+    for message in after:
+        for name, value in message.items():
+            if _CONTROL.search(str(value)) or "\n" in str(value).replace("\n ", "").strip("\n"):
+                failures.append(f"{message['X-Tahseel-Invoice']}: {name} holds {str(value)[:60]!r}")
+    for message in after:
+        size = len(message.as_bytes())
+        if size > 2_000_000:
+            failures.append(f"{message['X-Tahseel-Invoice']}: a {size:,}-byte message was sent")
+    tally.record("bad input", bad_inputs=len(REPLY_CASES))
+    assert failures == [], "\n".join(failures)
