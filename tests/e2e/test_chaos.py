@@ -12,11 +12,12 @@ reminder was delivered twice and no note written twice; a run that left work und
 said so (aborted, or an error naming the invoice); and the fault-free reruns deliver
 every due reminder exactly once, each with exactly one note.
 
-Time is scaled: a minute of the ledgers' limit windows passes in 0.3 s and the ledgers
-allow 20 calls a minute, so a run must pace itself while waiting out a Retry-After costs
-little; Gmail's per-second quota is five times larger in the emulator and in the
-client's budget alike, keeping their ratio. Every third round is a
-storm, in which retries run out and runs end with errors or abort.
+Time is scaled: a minute of the ledgers' limit windows passes in 3 s and the ledgers
+allow 12 calls a minute (in the emulators and the clients alike), so a run must pace
+itself, while waiting out a Retry-After costs little; a minute passes between runs, as
+between cron runs. Gmail's per-second quota is three times larger in the emulator and
+in the client's budget alike. Every third round is a storm, in which retries run out
+and runs end with errors or abort.
 
 ``TAHSEEL_SOAK=1`` runs 60 rounds instead of 4.
 """
