@@ -371,6 +371,13 @@ def _inject(chaos: Round) -> None:
         emulator.fail("drop", probability=0.03 * scale, act_first=True)
         emulator.fail("500", probability=0.02 * scale, act_first=True)
     chaos.gmail.chaos(min(0.5, 0.1 * scale), seed=seed)
+    # However mild the round, each API fails at least once: one of its first calls,
+    # and Gmail's first send, which goes out and then loses its answer.
+    for emulator in (chaos.xero, chaos.quickbooks):
+        kind = rng.choice(["429", "500", "503", "timeout", "drop"])
+        acted = kind != "429" and rng.random() < 0.5
+        emulator.fail(kind, at={rng.randint(1, 6)}, act_first=acted)
+    chaos.gmail.inject("drafts.send", rng.choice(["drop", "500", "hang"]), act_first=True)
 
 
 def _calm(chaos: Round) -> None:
