@@ -562,3 +562,59 @@ def test_strange_replies_are_read_past_and_the_run_goes_on(folder: Path) -> None
             failures.append(f"{message['X-Tahseel-Invoice']}: a {size:,}-byte message was sent")
     tally.record("bad input", bad_inputs=len(REPLY_CASES))
     assert failures == [], "\n".join(failures)
+
+
+# -- the same contacts, from Xero -----------------------------------------------------
+
+XERO_CONTACTS = [
+    # (what is wrong, contact name, address, reported?)
+    ("no address", "Blank Co", None, True),
+    ("invalid address", "Dotted Co", "accounts.example.com", True),
+    (
+        "address with an injected header",
+        "Crlf Co",
+        "ap@x.example\r\nBcc: victim@evil.example",
+        True,
+    ),
+    ("address with a display name", "Boss Co", "Boss <boss@evil.example>", True),
+    ("two addresses in one field", "Pair Co", "a@pair.example, b@pair.example", True),
+    ("name with CR/LF", "Acme\r\nBcc: victim@evil.example", "ap@acme.example", False),
+    ("name with a bidi override", "\u202eAcme fdp.exe", "ap@bidi.example", False),
+]
+
+
+def test_bad_contacts_from_xero_are_named_and_the_rest_are_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.e2e.test_xero_run import xero_config
+    from tests.emulators.xero import XeroEmulator, token_file_for
+
+    with XeroEmulator() as emulator:
+        monkeypatch.setenv("XERO_CLIENT_ID", emulator.identity.client_id)
+        monkeypatch.setenv("XERO_CLIENT_SECRET", emulator.identity.client_secret)
+        monkeypatch.delenv("XERO_TOKEN", raising=False)
+        demo.install(tmp_path / "d", anchor=ANCHOR)
+        config = xero_config(tmp_path / "d", emulator)
+        token_file_for(emulator, config.parent / "xero-token.json")
+        org = emulator.org
+        good = org.add_contact("Good Co", "ap@good.example")
+        org.add_invoice("XG-1", good, "500.00", due_date=ANCHOR)
+        for n, (_, name, address, _) in enumerate(XERO_CONTACTS):
+            org.add_invoice(f"XB-{n}", org.add_contact(name, address), "500.00", due_date=ANCHOR)
+        report = _run(config.parent, ANCHOR)
+    said = _said(report)
+    messages = {str(m["X-Tahseel-Invoice"]): m for m in sent(config.parent)}
+    failures = [] if "XG-1" in messages else ["the good invoice XG-1 was not sent"]
+    for n, (what, _, address, reported) in enumerate(XERO_CONTACTS):
+        number = f"XB-{n}"
+        if reported:
+            if number not in said:
+                failures.append(f"{what}: {number} not named in the report")
+            if number in messages:
+                failures.append(f"{what}: {number} was sent to {messages[number]['To']}")
+        elif number not in messages:
+            failures.append(f"{what}: {number} not sent; {said}")
+        else:
+            failures += [f"{what}: {p}" for p in _message_problems(messages[number], address)]
+    tally.record("bad input", bad_inputs=len(XERO_CONTACTS))
+    assert failures == [], "\n".join(failures)
