@@ -1,6 +1,6 @@
 """The bad-input corpus: one row per kind of bad input, each named where it is.
 
-Three tables:
+Four tables:
 
 - ``CONFIG_CASES``: a broken configuration or template. ``tahseel check`` and
   ``tahseel run`` exit 2 naming the file, the line and the setting; nothing is sent.
@@ -10,7 +10,10 @@ Three tables:
   header injected, no control character in a header). Once the row is corrected in
   the ledger, the next run chases it, once.
 - ``REPLY_CASES``: a strange reply in the mailbox (not UTF-8, an unknown charset, NUL
-  bytes, broken MIME, 20 MB). The run reads past it and goes on.
+  bytes, broken MIME, 20 MB). The run reads past it and goes on; what can still be
+  read is understood, and nothing that large is sent on.
+- ``XERO_CONTACTS``: bad addresses and names as Xero holds them, through the real
+  SDK against the emulator: named by invoice number, the rest sent.
 """
 
 from __future__ import annotations
