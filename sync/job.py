@@ -119,7 +119,16 @@ class Job:
         with self.store.lock(self.tenant):
             # Only a mailbox that already holds Tahseel's mail is asked message by message.
             self.fresh = not self.store.last_runs(self.tenant, limit=1)
-            self.fresh = self.fresh and not self.dry_run and self.transport.has_sent_mail()
+            try:
+                self.fresh = self.fresh and not self.dry_run and self.transport.has_sent_mail()
+            except MailError as exc:
+                # Nothing was done and no run is recorded, so the next run is still a
+                # first run; this one ends with a report that says why, like any other.
+                self.report.aborted = str(exc)
+                log.error("run aborted: %s", exc)
+                self.report.finished_at = self.now
+                self._count_calls()
+                return self.report
             run_id = None if self.dry_run else self.store.start_run(self.tenant, self.now)
             try:
                 self._run()

@@ -449,3 +449,27 @@ def test_runs_under_random_faults_on_all_three_apis(chaos_round: Round) -> None:
         assert report.exit_code == 0, (name, report.to_dict())
     _run_side_by_side(chaos)
     assert all(b.reports[-1].emails == 0 for b in chaos.businesses), "nothing left to send"
+
+
+def test_a_mailbox_failing_at_the_start_ends_the_run_with_a_report(gmail) -> None:  # type: ignore[no-untyped-def]
+    """The first question a run asks Gmail fails: a report says so, and nothing is lost.
+
+    Found by the soak (seed 47): the check whether the mailbox already holds Tahseel's
+    mail raised out of ``Job.run``, so ``tahseel run --json`` printed no report.
+    """
+    from typer.testing import CliRunner
+
+    from sync.cli import app
+
+    emulator, folder = gmail
+    emulator.revoked = True  # refused at once; a 5xx would be retried for seconds first
+    args = ["run", "--json", "--today", ANCHOR.isoformat(), "-c", str(folder / "tahseel.yaml")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 4, result.output
+    report = json.loads(result.output)
+    assert "gmail messages.list" in report["aborted"] and report["emails"] == 0
+    assert emulator.sent() == []
+    emulator.revoked = False
+    again = CliRunner().invoke(app, args)
+    assert again.exit_code in (0, 1), again.output
+    assert json.loads(again.output)["emails"] == len(emulator.sent()) >= 5
