@@ -170,7 +170,14 @@ class GmailTransport:
             )
         except GmailNotFound:
             # An earlier try of this call (or httplib2's own resend) sent the draft.
-            found = self._locate(client_id, to)
+            try:
+                found = self._locate(client_id, to)
+            except MailError as exc:
+                # The draft is gone, so the message may well be out: never "try again".
+                raise SendOutcomeUnknown(
+                    f"gmail drafts.send: draft {draft_id} is gone and looking for its message "
+                    f"failed ({type(exc).__name__}); settle it with find_sent, never resend"
+                ) from exc
             if found is None:
                 raise SendOutcomeUnknown(
                     f"gmail drafts.send: draft {draft_id} is gone but its message is not in "

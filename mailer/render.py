@@ -363,6 +363,8 @@ class Renderer:
             return "", [f"{exc.filename or exc.name or name}:{exc.lineno}: {exc.message}"]
         except _OutputTooLarge as exc:
             return "", [str(exc)]
+        except UnicodeDecodeError as exc:
+            return "", [_not_utf8(self._find(name), name, exc)]
         except Exception as exc:  # a template may raise anything a filter or test raises
             return "", [f"{_traceback_location(exc.__traceback__, name)}: {_describe(exc)}"]
         finally:
@@ -408,6 +410,14 @@ def _bounded_join(chunks: Iterator[str], limit: int, name: str) -> str:
             raise _OutputTooLarge(f"{name}: output is over {limit} characters")
         out.append(chunk)
     return "".join(out)
+
+
+def _not_utf8(path: Path | None, name: str, exc: UnicodeDecodeError) -> str:
+    """``file:line: not UTF-8 text (byte 0x..)`` for a template that cannot be decoded."""
+    data = exc.object if isinstance(exc.object, bytes) else b""
+    line = data[: exc.start].count(b"\n") + 1
+    byte = f" (byte 0x{data[exc.start]:02x})" if exc.start < len(data) else ""
+    return f"{path or name}:{line}: not UTF-8 text{byte}; save the template as UTF-8"
 
 
 def _tidy_text(text: str) -> str:

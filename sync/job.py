@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -50,6 +51,8 @@ Progress = Callable[[int, int], None]
 REREAD_CHUNK = 50
 MAX_AMOUNT = Decimal("1000000000")
 """Amounts above this (a thousand million in any currency) are taken as data errors."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+"""Characters an invoice number must not hold: it goes into the subject and headers."""
 
 
 class Aborted(SyncError):
@@ -117,7 +120,16 @@ class Job:
         with self.store.lock(self.tenant):
             # Only a mailbox that already holds Tahseel's mail is asked message by message.
             self.fresh = not self.store.last_runs(self.tenant, limit=1)
-            self.fresh = self.fresh and not self.dry_run and self.transport.has_sent_mail()
+            try:
+                self.fresh = self.fresh and not self.dry_run and self.transport.has_sent_mail()
+            except MailError as exc:
+                # Nothing was done and no run is recorded, so the next run is still a
+                # first run; this one ends with a report that says why, like any other.
+                self.report.aborted = str(exc)
+                log.error("run aborted: %s", exc)
+                self.report.finished_at = self.now
+                self._count_calls()
+                return self.report
             run_id = None if self.dry_run else self.store.start_run(self.tenant, self.now)
             try:
                 self._run()
@@ -140,14 +152,18 @@ class Job:
         kept = {}
         for inv in invoices.values():
             problem = None
-            if inv.is_open and not is_currency(inv.currency):
+            if inv.is_open and _CONTROL.search(inv.number):
+                problem = "the invoice number has a line break or control character"
+            elif inv.is_open and not is_currency(inv.currency):
                 problem = f"currency {inv.currency!r} is not an ISO 4217 code"
             elif inv.is_open and (inv.amount_due > MAX_AMOUNT or inv.total > MAX_AMOUNT):
                 problem = f"amount due {inv.amount_due} {inv.currency} is not plausible"
             if problem is None:
                 kept[inv.id] = inv
             else:
-                self.report.skip(inv.number, f"{problem}; correct it in the ledger")
+                # Shown escaped, so a line break in the data cannot break the summary.
+                number = inv.number.encode("unicode_escape").decode("ascii")
+                self.report.skip(number, f"{problem}; correct it in the ledger")
         return kept
 
     def _without_failing(self, invoices: dict[str, Invoice]) -> dict[str, Invoice]:

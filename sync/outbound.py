@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
@@ -60,13 +61,17 @@ def template_context(
     today: date,
     promised_date: date | None = None,
 ) -> dict[str, Any]:
-    """The plain data a template sees: nothing callable, nothing secret."""
+    """The plain data a template sees: nothing callable, nothing secret.
+
+    Text from the ledger is made one clean line: a line break, NUL or bidi override in
+    a customer's name or a reference would otherwise reach the message as it is.
+    """
     return {
         "business": {"name": identity.business_name, "email": identity.sender_email},
-        "customer": {"name": invoice.contact.name},
+        "customer": {"name": one_line(invoice.contact.name)},
         "invoice": {
-            "number": invoice.number,
-            "reference": invoice.reference,
+            "number": one_line(invoice.number),
+            "reference": one_line(invoice.reference) if invoice.reference else invoice.reference,
             "currency": invoice.currency,
             "total": invoice.total,
             "amount_due": invoice.amount_due,
@@ -81,6 +86,15 @@ def template_context(
         "attachment": attachment,
         "promised_date": promised_date,
     }
+
+
+_BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]+")
+_HIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks made spaces and control characters and bidi overrides gone."""
+    return _HIDDEN.sub("", _BREAKS.sub(" ", text)).strip()
 
 
 def test_copy(rendered: Rendered, *, to: Sequence[str], cc: Sequence[str]) -> Rendered:

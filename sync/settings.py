@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.numbers import is_currency
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -52,6 +53,11 @@ class BusinessSettings(_Model):
     name: str = Field(min_length=1)
     timezone: str = "UTC"
 
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        return check_plain_text(value)
+
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -64,6 +70,12 @@ class SenderSettings(_Model):
     name: str = Field(min_length=1)
     email: str
     reply_to: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _one_line(cls, value: str) -> str:
+        # The name goes into the From header of every message.
+        return check_plain_text(value)
 
     @field_validator("email", "reply_to")
     @classmethod
@@ -197,6 +209,11 @@ class Policy(_Model):
     @field_validator("minimum_amount")
     @classmethod
     def _currencies(cls, value: dict[str, Decimal]) -> dict[str, Decimal]:
+        for code, amount in value.items():
+            if not is_currency(code.upper()):
+                raise ValueError(f"{code!r} is not an ISO 4217 currency code (like SAR or USD)")
+            if amount < 0:
+                raise ValueError(f"the minimum for {code} must not be negative, got {amount}")
         return {k.upper(): v for k, v in value.items()}
 
     @model_validator(mode="after")
@@ -308,6 +325,23 @@ class Settings(_Model):
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+
+
+def check_plain_text(value: str) -> str:
+    """Return ``value`` if it is one line without control characters, else raise ValueError.
+
+    Line breaks would break a mail header; NUL and bidi overrides can hide or reorder
+    what a reader sees.
+    """
+    found = _CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"contains the control character U+{ord(found.group()):04X}; use one line of plain text"
+        )
+    return value
+
+
 def check_email(value: str) -> str:
     """Return ``value`` if it is a plain email address, else raise ValueError."""
     if not _EMAIL.match(value):
@@ -359,9 +393,15 @@ def read_config(path: Path) -> CommentedMap:
     """
     name = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError([ConfigIssue(name, None, "", f"cannot read: {exc.strerror}")]) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        where = raw[: exc.start].count(b"\n") + 1
+        message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
+        raise ConfigError([ConfigIssue(name, where, "", message)]) from None
     try:
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:

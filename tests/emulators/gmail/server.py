@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 import re
 import threading
 import time
@@ -110,6 +111,8 @@ class GmailEmulator:
         self.daily_send_limit = daily_send_limit
         self.hang_seconds = hang_seconds
         self.faults: list[Fault] = []
+        self.injected: Counter[str] = Counter()
+        self._chaos: tuple[float, tuple[str, ...], random.Random] | None = None
         self.calls: Counter[str] = Counter()
         self.quota_rejections = 0
         self.max_concurrency = 0
@@ -165,6 +168,21 @@ class GmailEmulator:
         """Script ``times`` faults of ``kind`` for the next calls of ``method``."""
         self.faults += [Fault(method, kind, act_first) for _ in range(times)]
 
+    def chaos(
+        self,
+        probability: float,
+        *,
+        seed: int,
+        kinds: tuple[str, ...] = ("429", "500", "drop", "hang"),
+    ) -> None:
+        """Fail each call that has no scripted fault with ``probability``, drawn from ``seed``.
+
+        The kind is drawn from ``kinds``; half the faults other than 429 act first (the
+        method is carried out, then the answer is lost or replaced by a 500).
+        ``probability=0`` stops it.
+        """
+        self._chaos = (probability, kinds, random.Random(seed)) if probability else None
+
     def deliver(self, raw: bytes, *, labels: tuple[str, ...] = ("INBOX", "UNREAD")) -> str:
         """Deliver a message from outside into the inbox (threaded) and return its id."""
         return self.mailbox.store(raw, set(labels), thread=None, outgoing=False).id
@@ -182,6 +200,13 @@ class GmailEmulator:
                 if fault.method in (method, "*"):
                     self.faults.remove(fault)
                     return fault
+            if self._chaos is not None:
+                probability, kinds, rng = self._chaos
+                if rng.random() < probability:
+                    kind = rng.choice(kinds)
+                    self.injected[kind] += 1
+                    acted = kind != "429" and rng.random() < 0.5
+                    return Fault(method, kind, act_first=acted)
         return None
 
     def _charge(self, method: str) -> None:

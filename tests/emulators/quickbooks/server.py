@@ -45,12 +45,15 @@ class Injected:
         at: API request numbers (1-based, across realms) that fail.
         probability: Chance each other request fails, drawn from the seeded generator.
         path: Only requests whose path contains this fail.
+        act_first: Carry the request out before failing it, as when a server wrote
+            the note and then the connection dropped or the answer was a 5xx.
     """
 
     kind: str
     at: frozenset[int] = frozenset()
     probability: float = 0.0
     path: str | None = None
+    act_first: bool = False
 
 
 @dataclass
@@ -274,27 +277,22 @@ class _Handler(BaseHTTPRequestHandler):
         if not emulator.admit(realm):
             return self._send(429, THROTTLE_XML, "application/xml")
         fault = emulator.draw_fault(number, rest)
-        if fault and fault.kind in ("timeout", "drop"):
+        try:
+            if fault is None or fault.act_first:
+                status, ctype, payload = routes.answer(emulator, company, method, rest, query, body)
+        finally:
             emulator.release(realm)
+        if fault and fault.kind in ("timeout", "drop"):
             if fault.kind == "timeout":
                 time.sleep(emulator.timeout_delay)
             self.close_connection = True
             return None
-        try:
-            if fault and fault.kind == "429":
-                status, ctype, payload = 429, "application/xml", THROTTLE_XML
-            elif fault:
-                status, ctype, payload = (
-                    int(fault.kind),
-                    "application/json",
-                    Fault.server().payload(),
-                )
-            else:
-                status, ctype, payload = routes.answer(emulator, company, method, rest, query, body)
-        finally:
-            emulator.release(realm)
+        if fault and fault.kind == "429":
+            status, ctype, payload = 429, "application/xml", THROTTLE_XML
+        elif fault:
+            status, ctype, payload = int(fault.kind), "application/json", Fault.server().payload()
         wrote = method == "POST" and rest in ("invoice", "batch")
-        if status == 200 and wrote and emulator.crash.acted("noted"):
+        if not fault and status == 200 and wrote and emulator.crash.acted("noted"):
             self.close_connection = True
             return None
         return self._send(status, payload, ctype)

@@ -46,6 +46,8 @@ class Fault:
         retry_after: Seconds in ``Retry-After`` for an injected 429.
         problem: ``X-Rate-Limit-Problem`` for an injected 429.
         path: Only requests whose path contains this fail.
+        act_first: Carry the request out before failing it, as when a server wrote
+            the note and then the connection dropped or the answer was a 5xx.
     """
 
     kind: str
@@ -54,6 +56,7 @@ class Fault:
     retry_after: int = 1
     problem: str = "minute"
     path: str | None = None
+    act_first: bool = False
 
 
 @dataclass
@@ -306,23 +309,22 @@ class _Handler(BaseHTTPRequestHandler):
             emulator.limit_429s[problem] += 1
             return self._too_many(problem, retry_after, emulator.remaining(tenant))
         fault = emulator.draw_fault(number, path)
-        if fault and fault.kind in ("timeout", "drop"):
+        try:
+            if fault is None or fault.act_first:
+                status, ctype, payload, extra = self._answer(method, path, query, body, tenant)
+        finally:
             emulator.release(tenant)
+        if fault and fault.kind in ("timeout", "drop"):
             if fault.kind == "timeout":
                 time.sleep(emulator.timeout_delay)
             self.close_connection = True
             return None
-        try:
-            if fault and fault.kind == "429":
-                status, ctype, payload = 429, "text/plain", b""
-            elif fault:
-                status, ctype, payload = int(fault.kind), "text/plain", b"Internal Server Error"
-            else:
-                status, ctype, payload, extra = self._answer(method, path, query, body, tenant)
-        finally:
-            emulator.release(tenant)
+        if fault and fault.kind == "429":
+            status, ctype, payload = 429, "text/plain", b""
+        elif fault:
+            status, ctype, payload = int(fault.kind), "text/plain", b"Internal Server Error"
         wrote = method in ("PUT", "POST") and route.endswith("/History")
-        if status == 200 and wrote and emulator.crash.acted("noted"):
+        if not fault and status == 200 and wrote and emulator.crash.acted("noted"):
             self.close_connection = True
             return None
         headers = emulator.remaining(tenant)

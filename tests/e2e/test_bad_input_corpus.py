@@ -1,0 +1,623 @@
+"""The bad-input corpus: one row per kind of bad input, each named where it is.
+
+Four tables:
+
+- ``CONFIG_CASES``: a broken configuration or template. ``tahseel check`` and
+  ``tahseel run`` exit 2 naming the file, the line and the setting; nothing is sent.
+- ``LEDGER_CASES``: one bad invoice or contact in a ledger of good ones. The run goes
+  on: every good invoice is reminded, the bad one is named (by its number) with the
+  reason, or, where the input is merely odd, it is sent safely (one recipient, no
+  header injected, no control character in a header). Once the row is corrected in
+  the ledger, the next run chases it, once.
+- ``REPLY_CASES``: a strange reply in the mailbox (not UTF-8, an unknown charset, NUL
+  bytes, broken MIME, 20 MB). The run reads past it and goes on; what can still be
+  read is understood, and nothing that large is sent on.
+- ``XERO_CONTACTS``: bad addresses and names as Xero holds them, through the real
+  SDK against the emulator: named by invoice number, the rest sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import mailbox
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sync import demo
+from sync.cli import app
+from tests.support import tally
+
+ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
+runner = CliRunner()
+parse = BytesParser(policy=policy.default).parsebytes
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+
+
+def cli(folder: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, [*args, "-c", str(folder / "tahseel.yaml")])
+    return result.exit_code, result.output
+
+
+def sent(folder: Path) -> list:
+    box = mailbox.Maildir(folder / "demo" / "mailbox", factory=None, create=False)
+    sent_box = box.get_folder("Sent")
+    return [parse(sent_box.get_bytes(k)) for k in sent_box.keys()]
+
+
+# -- configuration and templates ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfigCase:
+    """A change to the configuration folder and the words ``tahseel check`` must print."""
+
+    name: str
+    edit: Callable[[Path], None]
+    expected: tuple[str, ...]
+
+
+def _yaml(old: str, new: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        path = folder / "tahseel.yaml"
+        text = path.read_text("utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    return edit
+
+
+def _yaml_bytes(data: bytes) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        (folder / "tahseel.yaml").write_bytes(data)
+
+    return edit
+
+
+def _template(name: str, old: str | None, new: str | bytes) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        path = folder / "templates" / name
+        if old is None:
+            path.write_bytes(new if isinstance(new, bytes) else new.encode())
+            return
+        assert isinstance(new, str)
+        text = path.read_text("utf-8")
+        assert old in text, (name, old)
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    return edit
+
+
+CONFIG_CASES = [
+    ConfigCase(
+        "malformed YAML",
+        _yaml("  weekend: [friday, saturday]", "  weekend: [friday, saturday"),
+        ("tahseel.yaml:", "not valid YAML"),
+    ),
+    ConfigCase(
+        "tab-indented YAML",
+        _yaml("  timezone: Asia/Riyadh", "\ttimezone: Asia/Riyadh"),
+        ("tahseel.yaml:", "not valid YAML"),
+    ),
+    ConfigCase(
+        "YAML that is not UTF-8",
+        lambda f: (f / "tahseel.yaml").write_bytes(
+            (f / "tahseel.yaml").read_bytes().replace(b"Nakheel Trading Co.", b"Nakh\xe9el")
+        ),
+        ("tahseel.yaml:", "not UTF-8"),
+    ),
+    ConfigCase("empty YAML", _yaml_bytes(b""), ("tahseel.yaml:1:", "expected a mapping")),
+    ConfigCase("YAML that is a list", _yaml_bytes(b"- a\n- b\n"), ("tahseel.yaml:1",)),
+    ConfigCase(
+        "unknown top-level key",
+        _yaml("mode: live\n", "mode: live\nmood: happy\n"),
+        ("tahseel.yaml:13:", "mood: unknown setting"),
+    ),
+    ConfigCase(
+        "unknown key in a stage",
+        _yaml("      offset_days: 1\n", "      offset_days: 1\n      ofset: 2\n"),
+        ("tahseel.yaml:", "policy.stages[2].ofset: unknown setting"),
+    ),
+    ConfigCase(
+        "duplicate key",
+        _yaml("mode: live\n", "mode: live\nmode: preview\n"),
+        ("tahseel.yaml:", "mode"),
+    ),
+    ConfigCase(
+        "wrong type: a word for a number",
+        _yaml("offset_days: 30", "offset_days: thirty"),
+        ("tahseel.yaml:", "offset_days: expected an integer, got 'thirty'"),
+    ),
+    ConfigCase(
+        "wrong type: a list for a text",
+        _yaml("  timezone: Asia/Riyadh", "  timezone: [Asia/Riyadh]"),
+        ("tahseel.yaml:", "business.timezone"),
+    ),
+    ConfigCase(
+        "wrong type: a bad time",
+        _yaml('start: "08:00"', 'start: "25:00"'),
+        ("tahseel.yaml:", "calendar.send_window.start"),
+    ),
+    ConfigCase(
+        "invalid sender address",
+        _yaml("email: accounts@nakheel.example", "email: accounts.nakheel.example"),
+        ("tahseel.yaml:", "sender.email", "expected an email address"),
+    ),
+    ConfigCase(
+        "sender name with a line break",
+        _yaml("name: Nakheel Trading - Accounts", 'name: "Accounts\\r\\nBcc: x@evil.example"'),
+        ("tahseel.yaml:", "sender.name"),
+    ),
+    ConfigCase(
+        "negative minimum amount",
+        _yaml("    SAR: 10", "    SAR: -10"),
+        ("tahseel.yaml:", "minimum_amount"),
+    ),
+    ConfigCase(
+        "unknown currency in minimum amount",
+        _yaml("    SAR: 10", "    XYZ: 10"),
+        ("tahseel.yaml:", "minimum_amount", "XYZ"),
+    ),
+    ConfigCase(
+        "template syntax error",
+        _template("en/due.txt", "{{ invoice.number }}", "{% if invoice.number %}"),
+        ("due.txt:",),
+    ),
+    ConfigCase(
+        "template unknown variable",
+        _template("en/due.txt", "{{ invoice.number }}", "{{ invoice.amont_due }}"),
+        ("due.txt:", "amont_due"),
+    ),
+    ConfigCase(
+        "template not UTF-8",
+        _template("en/due.txt", None, b"Dear customer \xe9\xff\n"),
+        ("due.txt:1:", "not UTF-8"),
+    ),
+    ConfigCase(
+        "subject template with a line break",
+        _template(
+            "en/due.subject.txt", None, "Invoice {{ invoice.number }}\nBcc: x@evil.example\n"
+        ),
+        ("due.subject.txt",),
+    ),
+]
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    demo.install(tmp_path / "d", anchor=ANCHOR)
+    return tmp_path / "d"
+
+
+@pytest.mark.parametrize("case", CONFIG_CASES, ids=lambda c: c.name)
+def test_bad_configuration_is_named_and_nothing_is_sent(folder: Path, case: ConfigCase) -> None:
+    before = len(sent(folder))
+    case.edit(folder)
+    code, output = cli(folder, "check")
+    tally.record("bad input", bad_inputs=1)
+    assert code == 2, output
+    assert "Traceback" not in output
+    for words in case.expected:
+        assert words in output, (words, output)
+    code, output = cli(folder, "run", "--today", ANCHOR.isoformat())
+    assert code == 2, output
+    assert len(sent(folder)) == before
+
+
+# -- ledger data --------------------------------------------------------------------------
+
+COLUMNS = (
+    "invoice_id,number,status,currency,total,amount_due,issue_date,due_date,reference,"
+    "contact_id,contact_name,emails,language,timezone,updated_at"
+).split(",")
+GOOD_ROWS = 3
+
+
+@dataclass(frozen=True)
+class LedgerCase:
+    """One bad invoice row.
+
+    Attributes:
+        name: What is wrong.
+        bad: Columns that differ from a good row.
+        expect: ``"reported"`` (named, not sent, sent once fixed) or ``"safe"`` (sent,
+            with clean headers and the one right recipient).
+        words: What the report must say about the invoice, besides its number.
+        fix: The corrected columns, for ``"reported"`` rows.
+    """
+
+    name: str
+    bad: dict[str, str]
+    expect: str
+    words: tuple[str, ...] = ()
+    fix: dict[str, str] = field(default_factory=dict)
+
+
+LEDGER_CASES = [
+    LedgerCase(
+        "contact without an address",
+        {"emails": ""},
+        "reported",
+        ("email",),
+        {"emails": "ap@fixed.example"},
+    ),
+    LedgerCase(
+        "invalid address",
+        {"emails": "accounts.example.com"},
+        "reported",
+        ("accounts.example.com",),
+        {"emails": "ap@fixed.example"},
+    ),
+    LedgerCase(
+        "address with an injected header",
+        {"emails": "ap@x.example\r\nBcc: victim@evil.example"},
+        "reported",
+        ("email",),
+        {"emails": "ap@x.example"},
+    ),
+    LedgerCase(
+        "address with a display name",
+        {"emails": "Boss <boss@evil.example>"},
+        "reported",
+        ("email",),
+        {"emails": "boss@fixed.example"},
+    ),
+    LedgerCase("name with CR/LF", {"contact_name": "Acme\r\nBcc: victim@evil.example"}, "safe"),
+    LedgerCase("name with NUL", {"contact_name": "Acme\x00 Trading"}, "safe"),
+    LedgerCase("name with a bidi override", {"contact_name": "\u202eAcme fdp.exe"}, "safe"),
+    LedgerCase("name of 5,000 characters", {"contact_name": "A" * 5000}, "safe"),
+    LedgerCase("reference with NUL and LF", {"reference": "PO-1\x00\nX-Evil: 1"}, "safe"),
+    LedgerCase(
+        "invoice number with a line break",
+        {"number": "B-NUM\r\nBcc: victim@evil.example"},
+        "reported",
+        ("number",),
+        {"number": "B-NUM"},
+    ),
+    LedgerCase(
+        "negative amount",
+        {"total": "-50.00", "amount_due": "-50.00"},
+        "reported",
+        ("amount_due",),
+        {"total": "50.00", "amount_due": "50.00"},
+    ),
+    LedgerCase(
+        "absurd amount",
+        {"total": "90000000000", "amount_due": "90000000000"},
+        "reported",
+        ("not plausible",),
+        {"total": "900.00", "amount_due": "900.00"},
+    ),
+    LedgerCase(
+        "amount that is not a number",
+        {"amount_due": "12,5O0"},
+        "reported",
+        ("amount_due",),
+        {"amount_due": "1250.00"},
+    ),
+    LedgerCase(
+        "unknown currency",
+        {"currency": "XYZ"},
+        "reported",
+        ("ISO 4217",),
+        {"currency": "SAR"},
+    ),
+    LedgerCase(
+        "missing currency", {"currency": ""}, "reported", ("currency",), {"currency": "USD"}
+    ),
+    LedgerCase(
+        "impossible due date",
+        {"due_date": "2026-02-30"},
+        "reported",
+        ("due_date",),
+        {"due_date": ANCHOR.isoformat()},
+    ),
+    LedgerCase("unknown status", {"status": "sorta"}, "reported", ("status",), {"status": "open"}),
+]
+
+
+def _row(n: int, number: str, **columns: str) -> dict[str, str]:
+    row = {
+        "invoice_id": f"id-{n:03d}",
+        "number": number,
+        "status": "open",
+        "currency": "SAR",
+        "total": "1250.00",
+        "amount_due": "1250.00",
+        "issue_date": "2026-10-24",
+        "due_date": ANCHOR.isoformat(),
+        "reference": "",
+        "contact_id": f"C-{n:03d}",
+        "contact_name": f"Customer {n}",
+        "emails": f"ap{n}@customer{n}.example",
+        "language": "en",
+        "timezone": "",
+        "updated_at": "2026-11-22T06:00:00Z",
+    }
+    row.update(columns)
+    return row
+
+
+def _number(n: int) -> str:
+    return f"B-{n:03d}"
+
+
+def _write_ledger(folder: Path, fixed: bool) -> None:
+    rows = [_row(n, f"G-{n:03d}") for n in range(GOOD_ROWS)]
+    for n, case in enumerate(LEDGER_CASES, start=100):
+        columns = {"number": _number(n), **case.bad}
+        if fixed:
+            columns.update(case.fix)
+        rows.append(_row(n, **columns))
+    path = folder / "demo" / "invoices.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _run(folder: Path, day: date) -> dict:
+    code, output = cli(folder, "run", "--json", "--today", day.isoformat())
+    assert code in (0, 1), output
+    report = json.loads(output)
+    assert report["exit_code"] == code
+    return report
+
+
+def _said(report: dict) -> str:
+    lines = [f"{s['invoice']}: {s['reason']}" for s in report["skipped"]]
+    return "\n".join([*lines, *report["problems"], *report["errors"]])
+
+
+def _message_problems(message, expected_to: str) -> list[str]:  # type: ignore[no-untyped-def]
+    """What is unsafe in a message sent for an odd invoice: headers, recipients, bodies."""
+    found = []
+    for name, value in message.items():
+        if _CONTROL.search(str(value)) or "\n" in str(value).replace("\n ", "").strip("\n"):
+            found.append(f"{name} has a control character: {str(value)[:80]!r}")
+    to = [a.addr_spec for a in message["To"].addresses]
+    if to != [expected_to]:
+        found.append(f"To is {to}, expected [{expected_to}]")
+    for name in ("Cc", "Bcc", "X-Evil"):
+        if message[name] is not None:
+            found.append(f"{name} appeared: {message[name]}")
+    for part in ("plain", "html"):
+        body = message.get_body((part,)).get_content()
+        hidden = _CONTROL.search(body.replace("\r\n", "\n").replace("\n", "").replace("\t", ""))
+        if hidden:
+            found.append(f"the {part} part holds U+{ord(hidden.group()):04X}")
+    return found
+
+
+def test_bad_ledger_rows_are_named_the_rest_are_sent_and_fixed_rows_chased_once(
+    folder: Path,
+) -> None:
+    _write_ledger(folder, fixed=False)
+    first = _run(folder, ANCHOR)
+    said = _said(first)
+    by_number = Counter(str(m["X-Tahseel-Invoice"]) for m in sent(folder))
+    failures: list[str] = []
+    for n in range(GOOD_ROWS):
+        if by_number[f"G-{n:03d}"] != 1:
+            failures.append(f"good invoice G-{n:03d} sent {by_number[f'G-{n:03d}']} times")
+    for n, case in enumerate(LEDGER_CASES, start=100):
+        number = case.bad.get("number", _number(n))
+        if case.expect == "reported":
+            lines = [line for line in said.splitlines() if number.splitlines()[0] in line]
+            if not lines:
+                failures.append(f"{case.name}: {number} not named in the report")
+            elif not all(any(w in line for line in lines) for w in case.words):
+                failures.append(f"{case.name}: report says {lines}, expected {case.words}")
+            if any(k.startswith(number) for k in by_number):
+                failures.append(f"{case.name}: {number} was sent")
+        else:
+            messages = [m for m in sent(folder) if str(m["X-Tahseel-Invoice"]) == number]
+            if len(messages) != 1:
+                failures.append(f"{case.name}: {number} sent {len(messages)} times; {said}")
+                continue
+            expected = _row(n, number, **case.bad)["emails"]
+            failures += [f"{case.name}: {p}" for p in _message_problems(messages[0], expected)]
+    tally.record("bad input", bad_inputs=len(LEDGER_CASES))
+    assert failures == [], "\n".join(failures)
+    assert first["exit_code"] == 1
+
+    _write_ledger(folder, fixed=True)
+    _run(folder, ANCHOR)
+    after = Counter(str(m["X-Tahseel-Invoice"]) for m in sent(folder))
+    for n, case in enumerate(LEDGER_CASES, start=100):
+        number = case.fix.get("number", _number(n))
+        if after[number] != 1:
+            failures.append(f"{case.name}: {number} sent {after[number]} times once fixed")
+    assert failures == [], "\n".join(failures)
+
+
+# -- replies ------------------------------------------------------------------------------
+
+ASK = "We never received the invoice. Please send it again."
+
+
+@dataclass(frozen=True)
+class ReplyCase:
+    """A strange answer to one reminder, and whether its words must still be understood."""
+
+    name: str
+    build: Callable[[str, str], bytes]  # (to the Message-ID, from the address) -> raw
+    understood: bool = True
+
+
+def _head(answering: str, sender: str, extra: str = "") -> bytes:
+    return (
+        f"From: {sender}\nTo: accounts@nakheel.example\nSubject: Re: your invoice\n"
+        f"Date: Mon, 23 Nov 2026 15:00:00 +0300\nMessage-ID: <r-{abs(hash(answering))}@c.example>\n"
+        f"In-Reply-To: {answering}\nReferences: {answering}\nMIME-Version: 1.0\n{extra}"
+    ).encode()
+
+
+def _plain(charset: str | None, body: bytes, cte: str = "8bit") -> Callable[[str, str], bytes]:
+    ctype = "text/plain" + (f'; charset="{charset}"' if charset else "")
+    return lambda to, sender: (
+        _head(to, sender, f"Content-Type: {ctype}\nContent-Transfer-Encoding: {cte}\n")
+        + b"\n"
+        + body
+    )
+
+
+REPLY_CASES = [
+    ReplyCase(
+        "Latin-1 bytes labelled UTF-8", _plain("utf-8", ASK.encode() + b" Merci, Caf\xe9.\n")
+    ),
+    ReplyCase("8-bit bytes with no charset", _plain(None, ASK.encode() + b" \xd9\x84\xff\n")),
+    ReplyCase("unknown charset", _plain("x-klingon", ASK.encode() + b"\n")),
+    ReplyCase("NUL bytes in the body", _plain("utf-8", ASK.encode() + b"\x00\x00 thanks\n")),
+    ReplyCase("invalid base64", _plain("utf-8", b"V2Ugb!!!mV2ZXIgcmVjZ@@@", "base64"), False),
+    ReplyCase(
+        "multipart without a boundary",
+        lambda to, sender: (
+            _head(to, sender, "Content-Type: multipart/mixed\n")
+            + b"\n--x\nContent-Type: text/plain\n\n"
+            + ASK.encode()
+            + b"\n--x--\n"
+        ),
+        False,
+    ),
+    ReplyCase(
+        "header lines that are not UTF-8",
+        lambda to, sender: (
+            _head(to, sender, "Content-Type: text/plain; charset=utf-8\n").replace(
+                b"Subject: Re: your invoice", b"Subject: Re: facture \xe9\xff"
+            )
+            + b"\n"
+            + ASK.encode()
+            + b"\n"
+        ),
+    ),
+    ReplyCase(
+        "an encoded subject holding CR/LF",
+        lambda to, sender: (
+            _head(to, sender, "Content-Type: text/plain; charset=utf-8\n").replace(
+                b"Subject: Re: your invoice",
+                b"Subject: =?utf-8?q?Re:_x=0D=0ABcc:_victim@evil.example?=",
+            )
+            + b"\n"
+            + ASK.encode()
+            + b"\n"
+        ),
+    ),
+    ReplyCase(
+        "a 20 MB reply",
+        _plain("utf-8", ASK.encode() + b"\n" + (b"x" * 99 + b"\n") * 200_000),
+    ),
+    ReplyCase(
+        "a 20 MB reply passed to a person",
+        _plain("utf-8", b"Who are you?\n" + (b"y" * 99 + b"\n") * 200_000),
+        False,
+    ),
+]
+
+
+def test_strange_replies_are_read_past_and_the_run_goes_on(folder: Path) -> None:
+    rows = [_row(n, f"R-{n:03d}") for n in range(len(REPLY_CASES) + 2)]
+    path = folder / "demo" / "invoices.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    _run(folder, ANCHOR)
+    first = {str(m["X-Tahseel-Invoice"]): m for m in sent(folder)}
+    box = mailbox.Maildir(folder / "demo" / "mailbox", factory=None, create=False)
+    for n, case in enumerate(REPLY_CASES):
+        reminder = first[f"R-{n:03d}"]
+        box.add(case.build(str(reminder["Message-ID"]), str(reminder["To"])))
+
+    report = _run(folder, date(2026, 11, 24))
+    said = _said(report)
+    after = sent(folder)
+    resent = Counter(str(m["X-Tahseel-Invoice"]) for m in after if m["X-Tahseel-Stage"] == "resend")
+    failures = []
+    read = sum(report["replies"].values())
+    if read != len(REPLY_CASES):
+        failures.append(f"{read} of {len(REPLY_CASES)} replies read: {report['replies']}; {said}")
+    for n, case in enumerate(REPLY_CASES):
+        number = f"R-{n:03d}"
+        if case.understood and resent[number] != 1:
+            failures.append(f"{case.name}: {number} resent {resent[number]} times; {said}")
+    for extra in (len(REPLY_CASES), len(REPLY_CASES) + 1):
+        number = f"R-{extra:03d}"
+        stages = [m["X-Tahseel-Stage"] for m in after if m["X-Tahseel-Invoice"] == number]
+        if stages != ["due", "overdue"] and sorted(stages) != ["due", "overdue"]:
+            failures.append(f"{number}, with no reply, got {stages}")
+    for message in after:
+        for name, value in message.items():
+            if _CONTROL.search(str(value)) or "\n" in str(value).replace("\n ", "").strip("\n"):
+                failures.append(f"{message['X-Tahseel-Invoice']}: {name} holds {str(value)[:60]!r}")
+    for message in after:
+        size = len(message.as_bytes())
+        if size > 2_000_000:
+            failures.append(f"{message['X-Tahseel-Invoice']}: a {size:,}-byte message was sent")
+    tally.record("bad input", bad_inputs=len(REPLY_CASES))
+    assert failures == [], "\n".join(failures)
+
+
+# -- the same contacts, from Xero -----------------------------------------------------
+
+XERO_CONTACTS = [
+    # (what is wrong, contact name, address, reported?)
+    ("no address", "Blank Co", None, True),
+    ("invalid address", "Dotted Co", "accounts.example.com", True),
+    (
+        "address with an injected header",
+        "Crlf Co",
+        "ap@x.example\r\nBcc: victim@evil.example",
+        True,
+    ),
+    ("address with a display name", "Boss Co", "Boss <boss@evil.example>", True),
+    ("two addresses in one field", "Pair Co", "a@pair.example, b@pair.example", True),
+    ("name with CR/LF", "Acme\r\nBcc: victim@evil.example", "ap@acme.example", False),
+    ("name with a bidi override", "\u202eAcme fdp.exe", "ap@bidi.example", False),
+]
+
+
+def test_bad_contacts_from_xero_are_named_and_the_rest_are_sent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.e2e.test_xero_run import xero_config
+    from tests.emulators.xero import XeroEmulator, token_file_for
+
+    with XeroEmulator() as emulator:
+        monkeypatch.setenv("XERO_CLIENT_ID", emulator.identity.client_id)
+        monkeypatch.setenv("XERO_CLIENT_SECRET", emulator.identity.client_secret)
+        monkeypatch.delenv("XERO_TOKEN", raising=False)
+        demo.install(tmp_path / "d", anchor=ANCHOR)
+        config = xero_config(tmp_path / "d", emulator)
+        token_file_for(emulator, config.parent / "xero-token.json")
+        org = emulator.org
+        good = org.add_contact("Good Co", "ap@good.example")
+        org.add_invoice("XG-1", good, "500.00", due_date=ANCHOR)
+        for n, (_, name, address, _) in enumerate(XERO_CONTACTS):
+            org.add_invoice(f"XB-{n}", org.add_contact(name, address), "500.00", due_date=ANCHOR)
+        report = _run(config.parent, ANCHOR)
+    said = _said(report)
+    messages = {str(m["X-Tahseel-Invoice"]): m for m in sent(config.parent)}
+    failures = [] if "XG-1" in messages else ["the good invoice XG-1 was not sent"]
+    for n, (what, _, address, reported) in enumerate(XERO_CONTACTS):
+        number = f"XB-{n}"
+        if reported:
+            if number not in said:
+                failures.append(f"{what}: {number} not named in the report")
+            if number in messages:
+                failures.append(f"{what}: {number} was sent to {messages[number]['To']}")
+        elif number not in messages:
+            failures.append(f"{what}: {number} not sent; {said}")
+        else:
+            failures += [f"{what}: {p}" for p in _message_problems(messages[number], address)]
+    tally.record("bad input", bad_inputs=len(XERO_CONTACTS))
+    assert failures == [], "\n".join(failures)
