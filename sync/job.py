@@ -123,6 +123,10 @@ class Job:
             except (Aborted, LedgerError, MailError, SyncError) as exc:
                 self.report.aborted = str(exc)
                 log.error("run aborted: %s", exc)
+            # A transport may finish work it batched (Gmail labels sent mail in batches).
+            flush = getattr(self.transport, "flush", None)
+            if flush is not None and not self.dry_run:
+                flush()
             self.report.finished_at = self.now
             self._count_calls()
             if run_id is not None:
@@ -365,8 +369,11 @@ class Job:
                     self.progress(done, len(actions))
 
     def _reread(self, chunk: Sequence[Action]) -> dict[str, Invoice]:
-        ids = [a.invoice.id for a in chunk]
-        return {inv.id: inv for inv in self.ledger.get_invoices(ids)}
+        # The re-read guards against chasing an invoice paid meanwhile; a thank-you goes
+        # to an invoice this run read as paid, so it uses that read.
+        known = {a.invoice.id: a.invoice for a in chunk if a.action == "thank_you"}
+        ids = [a.invoice.id for a in chunk if a.invoice.id not in known]
+        return known | {inv.id: inv for inv in self.ledger.get_invoices(ids)} if ids else known
 
     def _one(self, action: Action, fresh: Invoice | None) -> None:
         number = action.invoice.number

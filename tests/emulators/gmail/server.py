@@ -34,6 +34,7 @@ UNITS = {
     "messages.get": 5,
     "messages.list": 5,
     "messages.modify": 5,
+    "messages.batchModify": 50,
     "messages.attachments.get": 5,
     "drafts.create": 10,
     "drafts.delete": 10,
@@ -55,6 +56,7 @@ ROUTES = [
         _USER + r"/messages/(?P<mid>[^/]+)/attachments/(?P<id>[^/]+)",
         "messages.attachments.get",
     ),
+    ("POST", _USER + r"/messages/batchModify", "messages.batchModify"),
     ("POST", _USER + r"/messages/(?P<id>[^/]+)/modify", "messages.modify"),
     ("GET", _USER + r"/messages/(?P<id>[^/]+)", "messages.get"),
     ("POST", _USER + r"/drafts/send", "drafts.send"),
@@ -163,7 +165,13 @@ class GmailEmulator:
         self.faults += [Fault(method, kind, act_first) for _ in range(times)]
 
     def deliver(self, raw: bytes, *, labels: tuple[str, ...] = ("INBOX", "UNREAD")) -> str:
-        """Deliver a message from outside into the inbox (threaded) and return its id."""
+        """Deliver a message from outside into the inbox (threaded) and return its id.
+
+        A reply that refers to a message the user sent by the Message-ID the client
+        composed is made to refer to the one Gmail gave it instead, since that is the
+        one its recipient received.
+        """
+        raw = self.mailbox.as_received(raw)
         return self.mailbox.store(raw, set(labels), thread=None, outgoing=False).id
 
     def sent(self) -> list[Any]:
@@ -219,14 +227,14 @@ class GmailEmulator:
             self._check_daily_cap()
         if method == "messages.send":
             raw = base64.urlsafe_b64decode(body.get("raw", "") + "==")
-            return box.send(raw, body.get("threadId")).resource()
+            return _sent_answer(box.send(raw, body.get("threadId")))
         if method == "drafts.create":
             message = body.get("message", {})
             raw = base64.urlsafe_b64decode(message.get("raw", "") + "==")
             draft_id, stored = box.create_draft(raw, message.get("threadId"))
             return {"id": draft_id, "message": stored.resource()}
         if method == "drafts.send":
-            return box.send_draft(str(body.get("id", ""))).resource()
+            return _sent_answer(box.send_draft(str(body.get("id", ""))))
         if method == "drafts.get":
             stored = box.draft(match["id"])
             fmt = one.get("format", "full")
@@ -246,6 +254,13 @@ class GmailEmulator:
                 match["id"], body.get("addLabelIds", []), body.get("removeLabelIds", [])
             )
             return stored.resource()
+        if method == "messages.batchModify":
+            ids = [str(i) for i in body.get("ids", [])]
+            if not 1 <= len(ids) <= 1000:
+                raise ApiError(400, "invalidArgument", "ids must hold 1 to 1000 message ids")
+            for message_id in ids:
+                box.modify(message_id, body.get("addLabelIds", []), body.get("removeLabelIds", []))
+            return None
         if method == "messages.list":
             return self._list(one, query)
         if method == "threads.get":
@@ -319,6 +334,11 @@ class GmailEmulator:
         """Count a request done."""
         with self._lock:
             self._active -= 1
+
+
+def _sent_answer(stored: Any) -> dict[str, Any]:
+    """What messages.send and drafts.send answer: the new message's ids and labels only."""
+    return {"id": stored.id, "threadId": stored.thread_id, "labelIds": sorted(stored.labels)}
 
 
 class _Handler(BaseHTTPRequestHandler):
