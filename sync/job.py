@@ -43,7 +43,7 @@ from sync.reply_desk import ReplyDesk
 from sync.report import RunReport
 from sync.safety import weigh
 from sync.settings import Settings
-from sync.state import OutboxRow, Store
+from sync.state import OutboxRow, Store, ThreadInfo
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -106,6 +106,8 @@ class Job:
         self.cache = LedgerCache(self.store, self.tenant)
         self.fresh = False
         self._batched: list[tuple[int, Invoice, str, str]] | None = None
+        # Invoices with mail on record; the others have no thread to look up (None: ask).
+        self._threaded: set[str] | None = None
 
     def run(self) -> RunReport:
         """Do one run under the tenant's lock and return its report.
@@ -188,6 +190,7 @@ class Job:
         if not self.dry_run:
             self._finish_notes(invoices)
         history = self.store.history(self.tenant) | self.overlay
+        self._threaded = self.store.threaded_invoices(self.tenant)
         result = plan(
             invoices.values(),
             history,
@@ -426,6 +429,8 @@ class Job:
         row.recipients, row.subject = ", ".join(action.to), base_subject
         row.request_ref = getattr(action, "request_ref", None)
         row_id = self.store.claim(row)
+        if self._threaded is not None:
+            self._threaded.add(invoice.id)
         if row_id is None:
             self._already_done(action)
             return
@@ -466,7 +471,7 @@ class Job:
     def _send(
         self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
     ) -> None:
-        thread = self.store.thread_of(self.tenant, invoice.id).thread
+        thread = self._thread_of(invoice).thread
 
         def prepared(ref: str) -> None:
             # The transport's handle on a send about to happen (a Gmail draft): kept
@@ -512,8 +517,14 @@ class Job:
             self.store.handle_reply(self.tenant, action.request_ref)
         log.info("%s %s: already claimed; not sent again", action.invoice.number, action.stage)
 
+    def _thread_of(self, invoice: Invoice) -> ThreadInfo:
+        """The invoice's thread; no query for an invoice never mailed (most of a first run)."""
+        if self._threaded is not None and invoice.id not in self._threaded:
+            return ThreadInfo(None, None, ())
+        return self.store.thread_of(self.tenant, invoice.id)
+
     def _build(self, action: EmailAction, invoice: Invoice) -> tuple[EmailMessage, str]:
-        thread = self.store.thread_of(self.tenant, invoice.id)
+        thread = self._thread_of(invoice)
         link = self._payment_link(invoice)
         context = template_context(
             invoice,

@@ -300,7 +300,9 @@ class XeroLedger:
         waiting = [r for r in rows if str(r.contact.contact_id) not in self._contacts]
         return ready, waiting
 
-    def _list_page(self, bound: datetime | None, page: int, *, full: bool) -> tuple[list[Any], bool]:
+    def _list_page(
+        self, bound: datetime | None, page: int, *, full: bool
+    ) -> tuple[list[Any], bool]:
         """One page of the invoice list, and whether Xero's pagination says it is the last."""
         where = 'Type=="ACCREC"' + (" AND AmountDue>0" if full else "")
         options: dict[str, Any] = {
