@@ -29,7 +29,7 @@ def emulator() -> Iterator[GmailEmulator]:
 
 def test_a_429_storm_never_takes_the_mailbox_over_its_quota():
     with GmailEmulator(SENDER, units_per_second=600) as emulator:
-        budget = QuotaBudget(250, burst=250)  # at most 500 units in any second
+        budget = QuotaBudget(500, window=1.0)  # at most 500 units in any second
         emulator.inject("*", "429", times=12)
         errors: list[BaseException] = []
 

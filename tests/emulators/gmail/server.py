@@ -89,7 +89,9 @@ class GmailEmulator:
 
     Args:
         address: The mailbox owner's address.
-        units_per_second: The per-user quota (a sliding one-second window); None for none.
+        units_per_second: The per-user quota, in units a second; None for none.
+        quota_window: The sliding window it is enforced over, in seconds: 1 for the
+            strictest reading, 60 for Gmail's current page (15,000 units a minute).
         daily_send_limit: Messages the user may send in 24 hours; None for no limit.
         clock: Returns epoch seconds (internalDate, ``newer_than:``, the sending cap).
         rewrite_message_ids: Replace the Message-ID of sent mail, as Gmail does.
@@ -101,6 +103,7 @@ class GmailEmulator:
         address: str = "huda@nakheel.example",
         *,
         units_per_second: int | None = None,
+        quota_window: float = 1.0,
         daily_send_limit: int | None = None,
         clock: Callable[[], float] = time.time,
         rewrite_message_ids: bool = True,
@@ -108,6 +111,7 @@ class GmailEmulator:
     ) -> None:
         self.mailbox = Mailbox(address, clock, rewrite_message_ids)
         self.units_per_second = units_per_second
+        self.quota_window = quota_window
         self.daily_send_limit = daily_send_limit
         self.hang_seconds = hang_seconds
         self.faults: list[Fault] = []
@@ -190,16 +194,16 @@ class GmailEmulator:
         return None
 
     def _charge(self, method: str) -> None:
-        """Enforce the per-user units in any one-second window."""
+        """Enforce the per-user units in any window of ``quota_window`` seconds."""
         if self.units_per_second is None:
             return
         with self._lock:
             now = time.monotonic()
-            while self._window and now - self._window[0][0] >= 1.0:
+            while self._window and now - self._window[0][0] >= self.quota_window:
                 self._window.popleft()
             used = sum(units for _, units in self._window)
             units = UNITS.get(method, 1)
-            if used + units > self.units_per_second:
+            if used + units > self.units_per_second * self.quota_window:
                 self.quota_rejections += 1
                 raise ApiError(429, "rateLimitExceeded", "User-rate limit exceeded")
             self._window.append((now, units))
