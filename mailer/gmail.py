@@ -225,7 +225,9 @@ class GmailTransport:
         with self._lock:
             if self._sent_today is None:
                 since = int(time.time()) - 86400
-                self._sent_today = sum(1 for _ in self._box.search(f"in:sent after:{since}"))
+                # Counting stops at the cap: past it, how far past does not matter.
+                found = self._box.search(f"in:sent after:{since}", limit=self.daily_cap)
+                self._sent_today = sum(1 for _ in found)
             if self._sent_today >= self.daily_cap:
                 raise MailQuotaExceeded(
                     f"gmail: {self._sent_today} messages sent in the last 24 hours reach the "
