@@ -287,6 +287,13 @@ def reads_equal_floor(run: Run) -> bool:
 
 
 WHY = {
+    "invoices.list": "each list page continues from the newest UpdatedDateUTC read, a "
+    "second early (Xero may compare whole seconds), so that an invoice changed during the "
+    "scan cannot shift past a page: pages overlap by a row, one more call per 999 pages' "
+    "worth; a full page that pagination.pageCount calls the last ends the read",
+    "contacts.list": "contacts are read in batches of 50 as list pages bring new "
+    "customers; a page's worth of invoices waiting for their customers forces a short "
+    "batch, which keeps memory bounded",
     "invoices.get (re-read)": "the job re-reads every chunk of 50 reminders just before "
     "sending (sync/job.py REREAD_CHUNK), so that an invoice paid meanwhile is not chased "
     "(ARCHITECTURE.md invariant 1); thank-yous use the run's own read",
