@@ -19,9 +19,9 @@ and the transport's ``QuotaBudget`` (its defaults: 245 units a second over 10 s)
 scaled the same way. A smaller factor for Gmail leaves the local time of each email
 (render, compose, state writes, and the emulator serving it in the same process) well
 under the time Gmail's quota allows it: at 10x, 2,000 invoices measured 1.26 because
-the scaled quota left 45 ms an email; at 4x the same run measured 1.04. The CLI cannot pass a clock or a
-budget, so the job is built in-process with the ledger and the transport made by hand;
-the configuration is the one ``bench/run_calls.py`` writes.
+the scaled quota left 45 ms an email; at 4x the same run measured 1.04. The CLI cannot
+pass a clock or a budget, so the job is built in-process with the ledger and the
+transport made by hand; the configuration is the one ``bench/run_calls.py`` writes.
 
 Columns, per N and ledger:
 
