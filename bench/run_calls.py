@@ -24,7 +24,12 @@ Columns, per N, run and service (counted by the emulators, server side):
   Gmail: the transport sends by draft-then-send, so its floor is 2 calls per email
   (``drafts.create`` + ``drafts.send``; the API's own minimum is 1, ``messages.send``,
   which cannot make a retry safe); one reply read per run (two on the first run: a
-  search, and the history id to continue from).
+  search, and the history id to continue from). Above it by design: one
+  ``messages.batchModify`` per 100 sent messages (the Tahseel label; Gmail keeps no
+  user label on a draft), the label's id once per run, the daily cap's count of the
+  last 24 hours of Sent mail (500 a page) once per run, and one ``threads.get`` per
+  email that continues a thread (Gmail replaced the earlier messages' Message-IDs, and
+  References must name the ones the customer received).
 - ``calls/floor``: the ratio; ``above floor`` names the operations over their floor.
 
 Targets (PASS/MISS printed per N): Xero reads (list pages, contacts, groups) equal the
@@ -282,24 +287,29 @@ def reads_equal_floor(run: Run) -> bool:
 
 
 WHY = {
-    "invoices.list": "the reader stops only on a short page: a full last page costs one "
-    "more call (Xero's `pagination.pageCount` would tell); incremental reads never "
-    "stop earlier than one call",
-    "contacts.list": "contacts are fetched per list page, so a batch of 50 is split "
-    "across pages; each run's new ledger object reads them again",
-    "invoices.get (re-read)": "the job re-reads every chunk of 50 actions just before "
-    "sending (sync/job.py REREAD_CHUNK), to drop invoices paid meanwhile",
-    "messages.modify": "the Tahseel label is put on each sent message with its own call",
-    "messages.get": "each sent message is read back for the Message-ID Gmail stored",
+    "invoices.list": "each list page continues from the newest UpdatedDateUTC read, a "
+    "second early (Xero may compare whole seconds), so that an invoice changed during the "
+    "scan cannot shift past a page: pages overlap by a row, one more call per 999 pages' "
+    "worth; a full page that pagination.pageCount calls the last ends the read",
+    "contacts.list": "contacts are read in batches of 50 as list pages bring new "
+    "customers; a page's worth of invoices waiting for their customers forces a short "
+    "batch, which keeps memory bounded",
+    "invoices.get (re-read)": "the job re-reads every chunk of 50 reminders just before "
+    "sending (sync/job.py REREAD_CHUNK), so that an invoice paid meanwhile is not chased "
+    "(ARCHITECTURE.md invariant 1); thank-yous use the run's own read",
+    "messages.batchModify": "sent messages are labelled Tahseel 100 to a call (Gmail keeps "
+    "no user label on a draft, so the label cannot travel with the send)",
+    "threads.get": "an email that continues a thread reads the thread once for the "
+    "Message-IDs Gmail gave its earlier messages, which References must name",
     "messages.list": "a first run asks once whether the mailbox holds Tahseel's mail "
     "(and, if it does, looks each message up before sending it, after a lost state "
-    "file); the daily cap counts the last 24 h of Sent mail, 500 per page, "
-    "once per run (mailer/gmail.py _check_daily_cap); and each email into an existing "
-    "thread first searches `rfc822msgid:` for Gmail's thread id, which is not kept "
-    "between runs (mailer/gmail_mailbox.py gmail_thread)",
+    "file); the daily cap counts the last 24 h of Sent mail, 500 per page, once per "
+    "run (mailer/gmail.py _check_daily_cap); a thread recorded by an older version (by "
+    "its first Message-ID) is looked up by search once",
     "history.list": "the reply read pages through the history of Tahseel's own drafts "
-    "and sends (historyTypes=messageAdded, no labelId filter), 500 records a page",
-    "labels.list": "the label's id is looked up once per run",
+    "and sends (historyTypes=messageAdded; Gmail filters history by one label only, and "
+    "filtering on INBOX would miss replies a filter archived), 500 records a page",
+    "labels.list": "the label's id is looked up once per run that sends",
     "labels.create": "the label is created on the first run",
 }
 

@@ -405,6 +405,7 @@ class FileLedger:
         self.pdf_font = pdf_font
         self._link_pattern = payment_link
         self.problems: list[str] = []
+        self._parsed: tuple[tuple[int, ...] | None, list[Invoice], list[str]] | None = None
         self.calls: dict[str, int] = {}
 
     def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
@@ -542,7 +543,19 @@ class FileLedger:
         return text
 
     def _read(self) -> list[Invoice]:
+        # A re-read before each batch of emails parsed the whole file again (quadratic in
+        # a run); the file is parsed again only when it changed on disk.
+        try:
+            info = self.path.stat()
+            stamp: tuple[int, ...] | None = (info.st_ino, info.st_size, info.st_mtime_ns)
+        except OSError:
+            stamp = None  # load_invoices names the problem
+        cached = self._parsed
+        if stamp is not None and cached is not None and cached[0] == stamp:
+            self.problems = list(cached[2])
+            return cached[1]
         invoices, self.problems = load_invoices(self.path)
+        self._parsed = (stamp, invoices, list(self.problems))
         return invoices
 
 

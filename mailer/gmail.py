@@ -4,13 +4,15 @@ Sending is draft-then-send. The message is stored as a draft in the invoice's th
 the caller is told the draft's reference (``prepared``), then the draft is sent. A
 draft can be sent only once, so retrying ``drafts.send`` after an ambiguous failure
 (including the resend httplib2 does by itself when a connection drops) can never send
-twice: the retry finds the draft gone. Gmail replaces a client-set Message-ID, so the
-Message-ID Gmail stored is read back after sending (the next message of the thread
-refers to it), and the composed one is kept in ``X-Tahseel-Message-Id`` so that an
-uncertain send can still be found.
+twice: the retry finds the draft gone.
 
-A thread is named, as in every transport, by the Message-ID of its first message;
-``gmail_mailbox`` maps it to Gmail's thread id. Replies are read by ``gmail_replies``.
+A send costs those two calls and nothing more. Gmail replaces a client-set Message-ID,
+so the composed one travels in ``X-Tahseel-Message-Id`` and names the message
+(``Sent.message_id``); the thread is named by Gmail's thread id, which ``drafts.send``
+answers. Gmail's own Message-IDs are read only when they are needed: the next message
+into a thread reads the thread once (``threads.get``) and refers to the Message-IDs
+Gmail stored, and replies are matched through the same aliases. Gmail keeps no user
+label on a draft, so sent messages are labelled in batches (``flush``).
 """
 
 from __future__ import annotations
@@ -128,9 +130,9 @@ class GmailTransport:
                 deleted and nothing is sent.
 
         Returns:
-            The sent message: ``ref`` is Gmail's message id, ``message_id`` the
-            Message-ID Gmail stored, ``thread`` the Message-ID of the thread's first
-            message.
+            The sent message: ``ref`` is Gmail's message id, ``message_id`` the composed
+            Message-ID (kept in ``X-Tahseel-Message-Id``; Gmail stores one of its own),
+            ``thread`` Gmail's thread id.
 
         Raises:
             SendRejected: Gmail refused the message (a bad recipient, say).
@@ -144,9 +146,15 @@ class GmailTransport:
             raise MailError("gmail send: the message has no Message-ID")
         to = first_recipient(message)
         self._check_daily_cap()
-        self._box.label_id()
-        body: dict[str, Any] = {"raw": encode_raw(message, client_id)}
         gmail_thread = self._box.gmail_thread(thread)
+        aliases: dict[str, str] = {}
+        if gmail_thread and _refers_to_composed(message):
+            # The thread's earlier messages are known here by the Message-IDs Tahseel
+            # composed; the customer's mailbox knows them by Gmail's.
+            view = self._box.thread(gmail_thread)
+            aliases = {composed: stored for stored, composed in view.aliases.items()}
+            aliases.pop(client_id, None)
+        body: dict[str, Any] = {"raw": encode_raw(message, client_id, aliases)}
         if gmail_thread:
             body["threadId"] = gmail_thread
         draft = self._api.call(
@@ -159,9 +167,9 @@ class GmailTransport:
             except BaseException:
                 self._discard(draft_id)
                 raise
-        return self._send_draft(draft_id, client_id, to)
+        return self._send_draft(draft_id, client_id, to, message)
 
-    def _send_draft(self, draft_id: str, client_id: str, to: str) -> Sent:
+    def _send_draft(self, draft_id: str, client_id: str, to: str, message: EmailMessage) -> Sent:
         try:
             result = self._api.call(
                 "drafts.send",
@@ -193,14 +201,24 @@ class GmailTransport:
         self._count_sent()
         ref = str(result["id"])
         log.info("gmail: sent draft %s as message %s", draft_id, ref)
-        try:
-            self._box.apply_label(ref)
-            return self._box.sent(self._box.metadata(ref))
-        except MailError as exc:
-            raise SendOutcomeUnknown(
-                f"gmail send: sent as message {ref}, but reading it back failed "
-                f"({type(exc).__name__}); settle it with find_sent"
-            ) from exc
+        if self._box.label_id() not in result.get("labelIds", []):
+            self._box.label_later(ref)
+        return Sent(
+            ref=ref,
+            message_id=client_id,
+            thread=str(result["threadId"]),
+            invoice=_header(message, "X-Tahseel-Invoice"),
+            stage=_header(message, "X-Tahseel-Stage"),
+        )
+
+    def flush(self) -> None:
+        """Label the messages sent since the last flush; call it when a run ends.
+
+        Labels are applied a batch at a time; messages a crash leaves unlabelled are
+        still recognised as Tahseel's by their ``X-Tahseel-Message-Id``, and are
+        labelled when ``find_sent`` finds them.
+        """
+        self._box.flush_labels()
 
     def _discard(self, draft_id: str) -> None:
         try:
@@ -214,7 +232,9 @@ class GmailTransport:
         with self._lock:
             if self._sent_today is None:
                 since = int(time.time()) - 86400
-                self._sent_today = sum(1 for _ in self._box.search(f"in:sent after:{since}"))
+                # Counting stops at the cap: past it, how far past does not matter.
+                found = self._box.search(f"in:sent after:{since}", limit=self.daily_cap)
+                self._sent_today = sum(1 for _ in found)
             if self._sent_today >= self.daily_cap:
                 raise MailQuotaExceeded(
                     f"gmail: {self._sent_today} messages sent in the last 24 hours reach the "
@@ -229,6 +249,7 @@ class GmailTransport:
 
     def has_sent_mail(self) -> bool:
         """Whether the mailbox holds anything Tahseel sent (one cheap search)."""
+        self._box.flush_labels()  # the search is by label
         # Search names a label as Gmail shows it, spaces written as hyphens.
         name = self._box.label.replace(" ", "-")
         found = self._box.search(f'in:sent label:"{name}"', limit=1)
@@ -240,8 +261,8 @@ class GmailTransport:
         """Find a sent message by Message-ID, or settle a send by its draft reference.
 
         Args:
-            message_id: The Message-ID Gmail stored, or the composed one (Gmail may have
-                replaced it; the composed one is found through ``X-Tahseel-Message-Id``).
+            message_id: The composed Message-ID (found through ``X-Tahseel-Message-Id``
+                when Gmail replaced it) or the one Gmail stored.
             prepared: The reference ``send`` gave to ``prepared``. A draft that still
                 exists was never sent: it is deleted, so that it can never go out, and
                 None is returned.
@@ -337,3 +358,15 @@ class GmailTransport:
             "messages.get", lambda u: u.messages().get(userId="me", id=ref, format="raw")
         )
         return decode_raw(str(found["raw"]))
+
+
+def _header(message: EmailMessage, name: str) -> str | None:
+    """A header as ``format=metadata`` would give it back (unfolded), or None."""
+    value = message.get(name)
+    return " ".join(str(value).split()) or None if value is not None else None
+
+
+def _refers_to_composed(message: EmailMessage) -> bool:
+    """Whether the message refers to Message-IDs Tahseel composed (Gmail replaced them)."""
+    refs = str(message.get("In-Reply-To", "")) + " " + str(message.get("References", ""))
+    return "<tahseel." in refs

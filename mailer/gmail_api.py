@@ -12,6 +12,7 @@ import http.client
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -56,47 +57,60 @@ GMAIL_UNITS_PER_SECOND = 250.0
 
 
 class QuotaBudget:
-    """A token bucket of Gmail quota units, shared by every thread using one mailbox.
+    """Gmail quota units spent in a sliding window, shared by every thread of one mailbox.
 
-    Gmail allows 250 units per user per second (moving average; 15,000 a minute). With
-    ``burst`` + ``units_per_second`` at or under that, no one-second window goes over.
+    Gmail allows 15,000 units per user per minute (older pages: 250 a second, as a
+    moving average). A token bucket that keeps every single second under 250 must keep
+    rate + burst under it while a send costs 100 units, so it sustained only 150 units a
+    second. This budget keeps a log of what was spent and lets a call go as soon as the
+    last ``window`` seconds hold room for it: at most ``units_per_second`` × ``window``
+    units in any window, so any minute holds no more than Gmail's 15,000 when six
+    windows fit in it, and the rate is sustained up to the last unit.
 
     Args:
-        units_per_second: The refill rate.
-        burst: The bucket's size (at least the cost of a send, 100); by default what the
-            rate leaves of the 250, so the two together stay at Gmail's limit.
+        units_per_second: The average rate allowed; the default leaves 2% for requests
+            that reach Gmail bunched up by network jitter.
+        window: The window's length, in seconds (a divisor of 60 keeps whole minutes).
         clock: A monotonic clock, in seconds.
         sleep: How to wait.
     """
 
     def __init__(
         self,
-        units_per_second: float = 150.0,
-        burst: float | None = None,
+        units_per_second: float = 245.0,
+        window: float = 10.0,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.rate = float(units_per_second)
-        fill = burst if burst is not None else GMAIL_UNITS_PER_SECOND - units_per_second
-        self.burst = max(float(fill), 100.0)
-        self._tokens = self.burst
+        self.window = float(window)
+        self.capacity = self.rate * self.window
+        self._spent: deque[tuple[float, int]] = deque()
+        self._used = 0
         self._clock, self._sleep = clock, sleep
-        self._stamp = clock()
         self._lock = threading.Lock()
 
     def take(self, units: int) -> None:
-        """Wait until ``units`` are available, then spend them."""
+        """Wait until ``units`` fit in the window, then spend them."""
+        units = min(units, int(self.capacity))  # a call dearer than a window goes alone
         while True:
             with self._lock:
                 now = self._clock()
-                self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
-                self._stamp = now
-                if self._tokens >= units:
-                    self._tokens -= units
+                while self._spent and now - self._spent[0][0] >= self.window:
+                    self._used -= self._spent.popleft()[1]
+                if self._used + units <= self.capacity:
+                    self._spent.append((now, units))
+                    self._used += units
                     return
-                wait = (units - self._tokens) / self.rate
-            self._sleep(wait)
+                # The moment enough of the oldest spending leaves the window.
+                room, wait = self.capacity - self._used, 0.0
+                for stamp, spent in self._spent:
+                    room += spent
+                    wait = stamp + self.window - now
+                    if room >= units:
+                        break
+            self._sleep(max(wait, 0.0005))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,11 @@
 """What the Gmail transport asks of one mailbox: its label, threads, searches and headers.
 
-Tahseel names a thread as every other transport does: by the Message-ID of the
-thread's first message (as Gmail stored it), which is also the first entry of its
-References. This module maps that name to Gmail's thread id and back.
+A sent message is named by the Message-ID Tahseel composed (Gmail replaces it with one
+of its own, but keeps the composed one in ``X-Tahseel-Message-Id``), and its thread by
+Gmail's thread id, so that sending needs no read-back. Threads recorded by earlier
+versions are named by the Message-ID of their first message; ``gmail_thread`` still
+resolves those. ``ThreadView.aliases`` maps Gmail's Message-IDs in a thread to the
+composed ones, for the References of the next message and for matching replies.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mailer.errors import MailError
@@ -24,17 +27,26 @@ log = logging.getLogger(__name__)
 SENT_HEADERS = ["Message-ID", "X-Tahseel-Invoice", "X-Tahseel-Stage", ORIGINAL_ID_HEADER]
 
 
+#: Messages labelled in one messages.batchModify (Gmail allows up to 1,000).
+LABEL_BATCH = 100
+
+
 @dataclass(frozen=True, slots=True)
 class ThreadView:
     """A Gmail thread as Tahseel sees it.
 
     Attributes:
-        root: The Message-ID of its first message (Tahseel's name for the thread).
-        labelled: Whether any of its messages carries the Tahseel label.
+        root: The Message-ID of its first message, as Gmail stored it.
+        labelled: Whether Tahseel sent into it: one of its messages carries the
+            Tahseel label, or is a sent message carrying ``X-Tahseel-Message-Id`` (a
+            crash can leave a sent message unlabelled).
+        aliases: Gmail's Message-ID of each message Tahseel sent into it, mapped to the
+            Message-ID Tahseel composed.
     """
 
     root: str
     labelled: bool
+    aliases: dict[str, str] = field(default_factory=dict)
 
 
 class GmailMailbox:
@@ -52,6 +64,7 @@ class GmailMailbox:
         self._label_id: str | None = None
         self._roots: dict[str, str] = {}
         self._gmail_ids: dict[str, str] = {}
+        self._unlabelled: list[str] = []
         self._lock = threading.Lock()
 
     # -- label --------------------------------------------------------------------------
@@ -91,26 +104,66 @@ class GmailMailbox:
             "messages.modify", lambda u: u.messages().modify(userId="me", id=ref, body=body)
         )
 
+    def label_later(self, ref: str) -> None:
+        """Put the Tahseel label on message ``ref`` with the next batch.
+
+        Gmail keeps no user label on a draft, so a sent message is labelled after the
+        send; one ``messages.batchModify`` labels ``LABEL_BATCH`` messages for the price
+        of ten single ones. ``flush_labels`` labels what is left.
+        """
+        with self._lock:
+            self._unlabelled.append(ref)
+            full = len(self._unlabelled) >= LABEL_BATCH
+        if full:
+            self.flush_labels()
+
+    def flush_labels(self) -> None:
+        """Label every message queued by ``label_later``."""
+        with self._lock:
+            refs, self._unlabelled = self._unlabelled, []
+        for start in range(0, len(refs), 1000):
+            body = {"ids": refs[start : start + 1000], "addLabelIds": [self.label_id()]}
+            try:
+                self.api.call(
+                    "messages.batchModify",
+                    lambda u, b=body: u.messages().batchModify(userId="me", body=b),
+                )
+            except MailError as exc:
+                # The messages are sent and carry X-Tahseel-Message-Id, which is how their
+                # threads are recognised; the label is for people, so do not fail a run.
+                log.warning("gmail: could not label %d sent messages (%s)", len(body["ids"]), exc)
+
     # -- threads ------------------------------------------------------------------------
 
     def thread(self, thread_id: str) -> ThreadView:
-        """The thread's root Message-ID and whether Tahseel sent into it."""
+        """The thread's root Message-ID, whether Tahseel sent into it, and its aliases."""
         try:
             found = self.api.call(
                 "threads.get",
                 lambda u: u.threads().get(
-                    userId="me", id=thread_id, format="metadata", metadataHeaders=["Message-ID"]
+                    userId="me",
+                    id=thread_id,
+                    format="metadata",
+                    metadataHeaders=["Message-ID", ORIGINAL_ID_HEADER],
                 ),
             )
         except GmailNotFound:
             return ThreadView(self._roots.get(thread_id, ""), False)
         messages = [m for m in found.get("messages", []) if "DRAFT" not in m.get("labelIds", [])]
-        label_id = self.label_id()
-        labelled = any(label_id in m.get("labelIds", []) for m in messages)
+        aliases: dict[str, str] = {}
+        for m in messages:
+            stored = first_id(meta_header(m, "Message-ID"))
+            composed = first_id(meta_header(m, ORIGINAL_ID_HEADER))
+            if stored and composed and "SENT" in m.get("labelIds", []):
+                aliases[stored] = composed
+        labelled = bool(aliases)
+        if not labelled and messages:
+            label_id = self.label_id()
+            labelled = any(label_id in m.get("labelIds", []) for m in messages)
         if messages and thread_id not in self._roots:
             root = first_id(meta_header(messages[0], "Message-ID")) or ""
             self._remember(thread_id, root)
-        return ThreadView(self._roots.get(thread_id, ""), labelled)
+        return ThreadView(self._roots.get(thread_id, ""), labelled, aliases)
 
     def root_of(self, thread_id: str) -> str:
         """The root Message-ID of Gmail thread ``thread_id``."""
@@ -167,15 +220,13 @@ class GmailMailbox:
         )
 
     def sent(self, meta: dict[str, Any]) -> Sent:
-        """A ``Sent`` from a metadata resource; its thread named by the root Message-ID."""
-        message_id = first_id(meta_header(meta, "Message-ID")) or ""
-        thread_id = str(meta["threadId"])
-        if thread_id == str(meta["id"]) and thread_id not in self._roots:
-            self._remember(thread_id, message_id)  # the first message of its thread
+        """A ``Sent`` from a metadata resource: the composed Message-ID, Gmail's thread id."""
+        stored = first_id(meta_header(meta, "Message-ID")) or ""
+        message_id = first_id(meta_header(meta, ORIGINAL_ID_HEADER)) or stored
         return Sent(
             ref=str(meta["id"]),
             message_id=message_id,
-            thread=self.root_of(thread_id) or message_id,
+            thread=str(meta["threadId"]),
             invoice=meta_header(meta, "X-Tahseel-Invoice") or None,
             stage=meta_header(meta, "X-Tahseel-Stage") or None,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
@@ -27,13 +28,39 @@ ORIGINAL_ID_HEADER = "X-Tahseel-Message-Id"
 _PARSER = BytesParser(policy=policy.default)
 
 
-def encode_raw(message: EmailMessage, client_id: str) -> str:
-    """The message as base64url, carrying its composed Message-ID in a header of its own."""
+def encode_raw(message: EmailMessage, client_id: str, aliases: dict[str, str] | None = None) -> str:
+    """The message as base64url, carrying its composed Message-ID in a header of its own.
+
+    Args:
+        message: The composed message.
+        client_id: Its composed Message-ID.
+        aliases: Message-IDs to write in place of others in the header block (composed
+            ones Gmail replaced, mapped to the ones it stored), so In-Reply-To and
+            References name what the recipients received.
+    """
     data = message.as_bytes()
+    if aliases:
+        data = _replace_ids(data, aliases)
     if ORIGINAL_ID_HEADER not in message:
         eol = b"\r\n" if b"\r\n" in data[:2000] else b"\n"
         data = f"{ORIGINAL_ID_HEADER}: {client_id}".encode() + eol + data
     return base64.urlsafe_b64encode(data).decode("ascii")
+
+
+def _replace_ids(data: bytes, aliases: dict[str, str]) -> bytes:
+    """Replace Message-IDs in the In-Reply-To and References headers of raw ``data``."""
+    head, sep, body = (
+        data.partition(b"\r\n\r\n") if b"\r\n\r\n" in data else (data.partition(b"\n\n"))
+    )
+    pattern = re.compile(
+        rb"^(In-Reply-To|References):.*?(?=^\S|\Z)", re.IGNORECASE | re.MULTILINE | re.DOTALL
+    )
+    table = {k.encode(): v.encode() for k, v in aliases.items()}
+
+    def swap(found: re.Match[bytes]) -> bytes:
+        return re.sub(rb"<[^<>\s]+>", lambda m: table.get(m.group(0), m.group(0)), found.group(0))
+
+    return pattern.sub(swap, head) + sep + body
 
 
 def decode_raw(data: str) -> EmailMessage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from mailer.gmail_api import GmailNotFound
 from mailer.gmail_mailbox import GmailMailbox, ThreadView
@@ -87,13 +88,15 @@ def _replies(box: GmailMailbox, candidates: list[tuple[str, str]]) -> list[Incom
     for ref, thread_id in candidates:
         if thread_id not in threads:
             threads[thread_id] = box.thread(thread_id)
-        root = threads[thread_id].root if threads[thread_id].labelled else None
-        if root is None:
+        view = threads[thread_id]
+        ours = thread_id if view.labelled else None
+        if ours is None:
             # Gmail may file a bounce or a reply with a changed subject in a thread of its
             # own: it is still ours when it refers to a message Tahseel sent.
-            root = _referred_root(box, ref)
-            if root is None:
+            found = _referred_thread(box, ref)
+            if found is None:
                 continue
+            ours, view = found
         try:
             resource = box.api.call(
                 "messages.get", lambda u, r=ref: u.messages().get(userId="me", id=r, format="raw")
@@ -105,12 +108,23 @@ def _replies(box: GmailMailbox, candidates: list[tuple[str, str]]) -> list[Incom
         message = decode_raw(str(resource["raw"]))
         if box.address and sender(message).lower() == box.address:
             continue  # a copy of what the business sent
-        replies.append(incoming(resource, message, root or None))
+        reply = incoming(resource, message, ours)
+        replies.append(replace(reply, refers_to=_with_aliases(reply.refers_to, view.aliases)))
     return sorted(replies, key=lambda r: r.received_at)
 
 
-def _referred_root(box: GmailMailbox, ref: str) -> str | None:
-    """The thread root of the Tahseel message that ``ref`` answers, if it answers one."""
+def _with_aliases(ids: tuple[str, ...], aliases: dict[str, str]) -> tuple[str, ...]:
+    """Each Message-ID Gmail stored for Tahseel's mail preceded by the one Tahseel composed."""
+    out: list[str] = []
+    for message_id in ids:
+        if message_id in aliases:
+            out.append(aliases[message_id])
+        out.append(message_id)
+    return tuple(dict.fromkeys(out))
+
+
+def _referred_thread(box: GmailMailbox, ref: str) -> tuple[str, ThreadView] | None:
+    """The thread of the Tahseel message that ``ref`` answers, if it answers one."""
     try:
         meta = box.api.call(
             "messages.get",
@@ -126,8 +140,9 @@ def _referred_root(box: GmailMailbox, ref: str) -> str | None:
     ids = message_ids(meta_header(meta, "In-Reply-To")) + message_ids(
         meta_header(meta, "References")
     )
-    label = box.label.replace(" ", "-")
     for message_id in list(dict.fromkeys(ids))[:3]:
-        for _, thread_id in box.search(f"label:{label} rfc822msgid:{message_id}", limit=1):
-            return box.root_of(thread_id) or message_id
+        for _, thread_id in box.search(f"in:sent rfc822msgid:{message_id}", limit=1):
+            view = box.thread(thread_id)
+            if view.labelled:
+                return thread_id, view
     return None

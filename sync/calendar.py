@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -27,6 +27,8 @@ class BusinessCalendar:
     holidays: frozenset[date] = frozenset()
     window_start: time = time(8, 0)
     window_end: time = time(18, 0)
+    # Answers of next_business_day: a plan asks about the same few dates many times.
+    _next: dict[date, date] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @classmethod
     def from_names(
@@ -59,8 +61,14 @@ class BusinessCalendar:
 
     def next_business_day(self, day: date) -> date:
         """Return ``day`` if it is a business day, else the first business day after it."""
+        found = self._next.get(day)
+        if found is not None:
+            return found
+        asked = day
         for _ in range(400):
             if self.is_business_day(day):
+                if len(self._next) < 100_000:
+                    self._next[asked] = day
                 return day
             day += timedelta(days=1)
         raise ValueError("no business day within 400 days: check weekend and holidays")

@@ -44,7 +44,7 @@ from sync.reply_desk import ReplyDesk
 from sync.report import RunReport
 from sync.safety import weigh
 from sync.settings import Settings
-from sync.state import OutboxRow, Store
+from sync.state import OutboxRow, Store, ThreadInfo
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
@@ -110,6 +110,8 @@ class Job:
         self.cache = LedgerCache(self.store, self.tenant)
         self.fresh = False
         self._batched: list[tuple[int, Invoice, str, str]] | None = None
+        # Invoices with mail on record; the others have no thread to look up (None: ask).
+        self._threaded: set[str] | None = None
 
     def run(self) -> RunReport:
         """Do one run under the tenant's lock and return its report.
@@ -136,6 +138,10 @@ class Job:
             except (Aborted, LedgerError, MailError, SyncError) as exc:
                 self.report.aborted = str(exc)
                 log.error("run aborted: %s", exc)
+            # A transport may finish work it batched (Gmail labels sent mail in batches).
+            flush = getattr(self.transport, "flush", None)
+            if flush is not None and not self.dry_run:
+                flush()
             self.report.finished_at = self.now
             self._count_calls()
             if run_id is not None:
@@ -201,6 +207,7 @@ class Job:
         if not self.dry_run:
             self._finish_notes(invoices)
         history = self.store.history(self.tenant) | self.overlay
+        self._threaded = self.store.threaded_invoices(self.tenant)
         result = plan(
             invoices.values(),
             history,
@@ -386,8 +393,11 @@ class Job:
                     self.progress(done, len(actions))
 
     def _reread(self, chunk: Sequence[Action]) -> dict[str, Invoice]:
-        ids = [a.invoice.id for a in chunk]
-        return {inv.id: inv for inv in self.ledger.get_invoices(ids)}
+        # The re-read guards against chasing an invoice paid meanwhile; a thank-you goes
+        # to an invoice this run read as paid, so it uses that read.
+        known = {a.invoice.id: a.invoice for a in chunk if a.action == "thank_you"}
+        ids = [a.invoice.id for a in chunk if a.invoice.id not in known]
+        return known | {inv.id: inv for inv in self.ledger.get_invoices(ids)} if ids else known
 
     def _one(self, action: Action, fresh: Invoice | None) -> None:
         number = action.invoice.number
@@ -440,6 +450,8 @@ class Job:
         row.recipients, row.subject = ", ".join(action.to), base_subject
         row.request_ref = getattr(action, "request_ref", None)
         row_id = self.store.claim(row)
+        if self._threaded is not None:
+            self._threaded.add(invoice.id)
         if row_id is None:
             self._already_done(action)
             return
@@ -480,7 +492,7 @@ class Job:
     def _send(
         self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
     ) -> None:
-        thread = self.store.thread_of(self.tenant, invoice.id).thread
+        thread = self._thread_of(invoice).thread
 
         def prepared(ref: str) -> None:
             # The transport's handle on a send about to happen (a Gmail draft): kept
@@ -526,8 +538,14 @@ class Job:
             self.store.handle_reply(self.tenant, action.request_ref)
         log.info("%s %s: already claimed; not sent again", action.invoice.number, action.stage)
 
+    def _thread_of(self, invoice: Invoice) -> ThreadInfo:
+        """The invoice's thread; no query for an invoice never mailed (most of a first run)."""
+        if self._threaded is not None and invoice.id not in self._threaded:
+            return ThreadInfo(None, None, ())
+        return self.store.thread_of(self.tenant, invoice.id)
+
     def _build(self, action: EmailAction, invoice: Invoice) -> tuple[EmailMessage, str]:
-        thread = self.store.thread_of(self.tenant, invoice.id)
+        thread = self._thread_of(invoice)
         link = self._payment_link(invoice)
         context = template_context(
             invoice,

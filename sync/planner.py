@@ -352,25 +352,30 @@ def _climb(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action 
 
 def _next_rung(ctx: _Context, rungs: Sequence[Rung]) -> tuple[Rung | None, date | None]:
     """The rung to send now (or None), and otherwise the date the next one falls due."""
-    done = {(m.stage, m.cycle) for m in ctx.history.messages}
-    indexes = [i for i, r in enumerate(rungs) if (r.stage.name, r.cycle) in done]
+    messages = ctx.history.messages
+    indexes: list[int] = []
+    if messages:
+        done = {(m.stage, m.cycle) for m in messages}
+        indexes = [i for i, r in enumerate(rungs) if (r.stage.name, r.cycle) in done]
     start = max(indexes) + 1 if indexes else 0
     today, due = ctx.today, ctx.invoice.due_date
     late = today > due
-    upcoming: list[tuple[Rung, date]] = []
-    for rung in rungs[start:]:
-        if late and rung.offset <= 0:
-            continue  # a note meant for before the due date would be wrong now
-        upcoming.append((rung, ctx.calendar.next_business_day(due + timedelta(days=rung.offset))))
-    if not upcoming:
+    # Dates are worked out only as far as needed: the rest of the ladder is later.
+    upcoming = (
+        (rung, ctx.calendar.next_business_day(due + timedelta(days=rung.offset)))
+        for rung in rungs[start:]
+        if not (late and rung.offset <= 0)  # a note meant for before the due date is wrong now
+    )
+    found = next(upcoming, None)
+    if found is None:
         return None, None
-    first, first_date = upcoming[0]
+    first, first_date = found
     if indexes:
         first_date = max(first_date, _paced(ctx, rungs[max(indexes)], first, first_date))
     if first_date > today:
         return None, first_date
     chosen = first
-    for rung, when in upcoming[1:]:
+    for rung, when in upcoming:
         if when > today:
             break
         same_stage = rung.stage.name == first.stage.name

@@ -367,6 +367,16 @@ class Store:
             )
             return list(s.scalars(query.order_by(OutboxRow.id)))
 
+    def threaded_invoices(self, tenant: str) -> set[str]:
+        """Ids of the invoices that have outbox rows or replies (the rest have no thread)."""
+        with self.session() as s:
+            found = set(s.scalars(select(OutboxRow.invoice_id).where(OutboxRow.tenant == tenant)))
+            replies = select(ReplyRow.invoice_id).where(
+                ReplyRow.tenant == tenant, ReplyRow.invoice_id.is_not(None)
+            )
+            found.update(str(i) for i in s.scalars(replies))
+        return found
+
     def thread_of(self, tenant: str, invoice_id: str) -> ThreadInfo:
         """The thread an invoice's messages live in, from what was sent and replied."""
         sent = [

@@ -325,15 +325,18 @@ class XeroLedger:
 
     def _scan(self, bound: datetime | None, *, full: bool) -> Iterator[Invoice]:
         seen: set[str] = set()
+        waiting: list[Any] = []  # rows whose contacts wait for a full batch to be read
         page = 1
         for _ in range(100_000):  # a guard, far above any real organisation
-            rows = self._list_page(bound, page, full=full)
+            rows, last = self._list_page(bound, page, full=full)
             fresh = [row for row in rows if str(row.invoice_id) not in seen]
             seen.update(str(row.invoice_id) for row in fresh)
-            keep = [row for row in fresh if _wanted(row, full=full)]
-            yield from self._map(keep)
-            if len(rows) < self.page_size:
+            waiting += [row for row in fresh if _wanted(row, full=full)]
+            if last or len(rows) < self.page_size:
+                yield from self._map(waiting)
                 return
+            ready, waiting = self._with_contacts(waiting)
+            yield from self._map(ready)
             # Continue from the newest change read, a second early in case Xero
             # compares whole seconds; stay on the same moment when it did not move.
             newest = max(row.updated_date_utc for row in rows) - timedelta(seconds=1)
@@ -341,9 +344,27 @@ class XeroLedger:
                 bound, page = newest, 1
             else:
                 page += 1
+        yield from self._map(waiting)
         self.problems.append("xero: invoices.list: stopped after 100,000 pages")
 
-    def _list_page(self, bound: datetime | None, page: int, *, full: bool) -> list[Any]:
+    def _with_contacts(self, rows: list[Any]) -> tuple[list[Any], list[Any]]:
+        """Read the contacts of ``rows``; (rows ready, rows still waiting).
+
+        Contacts are read in full batches of ``IDS_PER_CALL``; the rest wait for the next
+        page, unless a page's worth of rows is waiting already (memory stays bounded).
+        """
+        missing = [i for i in mapping.contact_ids(rows) if i not in self._contacts]
+        if len(rows) < self.page_size:
+            missing = missing[: len(missing) // IDS_PER_CALL * IDS_PER_CALL]
+        self._load_contacts(missing)
+        ready = [r for r in rows if str(r.contact.contact_id) in self._contacts]
+        waiting = [r for r in rows if str(r.contact.contact_id) not in self._contacts]
+        return ready, waiting
+
+    def _list_page(
+        self, bound: datetime | None, page: int, *, full: bool
+    ) -> tuple[list[Any], bool]:
+        """One page of the invoice list, and whether Xero's pagination says it is the last."""
         where = 'Type=="ACCREC"' + (" AND AmountDue>0" if full else "")
         options: dict[str, Any] = {
             "where": where,
@@ -358,7 +379,8 @@ class XeroLedger:
         found = self.client.call(
             "invoices.list", self.client.accounting.get_invoices, self.tenant_id, **options
         )
-        return list(found.invoices or ())
+        pages = getattr(getattr(found, "pagination", None), "page_count", None)
+        return list(found.invoices or ()), isinstance(pages, int) and page >= pages
 
     def _map(self, rows: Iterable[Any]) -> Iterator[Invoice]:
         rows = list(rows)

@@ -120,15 +120,24 @@ def test_one_invoice_is_one_gmail_thread_and_one_references_chain(emulator):
     ours = [m for m in stored if m.header("X-Tahseel-Invoice") == "INV-0042"]
     assert len({m.thread_id for m in ours}) == 1
     assert ours[0].thread_id != next(m for m in stored if m not in ours).thread_id
-    assert {s.thread for s in chain} == {chain[0].message_id} != {other[0].thread}
-    for before, message in zip(chain, ours[1:], strict=False):
-        assert message.header("In-Reply-To") == before.message_id
-    assert ours[2].header("References") == f"{chain[0].message_id} {chain[1].message_id}"
+    # A thread is named by Gmail's thread id, which drafts.send answers.
+    assert {s.thread for s in chain} == {ours[0].thread_id} != {other[0].thread}
+    for before, message in zip(ours, ours[1:], strict=False):
+        # What the customer received refers to the Message-IDs Gmail gave, not the composed.
+        assert message.header("In-Reply-To") == before.header("Message-ID")
+    assert ours[2].header("References") == " ".join(m.header("Message-ID") for m in ours[:2])
     for sent, message in zip(chain, ours, strict=True):
-        # Gmail replaced the composed Message-ID; what it stored is what Sent says.
-        assert sent.message_id == message.header("Message-ID") != message.header(ORIGINAL_ID_HEADER)
+        # Gmail replaced the composed Message-ID; Sent names the message by the composed one.
+        assert sent.message_id == message.header(ORIGINAL_ID_HEADER) != message.header("Message-ID")
         assert sent.ref == message.id and sent.stage == message.header("X-Tahseel-Stage")
+        assert transport.find_sent(message.header("Message-ID")) == sent
+    transport.flush()
+    for message in ours:
         assert "Tahseel" in {emulator.mailbox.labels[x]["name"] for x in message.labels}
+    # Sending cost two calls a message, one batch of labels, and one thread read for
+    # each message that continued a thread (for Gmail's Message-IDs).
+    assert emulator.calls["drafts.send"] == emulator.calls["drafts.create"] == 4
+    assert emulator.calls["threads.get"] == 2 and emulator.calls["messages.batchModify"] == 1
 
 
 def test_a_message_whose_subject_does_not_fit_starts_a_new_gmail_thread(emulator):
@@ -145,7 +154,7 @@ def test_composed_message_ids_are_found_after_gmail_replaced_them(emulator):
     transport = gmail_transport(emulator)
     message = invoice_message("courtesy", [])
     sent = transport.send(message, thread=None)
-    assert sent.message_id != message["Message-ID"]
+    assert sent.message_id == message["Message-ID"] != emulator.sent()[0].header("Message-ID")
     assert transport.find_sent(message["Message-ID"]) == sent
     assert gmail_transport(emulator).find_sent(message["Message-ID"]) == sent
 
@@ -299,7 +308,9 @@ def test_arabic_replies_decode_in_any_charset(emulator, content_type, cte, body)
     (reply,) = transport.replies_since(None)[0]
     assert reply.text.strip() == ARABIC
     assert reply.subject == "رد: Invoice INV-0042"
-    assert reply.thread == sent.thread and reply.refers_to == (sent.message_id,)
+    # Nearest first: the composed Message-ID, then the one Gmail gave the message.
+    assert reply.thread == sent.thread and reply.refers_to[0] == sent.message_id
+    assert reply.refers_to[1:] == (emulator.sent()[0].header("Message-ID"),)
 
 
 def test_auto_replies_and_bounces_are_automatic(emulator):
@@ -389,8 +400,9 @@ def gmail_cassette(name: str) -> Iterator[tuple[GmailTransport, str]]:
 def test_cassette_send_a_thread_and_find_it():
     with gmail_cassette("test_cassette_send_a_thread_and_find_it") as (transport, to):
         chain = send_chain(transport, ["courtesy", "due"], to=to)
-        assert chain[0].thread == chain[1].thread == chain[0].message_id
+        assert chain[0].thread == chain[1].thread
         assert transport.find_sent(chain[1].message_id) == chain[1]
         fetched = transport.fetch(chain[1].ref)
-        assert fetched["In-Reply-To"] == chain[0].message_id
+        assert fetched["In-Reply-To"] == transport.fetch(chain[0].ref)["Message-ID"]
         assert fetched["X-Tahseel-Stage"] == "due"
+        transport.flush()

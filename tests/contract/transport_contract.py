@@ -46,10 +46,8 @@ def reminder(
     if parent is not None:
         threading = {
             "in_reply_to": parent.message_id,
-            "references": [parent.thread, parent.message_id],
+            "references": [*_root(parent), parent.message_id],
         }
-        if parent.thread == parent.message_id:
-            threading["references"] = [parent.message_id]
     return compose(
         rendered=Rendered(
             subject=f"Invoice {invoice}",
@@ -69,10 +67,24 @@ def reminder(
     )
 
 
+def _root(sent: Sent) -> list[str]:
+    """The thread's first Message-ID when the transport names threads by it (Maildir)."""
+    named = sent.thread.startswith("<") and sent.thread != sent.message_id
+    return [sent.thread] if named else []
+
+
 def customer_reply(
-    to: Sent | None, text: str, *, message_id: str, headers: dict[str, str] | None = None
+    to: Sent | None,
+    text: str,
+    *,
+    message_id: str,
+    headers: dict[str, str] | None = None,
+    earlier: tuple[Sent, ...] = (),
 ) -> bytes:
-    """The raw bytes of a customer's answer to ``to`` (or of unrelated mail when None)."""
+    """The raw bytes of a customer's answer to ``to`` (or of unrelated mail when None).
+
+    ``earlier`` are the messages of the thread before ``to``, which its References name.
+    """
     message = EmailMessage()
     message["From"] = f"Al Waha Cafe <{CUSTOMER}>"
     message["To"] = SENDER
@@ -81,8 +93,8 @@ def customer_reply(
     message["Message-ID"] = message_id
     if to is not None:
         message["In-Reply-To"] = to.message_id
-        refs = [to.thread, to.message_id] if to.thread != to.message_id else [to.message_id]
-        message["References"] = " ".join(refs)
+        earlier_ids = [e.message_id for e in earlier] or _root(to)
+        message["References"] = " ".join([*earlier_ids, to.message_id])
     for name, value in (headers or {}).items():
         message[name] = value
     message.set_content(text)
@@ -148,7 +160,10 @@ class TransportContract:
         second = transport.send(reminder("due", parent=first), thread=first.thread)
         self.deliver_reply(transport, customer_reply(None, "See you!", message_id="<l@x.example>"))
         self.deliver_reply(
-            transport, customer_reply(second, "We paid yesterday.", message_id="<r1@x.example>")
+            transport,
+            customer_reply(
+                second, "We paid yesterday.", message_id="<r1@x.example>", earlier=(first,)
+            ),
         )
         found = self.replies(transport)
         assert [r.message_id for r in found] == ["<r1@x.example>"]

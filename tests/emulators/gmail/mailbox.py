@@ -280,6 +280,18 @@ class Mailbox:
             self.labels[label["id"]] = label
             return label
 
+    def as_received(self, raw: bytes) -> bytes:
+        """``raw`` with composed Message-IDs of sent mail replaced by the ones Gmail gave it."""
+        with self.lock:
+            table = {
+                m.header("X-Tahseel-Message-Id").encode(): m.header("Message-ID").encode()
+                for m in self.messages.values()
+                if "SENT" in m.labels and m.header("X-Tahseel-Message-Id")
+            }
+        parts = re.split(rb"(\r?\n\r?\n)", raw, maxsplit=1)
+        head = re.sub(rb"<[^<>\s]+>", lambda f: table.get(f.group(0), f.group(0)), parts[0])
+        return head + b"".join(parts[1:])
+
     # -- reads --------------------------------------------------------------------------
 
     def get(self, message_id: str) -> Stored:

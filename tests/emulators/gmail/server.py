@@ -36,6 +36,7 @@ UNITS = {
     "messages.get": 5,
     "messages.list": 5,
     "messages.modify": 5,
+    "messages.batchModify": 50,
     "messages.attachments.get": 5,
     "drafts.create": 10,
     "drafts.delete": 10,
@@ -57,6 +58,7 @@ ROUTES = [
         _USER + r"/messages/(?P<mid>[^/]+)/attachments/(?P<id>[^/]+)",
         "messages.attachments.get",
     ),
+    ("POST", _USER + r"/messages/batchModify", "messages.batchModify"),
     ("POST", _USER + r"/messages/(?P<id>[^/]+)/modify", "messages.modify"),
     ("GET", _USER + r"/messages/(?P<id>[^/]+)", "messages.get"),
     ("POST", _USER + r"/drafts/send", "drafts.send"),
@@ -89,7 +91,9 @@ class GmailEmulator:
 
     Args:
         address: The mailbox owner's address.
-        units_per_second: The per-user quota (a sliding one-second window); None for none.
+        units_per_second: The per-user quota, in units a second; None for none.
+        quota_window: The sliding window it is enforced over, in seconds: 1 for the
+            strictest reading, 60 for Gmail's current page (15,000 units a minute).
         daily_send_limit: Messages the user may send in 24 hours; None for no limit.
         clock: Returns epoch seconds (internalDate, ``newer_than:``, the sending cap).
         rewrite_message_ids: Replace the Message-ID of sent mail, as Gmail does.
@@ -101,6 +105,7 @@ class GmailEmulator:
         address: str = "huda@nakheel.example",
         *,
         units_per_second: int | None = None,
+        quota_window: float = 1.0,
         daily_send_limit: int | None = None,
         clock: Callable[[], float] = time.time,
         rewrite_message_ids: bool = True,
@@ -108,6 +113,7 @@ class GmailEmulator:
     ) -> None:
         self.mailbox = Mailbox(address, clock, rewrite_message_ids)
         self.units_per_second = units_per_second
+        self.quota_window = quota_window
         self.daily_send_limit = daily_send_limit
         self.hang_seconds = hang_seconds
         self.faults: list[Fault] = []
@@ -184,7 +190,13 @@ class GmailEmulator:
         self._chaos = (probability, kinds, random.Random(seed)) if probability else None
 
     def deliver(self, raw: bytes, *, labels: tuple[str, ...] = ("INBOX", "UNREAD")) -> str:
-        """Deliver a message from outside into the inbox (threaded) and return its id."""
+        """Deliver a message from outside into the inbox (threaded) and return its id.
+
+        A reply that refers to a message the user sent by the Message-ID the client
+        composed is made to refer to the one Gmail gave it instead, since that is the
+        one its recipient received.
+        """
+        raw = self.mailbox.as_received(raw)
         return self.mailbox.store(raw, set(labels), thread=None, outgoing=False).id
 
     def sent(self) -> list[Any]:
@@ -210,16 +222,16 @@ class GmailEmulator:
         return None
 
     def _charge(self, method: str) -> None:
-        """Enforce the per-user units in any one-second window."""
+        """Enforce the per-user units in any window of ``quota_window`` seconds."""
         if self.units_per_second is None:
             return
         with self._lock:
             now = time.monotonic()
-            while self._window and now - self._window[0][0] >= 1.0:
+            while self._window and now - self._window[0][0] >= self.quota_window:
                 self._window.popleft()
             used = sum(units for _, units in self._window)
             units = UNITS.get(method, 1)
-            if used + units > self.units_per_second:
+            if used + units > self.units_per_second * self.quota_window:
                 self.quota_rejections += 1
                 raise ApiError(429, "rateLimitExceeded", "User-rate limit exceeded")
             self._window.append((now, units))
@@ -247,14 +259,14 @@ class GmailEmulator:
             self._check_daily_cap()
         if method == "messages.send":
             raw = base64.urlsafe_b64decode(body.get("raw", "") + "==")
-            return box.send(raw, body.get("threadId")).resource()
+            return _sent_answer(box.send(raw, body.get("threadId")))
         if method == "drafts.create":
             message = body.get("message", {})
             raw = base64.urlsafe_b64decode(message.get("raw", "") + "==")
             draft_id, stored = box.create_draft(raw, message.get("threadId"))
             return {"id": draft_id, "message": stored.resource()}
         if method == "drafts.send":
-            return box.send_draft(str(body.get("id", ""))).resource()
+            return _sent_answer(box.send_draft(str(body.get("id", ""))))
         if method == "drafts.get":
             stored = box.draft(match["id"])
             fmt = one.get("format", "full")
@@ -274,6 +286,13 @@ class GmailEmulator:
                 match["id"], body.get("addLabelIds", []), body.get("removeLabelIds", [])
             )
             return stored.resource()
+        if method == "messages.batchModify":
+            ids = [str(i) for i in body.get("ids", [])]
+            if not 1 <= len(ids) <= 1000:
+                raise ApiError(400, "invalidArgument", "ids must hold 1 to 1000 message ids")
+            for message_id in ids:
+                box.modify(message_id, body.get("addLabelIds", []), body.get("removeLabelIds", []))
+            return None
         if method == "messages.list":
             return self._list(one, query)
         if method == "threads.get":
@@ -347,6 +366,11 @@ class GmailEmulator:
         """Count a request done."""
         with self._lock:
             self._active -= 1
+
+
+def _sent_answer(stored: Any) -> dict[str, Any]:
+    """What messages.send and drafts.send answer: the new message's ids and labels only."""
+    return {"id": stored.id, "threadId": stored.thread_id, "labelIds": sorted(stored.labels)}
 
 
 class _Handler(BaseHTTPRequestHandler):
