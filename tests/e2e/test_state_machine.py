@@ -1,0 +1,392 @@
+"""A Hypothesis state machine over a business's life, checking the invariants after each step.
+
+The steps: the clock moves (hours and days, over weekends, holidays and the send
+window), customers pay in full or in part, credit notes and voids, due dates and the
+policy's ladder change between runs, customers reply with every intent (in the thread,
+in English and Arabic), a person resumes an invoice, and runs happen, some of them
+killed at a named checkpoint and then restarted. The parts are real: ``sync.job.Job``,
+a SQLite state store, a Maildir, a ledger the test controls (``tests/support/world.py``).
+
+After every step, each message that reached ``.Sent`` is checked against the
+invariants of ARCHITECTURE.md that a step can break; after every completed run, the
+notes and the plan left over are checked too. CI runs a fixed, derandomised set of
+examples; ``TAHSEEL_SOAK=1`` runs many more, randomised.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+)
+
+from connectors.models import InvoiceStatus
+from sync.faults import POINTS
+from sync.outbound import rung_key
+from sync.replies import Intent, understand
+from sync.state import Store
+from tests.support import tally
+from tests.support.oracle import Days
+from tests.support.world import World, make_settings, scratch_folder, with_stages
+
+ZONE = "Asia/Riyadh"
+RIYADH = ZoneInfo(ZONE)
+START = datetime(2027, 2, 17, 7, 0, tzinfo=RIYADH)  # a Wednesday, before the window opens
+WEEKEND = ("friday", "saturday")
+HOLIDAYS = (date(2027, 2, 22), date(2027, 3, 10), date(2027, 3, 11), date(2027, 4, 5))
+DAYS = Days(frozenset({4, 5}), frozenset(HOLIDAYS), time(8), time(18))
+POLICIES = (
+    [
+        {"name": "courtesy", "offset_days": -3},
+        {"name": "due", "offset_days": 0},
+        {"name": "overdue", "offset_days": 1},
+        {"name": "weekly", "offset_days": 8, "repeat_every_days": 7, "repeat_limit": 2},
+        {"name": "final", "offset_days": 30, "attach_pdf": True},
+        {"name": "escalate", "offset_days": 45, "action": "escalate"},
+    ],
+    [
+        {"name": "due", "offset_days": 0},
+        {"name": "overdue", "offset_days": 3},
+        {
+            "name": "chaser",
+            "offset_days": 10,
+            "repeat_every_days": 5,
+            "repeat_limit": 3,
+            "template": "weekly",
+        },
+        {"name": "final", "offset_days": 25, "attach_pdf": True},
+        {"name": "handover", "offset_days": 40, "action": "escalate"},
+    ],
+    [
+        {"name": "overdue", "offset_days": 2},
+        {"name": "final", "offset_days": 14, "attach_pdf": True},
+    ],
+)
+LADDER = {s["name"] for p in POLICIES for s in p if s.get("action", "email") == "email"}
+REMINDERS = LADDER | {"resend"}
+PAUSING = {Intent.ALREADY_PAID, Intent.DISPUTE, Intent.PAYMENT_PLAN}
+SOAK = os.environ.get("TAHSEEL_SOAK") == "1"
+
+
+@dataclass(frozen=True)
+class Reply:
+    intent: Intent
+    text: str
+    headers: tuple[tuple[str, str], ...] = ()
+    promise_days: int | None = None  # the text names today + this many days
+
+
+REPLIES = (
+    Reply(Intent.INVOICE_NOT_RECEIVED, "We never received the invoice, please send it again."),
+    Reply(Intent.INVOICE_NOT_RECEIVED, "لم تصلنا الفاتورة، نرجو إرسالها مرة أخرى"),
+    Reply(Intent.ALREADY_PAID, "We paid this last Thursday by bank transfer, please check."),
+    Reply(Intent.ALREADY_PAID, "تم السداد الأسبوع الماضي بتحويل بنكي"),
+    Reply(Intent.DISPUTE, "We dispute this invoice: the goods arrived damaged."),
+    Reply(Intent.PAYMENT_PLAN, "هل يمكن السداد على دفعتين؟"),
+    Reply(Intent.PROMISE_TO_PAY, "We will pay on {date:%d %B %Y}.", promise_days=9),
+    Reply(
+        Intent.PROMISE_TO_PAY, "سندفع بتاريخ {date.day}/{date.month}/{date.year}", promise_days=3
+    ),
+    Reply(Intent.PROMISE_TO_PAY, "سندفع قريبا إن شاء الله"),
+    Reply(Intent.OTHER, "Could you send me your bank's IBAN by WhatsApp?"),
+    Reply(
+        Intent.AUTO_REPLY,
+        "I am out of the office until Monday.",
+        headers=(("Auto-Submitted", "auto-replied"),),
+    ),
+)
+
+
+def words(reply: Reply, today: date) -> tuple[str, date | None]:
+    """The reply's text on ``today``, and the date it promises (if any)."""
+    if reply.promise_days is None:
+        return reply.text, None
+    promised = today + timedelta(days=reply.promise_days)
+    return reply.text.format(date=promised), promised
+
+
+class Business(RuleBasedStateMachine):
+    """One business over a few months, driven by Hypothesis."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = scratch_folder()
+        self.settings = make_settings(
+            self.folder, timezone=ZONE, weekend=WEEKEND, holidays=HOLIDAYS, stages=POLICIES[0]
+        )
+        self.world = World(self.folder, self.settings)
+        self.now = START
+        self.numbers: list[str] = []
+        self.checked: set[str] = set()
+        self.sent_keys: Counter[tuple[str, str, int]] = Counter()
+        self.ladder_days: set[tuple[str, date]] = set()
+        self.paused: set[str] = set()
+        self.promised: dict[str, date] = {}
+        self.not_received: Counter[str] = Counter()
+        self.replies = 0
+        self.paid_meanwhile = False
+        self.runs = 0
+
+    def teardown(self) -> None:
+        self.world.forget_process()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # -- setting up -----------------------------------------------------------------------
+
+    @initialize(dues=st.lists(st.integers(-60, 25), min_size=2, max_size=5))
+    def issue_invoices(self, dues: list[int]) -> None:
+        for offset in dues:
+            self._issue(offset)
+
+    def _issue(self, offset: int) -> None:
+        number = f"INV-{len(self.numbers) + 1:03d}"
+        self.world.add_invoice(number, self.now.date() + timedelta(days=offset), self.now)
+        self.numbers.append(number)
+
+    def _pick(self, index: int) -> str:
+        return self.numbers[index % len(self.numbers)]
+
+    # -- the clock ------------------------------------------------------------------------
+
+    @rule(hours=st.integers(1, 30))
+    def hours_pass(self, hours: int) -> None:
+        self.now += timedelta(hours=hours)
+
+    @rule(days=st.integers(1, 9), hour=st.integers(5, 21))
+    def days_pass(self, days: int, hour: int) -> None:
+        day = self.now.date() + timedelta(days=days)
+        self.now = datetime.combine(day, time(hour), tzinfo=RIYADH)
+
+    # -- the ledger -----------------------------------------------------------------------
+
+    @rule(offset=st.integers(-50, 20))
+    def issue(self, offset: int) -> None:
+        if len(self.numbers) < 8:
+            self._issue(offset)
+
+    @rule(index=st.integers(0, 7), full=st.booleans())
+    def payment(self, index: int, full: bool) -> None:
+        number = self._pick(index)
+        inv = self.world.invoice(number)
+        if inv.status is InvoiceStatus.OPEN and inv.amount_due > 0:
+            amount = inv.amount_due if full else Decimal("300.00")
+            self.world.pay(number, amount, self.now)
+
+    @rule(index=st.integers(0, 7), amount=st.sampled_from(["150.00", "1000.00"]))
+    def credit_note(self, index: int, amount: str) -> None:
+        """A credit note lowers what is owed; the invoice stays authorised, as in QuickBooks."""
+        number = self._pick(index)
+        inv = self.world.invoice(number)
+        if inv.status is InvoiceStatus.OPEN and inv.amount_due > 0:
+            left = max(inv.amount_due - Decimal(amount), Decimal(0))
+            self.world.change(number, self.now, amount_due=left)
+
+    @rule(index=st.integers(0, 7))
+    def void(self, index: int) -> None:
+        number = self._pick(index)
+        if self.world.invoice(number).is_open:
+            self.world.change(number, self.now, status=InvoiceStatus.VOIDED)
+
+    @rule(index=st.integers(0, 7), days=st.integers(-20, 20))
+    def move_due_date(self, index: int, days: int) -> None:
+        number = self._pick(index)
+        inv = self.world.invoice(number)
+        if inv.is_open:
+            self.world.change(number, self.now, due_date=inv.due_date + timedelta(days=days))
+
+    @rule(which=st.integers(0, len(POLICIES) - 1))
+    def edit_policy(self, which: int) -> None:
+        self.settings = with_stages(self.settings, POLICIES[which])
+        self.world.settings = self.settings
+
+    # -- the customers and the people -----------------------------------------------------
+
+    @rule(index=st.integers(0, 7), reply=st.sampled_from(REPLIES))
+    def customer_replies(self, index: int, reply: Reply) -> None:
+        mailed = sorted({m.invoice for m in self.world.sent() if m.invoice in self.numbers})
+        if not mailed:
+            return  # nothing to answer yet
+        number = mailed[index % len(mailed)]
+        text, promised = words(reply, self.now.date())
+        headers = dict(reply.headers)
+        today = self.now.date()
+        meant = understand(text, subject="Re: your invoice", received=today, headers=headers)
+        assert (meant.intent, meant.promised_date) == (reply.intent, promised), text
+        self.replies += 1
+        self.world.reply(number, text, self.now, serial=self.replies, headers=headers)
+        if reply.intent in PAUSING:
+            self.paused.add(number)
+        elif reply.intent is Intent.PROMISE_TO_PAY and promised is not None:
+            self.promised[number] = promised
+        elif reply.intent is Intent.INVOICE_NOT_RECEIVED:
+            self.not_received[number] += 1
+
+    @rule(index=st.integers(0, 7))
+    def person_resumes(self, index: int) -> None:
+        """``tahseel resume INVOICE``, from its own process."""
+        number = self._pick(index)
+        store = Store(self.settings.state_url)
+        inv = self.world.invoice(number)
+        store.set_control(
+            self.settings.tenant, inv.id, number, self.now, paused=None, snoozed_until=None
+        )
+        store.engine.dispose()
+        self.paused.discard(number)
+        self.promised.pop(number, None)
+
+    # -- runs -----------------------------------------------------------------------------
+
+    @rule()
+    def run(self) -> None:
+        self._completed(self.world.run(self.now))
+
+    @rule(days=st.integers(1, 7), hour=st.integers(7, 19))
+    def cron_runs_days_later(self, days: int, hour: int) -> None:
+        self.days_pass(days, hour)
+        self.run()
+
+    @rule(hours=st.integers(1, 6))
+    def cron_runs_hours_later(self, hours: int) -> None:
+        self.hours_pass(hours)
+        self.run()
+
+    @rule(
+        days=st.integers(0, 3),
+        hour=st.integers(8, 17),
+        point=st.sampled_from(POINTS),
+        hit=st.integers(1, 2),
+    )
+    def run_killed(self, days: int, hour: int, point: str, hit: int) -> None:
+        """A run in the send window, some days on, killed at the ``hit``-th ``point``."""
+        if days:
+            self.days_pass(days, hour)
+        report = self.world.run(self.now, crash_at=(point, hit))
+        if report is None:
+            tally.record("state machine", crash_points=[point])
+        self._completed(report)
+
+    @rule(index=st.integers(0, 7))
+    def run_while_paid(self, index: int) -> None:
+        """The customer pays while the run is under way, after it planned."""
+        number = self._pick(index)
+
+        def pay() -> None:
+            inv = self.world.invoice(number)
+            if inv.is_open:
+                self.world.pay(number, inv.amount_due, self.now)
+
+        self.paid_meanwhile = True
+        self._completed(self.world.run(self.now, at_point=("after_plan", pay)))
+
+    def _completed(self, report: object) -> None:
+        tally.record("state machine", runs=1)
+        self.runs += 1
+        self._check_mail()
+        if report is None:
+            return
+        self._check_notes()
+        if not self.paid_meanwhile:
+            self._check_nothing_left()
+        self.paid_meanwhile = False
+
+    # -- invariants -----------------------------------------------------------------------
+
+    @invariant()
+    def every_message_is_allowed(self) -> None:
+        self._check_mail()
+
+    def _check_mail(self) -> None:
+        for mail in self.world.sent():
+            if mail.key in self.checked:
+                continue
+            self.checked.add(mail.key)
+            if mail.invoice is None:
+                continue  # a notice to the business's own people
+            assert mail.stage is not None and mail.cycle is not None
+            number, stage, wall = mail.invoice, mail.stage, mail.at.astimezone(RIYADH)
+            key = (number, stage, mail.cycle)
+            self.sent_keys[key] += 1
+            duplicates = self.sent_keys[key] - 1
+            if duplicates:
+                tally.record("state machine", duplicates=1)
+            assert not duplicates, f"{key} sent twice"
+            assert DAYS.mail_may_go(wall.replace(tzinfo=None)), f"{key} sent at {wall}"
+            invoice = self.world.invoice(number)
+            if stage == "thank_you":
+                assert invoice.is_paid, f"thanked {number}, which is {invoice.status}"
+            if stage not in REMINDERS:
+                continue
+            assert invoice.is_open, f"{key} sent to {number}: {invoice.status} {invoice.amount_due}"
+            assert number not in self.paused, f"{key} sent to paused {number}"
+            promised = self.promised.get(number)
+            assert promised is None or wall.date() > promised, f"{key} before promised {promised}"
+            if stage == "resend":
+                assert mail.has_pdf and mail.in_reply_to, f"{key} not a reply with the PDF"
+                assert mail.cycle <= self.not_received[number], f"{key} not asked for"
+            else:
+                day = (number, wall.date())
+                assert day not in self.ladder_days, f"two ladder reminders to {number} on {day[1]}"
+                self.ladder_days.add(day)
+
+    def _check_notes(self) -> None:
+        """Every action of a completed run (and of the runs it recovered) is noted."""
+        store, tenant = self.world.store, self.settings.tenant
+        keys = {key for _, key, _ in self.world.ledger.notes}
+        for row in store.rows(tenant, status="sent"):
+            assert row.noted_at is not None, f"{row.invoice_number} {row.stage} not noted"
+            if row.action != "notice":
+                note = rung_key(tenant, row.invoice_id, row.stage, row.cycle)
+                assert note in keys, f"{row.invoice_number} {row.stage}: no ledger note"
+        assert not store.rows(tenant, status="pending"), "an intent left unsettled"
+        # A reply about an invoice no longer open asks nothing of the ladder.
+        controls = store.controls(tenant)
+        for number in self.paused:
+            control = controls.get(f"id-{number}")
+            if self.world.invoice(number).is_open:
+                assert control is not None and control.paused, f"{number} not paused"
+        for number, promised in self.promised.items():
+            control = controls.get(f"id-{number}")
+            if self.world.invoice(number).is_open:
+                until = control.snoozed_until if control else None
+                assert until == promised + timedelta(days=1), f"{number} snoozed to {until}"
+
+    def _check_nothing_left(self) -> None:
+        """A run at the same moment right after a completed one would do nothing."""
+        report = self.world.run(self.now, dry_run=True)
+        assert report is not None
+        left = report.emails + report.escalations
+        if left:
+            tally.record("state machine", missed=left)
+        assert not left, f"left undone at {self.now}: {report.to_dict()}"
+
+
+Business.TestCase.settings = settings(
+    max_examples=400 if SOAK else 20,
+    stateful_step_count=60 if SOAK else 40,
+    derandomize=not SOAK,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+TestBusiness = Business.TestCase
+
+
+def test_the_replies_mean_what_the_machine_expects() -> None:
+    today = date(2027, 3, 1)
+    for reply in REPLIES:
+        text, promised = words(reply, today)
+        meant = understand(text, subject="Re: x", received=today, headers=dict(reply.headers))
+        assert (meant.intent, meant.promised_date) == (reply.intent, promised), text
+    assert {r.intent for r in REPLIES} == set(Intent)
