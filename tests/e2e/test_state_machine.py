@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -29,6 +30,7 @@ from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
+    precondition,
     rule,
 )
 
@@ -95,9 +97,9 @@ REPLIES = (
     Reply(Intent.ALREADY_PAID, "تم السداد الأسبوع الماضي بتحويل بنكي"),
     Reply(Intent.DISPUTE, "We dispute this invoice: the goods arrived damaged."),
     Reply(Intent.PAYMENT_PLAN, "هل يمكن السداد على دفعتين؟"),
-    Reply(Intent.PROMISE_TO_PAY, "We will pay on {date:%d %B %Y}.", promise_days=9),
+    Reply(Intent.PROMISE_TO_PAY, "We will pay on {date:%d %B %Y}.", promise_days=20),
     Reply(
-        Intent.PROMISE_TO_PAY, "سندفع بتاريخ {date.day}/{date.month}/{date.year}", promise_days=3
+        Intent.PROMISE_TO_PAY, "سندفع بتاريخ {date.day}/{date.month}/{date.year}", promise_days=12
     ),
     Reply(Intent.PROMISE_TO_PAY, "سندفع قريبا إن شاء الله"),
     Reply(Intent.OTHER, "Could you send me your bank's IBAN by WhatsApp?"),
@@ -130,6 +132,8 @@ class Business(RuleBasedStateMachine):
         self.now = START
         self.numbers: list[str] = []
         self.checked: set[str] = set()
+        self.mailed: set[str] = set()
+        self.sent_again: set[str] = set()
         self.sent_keys: Counter[tuple[str, str, int]] = Counter()
         self.ladder_days: set[tuple[str, date]] = set()
         self.paused: set[str] = set()
@@ -155,9 +159,6 @@ class Business(RuleBasedStateMachine):
         self.world.add_invoice(number, self.now.date() + timedelta(days=offset), self.now)
         self.numbers.append(number)
 
-    def _pick(self, index: int) -> str:
-        return self.numbers[index % len(self.numbers)]
-
     # -- the clock ------------------------------------------------------------------------
 
     @rule(hours=st.integers(1, 30))
@@ -171,39 +172,36 @@ class Business(RuleBasedStateMachine):
 
     # -- the ledger -----------------------------------------------------------------------
 
-    @rule(offset=st.integers(-50, 20))
-    def issue(self, offset: int) -> None:
-        if len(self.numbers) < 8:
-            self._issue(offset)
+    def _open(self) -> list[str]:
+        return [n for n in self.numbers if self.world.invoice(n).is_open]
 
-    @rule(index=st.integers(0, 7), full=st.booleans())
-    def payment(self, index: int, full: bool) -> None:
-        number = self._pick(index)
+    @precondition(lambda self: bool(self._open()))
+    @rule(
+        change=st.sampled_from(["issue", "pay", "pay part", "credit", "credit all", "void", "due"]),
+        index=st.integers(0, 7),
+        days=st.integers(-20, 20),
+    )
+    def ledger_changes(self, change: str, index: int, days: int) -> None:
+        """Something happens in the ledger: an invoice, a payment, a credit note, a void, a
+        new due date. A credit note lowers what is owed and leaves the invoice authorised,
+        as QuickBooks does; one for the whole amount leaves it owing nothing."""
+        if change == "issue":
+            if len(self.numbers) < 8:
+                self._issue(days)
+            return
+        opened = self._open()
+        number = opened[index % len(opened)]
         inv = self.world.invoice(number)
-        if inv.status is InvoiceStatus.OPEN and inv.amount_due > 0:
-            amount = inv.amount_due if full else Decimal("300.00")
-            self.world.pay(number, amount, self.now)
-
-    @rule(index=st.integers(0, 7), amount=st.sampled_from(["150.00", "1000.00"]))
-    def credit_note(self, index: int, amount: str) -> None:
-        """A credit note lowers what is owed; the invoice stays authorised, as in QuickBooks."""
-        number = self._pick(index)
-        inv = self.world.invoice(number)
-        if inv.status is InvoiceStatus.OPEN and inv.amount_due > 0:
-            left = max(inv.amount_due - Decimal(amount), Decimal(0))
+        if change == "pay":
+            self.world.pay(number, inv.amount_due, self.now)
+        elif change == "pay part":
+            self.world.pay(number, min(Decimal("300.00"), inv.amount_due), self.now)
+        elif change.startswith("credit"):
+            left = Decimal(0) if change == "credit all" else inv.amount_due / 2
             self.world.change(number, self.now, amount_due=left)
-
-    @rule(index=st.integers(0, 7))
-    def void(self, index: int) -> None:
-        number = self._pick(index)
-        if self.world.invoice(number).is_open:
+        elif change == "void":
             self.world.change(number, self.now, status=InvoiceStatus.VOIDED)
-
-    @rule(index=st.integers(0, 7), days=st.integers(-20, 20))
-    def move_due_date(self, index: int, days: int) -> None:
-        number = self._pick(index)
-        inv = self.world.invoice(number)
-        if inv.is_open:
+        else:
             self.world.change(number, self.now, due_date=inv.due_date + timedelta(days=days))
 
     @rule(which=st.integers(0, len(POLICIES) - 1))
@@ -213,15 +211,22 @@ class Business(RuleBasedStateMachine):
 
     # -- the customers and the people -----------------------------------------------------
 
+    @precondition(lambda self: bool(self.mailed))
+    @rule(index=st.integers(0, 7), days=st.integers(2, 25), arabic=st.booleans())
+    def customer_promises(self, index: int, days: int, arabic: bool) -> None:
+        """A promise to pay on a named day (the commonest reply, given a rule of its own)."""
+        reply = REPLIES[7] if arabic else REPLIES[6]
+        self.customer_replies(index, Reply(reply.intent, reply.text, promise_days=days))
+
+    @precondition(lambda self: bool(self.mailed))
     @rule(index=st.integers(0, 7), reply=st.sampled_from(REPLIES))
     def customer_replies(self, index: int, reply: Reply) -> None:
-        mailed = sorted({m.invoice for m in self.world.sent() if m.invoice in self.numbers})
-        if not mailed:
-            return  # nothing to answer yet
+        """A customer answers the latest message about one of their invoices."""
+        mailed = sorted(self.mailed)
         number = mailed[index % len(mailed)]
-        text, promised = words(reply, self.now.date())
-        headers = dict(reply.headers)
         today = self.now.date()
+        text, promised = words(reply, today)
+        headers = dict(reply.headers)
         meant = understand(text, subject="Re: your invoice", received=today, headers=headers)
         assert (meant.intent, meant.promised_date) == (reply.intent, promised), text
         self.replies += 1
@@ -233,10 +238,12 @@ class Business(RuleBasedStateMachine):
         elif reply.intent is Intent.INVOICE_NOT_RECEIVED:
             self.not_received[number] += 1
 
+    @precondition(lambda self: bool(self.paused or self.promised))
     @rule(index=st.integers(0, 7))
     def person_resumes(self, index: int) -> None:
         """``tahseel resume INVOICE``, from its own process."""
-        number = self._pick(index)
+        held = sorted(self.paused | set(self.promised))
+        number = held[index % len(held)]
         store = Store(self.settings.state_url)
         inv = self.world.invoice(number)
         store.set_control(
@@ -277,18 +284,22 @@ class Business(RuleBasedStateMachine):
             tally.record("state machine", crash_points=[point])
         self._completed(report)
 
-    @rule(index=st.integers(0, 7))
-    def run_while_paid(self, index: int) -> None:
-        """The customer pays while the run is under way, after it planned."""
-        number = self._pick(index)
+    @rule(index=st.integers(0, 7), days=st.integers(0, 3), hour=st.integers(8, 17))
+    def run_while_paid(self, index: int, days: int, hour: int) -> None:
+        """A customer pays after the run planned, just before their reminder goes out."""
+        if days:
+            self.days_pass(days, hour)
 
-        def pay() -> None:
-            inv = self.world.invoice(number)
-            if inv.is_open:
-                self.world.pay(number, inv.amount_due, self.now)
+        def pay(ids: Sequence[str]) -> None:
+            number = self.world.ledger.invoices[ids[index % len(ids)]].number
+            self.world.pay(number, self.world.invoice(number).amount_due, self.now)
+
+        def arm() -> None:
+            self.world.ledger.before_reread = pay
 
         self.paid_meanwhile = True
-        self._completed(self.world.run(self.now, at_point=("after_plan", pay)))
+        self._completed(self.world.run(self.now, at_point=("after_plan", arm)))
+        self.world.ledger.before_reread = None
 
     def _completed(self, report: object) -> None:
         tally.record("state machine", runs=1)
@@ -308,19 +319,25 @@ class Business(RuleBasedStateMachine):
         self._check_mail()
 
     def _check_mail(self) -> None:
+        again = [m for m in self.world.sent_twice() if m not in self.sent_again]
+        if again:
+            self.sent_again.update(again)
+            tally.record("state machine", duplicates=len(again))
+        assert not again, f"sent again: {again}"
         for mail in self.world.sent():
             if mail.key in self.checked:
                 continue
             self.checked.add(mail.key)
             if mail.invoice is None:
                 continue  # a notice to the business's own people
+            self.mailed.add(mail.invoice)
             assert mail.stage is not None and mail.cycle is not None
             number, stage, wall = mail.invoice, mail.stage, mail.at.astimezone(RIYADH)
             key = (number, stage, mail.cycle)
             self.sent_keys[key] += 1
             duplicates = self.sent_keys[key] - 1
             if duplicates:
-                tally.record("state machine", duplicates=1)
+                tally.record("state machine", duplicates=duplicates)
             assert not duplicates, f"{key} sent twice"
             assert DAYS.mail_may_go(wall.replace(tzinfo=None)), f"{key} sent at {wall}"
             invoice = self.world.invoice(number)
@@ -373,7 +390,7 @@ class Business(RuleBasedStateMachine):
 
 
 Business.TestCase.settings = settings(
-    max_examples=400 if SOAK else 20,
+    max_examples=400 if SOAK else 40,
     stateful_step_count=60 if SOAK else 40,
     derandomize=not SOAK,
     database=None,

@@ -13,7 +13,8 @@ from __future__ import annotations
 import mailbox
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
@@ -27,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from connectors.models import Contact, Invoice, InvoiceStatus
 from mailer.maildir import MaildirTransport
+from mailer.transport import Sent
 from sync import job as job_module
 from sync import reply_desk
 from sync.job import Job
@@ -37,6 +39,46 @@ from sync.wiring import build_renderer
 from tests.support.memory_ledger import MemoryLedger
 
 SENDER = "accounts@nakheel.example"
+
+
+class CountingMaildir(MaildirTransport):
+    """The Maildir transport, counting every send call by Message-ID, as a server logs them.
+
+    ``MaildirTransport`` stores a Message-ID once whatever is asked of it; Gmail would
+    deliver a second send. The count is what tells a second send apart.
+    """
+
+    def __init__(self, path: Path, calls: Counter[str]) -> None:
+        super().__init__(path)
+        self.calls_by_id = calls
+
+    def send(
+        self,
+        message: EmailMessage,
+        *,
+        thread: str | None,
+        prepared: Callable[[str], None] | None = None,
+    ) -> Sent:
+        self.calls_by_id[str(message["Message-ID"])] += 1
+        return super().send(message, thread=thread, prepared=prepared)
+
+
+class RacingLedger(MemoryLedger):
+    """A memory ledger where something can happen just before a re-read is answered.
+
+    ``before_reread`` is called (once) with the ids the job re-reads right before it
+    mails them: a payment recorded there is the race the re-read exists for.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.before_reread: Callable[[Sequence[str]], None] | None = None
+
+    def get_invoices(self, ids: Sequence[str]) -> list[Invoice]:
+        hook, self.before_reread = self.before_reread, None
+        if hook is not None and ids:
+            hook(ids)
+        return super().get_invoices(ids)
 
 
 class Crash(BaseException):
@@ -110,12 +152,13 @@ class World:
     def __init__(self, folder: Path, settings: Settings) -> None:
         self.folder = folder
         self.settings = settings
-        self.ledger = MemoryLedger()
+        self.ledger = RacingLedger()
         self.renderer = build_renderer(settings)
         self.mailbox_path = folder / "mailbox"
         self._store: Store | None = None
         self._transport: MaildirTransport | None = None
         self._seen: dict[str, Mail] = {}
+        self.send_calls: Counter[str] = Counter()
         self._parse = BytesParser(policy=email_policy.default).parsebytes
         MaildirTransport(self.mailbox_path)  # create the Maildir and its .Sent
 
@@ -130,7 +173,7 @@ class World:
     @property
     def transport(self) -> MaildirTransport:
         if self._transport is None:
-            self._transport = MaildirTransport(self.mailbox_path)
+            self._transport = CountingMaildir(self.mailbox_path, self.send_calls)
         return self._transport
 
     def forget_process(self) -> None:
@@ -171,6 +214,10 @@ class World:
             return None
 
     # -- the mailbox ----------------------------------------------------------------------
+
+    def sent_twice(self) -> list[str]:
+        """Message-IDs the job asked the transport to send more than once."""
+        return [mid for mid, n in self.send_calls.items() if n > 1]
 
     def sent(self) -> list[Mail]:
         """Every message in ``.Sent``, oldest first (by Date, then by order of reading)."""
