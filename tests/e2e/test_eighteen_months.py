@@ -46,15 +46,43 @@ HOLIDAYS = (
     date(2028, 3, 1),
     date(2028, 4, 25),
 )
-STAGES = [
-    {"name": "courtesy", "offset_days": -3},
-    {"name": "due", "offset_days": 0},
-    {"name": "overdue", "offset_days": 1},
-    {"name": "weekly", "offset_days": 8, "repeat_every_days": 7, "repeat_limit": 2},
-    {"name": "final", "offset_days": 30, "attach_pdf": True},
-    {"name": "escalate", "offset_days": 45, "action": "escalate"},
-]
-SEEDS = range(1, 6) if os.environ.get("TAHSEEL_SOAK") == "1" else range(1, 2)
+# The example configuration's ladder, one email a day at most; and a sparser ladder
+# with three days between messages, so spacing and the ladder's own rhythm compete.
+POLICIES = {
+    "example": (
+        [
+            {"name": "courtesy", "offset_days": -3},
+            {"name": "due", "offset_days": 0},
+            {"name": "overdue", "offset_days": 1},
+            {"name": "weekly", "offset_days": 8, "repeat_every_days": 7, "repeat_limit": 2},
+            {"name": "final", "offset_days": 30, "attach_pdf": True},
+            {"name": "escalate", "offset_days": 45, "action": "escalate"},
+        ],
+        1,
+    ),
+    "spaced": (
+        [
+            {"name": "due", "offset_days": 0},
+            {"name": "overdue", "offset_days": 3},
+            {
+                "name": "chaser",
+                "offset_days": 10,
+                "repeat_every_days": 5,
+                "repeat_limit": 3,
+                "template": "weekly",
+            },
+            {"name": "final", "offset_days": 25, "attach_pdf": True},
+            {"name": "handover", "offset_days": 40, "action": "escalate"},
+        ],
+        3,
+    ),
+}
+DAYS = Days(frozenset({4, 5}), frozenset(HOLIDAYS), time(8), time(18))
+# CI runs one seed per ladder (each seed's span thanks a customer who paid just before a
+# full ledger read that fell outside the send window); the soak runs many.
+CASES = [("example", 2), ("spaced", 3)]
+if os.environ.get("TAHSEEL_SOAK") == "1":
+    CASES = [(policy, seed) for policy in sorted(POLICIES) for seed in range(1, 11)]
 
 
 @dataclass(frozen=True)
@@ -120,35 +148,38 @@ def ledger_view(world: World) -> dict[str, tuple[date, str]]:
 
 
 def escalations(world: World, since: int) -> list[tuple[str, str, int]]:
+    """The escalations noted in the ledger since note number ``since``."""
+    handed = {s.name for s in world.settings.policy.stages if s.action == "escalate"}
     out = []
     for number, key, _ in world.ledger.notes[since:]:
         _, _, stage, cycle = key.split(":")
-        if stage == "escalate":
+        if stage in handed:
             out.append((number, stage, int(cycle)))
     return out
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_eighteen_months_match_the_oracle(seed: int) -> None:
+@pytest.mark.parametrize(("policy", "seed"), CASES)
+def test_eighteen_months_match_the_oracle(policy: str, seed: int) -> None:
+    stages, spacing = POLICIES[policy]
     folder = scratch_folder()
     settings = make_settings(
-        folder, timezone=ZONE, weekend=WEEKEND, holidays=HOLIDAYS, stages=STAGES
+        folder,
+        timezone=ZONE,
+        weekend=WEEKEND,
+        holidays=HOLIDAYS,
+        stages=stages,
+        min_days_between=spacing,
     )
     world = World(folder, settings)
     try:
-        check_eighteen_months(world, seed)
+        check_eighteen_months(world, Oracle(stages, spacing, DAYS), seed)
     finally:
         world.forget_process()
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def check_eighteen_months(world: World, seed: int) -> None:
+def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
     rng = random.Random(seed)
-    oracle = Oracle(
-        STAGES,
-        spacing=1,
-        days=Days(frozenset({4, 5}), frozenset(HOLIDAYS), time(8), time(18)),
-    )
     issues = invoices(rng)
     runs = 0
     disagreements: list[str] = []
@@ -190,5 +221,6 @@ def check_eighteen_months(world: World, seed: int) -> None:
     assert duplicates == 0 and missed == 0
     stages = Counter(stage for _, stage, _ in seen)
     # The span exercised every rung, the thank-you and the escalation.
-    assert set(stages) >= {"courtesy", "due", "overdue", "weekly", "final", "escalate"}
-    assert stages["thank_you"] > 0 and any(c == 2 for _, s, c in seen if s == "weekly")
+    assert set(stages) == {s["name"] for s in oracle.stages} | {"thank_you"}
+    rungs = {(s.stage, s.cycle) for s in oracle.steps}
+    assert rungs == {(s, c) for _, s, c in seen if s != "thank_you"}, "a rung never came up"
