@@ -306,9 +306,15 @@ class Job:
         # After a full read, invoices reminded before and no longer open are read one by
         # one to learn whether they were paid; an incremental read reports them itself.
         missing = [i for i in tracked if i not in invoices] if read.full else []
+        reread = []
         for chunk in _chunks(missing, REREAD_CHUNK):
             for inv in self.ledger.get_invoices(chunk):
                 invoices[inv.id] = inv
+                reread.append(inv)
+        if reread and self.ledger.incremental and not self.dry_run:
+            # A full read lists open invoices only: keep the copy of a paid one still
+            # owed its thank-you, or the next incremental runs would not see it.
+            self.cache.keep(reread)
         self.report.open_invoices = sum(1 for inv in invoices.values() if inv.is_open)
         return invoices
 

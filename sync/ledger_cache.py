@@ -172,6 +172,10 @@ class LedgerCache:
     def _advance(self, started: datetime) -> None:
         self.store.save_cursor(self.tenant, CURSOR, started.astimezone(UTC).isoformat())
 
+    def keep(self, invoices: Sequence[Invoice]) -> None:
+        """Put settled invoices still waited on (a thank-you to send) back in the copy."""
+        self._apply(invoices, {inv.id for inv in invoices})
+
     def forget(self, invoice_id: str) -> None:
         """Drop an invoice settled for good from the copy."""
         with self.store.session() as s:

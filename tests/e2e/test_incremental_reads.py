@@ -105,3 +105,14 @@ def test_a_dry_run_leaves_no_cursor(world):
     assert LedgerCache(store, settings.tenant).load() == {}
     run(at("2026-11-23"))
     assert ledger.reads == [None, None]
+
+
+def test_a_full_read_outside_the_window_does_not_lose_a_thank_you(world):
+    ledger, _, _, run = world
+    run(at("2026-11-23"))  # the first read is a full one; A-1 is reminded
+    ledger.pay("A-1", datetime(2026, 11, 29, 2, tzinfo=UTC))
+    assert run(at("2026-11-29", 6)).thank_yous == 0  # before the window: seen, waits
+    # A week after the last full read, the next read is full again. It lists open
+    # invoices only; the paid one, still owed its thank-you, must not drop out.
+    assert run(at("2026-11-30", 19)).thank_yous == 0  # after the window
+    assert run(at("2026-12-01")).thank_yous == 1
