@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     ValidationError,
     ValidationInfo,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -248,6 +249,17 @@ class HeartbeatSettings(_Model):
         if isinstance(value, timedelta):
             return value
         return parse_age(value if isinstance(value, str) else repr(value))
+
+    @field_serializer("max_age", when_used="json")
+    def _written(self, value: timedelta) -> str:
+        # Written as it is read (26h, 1d2h), so dumped settings load again.
+        seconds = int(value.total_seconds())
+        parts = []
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+            count, seconds = divmod(seconds, size)
+            if count:
+                parts.append(f"{count}{unit}")
+        return "".join(parts) or "1s"
 
 
 class Settings(_Model):

@@ -73,3 +73,13 @@ def test_aborted_and_unfinished_runs_do_not_count_and_are_explained(state_url):
     record(store, NOW - timedelta(hours=1), "running")
     beat = check(store, "acme", NOW, DAY)
     assert not beat.ok and "never finished" in beat.message
+
+
+def test_settings_dumped_as_json_load_again_with_the_same_heartbeat_age():
+    from sync.settings import HeartbeatSettings
+
+    for text in ("26h", "1d12h", "90m", "2d", "45s"):
+        first = HeartbeatSettings.model_validate({"max_age": text})
+        dumped = first.model_dump(mode="json")
+        assert HeartbeatSettings.model_validate(dumped) == first
+    assert HeartbeatSettings().model_dump(mode="json") == {"max_age": "1d2h"}
