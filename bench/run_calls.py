@@ -24,7 +24,10 @@ Columns, per N, run and service (counted by the emulators, server side):
   Gmail: the transport sends by draft-then-send, so its floor is 2 calls per email
   (``drafts.create`` + ``drafts.send``; the API's own minimum is 1, ``messages.send``,
   which cannot make a retry safe); one reply read per run (two on the first run: a
-  search, and the history id to continue from). Above it by design: one
+  search, and the history id to continue from); a rerun's read pages through every
+  message added since the last run's history id, 500 a page, the last run's own
+  drafts and sends included (Gmail's history filters by one label only, and a reply
+  may have been filtered out of the inbox, so they cannot be left out). Above it by design: one
   ``messages.batchModify`` per 100 sent messages (the Tahseel label; Gmail keeps no
   user label on a draft), the label's id once per run, the daily cap's count of the
   last 24 hours of Sent mail (500 a page) once per run, and one ``threads.get`` per
@@ -73,6 +76,9 @@ from sync.state import Store  # noqa: E402
 from sync.wiring import build_renderer, build_store  # noqa: E402
 from tests.emulators.gmail import GmailEmulator  # noqa: E402
 from tests.emulators.xero import XeroEmulator, token_file_for  # noqa: E402
+
+# history.list's maxResults, the largest Gmail allows (mailer/gmail_replies.py).
+HISTORY_PAGE = 500
 
 FULL = (1_000, 10_000, 100_000)
 QUICK = (200, 1_000)
@@ -162,6 +168,8 @@ class World:
         last = before_rows[-1].id if before_rows else 0
         emailed_before = {r.invoice_id for r in before_rows if r.action in EMAIL_ACTIONS}
         xero_before, gmail_before = self.xero.calls.copy(), self.gmail.calls.copy()
+        cursor = self.store.cursor(tenant, "replies")
+        history = self._history_records(cursor.split(":")[0]) if cursor else 0
         job = Job(
             self.settings,
             self.ledger(),
@@ -186,9 +194,18 @@ class World:
         result.calls = {"xero": _named(xero, XERO_NAMES), "gmail": +gmail}
         result.floor = {
             "xero": self._xero_floor(new, emailed_before, job, label),
-            "gmail": _gmail_floor(result.emails, first=label.startswith("a")),
+            "gmail": _gmail_floor(result.emails, first=label.startswith("a"), history=history),
         }
         return result
+
+    def _history_records(self, start: str) -> int:
+        """Messages added to the mailbox since the history id a run continues from.
+
+        Counted as the reply reader asks (``historyTypes=messageAdded``): they include
+        the previous run's own drafts and sends, which Gmail's history cannot leave out
+        (it filters by one label only, and a reply may sit outside the inbox).
+        """
+        return sum(1 for r in self.gmail.mailbox.history_since(int(start)) if "messagesAdded" in r)
 
     def _xero_floor(self, new: list, emailed_before: set[str], job: Job, label: str) -> Counter:
         floor: Counter[str] = Counter()
@@ -235,12 +252,12 @@ def _named(counts: Counter[str], names: dict[str, str]) -> Counter[str]:
     return out
 
 
-def _gmail_floor(emails: int, *, first: bool) -> Counter[str]:
+def _gmail_floor(emails: int, *, first: bool, history: int = 0) -> Counter[str]:
     floor: Counter[str] = Counter({"drafts.create": emails, "drafts.send": emails})
     if first:  # a search for replies, and the history id to continue from
         floor.update({"messages.list": 1, "getProfile": 1})
-    else:
-        floor["history.list"] = 1
+    else:  # the history since the last run, 500 records a page
+        floor["history.list"] = max(1, math.ceil(history / HISTORY_PAGE))
     return +floor
 
 
