@@ -144,7 +144,7 @@ class WireMessage(EmailMessage):
         super().__init__(policy=policy)
         del self.__dict__["_payload"]  # built on first use, see __getattr__
         self._wire_body: Multipart | None = body
-        self._wire_boundaries: dict[int, str] = {}
+        self._wire_boundaries: dict[str, str] = {}
         for name, value in headers:
             self.set_raw(name, value)
 
@@ -199,7 +199,7 @@ class WireMessage(EmailMessage):
             head = "".join(_header(name, value, nl) for name, value in part.headers)
             return (head + nl + _lines(part.payload, nl)).encode("ascii")
         texts = [self._write(p, nl) for p in part.parts]
-        key = id(part)
+        key = part.subtype  # unique in a message: mixed holds alternative
         boundary = self._wire_boundaries.get(key)
         if boundary is None:
             boundary = self._wire_boundaries[key] = _draw_boundary(nl.encode().join(texts))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
+import pickle
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -298,3 +300,11 @@ def test_headers_read_before_writing_change_nothing(attachments: list[Attachment
         assert message["Message-ID"] == arguments["message_id"]
         assert message.get_content_type().startswith("multipart/")
     assert serialise(ours, 2, policy.SMTP) == serialise(theirs, 2, policy.SMTP)
+
+
+def test_copies_and_pickles_write_the_same_bytes() -> None:
+    message = compose(**{**next(corpus()), "attachments": ATTACHMENTS[1]})
+    assert isinstance(message, WireMessage)
+    written = message.as_bytes()
+    assert copy.deepcopy(message).as_bytes() == written
+    assert pickle.loads(pickle.dumps(message)).as_bytes() == written
