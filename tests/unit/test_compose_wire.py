@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import pickle
 import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
@@ -302,9 +301,9 @@ def test_headers_read_before_writing_change_nothing(attachments: list[Attachment
     assert serialise(ours, 2, policy.SMTP) == serialise(theirs, 2, policy.SMTP)
 
 
-def test_copies_and_pickles_write_the_same_bytes() -> None:
+def test_copies_write_the_same_bytes() -> None:
     message = compose(**{**next(corpus()), "attachments": ATTACHMENTS[1]})
     assert isinstance(message, WireMessage)
     written = message.as_bytes()
     assert copy.deepcopy(message).as_bytes() == written
-    assert pickle.loads(pickle.dumps(message)).as_bytes() == written
+    assert copy.copy(message).as_bytes() == written
