@@ -22,10 +22,11 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime
 from types import MappingProxyType
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from mailer.errors import HeaderInjectionError
 from mailer.render import Rendered
+from mailer.wire import Multipart, Part, WireMessage, encode_base64, encode_text
 
 
 class _HeaderClasses(HeaderRegistry):
@@ -59,6 +60,13 @@ _ADDRESS_FORBIDDEN = set(' ,;:<>()[]\\"')
 _NO_HEADERS: Mapping[str, str] = MappingProxyType({})
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 _DOMAIN = re.compile(rf"{_LABEL}(?:\.{_LABEL})*")
+# Shapes the direct writer covers; the email package would write these unchanged.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
+_TOKEN = re.compile(r"[A-Za-z0-9-]{1,35}")
+_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_MIMETYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,25 +213,65 @@ def compose(
         raise ValueError("compose needs a timezone-aware date")
     if not to:
         raise ValueError("compose needs at least one recipient")
-    extra = _extra_headers(headers)
+    arguments = _Arguments(
+        rendered=rendered,
+        sender_name=sender_name,
+        sender_email=sender_email,
+        to=tuple(to),
+        cc=tuple(cc),
+        reply_to=reply_to,
+        subject=subject,
+        message_id=message_id,
+        in_reply_to=in_reply_to,
+        references=tuple(references),
+        date=date,
+        headers=headers,
+        attachments=tuple(attachments),
+    )
+    # The direct writer covers the shapes Tahseel sends; anything else, and anything its
+    # own check doubts, goes through the email package, which refuses it as before.
+    return _compose_direct(arguments) or _compose_email_package(arguments)
+
+
+class _Arguments(NamedTuple):
+    rendered: Rendered
+    sender_name: str
+    sender_email: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    reply_to: str | None
+    subject: str
+    message_id: str
+    in_reply_to: str | None
+    references: tuple[str, ...]
+    date: datetime
+    headers: Mapping[str, str]
+    attachments: tuple[Attachment, ...]
+
+
+def _compose_email_package(a: _Arguments) -> EmailMessage:
+    """Build the message with ``EmailMessage`` and check it by parsing its headers back."""
+    rendered, to, cc, reply_to = a.rendered, a.to, a.cc, a.reply_to
+    in_reply_to, references = a.in_reply_to, a.references
+    extra = _extra_headers(a.headers)
     msg = EmailMessage(policy=POLICY)
-    _set_from(msg, clean_header_text(sender_name), check_address(sender_email))
-    msg["To"] = [Address(addr_spec=check_address(a)) for a in to]
+    _set_from(msg, clean_header_text(a.sender_name), check_address(a.sender_email))
+    msg["To"] = [Address(addr_spec=check_address(x)) for x in to]
     if cc:
-        msg["Cc"] = [Address(addr_spec=check_address(a)) for a in cc]
+        msg["Cc"] = [Address(addr_spec=check_address(x)) for x in cc]
     if reply_to is not None:
         msg["Reply-To"] = Address(addr_spec=check_address(reply_to))
-    subject = clean_header_text(subject)
+    subject = clean_header_text(a.subject)
     _set_text(msg, "Subject", subject)
-    msg["Date"] = format_datetime(date)
-    msg["Message-ID"] = _check_message_id(message_id, "Message-ID")
+    msg["Date"] = format_datetime(a.date)
+    msg["Message-ID"] = _check_message_id(a.message_id, "Message-ID")
     if in_reply_to is not None:
         msg["In-Reply-To"] = _check_message_id(in_reply_to, "In-Reply-To")
     if references:
         msg["References"] = " ".join(_check_message_id(r, "References") for r in references)
     for name, value in extra.items():
         _set_text(msg, name, value)
-    _add_body(msg, rendered, attachments)
+    _add_body(msg, rendered, a.attachments)
     # Set after the body: set_content() and add_attachment() move Content-* headers.
     msg["Content-Language"] = clean_header_text(rendered.language)
     expected = _expected_headers(
@@ -233,8 +281,166 @@ def compose(
         references=bool(references),
         extra=list(extra),
     )
-    _verify(msg, _Intended(sender_email, tuple(to), tuple(cc), subject, message_id, expected))
+    _verify(msg, _Intended(a.sender_email, tuple(to), tuple(cc), subject, a.message_id, expected))
     return msg
+
+
+def _compose_direct(a: _Arguments) -> WireMessage | None:
+    """Write the message directly (``mailer.wire``), or ``None`` for the email package.
+
+    ``None`` when the message has a shape the direct writer does not cover (an address,
+    Message-ID or attachment name the email package would fold or quote, a long header)
+    or when a value fails the checks (the email package path then raises as it always
+    has). What it returns is byte for byte what ``_compose_email_package`` builds.
+    """
+    try:
+        extra = _extra_headers(a.headers)
+        sender = check_address(a.sender_email)
+        to = [check_address(x) for x in a.to]
+        cc = [check_address(x) for x in a.cc]
+        reply_to = None if a.reply_to is None else check_address(a.reply_to)
+        message_id = _check_message_id(a.message_id, "Message-ID")
+        in_reply_to = None if a.in_reply_to is None else _check_message_id(a.in_reply_to, "")
+        references = [_check_message_id(r, "References") for r in a.references]
+    except (HeaderInjectionError, ValueError):
+        return None
+    addresses = [sender, *to, *cc] + ([reply_to] if reply_to else [])
+    if not all(_DOT_ATOM.fullmatch(x.split("@")[0]) for x in addresses):
+        return None
+    language = clean_header_text(a.rendered.language)
+    if not _TOKEN.fullmatch(language):
+        return None
+    raw = _RawHeaders()
+    _set_from(raw, clean_header_text(a.sender_name), sender)
+    raw["To"] = ", ".join(to)
+    if cc:
+        raw["Cc"] = ", ".join(cc)
+    if reply_to is not None:
+        raw["Reply-To"] = reply_to
+    subject = clean_header_text(a.subject)
+    _set_text(raw, "Subject", subject)
+    raw["Date"] = format_datetime(a.date)
+    raw["Message-ID"] = message_id
+    if in_reply_to is not None:
+        raw["In-Reply-To"] = in_reply_to
+    if references:
+        if any(len(r) > 70 for r in references):
+            return None
+        raw.set_raw("References", _fold_ascii("References", " ".join(references)))
+    for name, value in extra.items():
+        _set_text(raw, name, value)
+    body = _direct_body(a.rendered, a.attachments)
+    if body is None:
+        return None
+    raw["MIME-Version"] = "1.0"
+    raw["Content-Type"] = f"multipart/{body.subtype}"
+    raw["Content-Language"] = language
+    if not raw.is_clean(
+        _expected_headers(
+            cc=bool(cc),
+            reply_to=reply_to is not None,
+            in_reply_to=in_reply_to is not None,
+            references=bool(references),
+            extra=list(extra),
+        )
+    ):
+        return None
+    return WireMessage(POLICY, raw.items, body)
+
+
+class _RawSink(Protocol):
+    def set_raw(self, name: str, value: str) -> None: ...
+
+
+class _RawHeaders:
+    """Header lines collected as raw, already folded values, in order.
+
+    ``set_raw`` takes the values both paths write as they are (From, Subject and the
+    ``X-Tahseel-*`` headers, through ``_set_from`` and ``_set_text``); item assignment
+    takes the values the email package would refold, which must fit on one line.
+    """
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+        self._limits: list[int] = []
+
+    def set_raw(self, name: str, value: str) -> None:
+        self.items.append((name, value))
+        self._limits.append(998)
+
+    def __setitem__(self, name: str, value: str) -> None:
+        self.items.append((name, value))
+        self._limits.append(78)
+
+    def is_clean(self, expected: Counter[str]) -> bool:
+        """Exactly the ``expected`` header names, each one line or folded, 7-bit.
+
+        This is what the email package's re-parse proves on the other path: no value
+        can have started a header of its own or reached the body.
+        """
+        if Counter(name.lower() for name, _ in self.items) != expected:
+            return False
+        for (name, value), limit in zip(self.items, self._limits, strict=True):
+            first, *rest = value.split("\n")
+            if (
+                not value.isascii()
+                or any(_CONTROL.search(line) for line in (first, *rest))
+                or len(name) + 2 + len(first) > limit
+                or any(not line.startswith(" ") or not line.strip() for line in rest)
+                or any(len(line) > limit for line in rest)
+                or (limit == 78 and rest)
+            ):
+                return False
+        return True
+
+
+def _direct_body(rendered: Rendered, attachments: Sequence[Attachment]) -> Multipart | None:
+    """The body parts as ``_add_body`` builds them, or ``None`` for an unusual attachment."""
+    text_cte, text = encode_text(rendered.text, _transfer_encoding(rendered.text))
+    html_cte, html = encode_text(rendered.html, _transfer_encoding(rendered.html))
+    alternative = Multipart(
+        "alternative",
+        (
+            Part(
+                (
+                    ("Content-Type", 'text/plain; charset="utf-8"'),
+                    ("Content-Transfer-Encoding", text_cte),
+                ),
+                text,
+            ),
+            Part(
+                (
+                    ("Content-Type", 'text/html; charset="utf-8"'),
+                    ("Content-Transfer-Encoding", html_cte),
+                    ("MIME-Version", "1.0"),
+                ),
+                html,
+            ),
+        ),
+    )
+    if not attachments:
+        return alternative
+    parts: list[Part | Multipart] = [alternative]
+    for attachment in attachments:
+        filename = clean_header_text(attachment.filename) or "attachment"
+        mimetype = attachment.mimetype
+        if not (_FILENAME.fullmatch(filename) and _MIMETYPE.fullmatch(mimetype)):
+            return None
+        disposition = f'attachment; filename="{filename}"'
+        if len("Content-Disposition: ") + len(disposition) > 78:
+            return None
+        parts.append(
+            Part(
+                (
+                    ("Content-Type", mimetype),
+                    ("Content-Transfer-Encoding", "base64"),
+                    ("Content-Disposition", disposition),
+                    ("MIME-Version", "1.0"),
+                ),
+                encode_base64(attachment.content),
+            )
+        )
+    return Multipart("mixed", tuple(parts))
 
 
 def _encode_words(name: str, value: str, *, room: int = 76) -> str:
@@ -260,7 +466,7 @@ def _fold_ascii(name: str, value: str) -> str:
     return "\n ".join(lines)
 
 
-def _set_text(msg: EmailMessage, name: str, value: str) -> None:
+def _set_text(msg: _RawSink, name: str, value: str) -> None:
     """Set an unstructured header from cleaned text, folded by hand (see ``POLICY``)."""
     if value.isascii() and all(len(word) < 900 for word in value.split(" ")):
         msg.set_raw(name, _fold_ascii(name, value))
@@ -268,7 +474,7 @@ def _set_text(msg: EmailMessage, name: str, value: str) -> None:
         msg.set_raw(name, _encode_words(name, value))
 
 
-def _set_from(msg: EmailMessage, display_name: str, address: str) -> None:
+def _set_from(msg: _RawSink, display_name: str, address: str) -> None:
     """Write From folded by hand: a quoted ASCII name, or encoded words for any other."""
     if not display_name:
         phrase = ""
