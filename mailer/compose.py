@@ -158,6 +158,9 @@ def check_address(address: str) -> str:
         raise HeaderInjectionError(f"not a single plain email address: {address!r}")
     if not local.isascii():
         raise HeaderInjectionError(f"non-ASCII mailbox names are not supported: {address!r}")
+    if local.startswith(".") or local.endswith(".") or ".." in local:
+        # Not a dot-atom: the email package would refuse it later with its own error.
+        raise HeaderInjectionError(f"not a single plain email address: {address!r}")
     return address
 
 

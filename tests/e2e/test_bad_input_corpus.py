@@ -258,6 +258,13 @@ LEDGER_CASES = [
         {"emails": "ap@fixed.example"},
     ),
     LedgerCase(
+        "address with two dots in a row",
+        {"emails": "ap..team@x.example"},
+        "reported",
+        ("ap..team@x.example",),
+        {"emails": "ap.team@x.example"},
+    ),
+    LedgerCase(
         "address with an injected header",
         {"emails": "ap@x.example\r\nBcc: victim@evil.example"},
         "reported",

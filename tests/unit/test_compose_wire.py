@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import mailer.compose as compose_module
 from mailer.compose import Attachment, compose, make_message_id
+from mailer.errors import HeaderInjectionError
 from mailer.render import Rendered
 from mailer.wire import WireMessage
 
@@ -288,6 +289,8 @@ def test_addresses_the_email_package_refuses_are_refused_the_same_way(address: s
         by_email_package(**arguments)
     with pytest.raises(type(theirs.value), match=str(theirs.value)):
         compose(**arguments)
+    # ... with the project's own error, which the job reports against the invoice.
+    assert isinstance(theirs.value, HeaderInjectionError)
 
 
 @pytest.mark.parametrize("attachments", [[], ATTACHMENTS[1]])
