@@ -85,6 +85,20 @@ class PaidInvoice:
     due_date: date
     paid_date: date
 
+    @classmethod
+    def of(cls, invoice: Invoice, paid_date: date) -> PaidInvoice:
+        """The paid-history record of ``invoice``, settled on ``paid_date``."""
+        return cls(
+            id=invoice.id,
+            number=invoice.number,
+            contact=invoice.contact,
+            currency=invoice.currency,
+            total=invoice.total,
+            issue_date=invoice.issue_date,
+            due_date=invoice.due_date,
+            paid_date=paid_date,
+        )
+
     @property
     def days_late(self) -> int:
         """Days from the due date to the payment; zero or less when paid on time."""

@@ -54,6 +54,24 @@ class RunReport:
     plan_fingerprint: str | None = None
     breaker: str | None = None
 
+    def counts(self) -> list[tuple[str, int]]:
+        """What the run did, one labelled count a line, after the reminders per stage."""
+        return [
+            ("invoices resent", self.resends),
+            ("thank-yous", self.thank_yous),
+            ("escalated to a person", self.escalations),
+            ("paused", self.pauses),
+            ("snoozed to a promised date", self.snoozes),
+            ("promises acknowledged", self.acknowledgements),
+            ("people told about a reply", self.notices),
+            ("ledger notes written", self.notes),
+            ("replies read", sum(self.replies.values())),
+            ("open invoices", self.open_invoices),
+            ("waiting for a later date", self.waiting),
+            ("skipped", len(self.skipped)),
+            ("errors", len(self.errors)),
+        ]
+
     def add_plan(self, result: Plan) -> None:
         """Take the planner's decisions into the report."""
         for d in result.decisions:

@@ -106,21 +106,7 @@ def _rows(report: RunReport) -> list[tuple[str, object]]:
     rows: list[tuple[str, object]] = [
         (f"reminders: {cell(stage)}", count) for stage, count in sorted(report.sent.items())
     ]
-    rows += [
-        ("invoices resent", report.resends),
-        ("thank-yous", report.thank_yous),
-        ("escalated to a person", report.escalations),
-        ("paused", report.pauses),
-        ("snoozed to a promised date", report.snoozes),
-        ("promises acknowledged", report.acknowledgements),
-        ("people told about a reply", report.notices),
-        ("ledger notes written", report.notes),
-        ("replies read", sum(report.replies.values())),
-        ("open invoices", report.open_invoices),
-        ("waiting for a later date", report.waiting),
-        ("skipped", len(report.skipped)),
-        ("errors", len(report.errors)),
-    ]
+    rows += report.counts()
     for service, calls in sorted(report.api_calls.items()):
         detail = ", ".join(f"{cell(op)} {n}" for op, n in sorted(calls.items()))
         rows.append((f"API calls: {cell(service)}", f"{sum(calls.values())} ({detail})"))

@@ -157,19 +157,8 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
     for stage, count in sorted(report.sent.items()):
         table.add_row(f"reminders: {stage}", str(count))
     rows = [
-        ("invoices resent", report.resends),
-        ("thank-yous", report.thank_yous),
-        ("escalated to a person", report.escalations),
-        ("paused", report.pauses),
-        ("snoozed to a promised date", report.snoozes),
-        ("promises acknowledged", report.acknowledgements),
-        ("people told about a reply", report.notices),
-        ("ledger notes written", report.notes),
-        ("replies read", sum(report.replies.values())),
-        ("open invoices", report.open_invoices),
-        ("waiting for a later date", report.waiting),
-        ("skipped (see below)", len(report.skipped)),
-        ("errors", len(report.errors)),
+        ("skipped (see below)" if label == "skipped" else label, value)
+        for label, value in report.counts()
     ]
     for label, value in rows:
         table.add_row(label, str(value))

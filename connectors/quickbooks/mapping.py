@@ -184,16 +184,7 @@ def to_paid_invoice(
     base = to_invoice(row, contact, reference_field=reference_field)
     if base.status is not InvoiceStatus.PAID:
         raise MappingError(f"not paid in full ({base.status.value}, balance {base.amount_due})")
-    return PaidInvoice(
-        id=base.id,
-        number=base.number,
-        contact=contact,
-        currency=base.currency,
-        total=base.total,
-        issue_date=base.issue_date,
-        due_date=base.due_date,
-        paid_date=paid_on,
-    )
+    return PaidInvoice.of(base, paid_on)
 
 
 def paid_invoice_dates(payment: Row) -> dict[str, date]:

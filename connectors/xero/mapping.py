@@ -114,15 +114,8 @@ def to_paid_invoice(invoice: Any, contact: Contact) -> PaidInvoice:
     base = to_invoice(invoice, contact)
     if base.status is not InvoiceStatus.PAID:
         raise MappingError(f"status {getattr(invoice, 'status', None)!r}, not PAID")
-    return PaidInvoice(
-        id=base.id,
-        number=base.number,
-        contact=contact,
-        currency=base.currency,
-        total=base.total,
-        issue_date=base.issue_date,
-        due_date=base.due_date,
-        paid_date=_date(getattr(invoice, "fully_paid_on_date", None), "FullyPaidOnDate"),
+    return PaidInvoice.of(
+        base, _date(getattr(invoice, "fully_paid_on_date", None), "FullyPaidOnDate")
     )
 
 
