@@ -35,7 +35,9 @@ from mailer.gmail_mime import (
     decode_raw,
     encode_raw,
     first_recipient,
+    join_label,
     meta_header,
+    split_label,
 )
 from mailer.gmail_replies import read_replies
 from mailer.mime import first_id
@@ -201,8 +203,7 @@ class GmailTransport:
         self._count_sent()
         ref = str(result["id"])
         log.info("gmail: sent draft %s as message %s", draft_id, ref)
-        if self._box.label_id() not in result.get("labelIds", []):
-            self._box.label_later(ref)
+        self._box.label_later(ref)  # a draft carries no user label into the send
         return Sent(
             ref=ref,
             message_id=client_id,
@@ -320,7 +321,7 @@ class GmailTransport:
 
     def _labelled(self, meta: dict[str, Any]) -> Sent:
         """Label a found message if a crash left it unlabelled, and return it."""
-        if self._box.label_id() not in meta.get("labelIds", []):
+        if self._box.known_label() not in meta.get("labelIds", []):
             self._box.apply_label(str(meta["id"]))
         return self._box.sent(meta)
 
@@ -335,16 +336,34 @@ class GmailTransport:
 
         Args:
             cursor: ``"<historyId>:<epoch seconds>"`` from the previous call, or None to
-                read the last ``initial_days``.
+                read the last ``initial_days``. What may follow, the Tahseel label's id,
+                spares this run looking the label up.
 
         Returns:
-            The replies, oldest first, and the cursor to pass next time. Reads may
+            The replies, oldest first, and the cursor to pass next time, with the
+            label's id when this run knows it (see ``updated_cursor``). Reads may
             overlap; callers drop refs they saw.
 
         Raises:
             MailError: The cursor is malformed, or Gmail could not be read.
         """
-        return read_replies(self._box, cursor, initial_days=self.initial_days)
+        history, label_id = split_label(cursor, self._box.label)
+        if label_id:
+            self._box.recall_label(label_id)
+        replies, after = read_replies(self._box, history, initial_days=self.initial_days)
+        return replies, join_label(after, self._box.cached_label(), self._box.label)
+
+    def updated_cursor(self, cursor: str | None) -> str | None:
+        """``cursor`` (from ``replies_since``) with the label id this run ended with.
+
+        A run that created the label, or found the recalled id gone, learns an id the
+        cursor it saved before sending does not hold; saving this one spares the next
+        run looking the label up.
+        """
+        if not cursor:
+            return cursor
+        history, _ = split_label(cursor, self._box.label)
+        return join_label(history or "", self._box.cached_label(), self._box.label) or cursor
 
     def fetch(self, ref: str) -> EmailMessage:
         """Return one message, as Gmail stores it, by its Gmail message id.

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mailer.errors import MailError
+from mailer.errors import MailError, SendRejected
 from mailer.gmail_api import GmailApi, GmailNotFound
 from mailer.gmail_mime import ORIGINAL_ID_HEADER, meta_header
 from mailer.mime import first_id
@@ -27,8 +27,8 @@ log = logging.getLogger(__name__)
 SENT_HEADERS = ["Message-ID", "X-Tahseel-Invoice", "X-Tahseel-Stage", ORIGINAL_ID_HEADER]
 
 
-#: Messages labelled in one messages.batchModify (Gmail allows up to 1,000).
-LABEL_BATCH = 100
+#: Messages labelled in one messages.batchModify, the most Gmail allows.
+LABEL_BATCH = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +62,10 @@ class GmailMailbox:
         self.label = label
         self.address: str | None = None
         self._label_id: str | None = None
+        # A label id from an earlier run, unconfirmed until a call has used it.
+        self._recalled = False
+        # labels.list was asked this run and had no such label: create it when needed.
+        self._absent = False
         self._roots: dict[str, str] = {}
         self._gmail_ids: dict[str, str] = {}
         self._unlabelled: list[str] = []
@@ -73,8 +77,53 @@ class GmailMailbox:
         """The Tahseel label's id, creating the label the first time."""
         with self._lock:
             if self._label_id is None:
-                self._label_id = self._find_label() or self._create_label()
+                found = None if self._absent else self._find_label()
+                self._label_id = found or self._create_label()
             return self._label_id
+
+    def cached_label(self) -> str | None:
+        """The label's id if this run knows it already (recalled or looked up), never asking."""
+        with self._lock:
+            return self._label_id
+
+    def known_label(self) -> str | None:
+        """The label's id if the mailbox has it, asking Gmail only when not yet known.
+
+        Never creates the label: a run that sends nothing leaves the mailbox as it was.
+        """
+        with self._lock:
+            if self._label_id is None and not self._absent:
+                self._label_id = self._find_label()
+                self._absent = self._label_id is None
+            return self._label_id
+
+    def recall_label(self, label_id: str) -> None:
+        """Use the label id an earlier run found, without asking Gmail.
+
+        If Gmail refuses it (the label was deleted or renamed since), the id is looked up
+        again once and the call repeated (``with_label``).
+        """
+        with self._lock:
+            if self._label_id is None:
+                self._label_id, self._recalled = label_id, True
+
+    def with_label(self, call: Callable[[str], Any]) -> Any:
+        """``call(label id)``; a recalled id Gmail refuses is looked up again, once."""
+        label_id = self.label_id()
+        try:
+            answer = call(label_id)
+        except (SendRejected, GmailNotFound):
+            with self._lock:
+                stale = self._recalled and self._label_id == label_id
+                if stale:
+                    self._label_id, self._recalled = None, False
+            if not stale:
+                raise
+            log.info("gmail: label id %s is gone; looking the label up again", label_id)
+            answer = call(self.label_id())
+        with self._lock:
+            self._recalled = False
+        return answer
 
     def _find_label(self) -> str | None:
         labels = self.api.call("labels.list", lambda u: u.labels().list(userId="me"))
@@ -99,10 +148,14 @@ class GmailMailbox:
 
     def apply_label(self, ref: str) -> None:
         """Put the Tahseel label on message ``ref``."""
-        body = {"addLabelIds": [self.label_id()]}
-        self.api.call(
-            "messages.modify", lambda u: u.messages().modify(userId="me", id=ref, body=body)
-        )
+
+        def modify(label_id: str) -> Any:
+            body = {"addLabelIds": [label_id]}
+            return self.api.call(
+                "messages.modify", lambda u: u.messages().modify(userId="me", id=ref, body=body)
+            )
+
+        self.with_label(modify)
 
     def label_later(self, ref: str) -> None:
         """Put the Tahseel label on message ``ref`` with the next batch.
@@ -121,17 +174,22 @@ class GmailMailbox:
         """Label every message queued by ``label_later``."""
         with self._lock:
             refs, self._unlabelled = self._unlabelled, []
-        for start in range(0, len(refs), 1000):
-            body = {"ids": refs[start : start + 1000], "addLabelIds": [self.label_id()]}
-            try:
-                self.api.call(
+        for start in range(0, len(refs), LABEL_BATCH):
+            ids = refs[start : start + LABEL_BATCH]
+
+            def modify(label_id: str, ids: list[str] = ids) -> Any:
+                body = {"ids": ids, "addLabelIds": [label_id]}
+                return self.api.call(
                     "messages.batchModify",
-                    lambda u, b=body: u.messages().batchModify(userId="me", body=b),
+                    lambda u: u.messages().batchModify(userId="me", body=body),
                 )
+
+            try:
+                self.with_label(modify)
             except MailError as exc:
                 # The messages are sent and carry X-Tahseel-Message-Id, which is how their
                 # threads are recognised; the label is for people, so do not fail a run.
-                log.warning("gmail: could not label %d sent messages (%s)", len(body["ids"]), exc)
+                log.warning("gmail: could not label %d sent messages (%s)", len(ids), exc)
 
     # -- threads ------------------------------------------------------------------------
 
@@ -158,8 +216,10 @@ class GmailMailbox:
                 aliases[stored] = composed
         labelled = bool(aliases)
         if not labelled and messages:
-            label_id = self.label_id()
-            labelled = any(label_id in m.get("labelIds", []) for m in messages)
+            label_id = self.known_label()
+            labelled = label_id is not None and any(
+                label_id in m.get("labelIds", []) for m in messages
+            )
         if messages and thread_id not in self._roots:
             root = first_id(meta_header(messages[0], "Message-ID")) or ""
             self._remember(thread_id, root)

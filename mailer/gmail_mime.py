@@ -88,6 +88,27 @@ def parse_cursor(cursor: str | None) -> tuple[str | None, int | None]:
     return history, int(since)
 
 
+def split_label(cursor: str | None, name: str) -> tuple[str | None, str | None]:
+    """``"<historyId>:<epoch>[:<label id>:<label name>]"`` -> (the history part, label id).
+
+    The label part is the label's id as an earlier run found it, so that this run need
+    not ask; it is left out (None) when it was found for another name than ``name``, the
+    one configured now. See ``join_label``.
+    """
+    if not cursor:
+        return None, None
+    parts = cursor.split(":", 3)
+    history = ":".join(parts[:2])
+    if len(parts) == 4 and parts[2] and parts[3].casefold() == name.casefold():
+        return history, parts[2]
+    return history, None
+
+
+def join_label(cursor: str, label_id: str | None, name: str) -> str:
+    """The cursor with the label's id (and the name it was found for) after it."""
+    return f"{cursor}:{label_id}:{name}" if label_id and ":" not in label_id else cursor
+
+
 def first_recipient(message: Message) -> str:
     """The first To address, or ""."""
     found = [addr for _, addr in getaddresses([header_text(message, "To")]) if addr]

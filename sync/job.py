@@ -142,12 +142,24 @@ class Job:
             flush = getattr(self.transport, "flush", None)
             if flush is not None and not self.dry_run:
                 flush()
+                self._update_reply_cursor()
             self.report.finished_at = self.now
             self._count_calls()
             if run_id is not None:
                 status = "aborted" if self.report.aborted else "done"
                 self.store.finish_run(run_id, self.now, status, self.report.to_dict())
         return self.report
+
+    def _update_reply_cursor(self) -> None:
+        """Save what the transport learnt during the run into the reply cursor (Gmail: the
+        label's id), so that the next run need not ask for it again."""
+        update = getattr(self.transport, "updated_cursor", None)
+        if update is None:
+            return
+        saved = self.store.cursor(self.tenant, "replies")
+        fresh = update(saved)
+        if fresh != saved:
+            self.store.save_cursor(self.tenant, "replies", fresh)
 
     def _plausible(self, invoices: dict[str, Invoice]) -> dict[str, Invoice]:
         """Leave out, and report, open invoices no customer should be asked to pay.

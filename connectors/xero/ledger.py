@@ -31,12 +31,16 @@ from connectors.xero.client import API_URL, CONNECTIONS_URL, IDENTITY_URL, XeroC
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
+"""Largest ``pageSize`` Xero allows on GET /Invoices (since July 2024)."""
+
 APP_PER_MINUTE = 10_000
 """Calls a minute one Xero app may make across all its organisations."""
-"""Largest ``pageSize`` Xero allows on GET /Invoices (since July 2024)."""
 
 IDS_PER_CALL = 50
 """Ids per ``IDs`` filter: Xero's URL length tops out near 52 GUIDs."""
+
+WAITING_PAGES = 4
+"""Pages of invoice rows that may wait for their contacts before a short batch is read."""
 
 ALL_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
 _NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED)
@@ -351,10 +355,11 @@ class XeroLedger:
         """Read the contacts of ``rows``; (rows ready, rows still waiting).
 
         Contacts are read in full batches of ``IDS_PER_CALL``; the rest wait for the next
-        page, unless a page's worth of rows is waiting already (memory stays bounded).
+        page, unless ``WAITING_PAGES`` pages' worth of rows wait already (memory stays
+        bounded: a short batch then lets them go).
         """
         missing = [i for i in mapping.contact_ids(rows) if i not in self._contacts]
-        if len(rows) < self.page_size:
+        if len(rows) < WAITING_PAGES * self.page_size:
             missing = missing[: len(missing) // IDS_PER_CALL * IDS_PER_CALL]
         self._load_contacts(missing)
         ready = [r for r in rows if str(r.contact.contact_id) in self._contacts]

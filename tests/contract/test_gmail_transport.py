@@ -253,6 +253,62 @@ def test_history_expiry_falls_back_to_a_search(emulator):
     assert emulator.calls["messages.list"] == searches  # the fresh cursor reads history again
 
 
+def labelled(emulator: GmailEmulator, name: str = "Tahseel") -> set[str]:
+    """Gmail ids of the sent messages that carry the label called ``name``."""
+    (label_id,) = [k for k, v in emulator.mailbox.labels.items() if v["name"] == name]
+    return {m.id for m in emulator.sent() if label_id in m.labels}
+
+
+def test_the_cursor_carries_the_label_id_so_a_rerun_does_not_look_it_up(emulator):
+    first = gmail_transport(emulator)
+    _, cursor = first.replies_since(None)
+    send_chain(first, ["courtesy"])
+    first.flush()
+    assert emulator.calls["labels.create"] == 1
+    cursor = first.updated_cursor(cursor)  # the job saves it when the run ends
+    lookups = emulator.calls["labels.list"]
+    again = gmail_transport(emulator)
+    _, after = again.replies_since(cursor)
+    assert after.endswith(cursor[cursor.index(":Label_") :])  # handed on to the next run
+    (sent,) = send_chain(again, ["due"], invoice="INV-0043")
+    again.flush()
+    assert emulator.calls["labels.list"] == lookups  # the cursor said which label
+    assert sent.ref in labelled(emulator)
+    assert emulator.calls["messages.batchModify"] == 2
+
+
+def test_a_label_deleted_since_the_last_run_is_made_again(emulator):
+    first = gmail_transport(emulator)
+    _, cursor = first.replies_since(None)
+    send_chain(first, ["courtesy"])
+    first.flush()
+    cursor = first.updated_cursor(cursor)
+    (old,) = [k for k, v in emulator.mailbox.labels.items() if v["name"] == "Tahseel"]
+    emulator.mailbox.delete_label(old)
+    again = gmail_transport(emulator)
+    _, cursor = again.replies_since(cursor)
+    (sent,) = send_chain(again, ["due"], invoice="INV-0043")
+    again.flush()
+    assert labelled(emulator) == {sent.ref}  # under a new label of the same name
+    (new,) = [k for k, v in emulator.mailbox.labels.items() if v["name"] == "Tahseel"]
+    assert cursor.split(":")[2] == old and again.updated_cursor(cursor).split(":")[2] == new
+
+
+def test_a_label_found_under_another_name_is_not_used(emulator):
+    transport = gmail_transport(emulator)
+    _, cursor = transport.replies_since(None)
+    send_chain(transport, ["courtesy"])
+    transport.flush()
+    cursor = transport.updated_cursor(cursor)
+    assert cursor.endswith(":Tahseel")
+    renamed = gmail_transport(emulator, label="Collections")
+    renamed.replies_since(cursor)
+    (sent,) = send_chain(renamed, ["due"], invoice="INV-0043")
+    renamed.flush()
+    assert labelled(emulator, "Collections") == {sent.ref}
+    assert sent.ref not in labelled(emulator)
+
+
 def test_bad_recipient_is_rejected_and_leaves_no_draft(emulator):
     transport = gmail_transport(emulator)
     message = invoice_message("courtesy", [])

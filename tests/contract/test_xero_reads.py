@@ -56,7 +56,7 @@ def test_every_open_invoice_once_at_each_page_boundary(
 def test_invoices_paid_edited_or_added_mid_scan_skip_nothing(
     emulator: XeroEmulator, tmp_path: Path
 ) -> None:
-    ids = seed(emulator, 2500)
+    ids = seed(emulator, 2500, contacts=100)  # full contact batches: page one is let go
     org = emulator.org
     ledger = ledger_for(emulator, tmp_path)
     listed: list[str] = []
@@ -73,6 +73,23 @@ def test_invoices_paid_edited_or_added_mid_scan_skip_nothing(
     assert still_open <= set(listed)
     assert added in listed and ids[1500] not in listed and ids[2000] not in listed
     assert ids[5] in listed  # read before it was paid; the job re-reads before sending
+
+
+def test_contacts_are_read_in_full_batches_across_pages(
+    emulator: XeroEmulator, tmp_path: Path
+) -> None:
+    org = emulator.org
+    people = [org.add_contact(f"Customer {n}", f"ap{n}@example.com") for n in range(100)]
+    # The first page holds 60 customers' invoices; the other 40 appear only later.
+    for n in range(2500):
+        who = people[n % 60] if n < 1000 else people[60 + n % 40]
+        updated = LONG_AGO + timedelta(seconds=2 * n)
+        org.add_invoice(f"INV-{n:05d}", who, "100.00", updated=updated)
+    ledger = ledger_for(emulator, tmp_path)
+    listed = list(ledger.list_open_invoices())
+    assert len({i.id for i in listed}) == 2500
+    assert all(i.contact.emails for i in listed)
+    assert ledger.calls["contacts.list"] == 2  # 100 customers, 50 a call
 
 
 def test_only_open_receivables_with_money_due(emulator: XeroEmulator, tmp_path: Path) -> None:

@@ -158,6 +158,7 @@ class Mailbox:
         self.history_floor = 0
         self.sent_at: list[float] = []
         self._ids = itertools.count(0x18F0000000000)
+        self._label_ids = itertools.count(1)  # Gmail never gives a deleted label's id again
         self._last_ms = 0
 
     # -- writes -------------------------------------------------------------------------
@@ -271,12 +272,19 @@ class Mailbox:
                 self._record("labelsAdded", stored, added)
             return stored
 
+    def delete_label(self, label_id: str) -> None:
+        """Delete a user label, as a person can in Gmail; messages lose it."""
+        with self.lock:
+            del self.labels[label_id]
+            for stored in self.messages.values():
+                stored.labels.discard(label_id)
+
     def create_label(self, name: str) -> dict[str, str]:
         """Create a user label; 409 when the name is taken."""
         with self.lock:
             if any(lab["name"].casefold() == name.casefold() for lab in self.labels.values()):
                 raise ApiError(409, "duplicate", "Label name exists or conflicts")
-            label = {"id": f"Label_{len(self.labels)}", "name": name, "type": "user"}
+            label = {"id": f"Label_{next(self._label_ids)}", "name": name, "type": "user"}
             self.labels[label["id"]] = label
             return label
 
