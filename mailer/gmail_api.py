@@ -130,6 +130,27 @@ class RetryPolicy:
     max_wait: float = 20.0
 
 
+class _Users:
+    """``service.users()`` whose collections (``drafts()``, ``messages()``...) are made once.
+
+    The client builds a collection's methods from the discovery document each time it
+    is asked for one; the built collection is reusable for any number of requests.
+    """
+
+    def __init__(self, users: Any) -> None:
+        self._users = users
+        self._made: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        found = getattr(self._users, name)
+        if name not in _COLLECTIONS:
+            return found
+        return lambda: self._made.get(name) or self._made.setdefault(name, found())
+
+
+_COLLECTIONS = frozenset({"drafts", "history", "labels", "messages", "threads"})
+
+
 class GmailApi:
     """Calls Gmail methods through google-api-python-client with quota and retries.
 
@@ -184,6 +205,13 @@ class GmailApi:
             self._local.service = service
         return service
 
+    def _users(self) -> _Users:
+        """This thread's ``service.users()``, with its collections built once."""
+        users = getattr(self._local, "users", None)
+        if users is None:
+            users = self._local.users = _Users(self._service().users())
+        return users
+
     def call(self, method: str, make: Callable[[Any], Any], *, send: bool = False) -> Any:
         """Run one Gmail method, retrying what is safe to retry.
 
@@ -207,7 +235,7 @@ class GmailApi:
             nonlocal may_have_left
             try:
                 self.budget.take(UNITS.get(method, 5))
-                return make(self._service().users()).execute(num_retries=0) or {}
+                return make(self._users()).execute(num_retries=0) or {}
             except Exception as exc:
                 may_have_left = may_have_left or _may_have_left(exc)
                 raise
