@@ -101,28 +101,34 @@ class RateLimiter:
         self._minute: deque[float] = deque()
         self._day: deque[float] = deque()
         self._in_flight = 0
+        self._pending = 0  # the weight of the calls in flight
         self._paused_until = 0.0
         self.calls = 0
         self.waited = 0.0
 
     @contextmanager
-    def slot(self) -> Iterator[None]:
+    def slot(self, weight: int = 1) -> Iterator[None]:
         """Hold one call's slot: wait for room, run the call, then record it.
+
+        Args:
+            weight: How many calls the server counts this one as (a QuickBooks batch
+                counts each of its items); it still holds one concurrent slot.
 
         Raises:
             LedgerQuotaExceeded: The daily budget is spent.
         """
-        self._acquire()
+        weight = max(1, min(weight, self.per_minute))
+        self._acquire(weight)
         try:
             if self.within is None:
                 yield
             else:
                 # The organisation's slot first: the shared one is held only while the
                 # call itself may run.
-                with self.within.slot():
+                with self.within.slot(weight):
                     yield
         finally:
-            self._release()
+            self._release(weight)
 
     def pause(self, seconds: float) -> None:
         """Hold every caller back for ``seconds``, as a 429's Retry-After asks."""
@@ -133,21 +139,22 @@ class RateLimiter:
         """Calls left in the current 24-hour window."""
         with self._lock:
             self._expire(self.clock())
-            return self.per_day - len(self._day) - self._in_flight
+            return self.per_day - len(self._day) - self._pending
 
-    def _acquire(self) -> None:
+    def _acquire(self, weight: int) -> None:
         while True:
             with self._lock:
                 now = self.clock()
                 self._expire(now)
-                if len(self._day) + self._in_flight >= self.per_day:
+                if len(self._day) + self._pending + weight > self.per_day:
                     raise LedgerQuotaExceeded(
                         f"{self.name}: daily API budget of {self.per_day} calls is spent; "
                         "the rest waits for the next run"
                     )
-                delay = self._delay(now)
+                delay = self._delay(now, weight)
                 if delay <= 0 and self._in_flight < self.concurrent:
                     self._in_flight += 1
+                    self._pending += weight
                     self.calls += 1
                     return
                 if delay <= 0:
@@ -158,19 +165,24 @@ class RateLimiter:
             self.waited += delay
             self.sleep(delay)
 
-    def _release(self) -> None:
+    def _release(self, weight: int) -> None:
         with self._lock:
             now = self.clock()
             self._in_flight -= 1
-            self._minute.append(now)
-            self._day.append(now)
+            self._pending -= weight
+            self._minute.extend([now] * weight)
+            self._day.extend([now] * weight)
             self._lock.notify_all()
 
-    def _delay(self, now: float) -> float:
+    def _delay(self, now: float, weight: int = 1) -> float:
         delay = self._paused_until - now
-        if len(self._minute) + self._in_flight >= self.per_minute and self._minute:
-            # Wait for the oldest finished call to leave the window.
-            delay = max(delay, self._minute[0] + MINUTE - now)
+        over = len(self._minute) + self._pending + weight - self.per_minute
+        if over > 0 and over <= len(self._minute):
+            # Wait for enough finished calls to leave the window.
+            delay = max(delay, self._minute[over - 1] + MINUTE - now)
+        elif over > 0:
+            # Calls still in flight fill the window: wait for them to finish.
+            delay = max(delay, 0.05)
         return delay
 
     def _expire(self, now: float) -> None:

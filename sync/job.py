@@ -151,8 +151,10 @@ class Job:
         return self.report
 
     def _update_reply_cursor(self) -> None:
-        """Save what the transport learnt during the run into the reply cursor (Gmail: the
-        label's id), so that the next run need not ask for it again."""
+        """Save into the reply cursor what the transport learnt during the run.
+
+        Gmail learns the label's id; saved, the next run need not ask for it again.
+        """
         update = getattr(self.transport, "updated_cursor", None)
         if update is None:
             return

@@ -17,6 +17,7 @@ keeps the status, ``intuit_tid`` and ``Retry-After`` of the last answer per thre
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -81,6 +82,8 @@ class QuickBooksClient:
         tokens: Where the token set lives.
         limiter: The company's call budget.
         api_url: API base ending in ``/v3``, e.g. ``http://127.0.0.1:8123/v3`` in tests.
+        batch_limiter: The company's budget of batch requests (QuickBooks allows 120 a
+            minute), taken by calls given ``batch_items``.
         discovery: ``sandbox``, ``production`` or the URL of an OpenID discovery
             document, as intuit-oauth takes it; it names the token endpoint.
         timeout: Seconds before a request is given up as unavailable.
@@ -97,6 +100,7 @@ class QuickBooksClient:
         tokens: TokenStore,
         limiter: RateLimiter,
         api_url: str,
+        batch_limiter: RateLimiter | None = None,
         discovery: str,
         timeout: float = 30.0,
         max_retry_wait: float = 300.0,
@@ -110,6 +114,7 @@ class QuickBooksClient:
         self.realm_id = realm_id
         self.tokens = tokens
         self.limiter = limiter
+        self.batch_limiter = batch_limiter
         self.discovery = discovery
         self.timeout = timeout
         self.max_retry_wait = max_retry_wait
@@ -132,19 +137,25 @@ class QuickBooksClient:
             method: A bound SDK method, e.g. ``self.qb.query``.
             *args: Its positional arguments.
             **kwargs: Its keyword arguments; ``subject=`` (an invoice number) is taken
-                out and named in messages about a rejected request.
+                out and named in messages about a rejected request, and
+                ``batch_items=`` (a batch request's item count) out and counted.
 
         Raises:
             LedgerError: What went wrong, by kind.
         """
         subject = kwargs.pop("subject", None)
+        items: int | None = kwargs.pop("batch_items", None)
         refreshed = False
 
         def attempt() -> T:
             nonlocal refreshed
             self._ensure_session()
             self._seen.status = self._seen.request_id = self._seen.retry_after = None
-            with self.limiter.slot():
+            with contextlib.ExitStack() as slots:
+                if items is not None and self.batch_limiter is not None:
+                    slots.enter_context(self.batch_limiter.slot())
+                # QuickBooks counts each item of a batch against the minute's limit.
+                slots.enter_context(self.limiter.slot(items or 1))
                 self._count(operation)
                 try:
                     return method(*args, **kwargs)

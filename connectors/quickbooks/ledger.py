@@ -89,6 +89,8 @@ class QuickBooksLedger:
             with ``{number}`` and/or ``{id}``, e.g. ``https://pay.example/{number}``.
         per_minute: Calls per minute allowed for the company (500 in production).
         concurrent: Calls in flight at once (10).
+        batches_per_minute: Batch requests per minute allowed for the company (120);
+            each item of a batch also counts against ``per_minute``.
         page_size: Invoices per query, at most 1,000.
         lag: How far before ``since`` an incremental read starts.
         timeout: Seconds before a request counts as unavailable.
@@ -121,6 +123,7 @@ class QuickBooksLedger:
         payment_link_fallback: str | None = None,
         per_minute: int = 500,
         concurrent: int = 10,
+        batches_per_minute: int = 120,
         page_size: int = PAGE_SIZE,
         lag: timedelta = timedelta(minutes=5),
         timeout: float = 30.0,
@@ -144,6 +147,7 @@ class QuickBooksLedger:
         self.reference_field = reference_field
         self.payment_link_fallback = payment_link_fallback
         self.page_size = page_size
+        self.batches_per_minute = batches_per_minute
         self.lag = lag
         self.now = now or (lambda: datetime.now(UTC))
         self._limits = {
@@ -181,6 +185,7 @@ class QuickBooksLedger:
                 realm_id=self.realm_id,
                 tokens=self.tokens,
                 limiter=self._limiter(),
+                batch_limiter=self._limiter("batch"),
                 **self._client_options,
             )
         return self._client
@@ -383,12 +388,15 @@ class QuickBooksLedger:
                 except mapping.MappingError as exc:
                     self.problems.append(f"quickbooks: paid invoice {_label(row)}: {exc}")
 
-    def _limiter(self) -> RateLimiter:
-        key = f"quickbooks:{self.realm_id}"
+    def _limiter(self, kind: str = "") -> RateLimiter:
+        key = f"quickbooks:{self.realm_id}" + (f" {kind}" if kind else "")
+        limits = dict(self._limits)
+        if kind == "batch":
+            limits["per_minute"] = self.batches_per_minute
         if self._limits["clock"] is time.monotonic:
-            return shared_limiter(key, **self._limits)
+            return shared_limiter(key, **limits)
         # A ledger with its own clock (tests) gets its own limiter.
-        return RateLimiter(key, **self._limits)  # type: ignore[arg-type]
+        return RateLimiter(key, **limits)  # type: ignore[arg-type]
 
     def _full_read(self) -> Iterator[Invoice]:
         seen: set[str] = set()
@@ -568,7 +576,10 @@ class QuickBooksLedger:
             ]
         }
         answer = self.client.call(
-            "invoices.batch", self.client.qb.batch_operation, json.dumps(request)
+            "invoices.batch",
+            self.client.qb.batch_operation,
+            json.dumps(request),
+            batch_items=len(updates),
         )
         retry: list[NoteItem] = []
         for item in answer.get("BatchItemResponse") or ():

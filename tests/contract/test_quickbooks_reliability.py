@@ -167,6 +167,22 @@ def test_429_storm_never_exceeds_the_limits(
     assert all(len(_notes(emulator, i)) == 5 for i in ids)
 
 
+def test_batches_count_each_item_and_keep_to_the_batch_limit(
+    clock: ScaledClock, tmp_path: Path
+) -> None:
+    with QuickBooksEmulator(clock=clock.now, per_minute=60, batches_per_minute=4) as emulator:
+        ids = _open_invoices(emulator, 200)
+        ledger = scaled(emulator, tmp_path, clock, per_minute=60, batches_per_minute=4)
+        invoices = list(ledger.list_open_invoices())
+        failures = ledger.add_notes([(i, f"Note {i.number}", f"ob-{i.id}") for i in invoices])
+        assert failures == {}
+        assert emulator.limit_429s == {}  # neither 60 items nor 4 batches a minute overrun
+        assert ledger.calls["invoices.batch"] == 20
+        assert emulator.max_per_minute <= 60
+        numbers = {i: emulator.company.invoices[i].number for i in ids}
+        assert all(_notes(emulator, i) == [f"Note {numbers[i]}"] for i in ids)
+
+
 def test_retries_5xx_timeouts_and_dropped_connections(
     emulator: QuickBooksEmulator, tmp_path: Path, clock: ScaledClock
 ) -> None:

@@ -36,6 +36,18 @@ def test_minute_budget_waits_for_the_oldest_call_to_leave_the_window() -> None:
     assert started == [0, 0, 0, 60, 60, 60, 120]
 
 
+def test_a_weighted_call_waits_until_the_window_holds_room_for_all_it_counts() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter("t", per_minute=10, clock=clock, sleep=clock.sleep)
+    started = []
+    for weight in (4, 4, 4, 1, 9):
+        with limiter.slot(weight):
+            started.append(clock.now)
+        clock.now += 1
+    # 4+4 fit; the third 4 waits for the first to leave; 9 waits until only the 1 is left.
+    assert started == [0, 1, 60, 61, 120]
+
+
 def test_daily_budget_raises_instead_of_sleeping() -> None:
     clock = FakeClock()
     limiter = RateLimiter("xero t", per_minute=1000, per_day=5, clock=clock, sleep=clock.sleep)

@@ -59,6 +59,7 @@ class Injected:
 @dataclass
 class _Window:
     minute: deque[float] = field(default_factory=deque)
+    batches: deque[float] = field(default_factory=deque)
     in_flight: int = 0
 
 
@@ -66,8 +67,9 @@ class QuickBooksEmulator:
     """A stateful QuickBooks Online on loopback; use as a context manager.
 
     Args:
-        per_minute: Calls a minute per realm.
+        per_minute: Calls a minute per realm; each item of a batch counts as one.
         concurrent: Calls in flight per realm.
+        batches_per_minute: Batch requests a minute per realm.
         clock: Monotonic seconds for the limit windows (share a ``ScaledClock``).
         client_id: The app's client id.
         client_secret: The app's client secret.
@@ -83,6 +85,7 @@ class QuickBooksEmulator:
         *,
         per_minute: int = 500,
         concurrent: int = 10,
+        batches_per_minute: int = 120,
         clock: Callable[[], float] = time.monotonic,
         client_id: str = "emulator-client",
         client_secret: str = "emulator-secret",
@@ -93,6 +96,7 @@ class QuickBooksEmulator:
         cdc_days: int = 30,
     ) -> None:
         self.per_minute, self.concurrent = per_minute, concurrent
+        self.batches_per_minute = batches_per_minute
         self.clock = clock
         self.offset = 0.0
         self.cdc_days = cdc_days
@@ -180,21 +184,32 @@ class QuickBooksEmulator:
         self.faults.append(fault)
         return fault
 
-    def admit(self, realm: str) -> bool:
-        """Take a slot for a call, or refuse it (counted in ``limit_429s``)."""
+    def admit(self, realm: str, *, items: int | None = None) -> bool:
+        """Take a slot for a call, or refuse it (counted in ``limit_429s``).
+
+        ``items`` is a batch request's item count: each counts against the minute's
+        limit, and the batch against the batch requests' own.
+        """
         now = self.clock()
+        weight = 1 if items is None else max(1, items)
         with self._lock:
             window = self._windows.setdefault(realm, _Window())
-            while window.minute and window.minute[0] <= now - 60:
-                window.minute.popleft()
+            for seen in (window.minute, window.batches):
+                while seen and seen[0] <= now - 60:
+                    seen.popleft()
             if window.in_flight >= self.concurrent:
                 self.limit_429s["concurrent"] += 1
                 return False
-            if len(window.minute) >= self.per_minute:
+            if len(window.minute) + weight > self.per_minute:
                 self.limit_429s["minute"] += 1
                 return False
+            if items is not None and len(window.batches) >= self.batches_per_minute:
+                self.limit_429s["batch"] += 1
+                return False
             window.in_flight += 1
-            window.minute.append(now)
+            window.minute.extend([now] * weight)
+            if items is not None:
+                window.batches.append(now)
             self.max_in_flight = max(self.max_in_flight, window.in_flight)
             self.max_per_minute = max(self.max_per_minute, len(window.minute))
             return True
@@ -274,7 +289,7 @@ class _Handler(BaseHTTPRequestHandler):
                 Fault.validation("3100", "ApplicationAuthorizationFailed").payload(),
                 "application/json",
             )
-        if not emulator.admit(realm):
+        if not emulator.admit(realm, items=_batch_items(method, rest, body)):
             return self._send(429, THROTTLE_XML, "application/xml")
         fault = emulator.draw_fault(number, rest)
         try:
@@ -346,3 +361,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)
+
+
+def _batch_items(method: str, rest: str, body: bytes) -> int | None:
+    """The item count of a batch request; None for any other request."""
+    if method != "POST" or rest != "batch":
+        return None
+    try:
+        items = json.loads(body).get("BatchItemRequest")
+    except (ValueError, AttributeError):
+        return 1
+    return len(items) if isinstance(items, list) else 1
