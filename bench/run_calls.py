@@ -45,16 +45,21 @@ Columns, per ledger, N, run and service (counted by the emulators, server side):
   Message-ID on send and its answer does not say the new one, and References must name
   the ones the customer received); when the run emails, ``messages.batchModify`` once
   per 1,000 sent messages (the Tahseel label; Gmail keeps no user label on a draft,
-  and 1,000 ids is the batch maximum) and the daily cap's count of Sent mail in the
-  24 hours before the run, ceil(min(S, cap) / 500) ``messages.list`` pages, at least
-  one; a first run's reply read is a search and the history id to continue from
-  (``messages.list`` + ``getProfile``); a rerun's read pages through every message
-  added since the last run's history id, 500 a page, the last run's own drafts and
-  sends included (Gmail's history filters by one label only, and a reply may have been
-  filtered out of the inbox, so they cannot be left out). Above it by design: the
-  label's id looked up (``labels.list``) and the label created on the first run
-  (``labels.create``), and a first run's search for Tahseel's mail already in the
-  mailbox (after a lost state file, a message must not go out twice).
+  and 1,000 ids is the batch maximum) and the daily cap's count of Sent mail,
+  ceil(min(S, cap) / 500) ``messages.list`` pages, at least one (S: messages in Sent
+  in the 24 hours before the run; cap: the configured ``daily_cap``); a first run's
+  reply read is a search and the history id to continue from (``messages.list`` +
+  ``getProfile``); a rerun's read pages through every message added since the last
+  run's history id, 500 a page, the last run's own drafts and sends included (Gmail's
+  history filters by one label only, and a reply may have been filtered out of the
+  inbox, so they cannot be left out).
+
+  Above the floor by design: in both ledgers, the re-read of every chunk of
+  ``REREAD_CHUNK`` (50) reminders just before sending (ARCHITECTURE.md invariant 1);
+  in Gmail, the label's id looked up (``labels.list``) when the transport does not
+  know it yet, the label created on the first run (``labels.create``), and a first
+  run's search for Tahseel's mail already in the mailbox (after a lost state file, a
+  message must not go out twice).
 - ``calls/floor``: the ratio; ``above floor`` names the operations over their floor.
 
 Targets (PASS/MISS printed per ledger and N): the ledger's reads (list or query
