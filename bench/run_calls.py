@@ -244,6 +244,10 @@ class BaseWorld:
     def note_read(self) -> None:  # noqa: B027 - a hook
         """Learn, as a run starts, what it will read (for the floor)."""
 
+    def started(self, hour: int) -> datetime:
+        """The ledger's clock as the run at ``hour`` starts (the next read begins here)."""
+        return datetime.now(UTC)
+
     # -- shared -----------------------------------------------------------------------
 
     def transport(self) -> GmailTransport:
@@ -269,6 +273,7 @@ class BaseWorld:
             sent_24h=self._sent_in_last_day(),
             cursor=self.store.cursor(tenant, CURSOR),
         )
+        started = self.started(hour)
         self.note_read()
         ledger_before, gmail_before = self.ledger_counts(), self.gmail.calls.copy()
         job = Job(
@@ -278,7 +283,7 @@ class BaseWorld:
             self.store,
             self.renderer,
             moment(hour),
-            started_at=datetime.now(UTC),
+            started_at=started,
         )
         report = job.run()
         if report.aborted:
@@ -447,6 +452,7 @@ class QuickBooksWorld(BaseWorld):
         self.token = quickbooks_token(qbo, folder / "quickbooks-token.json")
         self.read_ids: set[str] = set()
         self.full = True
+        self.hour: int | None = None
 
     def ledger_block(self) -> str:
         """QuickBooks Online at the emulator; the language in the custom field the tests use."""
@@ -474,6 +480,21 @@ class QuickBooksWorld(BaseWorld):
     def ledger_counts(self) -> Counter[str]:
         """The QuickBooks emulator's route counters."""
         return self.qbo.calls.copy()
+
+    def started(self, hour: int) -> datetime:
+        """Move QuickBooks' clock on to the run's hour; return it.
+
+        The runs are hours apart (``moment(hour)``), so the service's clock moves on by
+        as much: an incremental read starts ``lag`` (5 minutes) before the last read
+        started, and runs seconds apart would read the run before last's notes again.
+        The token file is issued afresh at the new time, so no run spends a call on a
+        token refresh (a real run an hour later would spend one).
+        """
+        if self.hour is not None:
+            self.qbo.advance((hour - self.hour) * 3600)
+        self.hour = hour
+        quickbooks_token(self.qbo, self.token)
+        return self.qbo.wall()
 
     def note_read(self) -> None:
         """The invoices this run will read, as the company holds them now.
