@@ -123,7 +123,7 @@ HISTORY_PAGE = 500
 LIST_PAGE = 500
 # Ids one messages.batchModify takes, Gmail's maximum.
 MODIFY_MAX = 1000
-# Messages the transport labels a call (the batch maximum once it labels at the end).
+# Messages the transport labels a call (mailer/gmail_mailbox.py; Gmail's maximum if it names none).
 LABEL_BATCH = getattr(gmail_mailbox, "LABEL_BATCH", MODIFY_MAX)
 
 LEDGERS = ("xero", "quickbooks")
