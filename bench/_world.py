@@ -167,6 +167,37 @@ def seed_xero(org: Any, count: int, contacts: int) -> list[str]:
     ]
 
 
+def seed_quickbooks(company: Any, count: int, contacts: int) -> list[str]:
+    """Add the customers and ``count`` open invoices to an emulated QuickBooks company.
+
+    The same customers and invoices as ``seed_xero``; a customer reading Arabic says so
+    in the custom field ``Language`` (``language_field: Language``).
+
+    Returns:
+        The QuickBooks invoice ids, in seeding order.
+    """
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    people = customers(contacts)
+    ids = {
+        c.key: company.add_customer(
+            c.name, c.email, fields={"Language": "ar"} if c.arabic else None
+        )
+        for c in people
+    }
+    return [
+        company.add_invoice(
+            inv.number,
+            ids[inv.customer.key],
+            inv.total,
+            currency=inv.currency,
+            issued=inv.issue_date,
+            due=inv.due_date,
+            updated=hour_ago - timedelta(seconds=3 * (count - n)),
+        )
+        for n, inv in enumerate(invoices(count, people))
+    ]
+
+
 def write_config(
     folder: Path,
     *,
@@ -255,7 +286,9 @@ def fast_loopback() -> None:
     which no real service adds. ``disable_nagle_algorithm`` is the stdlib's switch.
     """
     from tests.emulators.gmail import server as gmail_server
+    from tests.emulators.quickbooks import server as quickbooks_server
     from tests.emulators.xero import server as xero_server
 
     xero_server._Handler.disable_nagle_algorithm = True
     gmail_server._Handler.disable_nagle_algorithm = True
+    quickbooks_server._Handler.disable_nagle_algorithm = True

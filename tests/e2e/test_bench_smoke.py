@@ -15,12 +15,36 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(
     ("script", "header"),
     [
-        ("run_calls.py", "calls/floor"),
         ("wall_time.py", "wall/bound"),
         ("local_cost.py", "measure"),
     ],
 )
 def test_bench_script_prints_its_table(script, header):
+    out = _smoke(script)
+    assert header in out
+    assert "PASS" in out or "MISS" in out
+
+
+def test_run_calls_prints_one_table_per_ledger():
+    # Xero's table first, then QuickBooks', each with its Gmail rows and its verdicts.
+    out = _smoke("run_calls.py")
+    titles = ["Xero + Gmail", "QuickBooks Online + Gmail"]
+    starts = [out.find(title) for title in titles]
+    assert -1 not in starts and starts == sorted(starts), out[:2000]
+    for title, start, end in zip(titles, starts, [*starts[1:], len(out)], strict=True):
+        part = out[start:end]
+        name = title.split(" + ")[0]
+        service = "xero" if name == "Xero" else "quickbooks"
+        assert "calls/floor" in part, f"{title}: no table"
+        rows = [line for line in part.splitlines() if line.startswith("60 ")]
+        assert len(rows) == 6, f"{title}: three runs, each a {service} and a gmail row"
+        assert sum(f" {service} " in row for row in rows) == 3, f"{title}: {service} rows"
+        assert sum(" gmail " in row for row in rows) == 3, f"{title}: gmail rows"
+        verdicts = [line for line in part.splitlines() if line.startswith(("PASS", "MISS"))]
+        assert verdicts and all(f" {name} " in line for line in verdicts), f"{title}: verdicts"
+
+
+def _smoke(script: str) -> str:
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / script), "--smoke"],
         capture_output=True,
@@ -30,5 +54,4 @@ def test_bench_script_prints_its_table(script, header):
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert header in done.stdout
-    assert "PASS" in done.stdout or "MISS" in done.stdout
+    return done.stdout
