@@ -474,6 +474,7 @@ class QuickBooksWorld(BaseWorld):
             language_field="Language",
             per_minute=UNLIMITED,
             concurrent=UNLIMITED,
+            batches_per_minute=UNLIMITED,
             clock=lambda: time.monotonic(),  # its own limiter, not the shared one
         )
 
@@ -620,7 +621,9 @@ def _world(ledger: str, size: int) -> Iterator[BaseWorld]:
             ) as xero:
                 yield XeroWorld(xero, gmail, Path(tmp), size)
         else:
-            with QuickBooksEmulator(per_minute=UNLIMITED, concurrent=UNLIMITED) as qbo:
+            with QuickBooksEmulator(
+                per_minute=UNLIMITED, concurrent=UNLIMITED, batches_per_minute=UNLIMITED
+            ) as qbo:
                 yield QuickBooksWorld(qbo, gmail, Path(tmp), size)
 
 
