@@ -2,11 +2,16 @@
 
 Usage: ``python bench/wall_time.py [--quick | --smoke] [--sizes N ...] [--factor F]``
 
-Two runs per ledger size N, each a first run, live, into ``mailbox: gmail``:
+Three runs per ledger size N, each a first run, live, into ``mailbox: gmail``:
 
 - ``xero``: ``ledger: xero``. Xero allows 60 calls a minute, 5,000 a day and 5 in
   flight per organisation, and every email costs Xero a note and a payment link, so
   Xero decides the bound.
+- ``quickbooks``: ``ledger: quickbooks``. QuickBooks allows 500 calls a minute (each
+  item of a batch counts as one), 120 batch requests a minute and 10 in flight per
+  company; notes go 10 to a batch and payment links come with the read, so Gmail
+  decides the bound. Its limits are scaled by the Gmail factor, on one
+  ``ScaledClock`` shared by the emulator and the ledger.
 - ``csv``: the CSV ledger, which has no limit, so Gmail decides the bound.
 
 The emulators enforce the documented limits: Xero's above, and Gmail's 15,000 quota
@@ -26,9 +31,11 @@ transport made by hand; the configuration is the one ``bench/run_calls.py`` writ
 Columns, per N and ledger:
 
 - ``emails``: emails the run sent.
-- ``ledger calls`` / ``gmail units``: what the run spent on each service.
+- ``ledger calls`` / ``gmail units``: what the run spent on each service (QuickBooks:
+  calls as its minute's limit counts them, each batch item one).
 - ``ledger bound s`` / ``gmail bound s``: spend ÷ allowed rate (Xero: 1 call a second;
-  Gmail: 250 units a second), in unscaled seconds ("-" for the CSV file).
+  QuickBooks: 500 a minute; Gmail: 250 units a second), in unscaled seconds ("-" for
+  the CSV file).
 - ``wall s``: the run's wall time, unscaled (real seconds × factor).
 - ``wall/bound``: wall time ÷ the larger bound (the slowest service decides).
 - ``429s``: rate-limit refusals the run provoked (Xero's 429s plus Gmail's).
@@ -58,8 +65,9 @@ from bench._world import (  # noqa: E402
     write_config,
     write_csv,
 )
-from bench.run_calls import World  # noqa: E402
+from bench.run_calls import QuickBooksWorld, World  # noqa: E402
 from connectors.limits import ScaledClock  # noqa: E402
+from connectors.quickbooks import QuickBooksLedger  # noqa: E402
 from connectors.xero import XeroLedger  # noqa: E402
 from mailer.gmail import GmailTransport  # noqa: E402
 from mailer.gmail_api import UNITS, QuotaBudget  # noqa: E402
@@ -67,12 +75,14 @@ from mailer.gmail_auth import load_token  # noqa: E402
 from sync.job import Job  # noqa: E402
 from sync.wiring import build_ledger, build_renderer, build_store  # noqa: E402
 from tests.emulators.gmail import GmailEmulator  # noqa: E402
+from tests.emulators.quickbooks import QuickBooksEmulator  # noqa: E402
 from tests.emulators.xero import XeroEmulator  # noqa: E402
 
 FULL = (300, 1_000, 2_000)
 QUICK = (200,)
 SMOKE = (40,)
 XERO_PER_MINUTE, XERO_PER_DAY, XERO_CONCURRENT = 60, 5_000, 5
+QBO_PER_MINUTE, QBO_BATCHES_PER_MINUTE, QBO_CONCURRENT = 500, 120, 10
 GMAIL_UNITS_PER_SECOND = 250
 CSV_LEDGER = "ledger:\n  type: csv\n  path: invoices.csv\n"
 
@@ -136,7 +146,48 @@ def measure(size: int, factor: float) -> list[object]:
         )
         calls = lambda: xero.requests  # noqa: E731
         refusals = lambda: sum(xero.limit_429s.values())  # noqa: E731
-        return _row(size, "xero", job, gmail, factor, calls, refusals)
+        return _row(size, "xero", job, gmail, factor, calls, refusals, XERO_PER_MINUTE)
+
+
+def measure_quickbooks(size: int, factor: float) -> list[object]:
+    """One first run over ``size`` invoices in QuickBooks; its table row."""
+    clock = ScaledClock(factor)
+    with (
+        QuickBooksEmulator(
+            per_minute=QBO_PER_MINUTE,
+            concurrent=QBO_CONCURRENT,
+            batches_per_minute=QBO_BATCHES_PER_MINUTE,
+            clock=clock.now,
+        ) as qbo,
+        gmail_emulator(factor) as gmail,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        world = QuickBooksWorld(qbo, gmail, Path(tmp), size)
+        ledger = QuickBooksLedger(
+            client_id=qbo.identity.client_id,
+            client_secret=qbo.identity.client_secret,
+            token_file=world.token,
+            api_url=qbo.api_url,
+            discovery_url=qbo.discovery_url,
+            language_field="Language",
+            per_minute=QBO_PER_MINUTE,
+            concurrent=QBO_CONCURRENT,
+            batches_per_minute=QBO_BATCHES_PER_MINUTE,
+            clock=clock.now,
+            sleep=clock.sleep,
+        )
+        job = Job(
+            world.settings,
+            ledger,
+            gmail_transport(gmail, world.gmail_token, factor),
+            world.store,
+            world.renderer,
+            moment(10),
+            started_at=datetime.now(UTC),
+        )
+        calls = lambda: qbo.units  # noqa: E731
+        refusals = lambda: sum(qbo.limit_429s.values())  # noqa: E731
+        return _row(size, "quickbooks", job, gmail, factor, calls, refusals, QBO_PER_MINUTE)
 
 
 def measure_gmail_bound(size: int, factor: float) -> list[object]:
@@ -160,7 +211,7 @@ def measure_gmail_bound(size: int, factor: float) -> list[object]:
             moment(10),
             started_at=datetime.now(UTC),
         )
-        return _row(size, "csv", job, gmail, factor, None, lambda: 0)
+        return _row(size, "csv", job, gmail, factor, None, lambda: 0, 0)
 
 
 def _row(
@@ -171,6 +222,7 @@ def _row(
     factor: float,
     ledger_calls: Callable[[], int] | None,
     refusals: Callable[[], int],
+    per_minute: int,
 ) -> list[object]:
     start = time.perf_counter()
     report = job.run()
@@ -179,7 +231,7 @@ def _row(
         print(f"N={size} {name}: run aborted: {report.aborted}", file=sys.stderr)
     units = sum(UNITS.get(m, 1) * n for m, n in gmail.calls.items() if m != "token")
     calls = ledger_calls() if ledger_calls else None
-    ledger_bound = calls / (XERO_PER_MINUTE / 60) if calls is not None else 0.0
+    ledger_bound = calls / (per_minute / 60) if calls is not None else 0.0
     bound = max(ledger_bound, units / GMAIL_UNITS_PER_SECOND)
     return [
         f"{size:,}",
@@ -226,10 +278,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[list[object]] = []
     for size in sizes:
         rows.append(measure(size, args.factor))
+        rows.append(measure_quickbooks(size, args.gmail_factor))
         rows.append(measure_gmail_bound(size, args.gmail_factor))
     print(
-        f"time scaled x{args.factor:g} (xero) and x{args.gmail_factor:g} (csv, Gmail-bound);"
-        " seconds below are unscaled"
+        f"time scaled x{args.factor:g} (xero) and x{args.gmail_factor:g} (quickbooks and"
+        " csv, Gmail-bound); seconds below are unscaled"
     )
     print(table(headers, rows))
     print()

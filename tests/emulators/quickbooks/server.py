@@ -109,6 +109,7 @@ class QuickBooksEmulator:
         self.timeout_delay = timeout_delay
         self.calls: Counter[str] = Counter()
         self.limit_429s: Counter[str] = Counter()
+        self.units = 0  # calls admitted as the minute's limit counts them (batch items)
         self.injected: Counter[str] = Counter()
         self.max_in_flight = 0
         self.max_per_minute = 0
@@ -207,6 +208,7 @@ class QuickBooksEmulator:
                 self.limit_429s["batch"] += 1
                 return False
             window.in_flight += 1
+            self.units += weight
             window.minute.extend([now] * weight)
             if items is not None:
                 window.batches.append(now)
