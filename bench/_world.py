@@ -8,6 +8,7 @@ same ledger, so numbers are comparable between runs of a script.
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 import random
@@ -292,3 +293,19 @@ def fast_loopback() -> None:
     xero_server._Handler.disable_nagle_algorithm = True
     gmail_server._Handler.disable_nagle_algorithm = True
     quickbooks_server._Handler.disable_nagle_algorithm = True
+
+
+def size_options(
+    parser: argparse.ArgumentParser,
+    full: tuple[int, ...],
+    quick: tuple[int, ...],
+    smoke: tuple[int, ...],
+) -> Callable[[argparse.Namespace], tuple[int, ...]]:
+    """Add ``--quick``, ``--smoke`` and ``--sizes``; return what gives the sizes chosen."""
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help=f"sizes {quick}")
+    mode.add_argument("--smoke", action="store_true", help=f"sizes {smoke} (for tests)")
+    mode.add_argument("--sizes", type=int, nargs="+", help=f"ledger sizes (default {full})")
+    return lambda args: tuple(
+        args.sizes or (smoke if args.smoke else quick if args.quick else full)
+    )

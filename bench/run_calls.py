@@ -93,6 +93,7 @@ from bench._world import (  # noqa: E402
     moment,
     seed_quickbooks,
     seed_xero,
+    size_options,
     table,
     verdict,
     write_config,
@@ -776,10 +777,7 @@ def report(ledger: str, sizes: Sequence[int]) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Print one table per ledger; return 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help=f"sizes {QUICK}")
-    mode.add_argument("--smoke", action="store_true", help=f"sizes {SMOKE} (for tests)")
-    mode.add_argument("--sizes", type=int, nargs="+", help=f"ledger sizes (default {FULL})")
+    chosen = size_options(parser, FULL, QUICK, SMOKE)
     parser.add_argument(
         "--ledgers",
         nargs="+",
@@ -789,7 +787,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     fast_loopback()
-    sizes = args.sizes or (SMOKE if args.smoke else QUICK if args.quick else FULL)
+    sizes = chosen(args)
     ledgers = [name for name in LEDGERS if name in args.ledgers]
     for n, ledger in enumerate(ledgers):
         print(("\n\n" if n else "") + report(ledger, sizes), flush=True)

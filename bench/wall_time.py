@@ -60,6 +60,7 @@ from bench._world import (  # noqa: E402
     fast_loopback,
     gmail_token,
     moment,
+    size_options,
     table,
     verdict,
     write_config,
@@ -250,17 +251,14 @@ def _row(
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the table; return 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--quick", action="store_true", help=f"sizes {QUICK}")
-    mode.add_argument("--smoke", action="store_true", help=f"sizes {SMOKE} (for tests)")
-    mode.add_argument("--sizes", type=int, nargs="+", help=f"ledger sizes (default {FULL})")
+    chosen = size_options(parser, FULL, QUICK, SMOKE)
     parser.add_argument("--factor", type=float, default=30.0, help="Xero time scale (default 30)")
     parser.add_argument(
         "--gmail-factor", type=float, help="Gmail time scale (default 4; 10 with --smoke)"
     )
     args = parser.parse_args(argv)
     fast_loopback()
-    sizes = args.sizes or (SMOKE if args.smoke else QUICK if args.quick else FULL)
+    sizes = chosen(args)
     # The smoke run's few emails fit the faster scale; it checks the table, not the time.
     args.gmail_factor = args.gmail_factor or (10.0 if args.smoke else 4.0)
     headers = [
