@@ -40,6 +40,9 @@ OVERLAP = 10
 IDS_PER_QUERY = 1000
 """Ids per ``Id IN (...)`` query: one page of results."""
 
+WAITING_PAGES = 4
+"""Pages of invoice rows that may wait for their customers before a short query reads them."""
+
 BATCH_SIZE = 10
 """Operations per batch request: the limit in Intuit's guide (the API reference says 30)."""
 
@@ -400,10 +403,32 @@ class QuickBooksLedger:
 
     def _full_read(self) -> Iterator[Invoice]:
         seen: set[str] = set()
+        waiting: list[Mapping[str, Any]] = []  # rows whose customers wait for a full query
         for rows in self._pages("invoices.query", "Invoice", "Balance > '0'"):
             fresh = [row for row in rows if str(row.get("Id")) not in seen]
             seen.update(str(row.get("Id")) for row in fresh)
-            yield from self._map(fresh, only_open=True)
+            ready, waiting = self._with_customers(waiting + fresh)
+            yield from self._map(ready, only_open=True)
+        yield from self._map(waiting, only_open=True)
+
+    def _with_customers(
+        self, rows: list[Mapping[str, Any]]
+    ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
+        """Read the customers of ``rows``; (rows ready, rows still waiting).
+
+        Customers are read ``IDS_PER_QUERY`` to a query; the rest wait for the next
+        page, unless ``WAITING_PAGES`` pages' worth of rows wait already (memory stays
+        bounded: a short query then lets them go).
+        """
+        missing = [i for i in mapping.customer_ids(rows) if i not in self._customers]
+        if len(rows) >= WAITING_PAGES * self.page_size:
+            self._load_customers(missing)
+            return rows, []
+        self._load_customers(missing[: len(missing) // IDS_PER_QUERY * IDS_PER_QUERY])
+        known = self._customers
+        ready = [r for r in rows if str((r.get("CustomerRef") or {}).get("value")) in known]
+        waiting = [r for r in rows if str((r.get("CustomerRef") or {}).get("value")) not in known]
+        return ready, waiting
 
     def _changes(self, start: datetime) -> Iterator[Invoice]:
         stamp = start.astimezone(UTC).replace(microsecond=0).isoformat()

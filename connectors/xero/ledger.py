@@ -359,9 +359,10 @@ class XeroLedger:
         bounded: a short batch then lets them go).
         """
         missing = [i for i in mapping.contact_ids(rows) if i not in self._contacts]
-        if len(rows) < WAITING_PAGES * self.page_size:
-            missing = missing[: len(missing) // IDS_PER_CALL * IDS_PER_CALL]
-        self._load_contacts(missing)
+        if len(rows) >= WAITING_PAGES * self.page_size:
+            self._load_contacts(missing)
+            return rows, []
+        self._load_contacts(missing[: len(missing) // IDS_PER_CALL * IDS_PER_CALL])
         ready = [r for r in rows if str(r.contact.contact_id) in self._contacts]
         waiting = [r for r in rows if str(r.contact.contact_id) not in self._contacts]
         return ready, waiting

@@ -47,7 +47,7 @@ def test_every_open_invoice_once_at_each_page_boundary(
 
 
 def test_invoices_paid_mid_scan_skip_nothing(emulator: QuickBooksEmulator, tmp_path: Path) -> None:
-    ids = seed(emulator, 2500)
+    ids = seed(emulator, 2500, customers=1000)  # a full customer query lets page one go
     company = emulator.company
     listed: list[str] = []
     for invoice in ledger_for(emulator, tmp_path).list_open_invoices():
@@ -58,6 +58,35 @@ def test_invoices_paid_mid_scan_skip_nothing(emulator: QuickBooksEmulator, tmp_p
     assert len(listed) == len(set(listed))
     still_open = {i for i, r in company.invoices.items() if r.balance > 0}
     assert still_open <= set(listed)
+
+
+def test_customers_are_read_a_full_query_at_a_time_across_pages(
+    emulator: QuickBooksEmulator, tmp_path: Path
+) -> None:
+    company = emulator.company
+    people = [company.add_customer(f"Customer {n}", f"ap{n}@example.com") for n in range(300)]
+    # Each page of 1,000 brings 100 customers not seen before.
+    for n in range(3000):
+        who = people[(n // 1000) * 100 + n % 100]
+        company.add_invoice(f"INV-{n:05d}", who, "100.00", updated=LONG_AGO)
+    ledger = ledger_for(emulator, tmp_path)
+    listed = list(ledger.list_open_invoices())
+    assert len({i.id for i in listed}) == 3000
+    assert all(i.contact.emails for i in listed)
+    assert ledger.calls["customers.query"] == 1  # 300 customers, 1,000 ids a query
+
+
+def test_rows_wait_for_their_customers_only_so_long(
+    emulator: QuickBooksEmulator, tmp_path: Path
+) -> None:
+    ids = seed(emulator, 5000, customers=20)
+    company = emulator.company
+    listed: list[str] = []
+    for invoice in ledger_for(emulator, tmp_path).list_open_invoices():
+        if not listed:
+            company.pay(ids[4995])  # on the last page, read after the first rows were let go
+        listed.append(invoice.id)
+    assert len(listed) == 4999 and ids[4995] not in listed
 
 
 def test_only_open_invoices_with_money_due(emulator: QuickBooksEmulator, tmp_path: Path) -> None:
