@@ -29,9 +29,11 @@ Columns, per ledger, N, run and service (counted by the emulators, server side):
   QuickBooks Online: a full read pages ``Balance > '0'`` at MAXRESULTS 1,000; the
   answer says neither a total nor whether more rows follow, so only a page shorter
   than 1,000 ends the read: R rows cost R // 1,000 + 1 queries. An incremental read
-  asks change data capture once per 1,000 objects changed since the last read started
-  (at least once): Tahseel's own notes of the last run count, as they change the
-  invoice. Customers of the invoices read, by ``Id IN (...)``, 1,000 ids a query (a
+  asks change data capture once; C objects changed since the last read started
+  (Tahseel's own notes of the last run count, as they change the invoice) fit one
+  answer when C < 1,000. A full answer (1,000) says neither what it left out nor how
+  to continue, so C >= 1,000 costs that call plus the C rows as paged queries
+  (C // 1,000 + 1). Customers of the invoices read, by ``Id IN (...)``, 1,000 ids a query (a
   query answers at most 1,000 rows). Notes through the batch endpoint, ``BATCH_SIZE``
   invoices a request (several notes on one invoice are one update); a note replaces
   ``PrivateNote`` whole under the invoice's ``SyncToken``, so it needs both as they
@@ -543,7 +545,9 @@ class QuickBooksWorld(BaseWorld):
         if self.full:
             floor["invoices.query"] = len(read) // QB_PAGE_SIZE + 1
         else:
-            floor["invoices.cdc"] = max(1, math.ceil(len(read) / CDC_MAX))
+            floor["invoices.cdc"] = 1
+            if len(read) >= CDC_MAX:  # a full answer: every change read again, paged
+                floor["invoices.changed"] = len(read) // QB_PAGE_SIZE + 1
         customers = {company.invoices[i].customer_id for i in read if i in company.invoices}
         if customers:
             floor["customers.query"] = math.ceil(len(customers) / IDS_PER_QUERY)
@@ -673,9 +677,9 @@ WHY: dict[str, dict[str, str]] = {
         "second early (Xero may compare whole seconds), so that an invoice changed during "
         "the scan cannot shift past a page: pages overlap by a row, one more call per 999 "
         "pages' worth; a full page that pagination.pageCount calls the last ends the read",
-        "contacts.list": "contacts are read in batches of 50 as list pages bring new "
-        "customers; a page's worth of invoices waiting for their customers forces a short "
-        "batch, which keeps memory bounded",
+        "contacts.list": "invoice rows wait up to four pages for their contacts to fill a "
+        "batch of 50 ids (connectors/xero/ledger.py _with_contacts); past that they are "
+        "let go with a short batch, which keeps memory bounded",
         "invoices.get (re-read)": "the job re-reads every chunk of "
         f"{REREAD_CHUNK} reminders just before sending (sync/job.py REREAD_CHUNK), so "
         "that an invoice paid meanwhile is not chased (ARCHITECTURE.md invariant 1); "
@@ -688,11 +692,11 @@ WHY: dict[str, dict[str, str]] = {
         "past the end only because of that overlap is one more query",
         "invoices.changed": "change data capture answers at most 1,000 objects and does "
         "not say what it left out, so a full answer is read again as paged queries of "
-        "every invoice changed since (connectors/quickbooks/ledger.py _changes)",
-        "customers.query": "customers are read as each page of invoices is mapped, only "
-        "those not read yet (connectors/quickbooks/ledger.py _map, _load_customers), so "
-        "invoices stream page by page; a later page bringing new customers costs one "
-        "more query",
+        "every invoice changed since (connectors/quickbooks/ledger.py _changes); pages "
+        "overlap by OVERLAP (10) rows",
+        "customers.query": "invoice rows wait up to four pages for their customers to "
+        "fill a query of 1,000 ids (connectors/quickbooks/ledger.py _with_customers); "
+        "past that they are let go with a short query, which keeps memory bounded",
         "invoices.get (re-read)": "the job re-reads every chunk of "
         f"{REREAD_CHUNK} reminders just before sending (sync/job.py REREAD_CHUNK), so "
         "that an invoice paid meanwhile is not chased (ARCHITECTURE.md invariant 1); "
