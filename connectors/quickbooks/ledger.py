@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from connectors.batches import when_batch_is_full
 from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerError, LedgerRejected
 from connectors.limits import RateLimiter, shared_limiter
 from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
@@ -414,21 +415,16 @@ class QuickBooksLedger:
     def _with_customers(
         self, rows: list[Mapping[str, Any]]
     ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
-        """Read the customers of ``rows``; (rows ready, rows still waiting).
-
-        Customers are read ``IDS_PER_QUERY`` to a query; the rest wait for the next
-        page, unless ``WAITING_PAGES`` pages' worth of rows wait already (memory stays
-        bounded: a short query then lets them go).
-        """
-        missing = [i for i in mapping.customer_ids(rows) if i not in self._customers]
-        if len(rows) >= WAITING_PAGES * self.page_size:
-            self._load_customers(missing)
-            return rows, []
-        self._load_customers(missing[: len(missing) // IDS_PER_QUERY * IDS_PER_QUERY])
-        known = self._customers
-        ready = [r for r in rows if str((r.get("CustomerRef") or {}).get("value")) in known]
-        waiting = [r for r in rows if str((r.get("CustomerRef") or {}).get("value")) not in known]
-        return ready, waiting
+        """Read the customers of ``rows`` in full queries; (rows ready, rows waiting)."""
+        return when_batch_is_full(
+            rows,
+            ids=mapping.customer_ids,
+            id_of=lambda row: str((row.get("CustomerRef") or {}).get("value")),
+            known=self._customers,
+            load=self._load_customers,
+            batch=IDS_PER_QUERY,
+            bound=WAITING_PAGES * self.page_size,
+        )
 
     def _changes(self, start: datetime) -> Iterator[Invoice]:
         stamp = start.astimezone(UTC).replace(microsecond=0).isoformat()

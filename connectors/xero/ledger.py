@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from xero_python.accounting import HistoryRecord, HistoryRecords
 
+from connectors.batches import when_batch_is_full
 from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerRejected
 from connectors.limits import RateLimiter, shared_limiter
 from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
@@ -352,20 +353,16 @@ class XeroLedger:
         self.problems.append("xero: invoices.list: stopped after 100,000 pages")
 
     def _with_contacts(self, rows: list[Any]) -> tuple[list[Any], list[Any]]:
-        """Read the contacts of ``rows``; (rows ready, rows still waiting).
-
-        Contacts are read in full batches of ``IDS_PER_CALL``; the rest wait for the next
-        page, unless ``WAITING_PAGES`` pages' worth of rows wait already (memory stays
-        bounded: a short batch then lets them go).
-        """
-        missing = [i for i in mapping.contact_ids(rows) if i not in self._contacts]
-        if len(rows) >= WAITING_PAGES * self.page_size:
-            self._load_contacts(missing)
-            return rows, []
-        self._load_contacts(missing[: len(missing) // IDS_PER_CALL * IDS_PER_CALL])
-        ready = [r for r in rows if str(r.contact.contact_id) in self._contacts]
-        waiting = [r for r in rows if str(r.contact.contact_id) not in self._contacts]
-        return ready, waiting
+        """Read the contacts of ``rows`` in full batches; (rows ready, rows waiting)."""
+        return when_batch_is_full(
+            rows,
+            ids=mapping.contact_ids,
+            id_of=lambda row: str(row.contact.contact_id),
+            known=self._contacts,
+            load=self._load_contacts,
+            batch=IDS_PER_CALL,
+            bound=WAITING_PAGES * self.page_size,
+        )
 
     def _list_page(
         self, bound: datetime | None, page: int, *, full: bool

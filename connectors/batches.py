@@ -1,0 +1,45 @@
+"""Holding invoice rows back until the ids they need fill a whole batch of a read."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from typing import TypeVar
+
+Row = TypeVar("Row")
+
+
+def when_batch_is_full(
+    rows: Sequence[Row],
+    *,
+    ids: Callable[[Sequence[Row]], list[str]],
+    id_of: Callable[[Row], str],
+    known: Collection[str],
+    load: Callable[[list[str]], None],
+    batch: int,
+    bound: int,
+) -> tuple[list[Row], list[Row]]:
+    """Read the ids ``rows`` need in full batches; (rows ready, rows still waiting).
+
+    A list page brings rows whose customers may not be read yet; reading them page by
+    page ends each page with a short batch. Only full batches of ``batch`` ids are read
+    here, and the rows they do not cover wait for the next page, unless ``bound`` rows
+    wait already: then every missing id is read and every row let go, so memory stays
+    bounded.
+
+    Args:
+        rows: The rows waiting, oldest first.
+        ids: The distinct ids the rows need, in first-seen order.
+        id_of: The id one row needs.
+        known: The ids read so far (``load`` adds to it).
+        load: Reads the given ids.
+        batch: Ids one read takes.
+        bound: Rows that may wait.
+    """
+    missing = [i for i in ids(rows) if i not in known]
+    if len(rows) >= bound:
+        load(missing)
+        return list(rows), []
+    load(missing[: len(missing) // batch * batch])
+    ready = [r for r in rows if id_of(r) in known]
+    waiting = [r for r in rows if id_of(r) not in known]
+    return ready, waiting
