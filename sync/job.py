@@ -49,6 +49,9 @@ from sync.state import OutboxRow, Store, ThreadInfo
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 REREAD_CHUNK = 50
+NOTES_AT_ONCE = 50
+"""Notes handed to a batching ledger at once: whole batches (QuickBooks takes 10 a
+request), spread over the run so its per-minute limit is not met all at the end."""
 MAX_AMOUNT = Decimal("1000000000")
 """Amounts above this (a thousand million in any currency) are taken as data errors."""
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
@@ -368,8 +371,9 @@ class Job:
     # -- acting ---------------------------------------------------------------------------
 
     def _execute(self, result: Plan) -> None:
-        # A ledger that takes notes in batches gets this run's notes at the end, together;
-        # the outbox keeps each unnoted until then, so a crash loses none.
+        # A ledger that takes notes in batches gets them NOTES_AT_ONCE at a time as the
+        # run goes, and the rest at the end; the outbox keeps each unnoted until then, so
+        # a crash loses none.
         if hasattr(self.ledger, "add_notes") and not self.dry_run:
             self._batched = []
         try:
@@ -635,6 +639,9 @@ class Job:
         key = rung_key(self.tenant, invoice.id, stage, cycle)
         if self._batched is not None:
             self._batched.append((row_id, invoice, text, key))
+            if len(self._batched) >= NOTES_AT_ONCE:
+                batch, self._batched = self._batched[:NOTES_AT_ONCE], self._batched[NOTES_AT_ONCE:]
+                self._write_notes(batch)
             return
         checkpoint("before_note")
         try:

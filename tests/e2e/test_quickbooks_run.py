@@ -93,3 +93,35 @@ def test_run_on_quickbooks_sends_notes_and_reruns_for_one_call(qbo):
     company.pay(ids["late"])
     tuesday = run(config, date(2026, 11, 24))
     assert tuesday["thank_yous"] == 1 and tuesday["sent"] == {"overdue": 1}
+
+
+class SentWhenNoted:
+    """Stands in the emulator's crash hook: counts the emails sent at each note write."""
+
+    def __init__(self, sent: Path) -> None:
+        self.sent = sent
+        self.counts: list[int] = []
+
+    def acted(self, point: str) -> bool:
+        if point == "noted":
+            self.counts.append(sum(1 for f in self.sent.glob("*/*") if f.is_file()))
+        return False
+
+
+def test_notes_go_to_quickbooks_as_the_run_goes_not_all_at_the_end(qbo):
+    emulator, config = qbo
+    text = config.read_text("utf-8")
+    text = re.sub(r"(?m)^  floor: 20$", "  floor: 1000", text)
+    config.write_text(text.replace("max_emails_per_run: 200", "max_emails_per_run: 1000"))
+    company = emulator.company
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    people = [company.add_customer(f"Customer {n}", f"ap{n}@c{n}.example") for n in range(12)]
+    for n in range(120):
+        due = ANCHOR - timedelta(days=3)
+        company.add_invoice(f"2{n:03d}", people[n % 12], "100.00", due=due, updated=hour_ago)
+    hook = emulator.crash = SentWhenNoted(config.parent / "demo" / "mailbox" / ".Sent")
+
+    report = run(config)
+    assert report["notes"] == 120 and report["api_calls"]["quickbooks"]["invoices.batch"] == 12
+    # 50 notes at a time, each 5 requests of 10, while the rest is still being sent.
+    assert len(hook.counts) == 12 and hook.counts[0] < 120 and hook.counts[5] < 120
