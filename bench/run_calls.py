@@ -78,6 +78,7 @@ import random
 import sys
 import tempfile
 import time
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -197,7 +198,7 @@ class Before:
     cursor: str | None
 
 
-class BaseWorld:
+class BaseWorld(ABC):
     """The Gmail emulator, the configuration and the state store of one ledger size.
 
     A subclass adds the ledger: its emulator, seeding, calls, floor and changes.
@@ -220,29 +221,29 @@ class BaseWorld:
 
     # -- the ledger's part ------------------------------------------------------------
 
+    @abstractmethod
     def ledger_block(self) -> str:
         """The configuration's ``ledger:`` block."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ledger(self) -> Ledger:
         """A fresh ledger, as ``build_ledger`` makes one, with the rate limits lifted."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ledger_counts(self) -> Counter[str]:
         """The ledger emulator's per-route counters, as they are now."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ledger_calls(self, routes: Counter[str], job: Job) -> Counter[str]:
         """This run's ledger calls by operation, from the emulator's route counts."""
-        raise NotImplementedError
 
+    @abstractmethod
     def ledger_floor(self, new: list[OutboxRow], before: Before, job: Job) -> Counter[str]:
         """The fewest ledger calls for what this run did."""
-        raise NotImplementedError
 
+    @abstractmethod
     def change(self, share: float, seed: int = 1) -> int:
         """Pay half of ``share`` of the invoices in full and part-pay the other half."""
-        raise NotImplementedError
 
     def note_read(self) -> None:  # noqa: B027 - a hook
         """Learn, as a run starts, what it will read (for the floor)."""
