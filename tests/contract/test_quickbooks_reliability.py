@@ -141,7 +141,11 @@ def test_429_storm_never_exceeds_the_limits(
 ) -> None:
     ids = _open_invoices(emulator, 100)
     emulator.fail("429", probability=0.25)
-    ledger = scaled(emulator, tmp_path, clock, per_minute=500)
+    # QuickBooks sends no Retry-After, so a call backs off exponentially until its retry
+    # budget is spent. With 300 s, about nine 429s in a row end a call: across the ~700
+    # calls here, once in ~400 runs. An hour's budget needs thirteen in a row (~1 in
+    # 10^5 runs). Timeouts are not this test's subject, so a loaded machine gets time.
+    ledger = scaled(emulator, tmp_path, clock, per_minute=500, max_retry_wait=3600.0, timeout=10.0)
     invoices = ledger.get_invoices(ids)
     errors: list[BaseException] = []
 
