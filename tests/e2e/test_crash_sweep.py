@@ -28,11 +28,13 @@ point and hit; each trial draws from its own generator, so it replays alike.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import random
 import shutil
 import tempfile
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -227,6 +229,15 @@ def check(
                 found.notes_missing.append((number, "acknowledge", acks))
 
 
+def numbered_trial(
+    work: tuple[Path, int, str, str | None],
+) -> tuple[Outcome, Outcome | None, Findings]:
+    """Trial ``number`` of the sweep, from its own generator (so it replays alike)."""
+    scratch, number, point, state_url = work
+    own = random.Random(f"{SEED}:{number}")
+    return trial(scratch / f"t{number}", own, number, point, state_url)
+
+
 @pytest.mark.parametrize("kind", ["xero", "quickbooks"])
 def test_a_notice_gmail_took_just_before_a_kill_is_not_written_on_the_invoice(
     scratch, clean_env, kind
@@ -292,16 +303,30 @@ class Sweep:
     missed: int = 0
     failures: list[Any] = field(default_factory=list)
 
-    def run(self, scratch: Path, runs: int, state_url: str | None = None) -> Sweep:
-        """``runs`` trials, the crash points taken in shuffled rounds."""
+    def run(
+        self, scratch: Path, runs: int, state_url: str | None = None, *, workers: int = 1
+    ) -> Sweep:
+        """``runs`` trials, the crash points taken in shuffled rounds.
+
+        With ``workers`` above one, trials run in that many processes forked from this
+        one (each trial has its own emulators, folder and generator, so none sees
+        another's); the findings are gathered here in trial order.
+        """
         rng = random.Random(SEED)
         order = list(POINTS)
+        points = []
         for number in range(runs):
             if number % len(order) == 0:
                 rng.shuffle(order)
-            point = order[number % len(order)]
-            own = random.Random(f"{SEED}:{number}")
-            crash, second, found = trial(scratch / f"t{number}", own, number, point, state_url)
+            points.append(order[number % len(order)])
+        work = [(scratch, number, point, state_url) for number, point in enumerate(points)]
+        if workers > 1:
+            forked = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(workers, mp_context=forked) as pool:
+                results = list(pool.map(numbered_trial, work))
+        else:
+            results = [numbered_trial(one) for one in work]
+        for (_, number, point, _), (crash, second, found) in zip(work, results, strict=True):
             self.tried[point] += 1
             self.kills[point] += crash.killed
             if second is not None and second.killed and second.point:
@@ -328,7 +353,7 @@ class Sweep:
 
 def test_a_kill_at_any_step_then_a_rerun_delivers_and_notes_each_reminder_once(scratch, clean_env):
     warm_up(scratch / "warm")
-    sweep = Sweep().run(scratch, RUNS)
+    sweep = Sweep().run(scratch, RUNS, workers=min(4, len(os.sched_getaffinity(0))))
     sweep.check(share=0.8)
     assert sum(sweep.kills.values()) >= RUNS * 0.9, sweep.kills
     assert sum(sweep.again.values()) >= RUNS * AGAIN / 3, sweep.again
