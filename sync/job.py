@@ -427,6 +427,10 @@ class Job:
         number = action.invoice.number
         if fresh is None:
             self.report.skip(number, "no longer in the ledger")
+            if self.ledger.incremental and not self.dry_run:
+                # Deleted where no change feed told of it (QuickBooks' feed stops at
+                # 1,000): drop the copy, or every run until the next full read skips it.
+                self.cache.forget(action.invoice.id)
             return
         if action.action != "thank_you" and not fresh.is_open:
             self.report.skip(

@@ -125,3 +125,29 @@ def test_notes_go_to_quickbooks_as_the_run_goes_not_all_at_the_end(qbo):
     assert report["notes"] == 120 and report["api_calls"]["quickbooks"]["invoices.batch"] == 12
     # 50 notes at a time, each 5 requests of 10, while the rest is still being sent.
     assert len(hook.counts) == 12 and hook.counts[0] < 120 and hook.counts[5] < 120
+
+
+def test_an_invoice_deleted_past_a_full_change_feed_is_skipped_once_then_dropped(qbo):
+    emulator, config = qbo
+    company = emulator.company
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    who = company.add_customer("Blue Harbor", "ap@blueharbor.example.com")
+    gone = company.add_invoice("3001", who, "500.00", due=ANCHOR, updated=hour_ago)
+    assert run(config)["sent"] == {"due": 1}
+    # A thousand other changes first, then the deletion: the feed stops at 1,000, and
+    # a query for changed invoices cannot see a deleted one.
+    for n in range(1000):
+        company.add_invoice(f"9{n:03d}", who, "10.00", balance="0", due=ANCHOR)
+    company.delete(gone)
+
+    def day(when: date) -> dict:
+        args = ["run", "--json", "--today", when.isoformat(), "-c", str(config)]
+        return json.loads(runner.invoke(app, args).output)
+
+    tuesday = day(date(2026, 11, 24))
+    assert tuesday["api_calls"]["quickbooks"]["invoices.changed"] >= 1  # the feed was full
+    assert tuesday["skipped"] == [{"invoice": "3001", "reason": "no longer in the ledger"}]
+    assert tuesday["emails"] == 0
+    wednesday = day(date(2026, 11, 25))
+    assert wednesday["skipped"] == [] and wednesday["emails"] == 0
+    assert wednesday["open_invoices"] == 0
