@@ -66,7 +66,10 @@ _DOT_ATOM = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*")
 _TOKEN = re.compile(r"[A-Za-z0-9-]{1,35}")
 _FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 _MIMETYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
-_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+# ASCII control characters but tab and LF (a folded header value has LFs).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Unicode's control characters (Cc), surrogates (Cs), line and paragraph separators.
+_UNSAFE_IN_HEADER = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +130,7 @@ def clean_header_text(value: str) -> str:
     Args:
         value: A display name, subject or header value taken from data.
     """
-    unsafe = ("Cc", "Cs", "Zl", "Zp")
-    kept = "".join(" " if unicodedata.category(ch) in unsafe else ch for ch in value)
+    kept = _UNSAFE_IN_HEADER.sub(" ", value)
     # "=?" would open an RFC 2047 encoded word, which parsers decode back into raw bytes
     # (line breaks included): split it so the value reads as plain text everywhere.
     return " ".join(kept.split()).replace("=?", "= ?")
@@ -384,16 +386,14 @@ class _RawHeaders:
         if Counter(name.lower() for name, _ in self.items) != expected:
             return False
         for (name, value), limit in zip(self.items, self._limits, strict=True):
-            first, *rest = value.split("\n")
-            if (
-                not value.isascii()
-                or any(_CONTROL.search(line) for line in (first, *rest))
-                or len(name) + 2 + len(first) > limit
-                or any(not line.startswith(" ") or not line.strip() for line in rest)
-                or any(len(line) > limit for line in rest)
-                or (limit == 78 and rest)
-            ):
+            if not value.isascii() or _CONTROL.search(value):
                 return False
+            first, *rest = value.split("\n")
+            if len(name) + 2 + len(first) > limit or (limit == 78 and rest):
+                return False
+            for line in rest:
+                if not line.startswith(" ") or not line.strip() or len(line) > limit:
+                    return False
         return True
 
 

@@ -8,13 +8,14 @@ is a :class:`~mailer.errors.TemplateError` whose ``problems`` read ``file:line: 
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import functools
 import re
 import signal
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -57,6 +58,9 @@ _TO_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 # 'numbr'" instead of Jinja's "'dict object' has no attribute 'numbr'".
 _OBJECT_NAMES: contextvars.ContextVar[dict[int, str]] = contextvars.ContextVar("names")
 # When the part being rendered must be done (``time.monotonic``), for loops and calls.
+# Control characters (Unicode Cc), line and paragraph separators; CR and LF are
+# reported on their own.
+_CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
 _DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("deadline", default=0.0)
 # Where ``check`` collects undefined uses instead of stopping at the first one.
 _RECORDED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
@@ -197,6 +201,9 @@ class _TimedRange:
             yield number
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     """The immutable sandbox, refusing more than Jinja's own.
 
@@ -210,6 +217,16 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         super().__init__(**options)
         self.max_output = max_output
         self.globals["range"] = _TimedRange
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """``obj.attribute`` as the sandbox reads it, with a shortcut for context data.
+
+        A plain dict has no attribute of that name, so the sandbox would fail to find
+        one and fall back to the item: that answer is given at once.
+        """
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES and attribute in obj:
+            return obj[attribute]
+        return super().getattr(obj, attribute)
 
     def call(self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N807
         """Call a function from a template, if there is still time."""
@@ -271,14 +288,16 @@ class Renderer:
                 large, or the subject is not one clean line.
         """
         parts: dict[str, str] = {}
-        for part in PARTS:
-            output, problems = self._render_part(template, language, part, context)
-            if problems:
-                raise TemplateError(problems[0], problems)
-            parts[part] = output
+        with _guarded(context):
+            for part in PARTS:
+                output, problems = self._render_part(template, language, part, context)
+                if problems:
+                    raise TemplateError(problems[0], problems)
+                parts[part] = output
         subject = parts["subject.txt"].strip()
-        problems = _subject_problems(self._part_name(template, language, "subject.txt"), subject)
-        if problems:
+        if _subject_problems("", subject):  # name the file only when there is a problem
+            name = self._part_name(template, language, "subject.txt")
+            problems = _subject_problems(name, subject)
             raise TemplateError(problems[0], problems)
         return Rendered(subject=subject, text=parts["txt"], html=parts["html"], language=language)
 
@@ -302,10 +321,12 @@ class Renderer:
             recorded: list[str] = []
             token = _RECORDED.set(recorded)
             try:
-                _, found = self._render_part(template, language, part, context, recording=True)
+                with _guarded(context):
+                    _, found = self._render_part(template, language, part, context, recording=True)
             finally:
                 _RECORDED.reset(token)
-            output, strict = self._render_part(template, language, part, context)
+            with _guarded(context):
+                output, strict = self._render_part(template, language, part, context)
             if part == "subject.txt" and not strict:
                 name = self._part_name(template, language, part)
                 strict = _subject_problems(name, output.strip())
@@ -341,19 +362,18 @@ class Renderer:
         *,
         recording: bool = False,
     ) -> tuple[str, list[str]]:
-        """Render one part; return its output and the problems that stopped it."""
+        """Render one part (inside ``_guarded``); return its output and what stopped it."""
         if not _NAME.fullmatch(template):
             return "", [f"{template!r}: not a valid template name"]
         if not _LANGUAGE.fullmatch(language):
             return "", [f"{language!r}: not a valid language code"]
         name = f"{language}/{template}.{part}"
-        token = _OBJECT_NAMES.set(_name_objects(context))
         timer = _DEADLINE.set(time.monotonic() + MAX_SECONDS)
         alarm = _Alarm(MAX_SECONDS + 1)
         try:
             loaded = self._environment(language, recording).get_template(name)
             output = _bounded_join(
-                loaded.generate(dict(context)), self.max_output, loaded.filename or name
+                loaded.generate(context), self.max_output, loaded.filename or name
             )
             return (_tidy_text(output) if part == "txt" else output), []
         except jinja2.TemplateNotFound as exc:
@@ -370,7 +390,6 @@ class Renderer:
         finally:
             alarm.cancel()
             _DEADLINE.reset(timer)
-            _OBJECT_NAMES.reset(token)
 
     def _environment(self, language: str, recording: bool) -> _Sandbox:
         key = (language, recording)
@@ -384,6 +403,8 @@ class Renderer:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=False,
+                # One run renders from files that do not change under it: no stat per use.
+                auto_reload=False,
             )
             env.globals.pop("lipsum", None)
             env.filters.update(_babel_filters(language, self.digits))
@@ -393,6 +414,16 @@ class Renderer:
 
 class _OutputTooLarge(Exception):
     pass
+
+
+@contextlib.contextmanager
+def _guarded(context: Mapping[str, Any]) -> Iterator[None]:
+    """Name the context's objects for error messages, once for all parts of a render."""
+    token = _OBJECT_NAMES.set(_name_objects(context))
+    try:
+        yield
+    finally:
+        _OBJECT_NAMES.reset(token)
 
 
 def _autoescape(name: str | None) -> bool:
@@ -465,13 +496,9 @@ def _subject_problems(name: str, subject: str) -> list[str]:
         problems.append(f"{name}:1: the subject spans more than one line")
     if len(subject) > MAX_SUBJECT:
         problems.append(f"{name}:1: the subject is {len(subject)} characters (max {MAX_SUBJECT})")
-    if any(_is_control(ch) for ch in subject if ch not in "\r\n"):
+    if _CONTROL.search(subject):
         problems.append(f"{name}:1: the subject contains control characters")
     return problems
-
-
-def _is_control(ch: str) -> bool:
-    return unicodedata.category(ch) in ("Cc", "Zl", "Zp")
 
 
 def _babel_filters(language: str, digits: str) -> dict[str, Callable[..., str]]:
@@ -483,12 +510,16 @@ def _babel_filters(language: str, digits: str) -> dict[str, Callable[..., str]]:
     def finish(text: str) -> str:
         return text.translate(_TO_ARABIC_DIGITS) if arabic else text
 
+    @functools.lru_cache(maxsize=4096, typed=True)
+    def formatted(value: Decimal | int | float, code: str) -> str:
+        # One email shows its amount in the subject, text and HTML: format it once.
+        text = format_currency(value, code, locale=locale, numbering_system=numbering)
+        return finish(_space_currency(text, get_currency_symbol(code, locale=locale)))
+
     def money(amount: Any, currency: Any) -> str:
         if isinstance(amount, Undefined) or isinstance(currency, Undefined):
             return str(amount) + str(currency)
-        value, code = _as_number(amount, "money"), str(currency)
-        text = format_currency(value, code, locale=locale, numbering_system=numbering)
-        return finish(_space_currency(text, get_currency_symbol(code, locale=locale)))
+        return formatted(_as_number(amount, "money"), str(currency))
 
     def date_filter(value: Any, format: str = "long") -> str:
         if isinstance(value, Undefined):

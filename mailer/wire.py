@@ -29,6 +29,8 @@ from typing import Any
 
 #: Lines in a body part are wrapped at this length, as the SMTP policy does.
 _MAX_LINE = 78
+#: Bytes quoted-printable always escapes.
+_HIGH_BYTES = bytes(range(128, 256))
 #: The generator's boundary: 15 ``=``, a zero-padded random number, ``==``.
 _TOKEN_DIGITS = len(repr(sys.maxsize - 1))
 
@@ -68,13 +70,21 @@ def encode_text(text: str, cte: str | None) -> tuple[str, str]:
             # The SMTP policy allows 8bit: the email package would send 8bit here.
             return "8bit", (b"\n".join(lines) + b"\n").decode("ascii", "surrogateescape")
         sniff = b"\r\n".join(lines[:10]) + b"\r\n"
-        sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), _MAX_LINE)
-        if len(sniff_qp) > len(binascii.b2a_base64(sniff)):
+        sniff_b64 = len(binascii.b2a_base64(sniff))
+        # Quoted-printable writes each byte past 127 as three characters and each CRLF
+        # as one, so this is the least it can take; when base64 is shorter even than
+        # that, it wins without the slower quoted-printable encoding being tried.
+        high = len(sniff) - len(sniff.translate(None, _HIGH_BYTES))
+        if len(sniff) + 2 * high - min(len(lines), 10) > sniff_b64:
             cte = "base64"
         else:
-            cte = "quoted-printable"
-            if len(lines) <= 10:
-                return cte, sniff_qp
+            sniff_qp = quoprimime.body_encode(sniff.decode("latin-1"), _MAX_LINE)
+            if len(sniff_qp) > sniff_b64:
+                cte = "base64"
+            else:
+                cte = "quoted-printable"
+                if len(lines) <= 10:
+                    return cte, sniff_qp
     if cte == "quoted-printable":
         body = (b"\n".join(lines) + b"\n").decode("latin-1")
         return cte, quoprimime.body_encode(body, _MAX_LINE)

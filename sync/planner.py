@@ -218,8 +218,16 @@ def plan(
     rungs = ladder(policy)
     actions: list[Action] = []
     decisions: list[Decision] = []
+    # The customer's date and whether mail may go out now depend only on the time zone.
+    local: dict[str | None, tuple[date, str | None]] = {}
+    no_history = History()
     for invoice in sorted(invoices, key=lambda i: (i.due_date, i.number)):
-        ctx = _Context(invoice, history.get(invoice.id, History()), policy, calendar, now)
+        zone = invoice.contact.timezone
+        if zone not in local:
+            local[zone] = (calendar.today(now, zone), calendar.why_closed(now, zone))
+        today, closed = local[zone]
+        past = history.get(invoice.id, no_history)
+        ctx = _Context(invoice, past, policy, calendar, now, today, closed)
         action, decision = _decide(ctx, rungs, language_of(invoice, languages))
         if action is not None:
             actions.append(action)
@@ -227,20 +235,15 @@ def plan(
     return Plan(tuple(actions), tuple(decisions))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Context:
     invoice: Invoice
     history: History
     policy: Policy
     calendar: BusinessCalendar
     now: datetime
-
-    @property
-    def today(self) -> date:
-        return self.calendar.today(self.now, self.invoice.contact.timezone)
-
-    def window_closed(self) -> str | None:
-        return self.calendar.why_closed(self.now, self.invoice.contact.timezone)
+    today: date  # the customer's date at ``now``
+    closed: str | None  # why mail cannot go out to the customer at ``now``, or None
 
     def last_contact(self) -> date | None:
         sent = [
@@ -299,7 +302,7 @@ def _thank(ctx: _Context, language: str) -> tuple[Action | None, Decision]:
         return None, Decision(number, "closed", "paid; thanked")
     if not inv.contact.emails:
         return None, Decision(number, "skip", "paid, but the customer has no email to thank")
-    closed = ctx.window_closed()
+    closed = ctx.closed
     if closed:
         return None, Decision(number, "wait", f"thank-you waits: {closed}")
     action = ThankYou(inv, ctx.policy.thank_you.template, inv.contact.emails, language)
@@ -309,7 +312,7 @@ def _thank(ctx: _Context, language: str) -> tuple[Action | None, Decision]:
 def _resend(ctx: _Context, language: str) -> tuple[Action | None, Decision]:
     inv, number = ctx.invoice, ctx.invoice.number
     request = min(ctx.history.resend_requests, key=lambda r: r.ordinal)
-    closed = ctx.window_closed()
+    closed = ctx.closed
     if closed:
         return None, Decision(number, "wait", f"resend requested; waits: {closed}")
     action = ResendInvoice(
@@ -330,7 +333,7 @@ def _climb(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action 
     if last is not None and (ctx.today - last).days < gap:
         earliest = last + timedelta(days=gap)
         return None, Decision(number, "wait", f"{rung.stage.name} waits until {earliest} (spacing)")
-    closed = ctx.window_closed()
+    closed = ctx.closed
     if closed:
         return None, Decision(number, "wait", f"{rung.stage.name} is due; waits: {closed}")
     stage = rung.stage

@@ -192,6 +192,22 @@ def test_typo_names_the_file_and_line(tmp_path: Path) -> None:
     assert caught.value.problems == problems
 
 
+def test_dots_read_context_data_as_the_jinja_sandbox_does(tmp_path: Path) -> None:
+    # A key named like a dict method still reads as the method, as in plain Jinja;
+    # other keys read as the data, and the sandbox still refuses a mutating method.
+    text = (
+        "{{ customer.name }}|{{ customer.items is callable }}|{{ customer.extra.deep }}"
+        "|{{ customer['items'] }}"
+    )
+    renderer = tiny_set(tmp_path, text=text)
+    context = sample_context("en")
+    context["customer"] = {"name": "Al Waha", "items": "three cups", "extra": {"deep": 7}}
+    assert renderer.render("probe", "en", context).text.strip() == "Al Waha|True|7|three cups"
+    mutating = tiny_set(tmp_path, text="{{ customer.update({'name': 'x'}) }}", name="mut")
+    with pytest.raises(TemplateError):
+        mutating.render("mut", "en", context)
+
+
 def test_check_lists_every_problem_across_parts(tmp_path: Path) -> None:
     renderer = tiny_set(
         tmp_path,
