@@ -57,10 +57,10 @@ _TO_ARABIC_DIGITS = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 # Names of the context's nested dicts by id, so a typo reads "'invoice' has no attribute
 # 'numbr'" instead of Jinja's "'dict object' has no attribute 'numbr'".
 _OBJECT_NAMES: contextvars.ContextVar[dict[int, str]] = contextvars.ContextVar("names")
-# When the part being rendered must be done (``time.monotonic``), for loops and calls.
 # Control characters (Unicode Cc), line and paragraph separators; CR and LF are
 # reported on their own.
 _CONTROL = re.compile("[\x00-\x09\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029]")
+# When the part being rendered must be done (``time.monotonic``), for loops and calls.
 _DEADLINE: contextvars.ContextVar[float] = contextvars.ContextVar("deadline", default=0.0)
 # Where ``check`` collects undefined uses instead of stopping at the first one.
 _RECORDED: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+import unicodedata
 from datetime import UTC, datetime, timedelta, timezone
 from email import policy
 from email.message import EmailMessage
@@ -12,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import mailer.compose as compose_module
+import mailer.render as render_module
 from mailer.compose import Attachment, clean_header_text, compose, make_message_id
 from mailer.errors import HeaderInjectionError, SendRejected
 from mailer.render import Rendered
@@ -369,8 +373,19 @@ def test_clean_header_text(raw: str, clean: str) -> None:
 
 
 def test_the_reparse_guard_catches_what_cleaning_missed(monkeypatch: pytest.MonkeyPatch) -> None:
-    import mailer.compose as compose_module
-
     monkeypatch.setattr(compose_module, "clean_header_text", lambda value: value)
     with pytest.raises(HeaderInjectionError, match="header check"):
         build(subject="Invoice\r\nBcc: x@evil.example")
+
+
+def test_the_character_classes_are_unicodes_own_categories() -> None:
+    # Header cleaning and the subject check use regular expressions for speed; they must
+    # match exactly the characters of the Unicode categories they stand for.
+    every = [chr(c) for c in range(sys.maxunicode + 1)]
+    header = {ch for ch in every if unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp")}
+    subject = {ch for ch in every if unicodedata.category(ch) in ("Cc", "Zl", "Zp")} - {
+        "\r",
+        "\n",
+    }
+    assert {ch for ch in every if compose_module._UNSAFE_IN_HEADER.match(ch)} == header
+    assert {ch for ch in every if render_module._CONTROL.match(ch)} == subject
