@@ -50,11 +50,11 @@ from bench._world import (  # noqa: E402
 from connectors.models import Contact, Invoice, InvoiceStatus  # noqa: E402
 from connectors.pdf import render_invoice_pdf  # noqa: E402
 from mailer.compose import Attachment, compose, make_message_id  # noqa: E402
-from sync.job import Job, calendar_of  # noqa: E402
-from sync.outbound import Identity, tahseel_headers, template_context  # noqa: E402
-from sync.planner import History, Message, plan  # noqa: E402
-from sync.settings import Settings  # noqa: E402
-from sync.wiring import build_ledger, build_renderer, build_store, build_transport  # noqa: E402
+from sync.config.settings import Settings  # noqa: E402
+from sync.plan.planner import History, Message, plan  # noqa: E402
+from sync.run.job import Job, calendar_of  # noqa: E402
+from sync.run.outbound import Identity, tahseel_headers, template_context  # noqa: E402
+from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport  # noqa: E402
 
 CSV_LEDGER = (
     "ledger:\n  type: csv\n  path: invoices.csv\n"
@@ -203,7 +203,7 @@ def peak_rss(count: int) -> float:
 
 def rss_child(config: Path) -> None:
     """Run the job in preview over the configured ledger; print peak RSS in MB."""
-    from sync.settings import load_settings
+    from sync.config.settings import load_settings
 
     settings = load_settings(config)
     job = Job(

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sync.replies import Intent, Understanding, understand  # noqa: E402
+from sync.replies.understanding import Intent, Understanding, understand  # noqa: E402
 
 CORPUS = ROOT / "tests" / "fixtures" / "replies" / "corpus.jsonl"
 DATED = {Intent.PROMISE_TO_PAY.value, Intent.PAYMENT_PLAN.value}

@@ -112,11 +112,11 @@ from mailer import gmail_mailbox  # noqa: E402
 from mailer.gmail import GmailTransport  # noqa: E402
 from mailer.gmail_api import QuotaBudget  # noqa: E402
 from mailer.gmail_auth import load_token  # noqa: E402
-from sync.job import REREAD_CHUNK, Job  # noqa: E402
-from sync.ledger_cache import CURSOR  # noqa: E402
-from sync.settings import Settings  # noqa: E402
-from sync.state import OutboxRow, Store  # noqa: E402
-from sync.wiring import build_renderer, build_store  # noqa: E402
+from sync.config.settings import Settings  # noqa: E402
+from sync.run.job import REREAD_CHUNK, Job  # noqa: E402
+from sync.run.wiring import build_renderer, build_store  # noqa: E402
+from sync.store.ledger_cache import CURSOR  # noqa: E402
+from sync.store.store import OutboxRow, Store  # noqa: E402
 from tests.emulators.gmail import GmailEmulator  # noqa: E402
 from tests.emulators.quickbooks import QuickBooksEmulator  # noqa: E402
 from tests.emulators.quickbooks import token_file_for as quickbooks_token  # noqa: E402
@@ -692,7 +692,7 @@ WHY: dict[str, dict[str, str]] = {
         "batch of 50 ids (connectors/xero/ledger.py _with_contacts); past that they are "
         "let go with a short batch, which keeps memory bounded",
         "invoices.get (re-read)": "the job re-reads every chunk of "
-        f"{REREAD_CHUNK} reminders just before sending (sync/job.py REREAD_CHUNK), so "
+        f"{REREAD_CHUNK} reminders just before sending (sync/run/job.py REREAD_CHUNK), so "
         "that an invoice paid meanwhile is not chased (ARCHITECTURE.md invariant 1); "
         "thank-yous use the run's own read",
     },
@@ -709,7 +709,7 @@ WHY: dict[str, dict[str, str]] = {
         "fill a query of 1,000 ids (connectors/quickbooks/ledger.py _with_customers); "
         "past that they are let go with a short query, which keeps memory bounded",
         "invoices.get (re-read)": "the job re-reads every chunk of "
-        f"{REREAD_CHUNK} reminders just before sending (sync/job.py REREAD_CHUNK), so "
+        f"{REREAD_CHUNK} reminders just before sending (sync/run/job.py REREAD_CHUNK), so "
         "that an invoice paid meanwhile is not chased (ARCHITECTURE.md invariant 1); "
         "QuickBooks would take up to 1,000 ids a query, but the chunk keeps each re-read "
         f"at most {REREAD_CHUNK} sends ahead of its send; thank-yous use the run's own read",

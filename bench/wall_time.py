@@ -73,8 +73,8 @@ from connectors.xero import XeroLedger  # noqa: E402
 from mailer.gmail import GmailTransport  # noqa: E402
 from mailer.gmail_api import UNITS, QuotaBudget  # noqa: E402
 from mailer.gmail_auth import load_token  # noqa: E402
-from sync.job import Job  # noqa: E402
-from sync.wiring import build_ledger, build_renderer, build_store  # noqa: E402
+from sync.run.job import Job  # noqa: E402
+from sync.run.wiring import build_ledger, build_renderer, build_store  # noqa: E402
 from tests.emulators.gmail import GmailEmulator  # noqa: E402
 from tests.emulators.quickbooks import QuickBooksEmulator  # noqa: E402
 from tests.emulators.xero import XeroEmulator  # noqa: E402

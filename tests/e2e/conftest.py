@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from sync import demo
+from sync.cli import demo
 from tests.emulators.gmail import GmailEmulator
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from sync import demo
+from sync.cli import demo
 
 ROOT = Path(__file__).resolve().parents[2]
 ANCHOR = "2026-11-23"  # a Monday in Riyadh

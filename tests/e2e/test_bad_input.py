@@ -7,8 +7,8 @@ from datetime import date
 
 from typer.testing import CliRunner
 
-from sync import demo
-from sync.cli import app
+from sync.cli import demo
+from sync.cli.app import app
 
 ANCHOR = date(2026, 11, 23)
 runner = CliRunner()

@@ -46,11 +46,11 @@ from connectors.quickbooks.mapping import note_lines
 from mailer.gmail import GmailTransport
 from mailer.gmail_api import QuotaBudget, RetryPolicy
 from mailer.gmail_auth import load_token
-from sync.job import Job
-from sync.report import RunReport
-from sync.settings import load_settings
-from sync.state import Store
-from sync.wiring import build_renderer
+from sync.config.settings import load_settings
+from sync.run.job import Job
+from sync.run.outcome import RunReport
+from sync.run.wiring import build_renderer
+from sync.store.store import Store
 from tests.emulators.gmail import GmailEmulator
 from tests.emulators.quickbooks import QuickBooksEmulator
 from tests.emulators.quickbooks import ledger_for as quickbooks_ledger
@@ -456,7 +456,7 @@ def test_a_mailbox_failing_at_the_start_ends_the_run_with_a_report(gmail) -> Non
     """
     from typer.testing import CliRunner
 
-    from sync.cli import app
+    from sync.cli.app import app
 
     emulator, folder = gmail
     emulator.revoked = True  # refused at once; a 5xx would be retried for seconds first

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from sync.cli import app
+from sync.cli.app import app
 
 runner = CliRunner()
 

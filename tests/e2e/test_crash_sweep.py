@@ -7,7 +7,7 @@ customers answer (a request for the invoice, a claim of payment, a promise with 
 date) and pay.
 
 The day's run is forked from this process and dies by SIGKILL at one named point, at
-a random hit: a step of the job (``sync/faults.py``), a step of the ledger's token
+a random hit: a step of the job (``sync/run/faults.py``), a step of the ledger's token
 persistence (``connectors/tokens.py``), or, on the emulators' side, right after Gmail
 stored the sent message or the ledger stored the note (the client never heard). What
 the day's run must do is its own plan, reported by the child as soon as it planned;
@@ -42,7 +42,7 @@ from typing import Any
 
 import pytest
 
-from sync.replies import Intent, understand
+from sync.replies.understanding import Intent, understand
 from tests.support import postgres, tally
 from tests.support.crash_world import (
     JOB_POINTS,

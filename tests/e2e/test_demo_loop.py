@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync import demo
-from sync.cli import app
-from sync.faults import POINTS
-from sync.resources import example_config_dir
+from sync.cli import demo
+from sync.cli.app import app
+from sync.config.resources import example_config_dir
+from sync.run.faults import POINTS
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
 runner = CliRunner()

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli import app
+from sync.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -109,7 +109,8 @@ def test_wheel_carries_templates_and_example_config(tmp_path):
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     probe = (
-        "from sync.resources import *; print(default_templates_dir()); print(example_config_dir())"
+        "from sync.config.resources import *;"
+        " print(default_templates_dir()); print(example_config_dir())"
     )
     out = subprocess.run(
         [sys.executable, "-c", probe],

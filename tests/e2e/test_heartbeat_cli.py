@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from typer.testing import CliRunner
 
-from sync import demo
-from sync.cli import app
-from sync.settings import load_settings
-from sync.state import Store
+from sync.cli import demo
+from sync.cli.app import app
+from sync.config.settings import load_settings
+from sync.store.store import Store
 
 runner = CliRunner()
 

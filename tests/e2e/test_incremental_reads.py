@@ -8,12 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from mailer.maildir import MaildirTransport
-from sync import demo
-from sync.job import Job
-from sync.ledger_cache import LedgerCache
-from sync.settings import load_settings
-from sync.state import Store
-from sync.wiring import build_renderer
+from sync.cli import demo
+from sync.config.settings import load_settings
+from sync.run.job import Job
+from sync.run.wiring import build_renderer
+from sync.store.ledger_cache import LedgerCache
+from sync.store.store import Store
 from tests.support.memory_ledger import MemoryLedger
 
 RIYADH = ZoneInfo("Asia/Riyadh")

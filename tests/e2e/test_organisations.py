@@ -23,12 +23,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli import app
-from sync.firm import LOCKED, Shared, run_organisations
-from sync.job import calendar_of
-from sync.organisations import load_organisations
-from sync.state import Store
-from sync.wiring import build_transport
+from sync.cli.app import app
+from sync.config.organisations import load_organisations
+from sync.run.firm import LOCKED, Shared, run_organisations
+from sync.run.job import calendar_of
+from sync.run.wiring import build_transport
+from sync.store.store import Store
 from tests.e2e.test_gmail_run import ANCHOR, ROOT
 from tests.support import postgres, tally
 from tests.support.firm import make_firm, sent

@@ -17,8 +17,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mailer.maildir import MaildirTransport
-from sync import demo
-from sync.cli import app
+from sync.cli import demo
+from sync.cli.app import app
 
 ANCHOR = date(2026, 11, 23)
 TUESDAY = date(2026, 11, 24)

@@ -13,15 +13,15 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from sync import demo
-from sync.cli import app
+from sync.cli import demo
+from sync.cli.app import app
 from tests.e2e.test_xero_run import ANCHOR, run, seed, xero_config
 from tests.emulators.xero import XeroEmulator, token_file_for
 from tests.support import report_world
 
 runner = CliRunner()
 
-# Colours the charts draw with (sync/report_html.py): the aging buckets and the bars.
+# Colours the charts draw with (sync/reports/page.py): the aging buckets and the bars.
 CHART_COLOURS = ((0x3F, 0x8F, 0x5A), (0xC9, 0xA2, 0x27), (0xC8, 0x55, 0x3D), (0x2F, 0x6F, 0x8F))
 
 

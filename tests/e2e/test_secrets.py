@@ -16,7 +16,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sync import demo
+from sync.cli import demo
 from tests.emulators.gmail import GmailEmulator
 from tests.emulators.xero import XeroEmulator, token_file_for
 

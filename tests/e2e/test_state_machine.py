@@ -4,7 +4,7 @@ The steps: the clock moves (hours and days, over weekends, holidays and the send
 window), customers pay in full or in part, credit notes and voids, due dates and the
 policy's ladder change between runs, customers reply with every intent (in the thread,
 in English and Arabic), a person resumes an invoice, and runs happen, some of them
-killed at a named checkpoint and then restarted. The parts are real: ``sync.job.Job``,
+killed at a named checkpoint and then restarted. The parts are real: ``sync.run.job.Job``,
 a SQLite state store, a Maildir, a ledger the test controls (``tests/support/world.py``).
 
 After every step, each message that reached ``.Sent`` is checked against the
@@ -37,10 +37,10 @@ from hypothesis.stateful import (
 )
 
 from connectors.models import InvoiceStatus
-from sync.faults import POINTS
-from sync.outbound import rung_key
-from sync.replies import Intent, understand
-from sync.state import Store
+from sync.replies.understanding import Intent, understand
+from sync.run.faults import POINTS
+from sync.run.outbound import rung_key
+from sync.store.store import Store
 from tests.support import tally
 from tests.support.oracle import Days
 from tests.support.world import World, make_settings, scratch_folder, with_stages

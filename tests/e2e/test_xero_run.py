@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync import demo
-from sync.cli import app
+from sync.cli import demo
+from sync.cli.app import app
 from tests.emulators.xero import XeroEmulator, token_file_for
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh

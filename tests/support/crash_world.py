@@ -39,15 +39,15 @@ from mailer.gmail import GmailTransport
 from mailer.gmail_api import QuotaBudget
 from mailer.gmail_auth import load_token
 from mailer.render import Renderer
-from sync import faults
-from sync import job as job_module
-from sync.connections import GmailSettings
+from sync.config.services import GmailSettings
+from sync.config.settings import Settings, load_settings
 from sync.errors import RunLocked
-from sync.job import Job
-from sync.outbound import rung_key
-from sync.settings import Settings, load_settings
-from sync.views import check_templates
-from sync.wiring import build_ledger, build_renderer, build_store
+from sync.run import faults
+from sync.run import job as job_module
+from sync.run.checks import check_templates
+from sync.run.job import Job
+from sync.run.outbound import rung_key
+from sync.run.wiring import build_ledger, build_renderer, build_store
 from tests.emulators.gmail import GmailEmulator
 from tests.emulators.quickbooks import QuickBooksEmulator
 from tests.emulators.xero import XeroEmulator

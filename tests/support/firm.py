@@ -1,6 +1,6 @@
 """A firm of several organisations on disk: one configuration, a CSV ledger and a Maildir each.
 
-Built from the demo (``sync.demo.install``), so every organisation has the demo's
+Built from the demo (``sync.cli.demo.install``), so every organisation has the demo's
 invoices, reply and policy; each has its own business name, sender and folder.
 """
 
@@ -13,7 +13,7 @@ from email import policy
 from email.parser import BytesParser
 from pathlib import Path
 
-from sync import demo
+from sync.cli import demo
 
 parse = BytesParser(policy=policy.default).parsebytes
 

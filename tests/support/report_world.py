@@ -18,9 +18,9 @@ import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sync import demo
-from sync.settings import load_settings
-from sync.state import OutboxRow, Store
+from sync.cli import demo
+from sync.config.settings import load_settings
+from sync.store.store import OutboxRow, Store
 
 ANCHOR = date(2026, 11, 23)
 
@@ -111,7 +111,7 @@ def screenshots(folder: Path, images: Path, chromium: str = "chromium") -> list[
     from PIL import Image
     from typer.testing import CliRunner
 
-    from sync.cli import app
+    from sync.cli.app import app
 
     config = build(folder)
     images.mkdir(parents=True, exist_ok=True)

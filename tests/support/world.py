@@ -1,9 +1,9 @@
 """A business under test: a ledger we control, a Maildir, a SQLite state store, and runs.
 
-The model-based suites drive the real job (``sync.job.Job``) through this harness: the
+The model-based suites drive the real job (``sync.run.job.Job``) through this harness: the
 ledger is a ``MemoryLedger`` the test edits between runs, mail goes to a real Maildir,
 state to a real SQLite file. A crash is simulated in-process by raising ``Crash`` at a
-named checkpoint (``sync.faults.POINTS``); after one, every object the crashed run held
+named checkpoint (``sync.run.faults.POINTS``); after one, every object the crashed run held
 (state store engine, transport and its index) is thrown away, so nothing in memory
 survives into the next run, as after SIGKILL.
 """
@@ -29,13 +29,13 @@ from zoneinfo import ZoneInfo
 from connectors.models import Contact, Invoice, InvoiceStatus
 from mailer.maildir import MaildirTransport
 from mailer.transport import Sent
-from sync import job as job_module
-from sync import reply_desk
-from sync.job import Job
-from sync.report import RunReport
-from sync.settings import Settings
-from sync.state import Store
-from sync.wiring import build_renderer
+from sync.config.settings import Settings
+from sync.run import job as job_module
+from sync.run import reply_desk
+from sync.run.job import Job
+from sync.run.outcome import RunReport
+from sync.run.wiring import build_renderer
+from sync.store.store import Store
 from tests.support.memory_ledger import MemoryLedger
 
 SENDER = "accounts@nakheel.example"

@@ -1,7 +1,7 @@
 from email import policy
 from email.parser import BytesParser
 
-from sync.replies import failed_recipients
+from sync.replies.understanding import failed_recipients
 
 parse = BytesParser(policy=policy.default).parsebytes
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from ruamel.yaml import YAML
 
-from sync.extras import extras_needed, main
+from sync.config.extras import extras_needed, main
 
 
 def test_the_demo_configuration_needs_none():
-    from sync.resources import example_config_dir
+    from sync.config.resources import example_config_dir
 
     data = YAML(typ="safe").load((example_config_dir() / "tahseel.yaml").read_text("utf-8"))
     assert extras_needed(data) == []

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from sync.heartbeat import check, describe, parse_age
-from sync.state import Store
+from sync.config.durations import parse_age
+from sync.reports.heartbeat import check, describe
+from sync.store.store import Store
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 DAY = timedelta(hours=26)
@@ -76,7 +77,7 @@ def test_aborted_and_unfinished_runs_do_not_count_and_are_explained(state_url):
 
 
 def test_settings_dumped_as_json_load_again_with_the_same_heartbeat_age():
-    from sync.settings import HeartbeatSettings
+    from sync.config.settings import HeartbeatSettings
 
     for text in ("26h", "1d12h", "90m", "2d", "45s"):
         first = HeartbeatSettings.model_validate({"max_age": text})

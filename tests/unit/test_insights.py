@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
-from sync.insights import (
+from sync.reports.figures import (
     SentAction,
     StageOutcome,
     aging,
@@ -18,7 +18,7 @@ from sync.insights import (
     late_payers,
     outcomes,
 )
-from sync.report_html import render_page
+from sync.reports.page import render_page
 
 TODAY = date(2026, 11, 23)
 ACME = Contact("K1", "Acme")

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from sync.config.organisations import load_organisations, select, select_all
+from sync.config.settings import load_settings
 from sync.errors import ConfigError
-from sync.organisations import load_organisations, select, select_all
-from sync.report import RunReport, worst_exit_code
-from sync.settings import load_settings
+from sync.run.outcome import RunReport, worst_exit_code
 
 FIRM = """\
 mode: live

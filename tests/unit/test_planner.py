@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.models import Contact, Invoice, InvoiceStatus
-from sync.calendar import BusinessCalendar
-from sync.planner import (
+from sync.config.settings import Exclusions, LanguageSettings, Policy, Stage
+from sync.plan.calendar import BusinessCalendar
+from sync.plan.planner import (
     History,
     Message,
     ResendRequest,
@@ -22,7 +23,6 @@ from sync.planner import (
     plan,
     plan_rows,
 )
-from sync.settings import Exclusions, LanguageSettings, Policy, Stage
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 CAL = BusinessCalendar.from_names(

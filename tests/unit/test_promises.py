@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.promises import promised_date
-from sync.reply_text import normalise
+from sync.replies.promises import promised_date
+from sync.replies.text import normalise
 
 MON = date(2026, 11, 23)  # a Monday
 

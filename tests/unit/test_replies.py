@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.replies import ReplyKind, classify, normalise, own_text
+from sync.replies.understanding import ReplyKind, classify, normalise, own_text
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.replies import Intent, ReplyKind, Understanding, understand
+from sync.replies.understanding import Intent, ReplyKind, Understanding, understand
 
 RECEIVED = date(2026, 11, 23)  # a Monday
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "replies" / "corpus.jsonl"

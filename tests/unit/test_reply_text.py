@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sync.reply_text import fold, normalise, own_words, strip_quoted, strip_signature
+from sync.replies.text import fold, normalise, own_words, strip_quoted, strip_signature
 
 REMINDER_EN = (
     "> Dear Brightline Ltd,\n>\n> We have not yet received payment for invoice INV-1043 for\n"

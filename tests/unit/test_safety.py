@@ -2,9 +2,9 @@ from datetime import date
 from decimal import Decimal
 
 from connectors.models import Contact, Invoice, InvoiceStatus
-from sync.planner import Escalate, SendReminder
-from sync.safety import fingerprint, weigh
-from sync.settings import Safety
+from sync.config.settings import Safety
+from sync.plan.planner import Escalate, SendReminder
+from sync.plan.safety import fingerprint, weigh
 
 
 def invoice(n: int) -> Invoice:

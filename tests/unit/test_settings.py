@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sync.config.resources import example_config_dir
+from sync.config.settings import load_settings
 from sync.errors import ConfigError
-from sync.resources import example_config_dir
-from sync.settings import load_settings
 
 GOOD = """\
 business:

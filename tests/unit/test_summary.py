@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, datetime
 
-from sync.report import RunReport
-from sync.summary import cell, markdown, write_step_summary
+from sync.reports.summary import cell, markdown, write_step_summary
+from sync.run.outcome import RunReport
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 

@@ -17,7 +17,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 from mailer.maildir import MaildirTransport
-from sync.resources import default_templates_dir, example_config_dir
+from sync.config.resources import default_templates_dir, example_config_dir
 
 ANCHOR = date(2026, 11, 23)
 _DATE_COLUMNS = ("issue_date", "due_date", "paid_date")

@@ -27,13 +27,13 @@ from mailer.compose import compose, make_message_id
 from mailer.errors import MailError
 from mailer.render import Rendered
 from mailer.transport import Incoming
-from sync.faults import checkpoint
-from sync.planner import Acknowledge, History, ResendRequest, language_of
-from sync.replies import Intent, Understanding, failed_recipients, understand
-from sync.state import ReplyRow
+from sync.plan.planner import Acknowledge, History, ResendRequest, language_of
+from sync.replies.understanding import Intent, Understanding, failed_recipients, understand
+from sync.run.faults import checkpoint
+from sync.store.store import ReplyRow
 
 if TYPE_CHECKING:
-    from sync.job import Job
+    from sync.run.job import Job
 
 log = logging.getLogger(__name__)
 

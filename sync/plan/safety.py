@@ -13,8 +13,8 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sync.planner import Action
-from sync.settings import Safety
+from sync.config.settings import Safety
+from sync.plan.planner import Action
 
 EMAIL_ACTIONS = ("send_reminder", "resend_invoice", "thank_you")
 

@@ -9,34 +9,12 @@ was, and fail loudly when it is too long ago.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sync.state import RunRow, Store
-
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([dhms])")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
-
-
-def parse_age(text: str) -> timedelta:
-    """Read a duration like ``26h``, ``90m``, ``2d`` or ``1d 12h``.
-
-    Raises:
-        ValueError: The text is not such a duration, or it is zero.
-    """
-    compact = text.strip().lower()
-    parts = _PART.findall(compact)
-    if not parts or _PART.sub("", compact).strip():
-        raise ValueError(
-            f"expected a duration like 26h, 90m, 2d or 1d12h (d, h, m, s), got {text!r}"
-        )
-    age = sum((timedelta(**{_UNITS[unit]: float(n)}) for n, unit in parts), timedelta())
-    if age <= timedelta(0):
-        raise ValueError(f"the duration must be more than zero, got {text!r}")
-    return age
+    from sync.store.store import RunRow, Store
 
 
 def describe(age: timedelta) -> str:

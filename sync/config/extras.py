@@ -1,4 +1,4 @@
-"""Which pip extras a configuration needs: ``python -m sync.extras tahseel.yaml``.
+"""Which pip extras a configuration needs: ``python -m sync.config.extras tahseel.yaml``.
 
 The GitHub Action installs Tahseel, then asks this which optional parts to add (the
 Xero or QuickBooks SDK, the Gmail client, the PostgreSQL driver). It reads the YAML
@@ -51,7 +51,7 @@ def _items(node: Any) -> Iterator[tuple[str, Any]]:
 def main(argv: list[str]) -> int:
     """Print the extras ``argv[0]`` needs, comma-separated (empty when none)."""
     if len(argv) != 1:
-        print("usage: python -m sync.extras CONFIG", file=sys.stderr)
+        print("usage: python -m sync.config.extras CONFIG", file=sys.stderr)
         return 2
     path = Path(argv[0])
     try:

@@ -41,7 +41,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from sqlalchemy.types import TypeDecorator
 
 from sync.errors import RunLocked, StateError
-from sync.planner import History, Message, ResendRequest
+from sync.plan.planner import History, Message, ResendRequest
 
 INTERNAL_ACTIONS = ("notice", "snooze")
 """Outbox actions that are not contact with the customer: no rung, no thread."""

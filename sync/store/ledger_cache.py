@@ -22,7 +22,7 @@ from sqlalchemy import delete, select
 
 from connectors.base import Ledger
 from connectors.models import Contact, Invoice, InvoiceStatus
-from sync.state import CachedInvoiceRow, PaymentLinkRow, Store
+from sync.store.store import CachedInvoiceRow, PaymentLinkRow, Store
 
 FULL_READ_DAYS = 7
 CURSOR = "ledger"

@@ -19,14 +19,14 @@ from connectors.errors import LedgerError
 from mailer.errors import MailError
 from mailer.gmail_api import QuotaBudget
 from mailer.render import Renderer
-from sync import views
-from sync.connections import GmailSettings
+from sync.config.services import GmailSettings
+from sync.config.settings import Settings
 from sync.errors import ConfigError, RunLocked, SyncError
-from sync.job import Job
-from sync.report import RunReport
-from sync.settings import Settings
-from sync.state import Store
-from sync.wiring import build_ledger, build_renderer, build_store, build_transport
+from sync.run import checks
+from sync.run.job import Job
+from sync.run.outcome import RunReport
+from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
+from sync.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def run_one(
     report = RunReport(started_at=now, dry_run=dry, mode=settings.mode)
     try:
         renderer = shared.renderer(settings)
-        problems = views.check_templates(settings, renderer)
+        problems = checks.check_templates(settings, renderer)
         if problems:
             report.config_problem = "templates: " + "; ".join(problems)
             return report

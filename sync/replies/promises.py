@@ -1,6 +1,6 @@
 """Find the date a customer promises to pay, relative to the day the reply arrived. Pure.
 
-Reads text already normalised by ``sync.reply_text.normalise`` (Latin digits, folded
+Reads text already normalised by ``sync.replies.text.normalise`` (Latin digits, folded
 Arabic, case folded). Every date found is resolved against ``received``; the earliest
 one on or after ``received`` is the promise. Conventions, chosen to match how our
 customers write:
@@ -34,7 +34,7 @@ import re
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
-from sync.reply_text import fold
+from sync.replies.text import fold
 
 _EN_MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
@@ -273,7 +273,7 @@ def promised_date(text: str, received: date) -> date | None:
     """The earliest date on or after ``received`` that ``text`` names.
 
     Args:
-        text: A reply's own words, normalised (``sync.reply_text.normalise``).
+        text: A reply's own words, normalised (``sync.replies.text.normalise``).
         received: The day the reply arrived; every relative date is counted from it.
 
     Returns:

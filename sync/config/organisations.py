@@ -19,9 +19,9 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from sync.connections import UNION_KEYS
+from sync.config.services import UNION_KEYS
+from sync.config.settings import Settings, config_issue, plain, read_config
 from sync.errors import ConfigError, ConfigIssue
-from sync.settings import Settings, config_issue, plain, read_config
 
 KEY = "organisations"
 OVERRIDABLE = (
@@ -59,7 +59,7 @@ def load_organisations(path: Path, data: CommentedMap | None = None) -> list[Set
     """
     data = read_config(path) if data is None else data
     if KEY not in data:
-        from sync.settings import load_settings
+        from sync.config.settings import load_settings
 
         return [load_settings(path)]
     name = str(path)

@@ -28,7 +28,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from sync.connections import (
+from sync.config.durations import parse_age
+from sync.config.services import (
     UNION_KEYS,
     CsvLedgerSettings,
     LedgerSettings,
@@ -36,7 +37,6 @@ from sync.connections import (
     MaildirSettings,
 )
 from sync.errors import ConfigError, ConfigIssue
-from sync.heartbeat import parse_age
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LANGUAGES = ("en", "ar")
@@ -375,7 +375,7 @@ def load_settings(path: Path) -> Settings:
     """Read and validate a configuration file.
 
     A file that lists ``organisations`` gives the settings of its only organisation;
-    with several, use ``sync.organisations.load_organisations`` and choose one.
+    with several, use ``sync.config.organisations.load_organisations`` and choose one.
 
     Args:
         path: The YAML file.
@@ -388,7 +388,7 @@ def load_settings(path: Path) -> Settings:
     """
     data = read_config(path)
     if "organisations" in data:
-        from sync.organisations import load_organisations, select
+        from sync.config.organisations import load_organisations, select
 
         return select(load_organisations(path, data), [])[0]
     try:

@@ -17,23 +17,27 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from connectors.errors import LedgerError
 from mailer.errors import MailError
-from sync import demo as demo_module
-from sync import summary, views
-from sync.connections import (
+from sync.cli import demo as demo_module
+from sync.cli import views
+from sync.config.durations import parse_age
+from sync.config.organisations import load_organisations, select, select_all
+from sync.config.resources import example_config_dir
+from sync.config.services import (
     GmailSettings,
     MissingSecret,
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
     secret,
 )
+from sync.config.settings import Settings, load_settings
 from sync.errors import ConfigError, RunLocked, SyncError
-from sync.firm import DEFAULT_JOBS, run_organisations
-from sync.heartbeat import check as check_heartbeat
-from sync.heartbeat import parse_age
-from sync.job import Job, calendar_of
-from sync.organisations import load_organisations, select, select_all
-from sync.planner import plan, plan_rows
-from sync.report import (
+from sync.plan.planner import plan, plan_rows
+from sync.reports import summary
+from sync.reports.heartbeat import check as check_heartbeat
+from sync.run import checks
+from sync.run.firm import DEFAULT_JOBS, run_organisations
+from sync.run.job import Job, calendar_of
+from sync.run.outcome import (
     EXIT_ABORTED,
     EXIT_LOCKED,
     EXIT_OK,
@@ -41,9 +45,7 @@ from sync.report import (
     EXIT_STALE,
     EXIT_USAGE,
 )
-from sync.resources import example_config_dir
-from sync.settings import Settings, load_settings
-from sync.wiring import build_ledger, build_renderer, build_store, build_transport
+from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
 
 EXIT_CODES = """Exit codes (for cron and CI): 0 done; 1 done, but some invoices were skipped or
 had errors (see the summary); 2 usage or configuration error; 3 not run, another run
@@ -219,9 +221,9 @@ def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) 
     """
     problems = []
     for settings in _organisations(config, orgs or [], every=True):
-        found = views.check_templates(settings, build_renderer(settings))
-        found += views.check_ledger_settings(settings)
-        found += views.check_mailbox_settings(settings)
+        found = checks.check_templates(settings, build_renderer(settings))
+        found += checks.check_ledger_settings(settings)
+        found += checks.check_mailbox_settings(settings)
         org = settings.organisation
         problems += [f"[{org}] {line}" if org else line for line in found]
     for line in problems:
@@ -322,7 +324,7 @@ def _run_job(
     approve: str | None = None,
 ) -> int:
     renderer = build_renderer(settings)
-    problems = views.check_templates(settings, renderer)
+    problems = checks.check_templates(settings, renderer)
     if problems:
         for line in problems:
             err.print(line, markup=False, highlight=False)
@@ -439,7 +441,7 @@ def report(
     in any browser with no network; an Arabic report reads right to left. A ledger that
     cannot list paid invoices gives a report without the late payers and the effect.
     """
-    from sync.report_html import make_report
+    from sync.reports.page import make_report
 
     settings = _settings(config, org)
     if language not in (None, "en", "ar"):
@@ -704,7 +706,7 @@ def classify(
     auto_reply and other. A whole RFC 822 message is understood too (its headers tell
     auto-replies and bounces). Nothing is sent and no configuration is needed.
     """
-    from sync.replies import understand_message
+    from sync.replies.understanding import understand_message
 
     data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     default_day = _day(received) if received else date.today()

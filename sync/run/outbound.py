@@ -17,7 +17,7 @@ from typing import Any
 
 from connectors.models import Contact, Invoice, InvoiceStatus
 from mailer.render import Rendered
-from sync.settings import Settings
+from sync.config.settings import Settings
 
 _RE = ("re:", "aw:", "رد:")
 

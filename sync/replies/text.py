@@ -2,7 +2,7 @@
 
 Mail clients put the message being answered below the answer, and people end with a
 signature; both carry words ("resend", "if you have already paid") that would mislead
-the rules in ``sync.replies``. This module cuts them off and folds the many spellings
+the rules in ``sync.replies.understanding``. This module cuts them off and folds the many spellings
 of Arabic and English down to one form the rules can match:
 
 - quoted history: lines starting with ``>``, and everything after a quote header

@@ -10,17 +10,17 @@ from connectors.base import Ledger
 from mailer.maildir import MaildirTransport
 from mailer.render import Renderer
 from mailer.transport import Transport
-from sync.connections import (
+from sync.config.resources import default_templates_dir
+from sync.config.services import (
     GmailSettings,
     MissingSecret,
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
     secret,
 )
+from sync.config.settings import Settings
 from sync.errors import ConfigError, ConfigIssue
-from sync.resources import default_templates_dir
-from sync.settings import Settings
-from sync.state import Store
+from sync.store.store import Store
 
 if TYPE_CHECKING:
     from mailer.gmail_api import QuotaBudget

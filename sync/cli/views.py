@@ -3,31 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
 from connectors.models import Invoice
-from mailer.render import Renderer
-from sync.connections import (
-    GmailSettings,
-    MissingSecret,
-    QuickBooksLedgerSettings,
-    XeroLedgerSettings,
-    secret,
-)
-from sync.job import calendar_of
-from sync.outbound import Identity, sample_invoice, template_context
-from sync.planner import Plan, ladder
-from sync.report import RunReport, worst_exit_code
-from sync.settings import LANGUAGES, Settings
-from sync.state import Store
+from sync.config.settings import Settings
+from sync.plan.planner import Plan, ladder
+from sync.run.job import calendar_of
+from sync.run.outcome import RunReport, worst_exit_code
+from sync.store.store import Store
 
 AGING_BUCKETS = (
     ("current", None, 0),
@@ -36,86 +25,6 @@ AGING_BUCKETS = (
     ("61-90", 61, 90),
     ("90+", 91, None),
 )
-
-
-def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
-    """(template, stage) pairs for every email the policy can send."""
-    used = [(s.template_name, s.name) for s in settings.policy.stages if s.action == "email"]
-    used.append((settings.policy.resend.template, "resend"))
-    if settings.policy.thank_you.enabled:
-        used.append((settings.policy.thank_you.template, "thank_you"))
-    if settings.policy.acknowledge.enabled:
-        used.append((settings.policy.acknowledge.template, "acknowledge"))
-    return used
-
-
-def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
-    """Render every template in use, in every language, against a sample invoice."""
-    identity = Identity.from_settings(settings)
-    invoice = sample_invoice()
-    problems: list[str] = []
-    for template, stage in templates_in_use(settings):
-        for language in LANGUAGES:
-            if not renderer.has_template(template, language):
-                problems.append(f"template {template!r} ({language}) not found for stage {stage!r}")
-                continue
-            context = template_context(
-                invoice,
-                identity,
-                stage=stage,
-                cycle=0,
-                language=language,
-                payment_link="https://pay.example.com/INV-0001",
-                attachment=True,
-                today=invoice.due_date,
-                promised_date=invoice.due_date + timedelta(days=10),
-            )
-            problems.extend(renderer.check(template, language, context))
-    return sorted(set(problems), key=problems.index)
-
-
-def check_ledger_settings(settings: Settings) -> list[str]:
-    """Problems with the ledger's settings that the schema alone cannot see."""
-    from connectors.csvfile import check_link_pattern
-
-    problems: list[str] = []
-    where = f"{settings.source}: ledger"
-    ledger = settings.ledger
-    if isinstance(ledger, XeroLedgerSettings | QuickBooksLedgerSettings):
-        for name in ("client_id_env", "client_secret_env"):
-            try:
-                secret(f"ledger.{name}", getattr(ledger, name))
-            except MissingSecret as exc:
-                problems.append(f"{settings.source}: {exc}")
-        token = settings.resolve(ledger.token_file)
-        if not token.exists() and not (ledger.token_env and os.environ.get(ledger.token_env)):
-            problems.append(
-                f"{where}.token_file: {token} does not exist; run `tahseel auth {ledger.type}`"
-            )
-        return problems
-    if ledger.payment_link:
-        problems += [f"{where}.payment_link: {p}" for p in check_link_pattern(ledger.payment_link)]
-    path = settings.resolve(ledger.path)
-    if not Path(path).exists():
-        problems.append(f"{where}.path: {path} does not exist")
-    return problems
-
-
-def check_mailbox_settings(settings: Settings) -> list[str]:
-    """Problems with the mailbox's settings that the schema alone cannot see."""
-    box = settings.mailbox
-    if not isinstance(box, GmailSettings):
-        return []
-    where = f"{settings.source}: mailbox"
-    if box.service_account_file is not None:
-        key = settings.resolve(box.service_account_file)
-        return [] if key.exists() else [f"{where}.service_account_file: {key} does not exist"]
-    if box.token_env and os.environ.get(box.token_env):
-        return []
-    token = settings.resolve(box.token_file)
-    if not token.exists():
-        return [f"{where}.token_file: {token} does not exist; run `tahseel auth gmail`"]
-    return []
 
 
 def print_plan(console: Console, result: Plan, problems: list[str]) -> None:

@@ -26,11 +26,13 @@ from mailer.compose import Attachment, compose, make_message_id
 from mailer.errors import MailError
 from mailer.render import Renderer
 from mailer.transport import Transport
-from sync.calendar import BusinessCalendar
+from sync.config.settings import Settings
 from sync.errors import SyncError
-from sync.faults import checkpoint
-from sync.ledger_cache import LedgerCache
-from sync.outbound import (
+from sync.plan.calendar import BusinessCalendar
+from sync.plan.planner import Action, EmailAction, Escalate, History, Plan, ResendInvoice, plan
+from sync.plan.safety import weigh
+from sync.run.faults import checkpoint
+from sync.run.outbound import (
     Identity,
     note_text,
     rung_key,
@@ -39,12 +41,10 @@ from sync.outbound import (
     test_copy,
     thread_subject,
 )
-from sync.planner import Action, EmailAction, Escalate, History, Plan, ResendInvoice, plan
-from sync.reply_desk import ReplyDesk
-from sync.report import RunReport
-from sync.safety import weigh
-from sync.settings import Settings
-from sync.state import OutboxRow, Store, ThreadInfo
+from sync.run.outcome import RunReport
+from sync.run.reply_desk import ReplyDesk
+from sync.store.ledger_cache import LedgerCache
+from sync.store.store import OutboxRow, Store, ThreadInfo
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]

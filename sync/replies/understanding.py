@@ -37,10 +37,10 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from enum import StrEnum
 
-from sync import reply_rules as rules
-from sync.promises import promised_date
-from sync.reply_text import normalise as _normalise
-from sync.reply_text import own_words
+from sync.replies import rules as rules
+from sync.replies.promises import promised_date
+from sync.replies.text import normalise as _normalise
+from sync.replies.text import own_words
 
 
 class ReplyKind(StrEnum):

@@ -19,8 +19,8 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from connectors.models import Invoice, InvoiceStatus
-from sync.calendar import BusinessCalendar
-from sync.settings import LanguageSettings, Policy, Stage
+from sync.config.settings import LanguageSettings, Policy, Stage
+from sync.plan.calendar import BusinessCalendar
 
 MessageStatus = Literal["sent", "pending", "unknown", "failed"]
 

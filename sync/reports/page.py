@@ -22,11 +22,11 @@ from markupsafe import Markup, escape
 
 from connectors.base import Ledger
 from connectors.models import PaidInvoice
-from sync.insights import BUCKETS, Insights, SentAction, compute
-from sync.report_words import BUCKET_LABELS, LABELS, STAGE_LABELS
-from sync.resources import default_templates_dir
-from sync.settings import Settings
-from sync.state import Store
+from sync.config.resources import default_templates_dir
+from sync.config.settings import Settings
+from sync.reports.figures import BUCKETS, Insights, SentAction, compute
+from sync.reports.words import BUCKET_LABELS, LABELS, STAGE_LABELS
+from sync.store.store import Store
 
 Language = Literal["en", "ar"]
 
@@ -149,7 +149,7 @@ def render_page(
     """The whole report as one HTML document.
 
     Args:
-        insights: The figures (``sync.insights.compute``).
+        insights: The figures (``sync.reports.figures.compute``).
         business: The business's name, for the heading.
         language: ``en`` or ``ar`` (right to left).
         digits: Arabic-Indic or Latin digits on an Arabic page.

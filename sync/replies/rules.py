@@ -1,6 +1,6 @@
 r"""The phrases that reveal what a reply says, in English and Arabic. Pure data and matching.
 
-Patterns are written in ordinary spelling and folded with ``sync.reply_text.fold`` when
+Patterns are written in ordinary spelling and folded with ``sync.replies.text.fold`` when
 compiled, so they match text normalised the same way (hamza and teh marbuta forms,
 Arabic-Indic digits and case do not matter). They must not use upper-case escapes
 (``\S``, ``\W``, ``\D``, ``\B``), which folding would change.
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sync.reply_text import fold
+from sync.replies.text import fold
 
 
 def _compile(*parts: str) -> re.Pattern[str]:
@@ -258,7 +258,7 @@ def find(lexicon: Lexicon, text: str) -> str | None:
 
     Args:
         lexicon: One intent's phrases.
-        text: Normalised text (``sync.reply_text.normalise``).
+        text: Normalised text (``sync.replies.text.normalise``).
 
     Returns:
         The matched words, as evidence.

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from sync.report import EXIT_ABORTED, EXIT_OK, EXIT_SKIPPED, RunReport
+from sync.run.outcome import EXIT_ABORTED, EXIT_OK, EXIT_SKIPPED, RunReport
 
 log = logging.getLogger(__name__)
 STEP_SUMMARY_ENV = "GITHUB_STEP_SUMMARY"

@@ -1,0 +1,1 @@
+"""The ``tahseel`` command: a typer app split by theme, with rich views; kept thin."""

@@ -1,0 +1,1 @@
+"""Understanding customers' replies in Arabic and English: pure text in, intent out."""

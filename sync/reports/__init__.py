@@ -1,0 +1,1 @@
+"""What Tahseel tells people: figures, the HTML report, the run summary, the heartbeat."""

@@ -1,0 +1,1 @@
+"""One run: the job over an outbox, the reply desk, the parts a configuration names."""

@@ -1,0 +1,1 @@
+"""The state store through SQLAlchemy: history, outbox, replies, cursors, locks, cache."""
