@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sync.config.settings import Settings, load_settings  # noqa: E402
+from sync.config.loader import load_settings  # noqa: E402
+from sync.config.settings import Settings  # noqa: E402
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 DAY = date(2026, 11, 23)  # a Monday in Riyadh, a business day

@@ -51,7 +51,8 @@ from connectors.models import Contact, Invoice, InvoiceStatus  # noqa: E402
 from connectors.pdf import render_invoice_pdf  # noqa: E402
 from mailer.compose import Attachment, compose, make_message_id  # noqa: E402
 from sync.config.settings import Settings  # noqa: E402
-from sync.plan.planner import History, Message, plan  # noqa: E402
+from sync.plan.history import History, Message  # noqa: E402
+from sync.plan.planner import plan  # noqa: E402
 from sync.run.job import Job, calendar_of  # noqa: E402
 from sync.run.outbound import Identity, tahseel_headers, template_context  # noqa: E402
 from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport  # noqa: E402
@@ -203,7 +204,7 @@ def peak_rss(count: int) -> float:
 
 def rss_child(config: Path) -> None:
     """Run the job in preview over the configured ledger; print peak RSS in MB."""
-    from sync.config.settings import load_settings
+    from sync.config.loader import load_settings
 
     settings = load_settings(config)
     job = Job(

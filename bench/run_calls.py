@@ -116,7 +116,8 @@ from sync.config.settings import Settings  # noqa: E402
 from sync.run.job import REREAD_CHUNK, Job  # noqa: E402
 from sync.run.wiring import build_renderer, build_store  # noqa: E402
 from sync.store.ledger_cache import CURSOR  # noqa: E402
-from sync.store.store import OutboxRow, Store  # noqa: E402
+from sync.store.store import Store  # noqa: E402
+from sync.store.tables import OutboxRow  # noqa: E402
 from tests.emulators.gmail import GmailEmulator  # noqa: E402
 from tests.emulators.quickbooks import QuickBooksEmulator  # noqa: E402
 from tests.emulators.quickbooks import token_file_for as quickbooks_token  # noqa: E402

@@ -20,7 +20,8 @@ from mailer.errors import MailError
 from sync.cli import demo as demo_module
 from sync.cli import views
 from sync.config.durations import parse_age
-from sync.config.organisations import load_organisations, select, select_all
+from sync.config.loader import load_organisations, load_settings
+from sync.config.organisations import select, select_all
 from sync.config.resources import example_config_dir
 from sync.config.services import (
     GmailSettings,
@@ -29,7 +30,7 @@ from sync.config.services import (
     XeroLedgerSettings,
     secret,
 )
-from sync.config.settings import Settings, load_settings
+from sync.config.settings import Settings
 from sync.errors import ConfigError, RunLocked, SyncError
 from sync.plan.planner import plan, plan_rows
 from sync.reports import summary

@@ -13,7 +13,8 @@ from rich.table import Table
 
 from connectors.models import Invoice
 from sync.config.settings import Settings
-from sync.plan.planner import Plan, ladder
+from sync.plan.actions import Plan
+from sync.plan.planner import ladder
 from sync.run.job import calendar_of
 from sync.run.outcome import RunReport, worst_exit_code
 from sync.store.store import Store

@@ -20,7 +20,8 @@ from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from sync.config.services import UNION_KEYS
-from sync.config.settings import Settings, config_issue, plain, read_config
+from sync.config.settings import Settings
+from sync.config.source import config_issue, plain
 from sync.errors import ConfigError, ConfigIssue
 
 KEY = "organisations"
@@ -44,24 +45,12 @@ _KIND_DEFAULTS = {"ledger": "csv", "mailbox": "maildir"}
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
-def load_organisations(path: Path, data: CommentedMap | None = None) -> list[Settings]:
-    """Read a configuration and return the settings of each organisation it lists.
-
-    A file without ``organisations`` gives one entry, its own settings (with
-    ``organisation`` None), exactly as ``load_settings`` reads it.
-
-    Args:
-        path: The YAML file.
-        data: The file already read by ``read_config``, if it was.
+def from_entries(path: Path, data: CommentedMap) -> list[Settings]:
+    """The settings of each organisation listed in the configuration ``data`` read from ``path``.
 
     Raises:
         ConfigError: Every problem found, each naming file, line and field.
     """
-    data = read_config(path) if data is None else data
-    if KEY not in data:
-        from sync.config.settings import load_settings
-
-        return [load_settings(path)]
     name = str(path)
     entries = data[KEY]
     if not isinstance(entries, CommentedSeq) or not entries:

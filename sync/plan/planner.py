@@ -14,147 +14,23 @@ previous message as the policy puts between the two rungs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from connectors.models import Invoice, InvoiceStatus
 from sync.config.settings import LanguageSettings, Policy, Stage
+from sync.plan.actions import (
+    Action,
+    Decision,
+    Escalate,
+    Plan,
+    ResendInvoice,
+    SendReminder,
+    ThankYou,
+)
 from sync.plan.calendar import BusinessCalendar
-
-MessageStatus = Literal["sent", "pending", "unknown", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One thing already done about an invoice, as the outbox remembers it."""
-
-    stage: str
-    cycle: int
-    at: datetime
-    status: MessageStatus = "sent"
-    emailed: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class ResendRequest:
-    """A customer's request to have the invoice sent again (ordinal counts from 1)."""
-
-    ref: str
-    at: datetime
-    ordinal: int
-
-
-@dataclass(frozen=True, slots=True)
-class History:
-    """Everything the state store knows about one invoice."""
-
-    messages: tuple[Message, ...] = ()
-    paused: str | None = None
-    snoozed_until: date | None = None
-    resend_requests: tuple[ResendRequest, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class SendReminder:
-    """Email the customer the reminder of one rung."""
-
-    invoice: Invoice
-    stage: str
-    cycle: int
-    template: str
-    to: tuple[str, ...]
-    cc: tuple[str, ...]
-    language: str
-    attach_pdf: bool
-    action: str = "send_reminder"
-
-
-@dataclass(frozen=True, slots=True)
-class ResendInvoice:
-    """Send the invoice again, attached, because the customer asked."""
-
-    invoice: Invoice
-    cycle: int
-    request_ref: str
-    template: str
-    to: tuple[str, ...]
-    language: str
-    stage: str = "resend"
-    attach_pdf: bool = True
-    cc: tuple[str, ...] = ()
-    action: str = "resend_invoice"
-
-
-@dataclass(frozen=True, slots=True)
-class ThankYou:
-    """Thank the customer once for paying a reminded invoice."""
-
-    invoice: Invoice
-    template: str
-    to: tuple[str, ...]
-    language: str
-    stage: str = "thank_you"
-    cycle: int = 0
-    attach_pdf: bool = False
-    cc: tuple[str, ...] = ()
-    action: str = "thank_you"
-
-
-@dataclass(frozen=True, slots=True)
-class Escalate:
-    """Email nobody; flag the invoice for a person (collection agency, lawyer)."""
-
-    invoice: Invoice
-    stage: str
-    cycle: int
-    language: str
-    to: tuple[str, ...] = ()
-    action: str = "escalate"
-
-
-Action = SendReminder | ResendInvoice | ThankYou | Escalate
-
-
-@dataclass(frozen=True, slots=True)
-class Acknowledge:
-    """Thank the customer for a promise to pay and confirm the date (``cycle``: the reply)."""
-
-    invoice: Invoice
-    cycle: int
-    promised: date
-    template: str
-    to: tuple[str, ...]
-    language: str
-    stage: str = "acknowledge"
-    attach_pdf: bool = False
-    cc: tuple[str, ...] = ()
-    action: str = "acknowledge"
-
-
-EmailAction = SendReminder | ResendInvoice | ThankYou | Acknowledge
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """What the planner concluded for one invoice: act, wait, or skip (needs a person)."""
-
-    invoice: str
-    outcome: Literal["act", "wait", "skip", "closed"]
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """The actions of one run, and a decision for every invoice looked at."""
-
-    actions: tuple[Action, ...]
-    decisions: tuple[Decision, ...] = field(default=())
-
-    @property
-    def skipped(self) -> tuple[tuple[str, str], ...]:
-        """``(invoice number, reason)`` for each skip a person should see."""
-        return tuple((d.invoice, d.reason) for d in self.decisions if d.outcome == "skip")
+from sync.plan.history import History
 
 
 @dataclass(frozen=True, slots=True)

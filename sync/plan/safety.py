@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sync.config.settings import Safety
-from sync.plan.planner import Action
+from sync.plan.actions import Action
 
 EMAIL_ACTIONS = ("send_reminder", "resend_invoice", "thank_you")
 

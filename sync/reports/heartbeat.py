@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sync.store.store import RunRow, Store
+    from sync.store.store import Store
+    from sync.store.tables import RunRow
 
 
 def describe(age: timedelta) -> str:

@@ -28,8 +28,10 @@ from mailer.render import Renderer
 from mailer.transport import Transport
 from sync.config.settings import Settings
 from sync.errors import SyncError
+from sync.plan.actions import Action, EmailAction, Escalate, Plan, ResendInvoice
 from sync.plan.calendar import BusinessCalendar
-from sync.plan.planner import Action, EmailAction, Escalate, History, Plan, ResendInvoice, plan
+from sync.plan.history import History
+from sync.plan.planner import plan
 from sync.plan.safety import weigh
 from sync.run.faults import checkpoint
 from sync.run.outbound import (
@@ -44,7 +46,8 @@ from sync.run.outbound import (
 from sync.run.outcome import RunReport
 from sync.run.reply_desk import ReplyDesk
 from sync.store.ledger_cache import LedgerCache
-from sync.store.store import OutboxRow, Store, ThreadInfo
+from sync.store.store import Store
+from sync.store.tables import OutboxRow, ThreadInfo
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]

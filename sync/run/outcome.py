@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sync.plan.planner import Acknowledge, Action, Plan
+    from sync.plan.actions import Acknowledge, Action, Plan
 
 EXIT_OK = 0
 EXIT_SKIPPED = 1

@@ -27,10 +27,12 @@ from mailer.compose import compose, make_message_id
 from mailer.errors import MailError
 from mailer.render import Rendered
 from mailer.transport import Incoming
-from sync.plan.planner import Acknowledge, History, ResendRequest, language_of
+from sync.plan.actions import Acknowledge
+from sync.plan.history import History, ResendRequest
+from sync.plan.planner import language_of
 from sync.replies.understanding import Intent, Understanding, failed_recipients, understand
 from sync.run.faults import checkpoint
-from sync.store.store import ReplyRow
+from sync.store.tables import ReplyRow
 
 if TYPE_CHECKING:
     from sync.run.job import Job

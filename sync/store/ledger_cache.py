@@ -22,7 +22,8 @@ from sqlalchemy import delete, select
 
 from connectors.base import Ledger
 from connectors.models import Contact, Invoice, InvoiceStatus
-from sync.store.store import CachedInvoiceRow, PaymentLinkRow, Store
+from sync.store.store import Store
+from sync.store.tables import CachedInvoiceRow, PaymentLinkRow
 
 FULL_READ_DAYS = 7
 CURSOR = "ledger"

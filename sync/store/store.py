@@ -7,325 +7,40 @@ committed before a send and completed after it.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import json
-import os
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
-    Date,
-    DateTime,
-    Engine,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
     delete,
-    event,
     or_,
     select,
-    text,
     update,
 )
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.exc import IntegrityError
 
-from sync.errors import RunLocked, StateError
-from sync.plan.planner import History, Message, ResendRequest
-
-INTERNAL_ACTIONS = ("notice", "snooze")
-"""Outbox actions that are not contact with the customer: no rung, no thread."""
-
-RESEND_KIND = "invoice_not_received"
-"""The reply kind that asks for the invoice again."""
-
-
-class _UTCDateTime(TypeDecorator[datetime]):
-    """Stores aware datetimes as UTC and gives them back aware, on SQLite too."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to the state store")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+from sync.plan.history import History, Message, ResendRequest
+from sync.store.database import Database
+from sync.store.tables import (
+    INTERNAL_ACTIONS,
+    RESEND_KIND,
+    ControlRow,
+    CursorRow,
+    FailingAddressRow,
+    OutboxRow,
+    ReplyRow,
+    RunRow,
+    ThreadInfo,
+)
 
 
-class _Base(DeclarativeBase):
-    pass
-
-
-class OutboxRow(_Base):
-    """One intended or completed action on one invoice (email, escalation)."""
-
-    __tablename__ = "outbox"
-    __table_args__ = (UniqueConstraint("tenant", "invoice_id", "stage", "cycle"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant: Mapped[str] = mapped_column(String(200))
-    invoice_id: Mapped[str] = mapped_column(String(200))
-    invoice_number: Mapped[str] = mapped_column(String(200))
-    stage: Mapped[str] = mapped_column(String(60))
-    cycle: Mapped[int] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(20))  # pending, sent, unknown, failed
-    message_id: Mapped[str | None] = mapped_column(String(400), nullable=True)
-    thread: Mapped[str | None] = mapped_column(String(400), nullable=True)
-    transport_ref: Mapped[str | None] = mapped_column(String(400), nullable=True)
-    recipients: Mapped[str] = mapped_column(Text, default="")
-    subject: Mapped[str | None] = mapped_column(Text, nullable=True)
-    request_ref: Mapped[str | None] = mapped_column(String(400), nullable=True)
-    created_at: Mapped[datetime] = mapped_column(_UTCDateTime())
-    sent_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
-    noted_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class ControlRow(_Base):
-    """A person's or a reply's hold on an invoice: paused, snoozed, or closed for good."""
-
-    __tablename__ = "controls"
-
-    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
-    invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    invoice_number: Mapped[str] = mapped_column(String(200))
-    paused: Mapped[str | None] = mapped_column(Text, nullable=True)
-    snoozed_until: Mapped[date | None] = mapped_column(Date, nullable=True)
-    closed: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(_UTCDateTime())
-
-
-class ReplyRow(_Base):
-    """A customer's message seen in the mailbox, and what it was understood to say."""
-
-    __tablename__ = "replies"
-    __table_args__ = (UniqueConstraint("tenant", "ref"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant: Mapped[str] = mapped_column(String(200))
-    ref: Mapped[str] = mapped_column(String(400))
-    message_id: Mapped[str] = mapped_column(String(400))
-    invoice_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    invoice_number: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    kind: Mapped[str] = mapped_column(String(40))
-    sender: Mapped[str] = mapped_column(String(400))
-    received_at: Mapped[datetime] = mapped_column(_UTCDateTime())
-    handled: Mapped[bool] = mapped_column(Boolean, default=False)
-    excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
-    promised: Mapped[date | None] = mapped_column(Date, nullable=True)
-
-
-class CursorRow(_Base):
-    """Where the last read of a feed stopped (mailbox replies, ledger changes)."""
-
-    __tablename__ = "cursors"
-
-    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
-    name: Mapped[str] = mapped_column(String(60), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
-
-
-class RunRow(_Base):
-    """One run of the job and its summary."""
-
-    __tablename__ = "runs"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    tenant: Mapped[str] = mapped_column(String(200))
-    started_at: Mapped[datetime] = mapped_column(_UTCDateTime())
-    finished_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
-    status: Mapped[str] = mapped_column(String(20))
-    summary: Mapped[str] = mapped_column(Text, default="{}")
-
-
-class FailingAddressRow(_Base):
-    """An address a delivery failure report named: not emailed again until it changes."""
-
-    __tablename__ = "failing_addresses"
-
-    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
-    address: Mapped[str] = mapped_column(String(400), primary_key=True)
-    since: Mapped[datetime] = mapped_column(_UTCDateTime())
-    invoice_number: Mapped[str | None] = mapped_column(String(200), nullable=True)
-
-
-class CachedInvoiceRow(_Base):
-    """The last known copy of an invoice from a ledger read incrementally."""
-
-    __tablename__ = "ledger_invoices"
-
-    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
-    invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    data: Mapped[str] = mapped_column(Text)
-
-
-class PaymentLinkRow(_Base):
-    """A payment link fetched from the ledger, kept so it is fetched once per invoice."""
-
-    __tablename__ = "payment_links"
-
-    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
-    invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
-    link: Mapped[str] = mapped_column(Text)
-    fetched_at: Mapped[datetime] = mapped_column(_UTCDateTime())
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadInfo:
-    """The mail thread of one invoice: its id, subject and Message-IDs, oldest first."""
-
-    thread: str | None
-    subject: str | None
-    message_ids: tuple[str, ...]
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.close()
-
-
-_SCHEMA_LOCK = int.from_bytes(hashlib.sha256(b"tahseel schema").digest()[:8], "big", signed=True)
-"""The advisory lock key that serialises creating the tables on PostgreSQL."""
-
-
-class Store:
+class Store(Database):
     """The state store of one configuration (any number of tenants).
 
     Args:
         url: SQLAlchemy URL: ``sqlite:///path.db`` or ``postgresql+psycopg://...``.
     """
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.is_sqlite = url.startswith("sqlite")
-        try:
-            if self.is_sqlite:
-                self._prepare_sqlite_path(url)
-                self.engine: Engine = create_engine(url, connect_args={"timeout": 30})
-                event.listen(self.engine, "connect", _sqlite_pragmas)
-            else:
-                self.engine = create_engine(url, pool_pre_ping=True)
-            self._create_tables()
-        except SQLAlchemyError as exc:
-            raise StateError(f"cannot open the state store: {_redact(exc)}") from None
-        self._session = sessionmaker(self.engine, expire_on_commit=False)
-
-    def _create_tables(self) -> None:
-        """Create the tables that are missing, also when several runners start at once.
-
-        Two processes opening a new store together would both find a table missing and
-        both create it; the second would fail. PostgreSQL serialises them with a lock
-        held until the tables are committed; SQLite looks again after such a failure
-        (each failure means another runner created a table, so this ends).
-        """
-        if self.is_sqlite:
-            for attempt in range(len(_Base.metadata.tables)):
-                try:
-                    _Base.metadata.create_all(self.engine)
-                    return
-                except OperationalError:
-                    if attempt == len(_Base.metadata.tables) - 1:
-                        raise
-            return
-        with self.engine.begin() as conn:
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _SCHEMA_LOCK})
-            _Base.metadata.create_all(conn)
-
-    @staticmethod
-    def _prepare_sqlite_path(url: str) -> None:
-        path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:" and not url.startswith("sqlite://?"):
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A transaction that commits on success; database errors become StateError."""
-        with self._session() as session:
-            try:
-                yield session
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                raise
-            except SQLAlchemyError as exc:
-                session.rollback()
-                raise StateError(f"state store error: {_redact(exc)}") from None
-
-    # -- lock ---------------------------------------------------------------------------
-
-    @contextmanager
-    def lock(self, tenant: str) -> Iterator[None]:
-        """Hold the run lock for ``tenant``; raise RunLocked at once if another run has it.
-
-        SQLite uses an advisory file lock next to the database, PostgreSQL an advisory
-        lock on its own connection. Both are released by the operating system or the
-        server when the holder dies, so a killed run never leaves a stale lock.
-        """
-        if self.is_sqlite:
-            with self._file_lock(tenant):
-                yield
-        else:
-            with self._pg_lock(tenant):
-                yield
-
-    @contextmanager
-    def _file_lock(self, tenant: str) -> Iterator[None]:
-        db = self.url.removeprefix("sqlite:///")
-        if not db or db == ":memory:":
-            yield
-            return
-        digest = hashlib.sha256(tenant.encode()).hexdigest()[:12]
-        path = f"{db}.{digest}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                raise RunLocked(f"another run is working on {tenant!r} (lock {path})") from None
-            yield
-        finally:
-            os.close(fd)
-
-    @contextmanager
-    def _pg_lock(self, tenant: str) -> Iterator[None]:
-        key = int.from_bytes(hashlib.sha256(tenant.encode()).digest()[:8], "big", signed=True)
-        try:
-            conn = self.engine.connect()
-        except OperationalError as exc:
-            raise StateError(f"cannot reach the state store: {_redact(exc)}") from None
-        try:
-            got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-            conn.commit()
-            if not got:
-                raise RunLocked(f"another run is working on {tenant!r} (advisory lock)")
-            try:
-                yield
-            finally:
-                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-                conn.commit()
-        finally:
-            conn.close()
 
     # -- outbox -------------------------------------------------------------------------
 
@@ -600,9 +315,3 @@ class Store:
                 .limit(limit)
             )
             return list(s.scalars(query))
-
-
-def _redact(exc: Exception) -> str:
-    """A database error without the URL's password or the statement's parameters."""
-    message = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-    return message.split("[SQL:")[0].strip()

@@ -46,7 +46,7 @@ from connectors.quickbooks.mapping import note_lines
 from mailer.gmail import GmailTransport
 from mailer.gmail_api import QuotaBudget, RetryPolicy
 from mailer.gmail_auth import load_token
-from sync.config.settings import load_settings
+from sync.config.loader import load_settings
 from sync.run.job import Job
 from sync.run.outcome import RunReport
 from sync.run.wiring import build_renderer

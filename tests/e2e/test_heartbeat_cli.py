@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from sync.cli import demo
 from sync.cli.app import app
-from sync.config.settings import load_settings
+from sync.config.loader import load_settings
 from sync.store.store import Store
 
 runner = CliRunner()

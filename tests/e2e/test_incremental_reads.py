@@ -9,7 +9,7 @@ import pytest
 
 from mailer.maildir import MaildirTransport
 from sync.cli import demo
-from sync.config.settings import load_settings
+from sync.config.loader import load_settings
 from sync.run.job import Job
 from sync.run.wiring import build_renderer
 from sync.store.ledger_cache import LedgerCache

@@ -24,7 +24,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sync.cli.app import app
-from sync.config.organisations import load_organisations
+from sync.config.loader import load_organisations
 from sync.run.firm import LOCKED, Shared, run_organisations
 from sync.run.job import calendar_of
 from sync.run.wiring import build_transport

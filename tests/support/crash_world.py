@@ -39,8 +39,9 @@ from mailer.gmail import GmailTransport
 from mailer.gmail_api import QuotaBudget
 from mailer.gmail_auth import load_token
 from mailer.render import Renderer
+from sync.config.loader import load_settings
 from sync.config.services import GmailSettings
-from sync.config.settings import Settings, load_settings
+from sync.config.settings import Settings
 from sync.errors import RunLocked
 from sync.run import faults
 from sync.run import job as job_module

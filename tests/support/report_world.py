@@ -19,8 +19,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from sync.cli import demo
-from sync.config.settings import load_settings
-from sync.store.store import OutboxRow, Store
+from sync.config.loader import load_settings
+from sync.store.store import Store
+from sync.store.tables import OutboxRow
 
 ANCHOR = date(2026, 11, 23)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sync.config.organisations import load_organisations, select, select_all
-from sync.config.settings import load_settings
+from sync.config.loader import load_organisations, load_settings
+from sync.config.organisations import select, select_all
 from sync.errors import ConfigError
 from sync.run.outcome import RunReport, worst_exit_code
 

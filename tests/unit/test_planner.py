@@ -13,16 +13,10 @@ from hypothesis import strategies as st
 
 from connectors.models import Contact, Invoice, InvoiceStatus
 from sync.config.settings import Exclusions, LanguageSettings, Policy, Stage
+from sync.plan.actions import ThankYou
 from sync.plan.calendar import BusinessCalendar
-from sync.plan.planner import (
-    History,
-    Message,
-    ResendRequest,
-    ThankYou,
-    ladder,
-    plan,
-    plan_rows,
-)
+from sync.plan.history import History, Message, ResendRequest
+from sync.plan.planner import ladder, plan, plan_rows
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 CAL = BusinessCalendar.from_names(

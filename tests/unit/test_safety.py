@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from connectors.models import Contact, Invoice, InvoiceStatus
 from sync.config.settings import Safety
-from sync.plan.planner import Escalate, SendReminder
+from sync.plan.actions import Escalate, SendReminder
 from sync.plan.safety import fingerprint, weigh
 
 

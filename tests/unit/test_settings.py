@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from sync.config.loader import load_settings
 from sync.config.resources import example_config_dir
-from sync.config.settings import load_settings
 from sync.errors import ConfigError
 
 GOOD = """\

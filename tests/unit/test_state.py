@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 import pytest
 
 from sync.errors import RunLocked
-from sync.store.store import OutboxRow, ReplyRow, Store
+from sync.store.store import Store
+from sync.store.tables import OutboxRow, ReplyRow
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 

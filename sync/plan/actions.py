@@ -1,0 +1,128 @@
+"""What a run can do about an invoice: the planner's actions and its decisions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from connectors.models import Invoice
+
+
+class ActionKind(StrEnum):
+    """Every kind of step the outbox records about an invoice."""
+
+    SEND_REMINDER = "send_reminder"
+    RESEND_INVOICE = "resend_invoice"
+    THANK_YOU = "thank_you"
+    ESCALATE = "escalate"
+    ACKNOWLEDGE = "acknowledge"
+    PAUSE = "pause"
+    """Reminders stopped until a person resumes them (no email)."""
+    SNOOZE = "snooze"
+    """Reminders wait for a promised date (no email)."""
+    NOTICE = "notice"
+    """An email to the business's own people, not to the customer."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendReminder:
+    """Email the customer the reminder of one rung."""
+
+    invoice: Invoice
+    stage: str
+    cycle: int
+    template: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    language: str
+    attach_pdf: bool
+    action: ActionKind = ActionKind.SEND_REMINDER
+
+
+@dataclass(frozen=True, slots=True)
+class ResendInvoice:
+    """Send the invoice again, attached, because the customer asked."""
+
+    invoice: Invoice
+    cycle: int
+    request_ref: str
+    template: str
+    to: tuple[str, ...]
+    language: str
+    stage: str = "resend"
+    attach_pdf: bool = True
+    cc: tuple[str, ...] = ()
+    action: ActionKind = ActionKind.RESEND_INVOICE
+
+
+@dataclass(frozen=True, slots=True)
+class ThankYou:
+    """Thank the customer once for paying a reminded invoice."""
+
+    invoice: Invoice
+    template: str
+    to: tuple[str, ...]
+    language: str
+    stage: str = "thank_you"
+    cycle: int = 0
+    attach_pdf: bool = False
+    cc: tuple[str, ...] = ()
+    action: ActionKind = ActionKind.THANK_YOU
+
+
+@dataclass(frozen=True, slots=True)
+class Escalate:
+    """Email nobody; flag the invoice for a person (collection agency, lawyer)."""
+
+    invoice: Invoice
+    stage: str
+    cycle: int
+    language: str
+    to: tuple[str, ...] = ()
+    action: ActionKind = ActionKind.ESCALATE
+
+
+Action = SendReminder | ResendInvoice | ThankYou | Escalate
+
+
+@dataclass(frozen=True, slots=True)
+class Acknowledge:
+    """Thank the customer for a promise to pay and confirm the date (``cycle``: the reply)."""
+
+    invoice: Invoice
+    cycle: int
+    promised: date
+    template: str
+    to: tuple[str, ...]
+    language: str
+    stage: str = "acknowledge"
+    attach_pdf: bool = False
+    cc: tuple[str, ...] = ()
+    action: ActionKind = ActionKind.ACKNOWLEDGE
+
+
+EmailAction = SendReminder | ResendInvoice | ThankYou | Acknowledge
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the planner concluded for one invoice: act, wait, or skip (needs a person)."""
+
+    invoice: str
+    outcome: Literal["act", "wait", "skip", "closed"]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The actions of one run, and a decision for every invoice looked at."""
+
+    actions: tuple[Action, ...]
+    decisions: tuple[Decision, ...] = field(default=())
+
+    @property
+    def skipped(self) -> tuple[tuple[str, str], ...]:
+        """``(invoice number, reason)`` for each skip a person should see."""
+        return tuple((d.invoice, d.reason) for d in self.decisions if d.outcome == "skip")

@@ -1,0 +1,175 @@
+"""The state store's tables: the outbox, controls, replies, cursors, runs, the ledger cache.
+
+Every datetime is stored as UTC and read back aware, on SQLite as on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+INTERNAL_ACTIONS = ("notice", "snooze")
+"""Outbox actions that are not contact with the customer: no rung, no thread."""
+
+RESEND_KIND = "invoice_not_received"
+"""The reply kind that asks for the invoice again."""
+
+
+class _UTCDateTime(TypeDecorator[datetime]):
+    """Stores aware datetimes as UTC and gives them back aware, on SQLite too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the state store")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base of every table of the state store."""
+
+
+class OutboxRow(Base):
+    """One intended or completed action on one invoice (email, escalation)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("tenant", "invoice_id", "stage", "cycle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(200))
+    invoice_id: Mapped[str] = mapped_column(String(200))
+    invoice_number: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(60))
+    cycle: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(20))  # pending, sent, unknown, failed
+    message_id: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    thread: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    transport_ref: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    recipients: Mapped[str] = mapped_column(Text, default="")
+    subject: Mapped[str | None] = mapped_column(Text, nullable=True)
+    request_ref: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
+    noted_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ControlRow(Base):
+    """A person's or a reply's hold on an invoice: paused, snoozed, or closed for good."""
+
+    __tablename__ = "controls"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(200))
+    paused: Mapped[str | None] = mapped_column(Text, nullable=True)
+    snoozed_until: Mapped[date | None] = mapped_column(Date, nullable=True)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+
+
+class ReplyRow(Base):
+    """A customer's message seen in the mailbox, and what it was understood to say."""
+
+    __tablename__ = "replies"
+    __table_args__ = (UniqueConstraint("tenant", "ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(200))
+    ref: Mapped[str] = mapped_column(String(400))
+    message_id: Mapped[str] = mapped_column(String(400))
+    invoice_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    invoice_number: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    sender: Mapped[str] = mapped_column(String(400))
+    received_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+    handled: Mapped[bool] = mapped_column(Boolean, default=False)
+    excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
+    promised: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class CursorRow(Base):
+    """Where the last read of a feed stopped (mailbox replies, ledger changes)."""
+
+    __tablename__ = "cursors"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class RunRow(Base):
+    """One run of the job and its summary."""
+
+    __tablename__ = "runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class FailingAddressRow(Base):
+    """An address a delivery failure report named: not emailed again until it changes."""
+
+    __tablename__ = "failing_addresses"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    address: Mapped[str] = mapped_column(String(400), primary_key=True)
+    since: Mapped[datetime] = mapped_column(_UTCDateTime())
+    invoice_number: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class CachedInvoiceRow(Base):
+    """The last known copy of an invoice from a ledger read incrementally."""
+
+    __tablename__ = "ledger_invoices"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+
+
+class PaymentLinkRow(Base):
+    """A payment link fetched from the ledger, kept so it is fetched once per invoice."""
+
+    __tablename__ = "payment_links"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    link: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadInfo:
+    """The mail thread of one invoice: its id, subject and Message-IDs, oldest first."""
+
+    thread: str | None
+    subject: str | None
+    message_ids: tuple[str, ...]
