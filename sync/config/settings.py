@@ -331,7 +331,9 @@ class Settings(_Model):
 _EMAIL = re.compile(r"^[^@\s<>,;\"]+@[^@\s<>,;\"]+\.[^@\s<>,;\"]+$")
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2028\u2029\u2066-\u2069]")
+"""Characters that must not be in one line of text headed for a mail header or subject:
+C0 and C1 controls, line and paragraph separators, and bidi overrides and isolates."""
 
 
 def check_plain_text(value: str) -> str:
@@ -340,7 +342,7 @@ def check_plain_text(value: str) -> str:
     Line breaks would break a mail header; NUL and bidi overrides can hide or reorder
     what a reader sees.
     """
-    found = _CONTROL.search(value)
+    found = CONTROL_CHARACTERS.search(value)
     if found:
         raise ValueError(
             f"contains the control character U+{ord(found.group()):04X}; use one line of plain text"

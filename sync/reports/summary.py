@@ -6,6 +6,7 @@ step may add to that file, and GitHub shows all of it on the run's page.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -139,9 +140,7 @@ def cell(text: str) -> str:
     Ledger data (invoice numbers, customer names in reasons) must not break the table,
     start HTML, or turn into links or emphasis on the summary page.
     """
-    flat = " ".join(str(text).split())
-    for char, escaped in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-        flat = flat.replace(char, escaped)
+    flat = html.escape(" ".join(str(text).split()), quote=False)
     for char in "\\|`*_[]#":
         flat = flat.replace(char, "\\" + char)
     return flat
