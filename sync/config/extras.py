@@ -16,8 +16,9 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-_LEDGERS = {"xero": "xero", "quickbooks": "quickbooks"}
-_MAILBOXES = {"gmail": "gmail"}
+from sync.config.services import KINDS
+
+_EXTRAS: dict[tuple[str, object], str] = {(k.section, k.name): k.extra for k in KINDS if k.extra}
 
 
 def extras_needed(data: Any) -> list[str]:
@@ -29,10 +30,8 @@ def extras_needed(data: Any) -> list[str]:
     found: set[str] = set()
     for key, value in _items(data):
         kind = value.get("type") if isinstance(value, dict) else None
-        if key == "ledger" and kind in _LEDGERS:
-            found.add(_LEDGERS[kind])
-        elif key == "mailbox" and kind in _MAILBOXES:
-            found.add(_MAILBOXES[kind])
+        if (key, kind) in _EXTRAS:
+            found.add(_EXTRAS[key, kind])
         elif key == "url" and isinstance(value, str) and value.startswith("postgresql"):
             found.add("postgres")
     return sorted(found)

@@ -8,6 +8,7 @@ variable that holds the value, and ``secret`` reads it when the part is built.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -75,23 +76,6 @@ class QuickBooksLedgerSettings(_Model):
     discovery_url: str | None = None
 
 
-def _ledger_kind(value: Any) -> str:
-    kind = value.get("type", "csv") if isinstance(value, dict) else getattr(value, "type", "csv")
-    return str(kind)
-
-
-LedgerSettings = Annotated[
-    Annotated[CsvLedgerSettings, Tag("csv")]
-    | Annotated[XeroLedgerSettings, Tag("xero")]
-    | Annotated[QuickBooksLedgerSettings, Tag("quickbooks")],
-    Discriminator(
-        _ledger_kind,
-        custom_error_type="unknown_kind",
-        custom_error_message="unknown type; expected csv, xero or quickbooks",
-    ),
-]
-
-
 class MaildirSettings(_Model):
     """A local Maildir: sent mail goes to its ``.Sent`` folder, replies arrive in its inbox."""
 
@@ -120,6 +104,91 @@ class GmailSettings(_Model):
     token_uri: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Kind:
+    """One kind of ledger or mailbox, declared once: everything else reads it from here.
+
+    Attributes:
+        section: The configuration section it fills, ``ledger`` or ``mailbox``.
+        name: Its ``type`` in that section.
+        settings: The model of its section.
+        build: ``module:function`` that builds it from ``Settings``, imported only
+            when that kind is used, so an SDK is needed only by those who use it.
+        extra: The pip extra that installs its SDK (None: nothing to install).
+        auth: Whether ``tahseel auth NAME`` connects it (an OAuth sign-in).
+    """
+
+    section: Literal["ledger", "mailbox"]
+    name: str
+    settings: type[BaseModel]
+    build: str
+    extra: str | None = None
+    auth: bool = False
+
+    @property
+    def install(self) -> str:
+        """The command that installs what this kind needs."""
+        return f"pip install 'tahseel[{self.extra}]'" if self.extra else "pip install tahseel"
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("ledger", "csv", CsvLedgerSettings, "sync.run.wiring:csv_ledger"),
+    Kind("ledger", "xero", XeroLedgerSettings, "sync.run.wiring:xero_ledger", "xero", auth=True),
+    Kind(
+        "ledger",
+        "quickbooks",
+        QuickBooksLedgerSettings,
+        "sync.run.wiring:quickbooks_ledger",
+        "quickbooks",
+        auth=True,
+    ),
+    Kind("mailbox", "maildir", MaildirSettings, "sync.run.wiring:maildir_transport"),
+    Kind("mailbox", "gmail", GmailSettings, "sync.run.wiring:gmail_transport", "gmail", auth=True),
+)
+"""Every kind of ledger and mailbox; the first of each section is its default."""
+
+UNION_KEYS: dict[str, tuple[str, ...]] = {
+    section: tuple(k.name for k in KINDS if k.section == section)
+    for section in ("ledger", "mailbox")
+}
+"""Sections chosen by ``type``, and their kinds: validation paths carry the kind as an
+extra step, which error messages leave out."""
+
+
+def kind_of(section: str, name: str) -> Kind:
+    """The kind registered as ``name`` in ``section``.
+
+    Raises:
+        KeyError: No such kind.
+    """
+    for kind in KINDS:
+        if kind.section == section and kind.name == name:
+            return kind
+    raise KeyError(f"unknown {section} type {name!r}; known: {', '.join(UNION_KEYS[section])}")
+
+
+def _expected(section: str) -> str:
+    names = UNION_KEYS[section]
+    return f"unknown type; expected {', '.join(names[:-1])} or {names[-1]}"
+
+
+def _ledger_kind(value: Any) -> str:
+    kind = value.get("type", "csv") if isinstance(value, dict) else getattr(value, "type", "csv")
+    return str(kind)
+
+
+LedgerSettings = Annotated[
+    Annotated[CsvLedgerSettings, Tag("csv")]
+    | Annotated[XeroLedgerSettings, Tag("xero")]
+    | Annotated[QuickBooksLedgerSettings, Tag("quickbooks")],
+    Discriminator(
+        _ledger_kind,
+        custom_error_type="unknown_kind",
+        custom_error_message=_expected("ledger"),
+    ),
+]
+
+
 def _mailbox_kind(value: Any) -> str:
     kind = value.get("type", "maildir") if isinstance(value, dict) else value.type
     return str(kind)
@@ -130,13 +199,9 @@ MailboxSettings = Annotated[
     Discriminator(
         _mailbox_kind,
         custom_error_type="unknown_kind",
-        custom_error_message="unknown type; expected maildir or gmail",
+        custom_error_message=_expected("mailbox"),
     ),
 ]
-
-UNION_KEYS = {"ledger": ("csv", "xero", "quickbooks"), "mailbox": ("maildir", "gmail")}
-"""Sections chosen by ``type``, and their kinds: validation paths carry the kind as an
-extra step, which error messages leave out."""
 
 
 class MissingSecret(Exception):
