@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from connectors import open_ledger
@@ -12,10 +14,13 @@ from mailer.render import Renderer
 from mailer.transport import Transport
 from sync.config.resources import default_templates_dir
 from sync.config.services import (
+    CsvLedgerSettings,
     GmailSettings,
+    MaildirSettings,
     MissingSecret,
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
+    kind_of,
     secret,
 )
 from sync.config.settings import Settings
@@ -27,53 +32,52 @@ if TYPE_CHECKING:
 
 
 def build_ledger(settings: Settings) -> Ledger:
-    """The ledger the settings name.
+    """The ledger the settings name, built by its kind's factory.
 
     Raises:
         ConfigError: A secret the settings name is not in the environment.
     """
+    ledger: Ledger = _factory("ledger", settings.ledger.type)(settings)
+    return ledger
+
+
+def build_transport(settings: Settings, *, budget: QuotaBudget | None = None) -> Transport:
+    """The mailbox the settings name, built by its kind's factory.
+
+    Args:
+        settings: Validated settings.
+        budget: The Gmail quota budget of this mailbox, when other organisations of
+            the run send from the same one (Gmail's quota is per mailbox).
+    """
+    transport: Transport = _factory("mailbox", settings.mailbox.type)(settings, budget=budget)
+    return transport
+
+
+def _factory(section: str, name: str) -> Callable[..., Any]:
+    module, _, function = kind_of(section, name).build.partition(":")
+    factory: Callable[..., Any] = getattr(importlib.import_module(module), function)
+    return factory
+
+
+def _app_secrets(settings: Settings) -> tuple[str, str]:
+    """The OAuth app's client id and secret, from the variables the ledger's settings name."""
     cfg = settings.ledger
-    if isinstance(cfg, XeroLedgerSettings | QuickBooksLedgerSettings):
-        try:
-            client_id = secret("ledger.client_id_env", cfg.client_id_env)
-            client_secret = secret("ledger.client_secret_env", cfg.client_secret_env)
-        except MissingSecret as exc:
-            message = f"the environment variable {exc.variable} is not set"
-            raise ConfigError(
-                [ConfigIssue(str(settings.source), None, exc.setting, message)]
-            ) from None
-    if isinstance(cfg, QuickBooksLedgerSettings):
-        return open_ledger(
-            "quickbooks",
-            client_id=client_id.get_secret_value(),
-            client_secret=client_secret.get_secret_value(),
-            token_file=settings.resolve(cfg.token_file),
-            token_env=cfg.token_env,
-            realm_id=cfg.realm_id,
-            environment=cfg.environment,
-            email_source=cfg.email_source,
-            language_field=cfg.language_field,
-            reference_field=cfg.reference_field,
-            payment_link_fallback=cfg.payment_link,
-            api_url=cfg.api_url,
-            discovery_url=cfg.discovery_url,
-        )
-    if isinstance(cfg, XeroLedgerSettings):
-        return open_ledger(
-            "xero",
-            client_id=client_id.get_secret_value(),
-            client_secret=client_secret.get_secret_value(),
-            token_file=settings.resolve(cfg.token_file),
-            token_env=cfg.token_env,
-            tenant_id=cfg.tenant_id,
-            arabic_group=cfg.arabic_group,
-            per_day=cfg.daily_limit,
-            api_url=cfg.api_url,
-            identity_url=cfg.identity_url,
-            connections_url=cfg.connections_url,
-        )
+    assert isinstance(cfg, XeroLedgerSettings | QuickBooksLedgerSettings)
+    try:
+        client_id = secret("ledger.client_id_env", cfg.client_id_env)
+        client_secret = secret("ledger.client_secret_env", cfg.client_secret_env)
+    except MissingSecret as exc:
+        message = f"the environment variable {exc.variable} is not set"
+        raise ConfigError([ConfigIssue(str(settings.source), None, exc.setting, message)]) from None
+    return client_id.get_secret_value(), client_secret.get_secret_value()
+
+
+def csv_ledger(settings: Settings) -> Ledger:
+    """A CSV file exported from any accounting system."""
+    cfg = settings.ledger
+    assert isinstance(cfg, CsvLedgerSettings)
     return open_ledger(
-        cfg.type,
+        "csv",
         path=settings.resolve(cfg.path),
         payment_link=cfg.payment_link,
         notes_path=settings.resolve(cfg.notes_path) if cfg.notes_path else None,
@@ -82,17 +86,62 @@ def build_ledger(settings: Settings) -> Ledger:
     )
 
 
-def build_transport(settings: Settings, *, budget: QuotaBudget | None = None) -> Transport:
-    """The mailbox the settings name.
+def xero_ledger(settings: Settings) -> Ledger:
+    """A Xero organisation."""
+    cfg = settings.ledger
+    assert isinstance(cfg, XeroLedgerSettings)
+    client_id, client_secret = _app_secrets(settings)
+    return open_ledger(
+        "xero",
+        client_id=client_id,
+        client_secret=client_secret,
+        token_file=settings.resolve(cfg.token_file),
+        token_env=cfg.token_env,
+        tenant_id=cfg.tenant_id,
+        arabic_group=cfg.arabic_group,
+        per_day=cfg.daily_limit,
+        api_url=cfg.api_url,
+        identity_url=cfg.identity_url,
+        connections_url=cfg.connections_url,
+    )
 
-    Args:
-        settings: Validated settings.
-        budget: The Gmail quota budget of this mailbox, when other organisations of
-            the run send from the same one (Gmail's quota is per mailbox).
+
+def quickbooks_ledger(settings: Settings) -> Ledger:
+    """A QuickBooks Online company."""
+    cfg = settings.ledger
+    assert isinstance(cfg, QuickBooksLedgerSettings)
+    client_id, client_secret = _app_secrets(settings)
+    return open_ledger(
+        "quickbooks",
+        client_id=client_id,
+        client_secret=client_secret,
+        token_file=settings.resolve(cfg.token_file),
+        token_env=cfg.token_env,
+        realm_id=cfg.realm_id,
+        environment=cfg.environment,
+        email_source=cfg.email_source,
+        language_field=cfg.language_field,
+        reference_field=cfg.reference_field,
+        payment_link_fallback=cfg.payment_link,
+        api_url=cfg.api_url,
+        discovery_url=cfg.discovery_url,
+    )
+
+
+def maildir_transport(settings: Settings, *, budget: QuotaBudget | None = None) -> Transport:
+    """A local Maildir (``budget`` is Gmail's and has no meaning here)."""
+    box = settings.mailbox
+    assert isinstance(box, MaildirSettings)
+    return MaildirTransport(settings.resolve(box.path))
+
+
+def gmail_transport(settings: Settings, *, budget: QuotaBudget | None = None) -> Transport:
+    """The business's Gmail, signed in by a token file, an environment variable or a key.
+
+    The key is a Workspace service account's, acting as the sender.
     """
     box = settings.mailbox
-    if not isinstance(box, GmailSettings):
-        return MaildirTransport(settings.resolve(box.path))
+    assert isinstance(box, GmailSettings)
     from mailer.gmail import GmailTransport
     from mailer.gmail_auth import (
         credentials_from_json,
