@@ -1,4 +1,4 @@
-"""The cron lines and systemd units the README offers name real commands and options."""
+"""The cron lines and systemd units the docs offer name real commands and options."""
 
 from __future__ import annotations
 
@@ -16,7 +16,12 @@ from sync.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "examples" / "systemd"
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+# The README and the pages of docs/ (the cron lines are on docs/scheduling.md and
+# docs/organisations.md).
+README = "\n".join(
+    p.read_text(encoding="utf-8")
+    for p in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+)
 INSTALLED = "/srv/tahseel/.venv/bin/tahseel"
 runner = CliRunner()
 

@@ -226,9 +226,9 @@ def test_the_exit_code_of_a_run_is_the_worst_of_the_organisations_that_ran(codes
     assert worst_exit_code(report(c) for c in codes) == worst
 
 
-def test_the_readme_example_is_a_valid_configuration(tmp_path):
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
-    section = readme[readme.index("## Many organisations") :]
+def test_the_documented_example_is_a_valid_configuration(tmp_path):
+    page = Path(__file__).resolve().parents[2] / "docs" / "organisations.md"
+    section = page.read_text("utf-8")
     example = section[section.index("```yaml\n") + 8 : section.index("```\n", 10)]
     nakheel, sahel, souq = load_organisations(write(tmp_path, example))
     assert (nakheel.ledger.type, sahel.ledger.type, souq.ledger.type) == ("xero", "xero", "csv")
