@@ -20,7 +20,7 @@ class _Model(BaseModel):
 
 
 class CsvLedgerSettings(_Model):
-    """A CSV file exported from any accounting system (see the README for its columns)."""
+    """A CSV file exported from any accounting system (its columns: docs/ledgers/csv.md)."""
 
     type: Literal["csv"] = "csv"
     path: Path = Path("invoices.csv")
