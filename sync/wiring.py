@@ -23,7 +23,7 @@ from sync.settings import Settings
 from sync.state import Store
 
 if TYPE_CHECKING:
-    from mailer.gmail_api import QuotaBudget
+    from mailer.gmail.api import QuotaBudget
 
 
 def build_ledger(settings: Settings) -> Ledger:
@@ -93,12 +93,12 @@ def build_transport(settings: Settings, *, budget: QuotaBudget | None = None) ->
     box = settings.mailbox
     if not isinstance(box, GmailSettings):
         return MaildirTransport(settings.resolve(box.path))
-    from mailer.gmail import GmailTransport
-    from mailer.gmail_auth import (
+    from mailer.gmail.auth import (
         credentials_from_json,
         load_token,
         service_account_credentials,
     )
+    from mailer.gmail.transport import GmailTransport
 
     options: dict[str, Any] = {
         "address": settings.sender.email,

@@ -17,9 +17,9 @@ from google.oauth2.credentials import Credentials
 
 from mailer.compose import compose, make_message_id
 from mailer.errors import SendOutcomeUnknown, SendRejected
-from mailer.gmail import GmailTransport
-from mailer.gmail_api import QuotaBudget, RetryPolicy
-from mailer.gmail_mime import ORIGINAL_ID_HEADER
+from mailer.gmail.api import QuotaBudget, RetryPolicy
+from mailer.gmail.mime import ORIGINAL_ID_HEADER
+from mailer.gmail.transport import GmailTransport
 from mailer.render import Rendered
 from mailer.transport import Sent, Transport
 from tests.contract.transport_contract import (

@@ -43,9 +43,9 @@ import pytest
 
 from connectors.limits import ScaledClock
 from connectors.quickbooks.mapping import note_lines
-from mailer.gmail import GmailTransport
-from mailer.gmail_api import QuotaBudget, RetryPolicy
-from mailer.gmail_auth import load_token
+from mailer.gmail.api import QuotaBudget, RetryPolicy
+from mailer.gmail.auth import load_token
+from mailer.gmail.transport import GmailTransport
 from sync.job import Job
 from sync.report import RunReport
 from sync.settings import load_settings
