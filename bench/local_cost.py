@@ -16,10 +16,16 @@ Peak RSS: a separate process runs the whole job (``Job.run``) in preview mode (p
 and renders every email, sends nothing) over N open invoices on the CSV ledger and a
 Maildir, and reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
 
-Columns: ``measure``, ``N`` (invoices or emails), ``value`` and its ``unit``,
-``target`` and PASS/MISS. Targets: planning <= 20 µs per invoice; composing <= 1 ms
-per email without PDF; peak RSS <= 300 MB at 100,000 open invoices (``--quick``
-measures 10,000, where the target is not judged but the figure is shown).
+Render + compose is judged against the Gmail send it precedes: a ``drafts.send`` (or
+``messages.send``) costs 100 quota units and a mailbox may spend 250 units a second
+sustained (15,000 a minute), so one send takes at least 400 ms of the mailbox's quota.
+The ``share`` column is the CPU time per email as a share of that interval.
+
+Columns: ``measure``, ``N`` (invoices or emails), ``value`` and its ``unit``, ``share``
+of the send interval, ``target`` and PASS/MISS. Targets: planning <= 20 µs per
+invoice; render + compose <= 2% of the send interval per email without PDF; peak RSS
+<= 300 MB at 100,000 open invoices (``--quick`` measures 10,000, where the target is
+not judged but the figure is shown). See bench/README.md for why.
 """
 
 from __future__ import annotations
@@ -50,6 +56,7 @@ from bench._world import (  # noqa: E402
 from connectors.models import Contact, Invoice, InvoiceStatus  # noqa: E402
 from connectors.pdf import render_invoice_pdf  # noqa: E402
 from mailer.compose import Attachment, compose, make_message_id  # noqa: E402
+from mailer.gmail.api import GMAIL_UNITS_PER_SECOND, UNITS  # noqa: E402
 from sync.config.settings import Settings  # noqa: E402
 from sync.plan.history import History, Message  # noqa: E402
 from sync.plan.planner import plan  # noqa: E402
@@ -62,6 +69,11 @@ CSV_LEDGER = (
     '  payment_link: "https://pay.nakheel.example/invoices/{number}"\n'
 )
 MAILDIR = "mailbox:\n  type: maildir\n  path: mailbox\n"
+#: The least time one Gmail send takes of the mailbox's quota, in ms: drafts.send's units
+#: (100, as messages.send) at the per-user sustained rate (250 units a second).
+SEND_INTERVAL_MS = UNITS["drafts.send"] / GMAIL_UNITS_PER_SECOND * 1e3
+#: The most of that interval rendering and composing one email may take.
+COMPOSE_SHARE = 0.02
 SIZES = {"full": (100_000, 2_000, 200), "quick": (10_000, 500, 50), "smoke": (1_000, 50, 5)}
 
 
@@ -240,13 +252,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         pdf_ms = composing(settings, mail_n, pdf=True)
     rss = peak_rss(rss_n)
     judged = rss_n >= 100_000
+    plain_share, pdf_share = plain_ms / SEND_INTERVAL_MS, pdf_ms / SEND_INTERVAL_MS
     rows = [
         [
             "plan",
             f"{plan_n * 10:,}",
             f"{plan_us:.1f}",
             "µs/invoice",
-            "<= 20",
+            "-",
+            "<= 20 µs",
             verdict(plan_us <= 20),
         ],
         [
@@ -254,20 +268,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{mail_n * 5:,}",
             f"{plain_ms:.2f}",
             "ms/email",
-            "<= 1",
-            verdict(plain_ms <= 1),
+            f"{plain_share:.2%}",
+            f"<= {COMPOSE_SHARE:.0%} of {SEND_INTERVAL_MS:.0f} ms",
+            verdict(plain_share <= COMPOSE_SHARE),
         ],
-        ["render+compose+PDF", f"{mail_n:,}", f"{pdf_ms:.2f}", "ms/email", "-", "-"],
+        [
+            "render+compose+PDF",
+            f"{mail_n:,}",
+            f"{pdf_ms:.2f}",
+            "ms/email",
+            f"{pdf_share:.2%}",
+            "-",
+            "-",
+        ],
         [
             "peak RSS, preview job",
             f"{rss_n:,}",
             f"{rss:.0f}",
             "MB",
-            "<= 300 at 100,000",
+            "-",
+            "<= 300 MB at 100,000",
             verdict(rss <= 300) if judged else "(not judged)",
         ],
     ]
-    print(table(["measure", "N", "value", "unit", "target", "result"], rows))
+    print(table(["measure", "N", "value", "unit", "share", "target", "result"], rows))
     return 0
 
 

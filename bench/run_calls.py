@@ -108,10 +108,10 @@ from connectors.quickbooks.ledger import BATCH_SIZE, CDC_MAX, IDS_PER_QUERY, Not
 from connectors.quickbooks.ledger import PAGE_SIZE as QB_PAGE_SIZE  # noqa: E402
 from connectors.xero import XeroLedger  # noqa: E402
 from connectors.xero.ledger import IDS_PER_CALL, PAGE_SIZE  # noqa: E402
-from mailer import gmail_mailbox  # noqa: E402
-from mailer.gmail import GmailTransport  # noqa: E402
-from mailer.gmail_api import QuotaBudget  # noqa: E402
-from mailer.gmail_auth import load_token  # noqa: E402
+from mailer.gmail import mailbox as gmail_mailbox  # noqa: E402
+from mailer.gmail.api import QuotaBudget  # noqa: E402
+from mailer.gmail.auth import load_token  # noqa: E402
+from mailer.gmail.transport import GmailTransport  # noqa: E402
 from sync.config.settings import Settings  # noqa: E402
 from sync.run.job import REREAD_CHUNK, Job  # noqa: E402
 from sync.run.wiring import build_renderer, build_store  # noqa: E402
@@ -128,7 +128,7 @@ HISTORY_PAGE = 500
 LIST_PAGE = 500
 # Ids one messages.batchModify takes, Gmail's maximum.
 MODIFY_MAX = 1000
-# Messages the transport labels a call (mailer/gmail_mailbox.py; Gmail's maximum if it names none).
+# Messages the transport labels a call (mailer/gmail/mailbox.py; Gmail's maximum if it names none).
 LABEL_BATCH = getattr(gmail_mailbox, "LABEL_BATCH", MODIFY_MAX)
 
 LEDGERS = ("xero", "quickbooks")
@@ -726,7 +726,7 @@ WHY: dict[str, dict[str, str]] = {
     },
     "gmail": {
         "messages.batchModify": f"sent messages are labelled Tahseel {LABEL_BATCH} to a "
-        "call (mailer/gmail_mailbox.py LABEL_BATCH; Gmail takes 1,000) as the run goes; "
+        "call (mailer/gmail/mailbox.py LABEL_BATCH; Gmail takes 1,000) as the run goes; "
         "Gmail keeps no user label on a draft, so the label cannot travel with the send",
         "threads.get": "an email that continues a thread reads the thread for the "
         "Message-IDs Gmail gave its earlier messages, which References must name",
@@ -738,7 +738,7 @@ WHY: dict[str, dict[str, str]] = {
         "only, and filtering on INBOX would miss replies a filter archived), 500 records "
         "a page",
         "labels.list": "the Tahseel label's id is looked up when the transport does not "
-        "know it yet (mailer/gmail_mailbox.py label_id)",
+        "know it yet (mailer/gmail/mailbox.py label_id)",
         "labels.create": "the label is created on the first run",
         "getProfile": "the history id to continue from is asked for again",
     },

@@ -70,9 +70,9 @@ from bench.run_calls import QuickBooksWorld, World  # noqa: E402
 from connectors.limits import ScaledClock  # noqa: E402
 from connectors.quickbooks import QuickBooksLedger  # noqa: E402
 from connectors.xero import XeroLedger  # noqa: E402
-from mailer.gmail import GmailTransport  # noqa: E402
-from mailer.gmail_api import UNITS, QuotaBudget  # noqa: E402
-from mailer.gmail_auth import load_token  # noqa: E402
+from mailer.gmail.api import UNITS, QuotaBudget  # noqa: E402
+from mailer.gmail.auth import load_token  # noqa: E402
+from mailer.gmail.transport import GmailTransport  # noqa: E402
 from sync.run.job import Job  # noqa: E402
 from sync.run.wiring import build_ledger, build_renderer, build_store  # noqa: E402
 from tests.emulators.gmail import GmailEmulator  # noqa: E402

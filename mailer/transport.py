@@ -111,3 +111,45 @@ class Transport(Protocol):
     def fetch(self, ref: str) -> EmailMessage:
         """Return one stored message by its ``ref``."""
         ...
+
+
+@runtime_checkable
+class FlushesBatches(Protocol):
+    """A transport that batches work during a run and finishes it in ``flush``.
+
+    Gmail keeps no user label on a draft, so ``GmailTransport`` labels the messages it
+    sent in batches; ``flush`` labels those sent since the last flush. The job calls it
+    once when a run ends (not in a dry run), after sending and even after an abort.
+    A transport whose sends are complete when ``send`` returns does not implement it.
+    """
+
+    def flush(self) -> None:
+        """Finish the work batched since the last flush (Gmail: label the sent messages).
+
+        Raises only ``mailer.errors.MailError`` subclasses; work a crash leaves undone
+        must be recoverable without it (Gmail finds and labels such messages later).
+        """
+        ...
+
+
+@runtime_checkable
+class UpdatesReplyCursor(Protocol):
+    """A transport whose reply cursor can carry what it learnt during a run.
+
+    ``GmailTransport`` keeps the Tahseel label's id in the cursor ``replies_since``
+    returns, so a run need not look the label up. A run that created the label, or
+    found the remembered id gone, learns an id after the cursor was saved; the job
+    passes the saved cursor to ``updated_cursor`` when the run ends and saves the
+    answer if it differs.
+    """
+
+    def updated_cursor(self, cursor: str | None) -> str | None:
+        """Return ``cursor`` (from ``replies_since``) with what this run learnt.
+
+        Args:
+            cursor: The reply cursor saved during the run, or None.
+
+        Returns:
+            The cursor to save instead; ``cursor`` itself when nothing changed.
+        """
+        ...

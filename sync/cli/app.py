@@ -661,7 +661,7 @@ def auth_gmail(
     replies, and the Tahseel label.
     """
     from mailer.errors import MailError
-    from mailer.gmail_auth import authorize_installed_app
+    from mailer.gmail.auth import authorize_installed_app
 
     settings = _settings(config, org)
     box = settings.mailbox

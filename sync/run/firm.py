@@ -17,7 +17,7 @@ from datetime import datetime
 
 from connectors.errors import LedgerError
 from mailer.errors import MailError
-from mailer.gmail_api import QuotaBudget
+from mailer.gmail.api import QuotaBudget
 from mailer.render import Renderer
 from sync.config.services import GmailSettings
 from sync.config.settings import Settings

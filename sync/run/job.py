@@ -25,7 +25,7 @@ from connectors.models import Invoice
 from mailer.compose import Attachment, compose, make_message_id
 from mailer.errors import MailError
 from mailer.render import Renderer
-from mailer.transport import Transport
+from mailer.transport import FlushesBatches, Transport, UpdatesReplyCursor
 from sync.config.settings import Settings
 from sync.errors import SyncError
 from sync.plan.actions import Action, EmailAction, Escalate, Plan, ResendInvoice
@@ -145,9 +145,8 @@ class Job:
                 self.report.aborted = str(exc)
                 log.error("run aborted: %s", exc)
             # A transport may finish work it batched (Gmail labels sent mail in batches).
-            flush = getattr(self.transport, "flush", None)
-            if flush is not None and not self.dry_run:
-                flush()
+            if isinstance(self.transport, FlushesBatches) and not self.dry_run:
+                self.transport.flush()
                 self._update_reply_cursor()
             self.report.finished_at = self.now
             self._count_calls()
@@ -161,11 +160,10 @@ class Job:
 
         Gmail learns the label's id; saved, the next run need not ask for it again.
         """
-        update = getattr(self.transport, "updated_cursor", None)
-        if update is None:
+        if not isinstance(self.transport, UpdatesReplyCursor):
             return
         saved = self.store.cursor(self.tenant, "replies")
-        fresh = update(saved)
+        fresh = self.transport.updated_cursor(saved)
         if fresh != saved:
             self.store.save_cursor(self.tenant, "replies", fresh)
 

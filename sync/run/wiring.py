@@ -28,7 +28,7 @@ from sync.errors import ConfigError, ConfigIssue
 from sync.store.store import Store
 
 if TYPE_CHECKING:
-    from mailer.gmail_api import QuotaBudget
+    from mailer.gmail.api import QuotaBudget
 
 
 def build_ledger(settings: Settings) -> Ledger:
@@ -142,12 +142,12 @@ def gmail_transport(settings: Settings, *, budget: QuotaBudget | None = None) ->
     """
     box = settings.mailbox
     assert isinstance(box, GmailSettings)
-    from mailer.gmail import GmailTransport
-    from mailer.gmail_auth import (
+    from mailer.gmail.auth import (
         credentials_from_json,
         load_token,
         service_account_credentials,
     )
+    from mailer.gmail.transport import GmailTransport
 
     options: dict[str, Any] = {
         "address": settings.sender.email,

@@ -13,9 +13,9 @@ import pytest
 from google.oauth2.credentials import Credentials
 
 from mailer.errors import MailAuthError, MailError, MailQuotaExceeded
-from mailer.gmail import GmailTransport
-from mailer.gmail_api import QuotaBudget, RetryPolicy
-from mailer.gmail_auth import SCOPES, load_token
+from mailer.gmail.api import QuotaBudget, RetryPolicy
+from mailer.gmail.auth import SCOPES, load_token
+from mailer.gmail.transport import GmailTransport
 from tests.contract.test_gmail_transport import gmail_transport, invoice_message, send_chain
 from tests.contract.transport_contract import SENDER
 from tests.emulators.gmail import GmailEmulator

@@ -17,11 +17,11 @@ from google.oauth2.credentials import Credentials
 
 from mailer.compose import compose, make_message_id
 from mailer.errors import SendOutcomeUnknown, SendRejected
-from mailer.gmail import GmailTransport
-from mailer.gmail_api import QuotaBudget, RetryPolicy
-from mailer.gmail_mime import ORIGINAL_ID_HEADER
+from mailer.gmail.api import QuotaBudget, RetryPolicy
+from mailer.gmail.mime import ORIGINAL_ID_HEADER
+from mailer.gmail.transport import GmailTransport
 from mailer.render import Rendered
-from mailer.transport import Sent, Transport
+from mailer.transport import FlushesBatches, Sent, Transport, UpdatesReplyCursor
 from tests.contract.transport_contract import (
     CUSTOMER,
     SENDER,
@@ -257,6 +257,14 @@ def labelled(emulator: GmailEmulator, name: str = "Tahseel") -> set[str]:
     """Gmail ids of the sent messages that carry the label called ``name``."""
     (label_id,) = [k for k, v in emulator.mailbox.labels.items() if v["name"] == name]
     return {m.id for m in emulator.sent() if label_id in m.labels}
+
+
+def test_gmail_declares_the_optional_capabilities_the_job_uses(emulator):
+    # The job flushes the label batches and saves the updated cursor only for a
+    # transport that is an instance of these protocols.
+    transport = gmail_transport(emulator)
+    assert isinstance(transport, FlushesBatches)
+    assert isinstance(transport, UpdatesReplyCursor)
 
 
 def test_the_cursor_carries_the_label_id_so_a_rerun_does_not_look_it_up(emulator):

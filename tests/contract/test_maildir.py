@@ -10,7 +10,7 @@ import pytest
 
 from mailer.errors import MailError, SendRejected, TransportUnavailable
 from mailer.maildir import MaildirTransport
-from mailer.transport import Transport
+from mailer.transport import FlushesBatches, Transport, UpdatesReplyCursor
 from tests.contract.transport_contract import TransportContract, customer_reply, reminder
 
 
@@ -35,6 +35,13 @@ def test_layout_is_a_maildir_with_a_sent_folder(tmp_path: Path) -> None:
     assert b"\r\n" not in (root / ".Sent" / "cur" / stored).read_bytes()
     assert transport.deliver(b"Subject: hi\n\nbody\n").startswith("INBOX/")
     assert len(os.listdir(root / "new")) == 1
+
+
+def test_a_maildir_has_no_batched_work_and_no_cursor_to_update(tmp_path: Path) -> None:
+    # A send is complete once stored, and the reply cursor holds nothing learnt later.
+    transport = MaildirTransport(tmp_path / "mail")
+    assert not isinstance(transport, FlushesBatches)
+    assert not isinstance(transport, UpdatesReplyCursor)
 
 
 def test_a_new_instance_finds_what_an_old_one_sent(tmp_path: Path) -> None:

@@ -43,9 +43,9 @@ import pytest
 
 from connectors.limits import ScaledClock
 from connectors.quickbooks.mapping import note_lines
-from mailer.gmail import GmailTransport
-from mailer.gmail_api import QuotaBudget, RetryPolicy
-from mailer.gmail_auth import load_token
+from mailer.gmail.api import QuotaBudget, RetryPolicy
+from mailer.gmail.auth import load_token
+from mailer.gmail.transport import GmailTransport
 from sync.config.loader import load_settings
 from sync.run.job import Job
 from sync.run.outcome import RunReport

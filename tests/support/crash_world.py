@@ -35,9 +35,9 @@ from zoneinfo import ZoneInfo
 from connectors import tokens
 from connectors.limits import ScaledClock
 from connectors.quickbooks import mapping as qb_mapping
-from mailer.gmail import GmailTransport
-from mailer.gmail_api import QuotaBudget
-from mailer.gmail_auth import load_token
+from mailer.gmail.api import QuotaBudget
+from mailer.gmail.auth import load_token
+from mailer.gmail.transport import GmailTransport
 from mailer.render import Renderer
 from sync.config.loader import load_settings
 from sync.config.services import GmailSettings

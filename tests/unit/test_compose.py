@@ -15,9 +15,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mailer.compose as compose_module
+import mailer.headers as headers_module
 import mailer.render as render_module
-from mailer.compose import Attachment, clean_header_text, compose, make_message_id
+from mailer.compose import Attachment, compose, make_message_id
 from mailer.errors import HeaderInjectionError, SendRejected
+from mailer.headers import clean_header_text
 from mailer.render import Rendered
 
 WHEN = datetime(2025, 3, 31, 9, 30, tzinfo=timezone(timedelta(hours=3)))
@@ -387,5 +389,5 @@ def test_the_character_classes_are_unicodes_own_categories() -> None:
         "\r",
         "\n",
     }
-    assert {ch for ch in every if compose_module._UNSAFE_IN_HEADER.match(ch)} == header
+    assert {ch for ch in every if headers_module._UNSAFE_IN_HEADER.match(ch)} == header
     assert {ch for ch in every if render_module._CONTROL.match(ch)} == subject

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailer.gmail_api import QuotaBudget
+from mailer.gmail.api import QuotaBudget
 
 
 class FakeClock:

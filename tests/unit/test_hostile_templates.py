@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from mailer.errors import TemplateError
-from mailer.render import MAX_SECONDS, Renderer
+from mailer.render import Renderer
+from mailer.sandbox import MAX_SECONDS
 
 CONTEXT = {"customer": {"name": "Al Waha"}, "invoice": {"number": "INV-1"}}
 

@@ -25,7 +25,7 @@ from mailer.errors import (
     SendRejected,
     TransportUnavailable,
 )
-from mailer.gmail_auth import REAUTH_HINT
+from mailer.gmail.auth import REAUTH_HINT
 
 log = logging.getLogger(__name__)
 

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from mailer.errors import MailAuthError, MailError, MailQuotaExceeded, SendOutcomeUnknown
-from mailer.gmail_api import GmailApi, GmailNotFound, QuotaBudget, RetryPolicy
-from mailer.gmail_auth import REAUTH_HINT, load_token, save_token
-from mailer.gmail_mailbox import GmailMailbox
-from mailer.gmail_mime import (
+from mailer.gmail.api import GmailApi, GmailNotFound, QuotaBudget, RetryPolicy
+from mailer.gmail.auth import REAUTH_HINT, load_token, save_token
+from mailer.gmail.mailbox import GmailMailbox
+from mailer.gmail.mime import (
     ORIGINAL_ID_HEADER,
     decode_raw,
     encode_raw,
@@ -39,7 +39,7 @@ from mailer.gmail_mime import (
     meta_header,
     split_label,
 )
-from mailer.gmail_replies import read_replies
+from mailer.gmail.replies import read_replies
 from mailer.mime import first_id
 from mailer.transport import Incoming, Sent
 

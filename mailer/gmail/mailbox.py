@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mailer.errors import MailError, SendRejected
-from mailer.gmail_api import GmailApi, GmailNotFound
-from mailer.gmail_mime import ORIGINAL_ID_HEADER, meta_header
+from mailer.gmail.api import GmailApi, GmailNotFound
+from mailer.gmail.mime import ORIGINAL_ID_HEADER, meta_header
 from mailer.mime import first_id
 from mailer.transport import Sent
 

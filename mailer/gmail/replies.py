@@ -6,9 +6,9 @@ import logging
 import time
 from dataclasses import replace
 
-from mailer.gmail_api import GmailNotFound
-from mailer.gmail_mailbox import GmailMailbox, ThreadView
-from mailer.gmail_mime import decode_raw, incoming, meta_header, parse_cursor
+from mailer.gmail.api import GmailNotFound
+from mailer.gmail.mailbox import GmailMailbox, ThreadView
+from mailer.gmail.mime import decode_raw, incoming, meta_header, parse_cursor
 from mailer.mime import message_ids, sender
 from mailer.transport import Incoming
 
