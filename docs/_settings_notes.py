@@ -131,7 +131,10 @@ NOTES: dict[str, str] = {
     "LanguageSettings.digits": "`latin` (123) or `arabic` (١٢٣) digits in Arabic messages",
     "LanguageSettings.contacts": "a language per customer, by ledger id or name",
     # the policy
-    "Policy.min_days_between": "the fewest days between two messages about one invoice",
+    "Policy.min_days_between": (
+        "the fewest days between two messages about one invoice; the gap between two rungs"
+        " of the ladder is kept on top of it (see [the ladder](ladder.md))"
+    ),
     "Policy.minimum_amount": (
         "per currency (an ISO 4217 code), invoices owing less are not chased, e.g. "
         "`{SAR: 10}`; never negative"

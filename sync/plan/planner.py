@@ -6,9 +6,10 @@ day) and at least ``min_days_between`` days have passed since the last message a
 invoice. Repeats of one stage collapse to the latest one due, notes meant for before the
 due date collapse to the latest one and are dropped once the invoice is late, so missed
 runs never cause a burst and an inherited backlog starts with the first overdue reminder.
-An invoice behind its ladder (its previous message went out on or after the next rung's
-date) then climbs at the ladder's own rhythm: the next rung waits as many days after the
-previous message as the policy puts between the two rungs.
+Two messages about one invoice are never closer than the policy's gap between their
+rungs: the next rung waits at least as many days after the previous message of any kind
+(a resend and an acknowledgement count) as the policy puts between that rung and the
+one before it, so an invoice behind its ladder climbs at the ladder's own rhythm.
 """
 
 from __future__ import annotations
@@ -241,40 +242,48 @@ def _next_rung(ctx: _Context, rungs: Sequence[Rung]) -> tuple[Rung | None, date 
     late = today > due
     # Dates are worked out only as far as needed: the rest of the ladder is later.
     upcoming = (
-        (rung, ctx.calendar.next_business_day(due + timedelta(days=rung.offset)))
-        for rung in rungs[start:]
-        if not (late and rung.offset <= 0)  # a note meant for before the due date is wrong now
+        (
+            index,
+            rungs[index],
+            ctx.calendar.next_business_day(due + timedelta(days=rungs[index].offset)),
+        )
+        for index in range(start, len(rungs))
+        if not (
+            late and rungs[index].offset <= 0
+        )  # a note meant for before the due date is wrong now
     )
     found = next(upcoming, None)
     if found is None:
         return None, None
-    first, first_date = found
-    if indexes:
-        first_date = max(first_date, _paced(ctx, rungs[max(indexes)], first, first_date))
+    index, first, first_date = found
+    first_date = max(first_date, _spaced(ctx, rungs, index))
     if first_date > today:
         return None, first_date
     chosen = first
-    for rung, when in upcoming:
+    for later, rung, when in upcoming:
         if when > today:
             break
         same_stage = rung.stage.name == first.stage.name
         both_before_due = first.offset <= 0 and rung.offset <= 0
-        if same_stage or both_before_due:
+        if (same_stage or both_before_due) and _spaced(ctx, rungs, later) <= today:
             chosen = rung  # collapse repeats, and notes before the due date, to the latest due
     return chosen, None
 
 
-def _paced(ctx: _Context, prev: Rung, first: Rung, first_date: date) -> date:
-    """When behind the ladder, wait the ladder's own gap after the previous message."""
-    sent = [
-        m.at for m in ctx.history.messages if (m.stage, m.cycle) == (prev.stage.name, prev.cycle)
-    ]
-    if not sent:
-        return first_date
-    sent_on = ctx.calendar.today(max(sent), ctx.invoice.contact.timezone)
-    if sent_on < first_date:
-        return first_date  # on schedule: the rung's own date decides
-    return ctx.calendar.next_business_day(sent_on + timedelta(days=first.offset - prev.offset))
+def _spaced(ctx: _Context, rungs: Sequence[Rung], index: int) -> date:
+    """The first day rung ``index`` may go, counted from the last message about the invoice.
+
+    The gap is the policy's own between that rung and the one before it on the ladder
+    (7 days for a weekly rung, after the overdue rung or another weekly one), and never
+    less than ``min_days_between``: a resend or an acknowledgement is contact too, so the
+    ladder does not bunch up after one.
+    """
+    last = ctx.last_contact()
+    if last is None:
+        return date.min
+    gap = rungs[index].offset - rungs[index - 1].offset if index > 0 else 0
+    days = max(gap, ctx.policy.min_days_between)
+    return ctx.calendar.next_business_day(last + timedelta(days=days))
 
 
 def plan_rows(result: Plan) -> list[dict[str, Any]]:

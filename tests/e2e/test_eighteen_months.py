@@ -25,7 +25,7 @@ import pytest
 
 from connectors.models import InvoiceStatus
 from tests.support import tally
-from tests.support.oracle import Days, Oracle
+from tests.support.oracle import Days, Oracle, gaps_of
 from tests.support.world import World, local, make_settings, scratch_folder
 
 ZONE = "Africa/Cairo"
@@ -178,6 +178,23 @@ def test_eighteen_months_match_the_oracle(policy: str, seed: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def too_close(
+    oracle: Oracle, got: list[tuple[str, str, int]], day: date, last_email: dict[str, date]
+) -> list[str]:
+    """Reminders sent closer to the invoice's previous email than their rung's gap allows."""
+    gaps = gaps_of(oracle.stages, oracle.spacing)
+    found = []
+    for number, stage, cycle in got:
+        previous = last_email.get(number)
+        gap = gaps.get((stage, cycle))
+        if gap is not None and previous is not None and (day - previous).days < gap:
+            days = (day - previous).days
+            found.append(f"{number} {stage} #{cycle} on {day}: {days} days after {previous}")
+        if oracle.emailed(stage):
+            last_email[number] = day
+    return found
+
+
 def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
     rng = random.Random(seed)
     issues = invoices(rng)
@@ -185,6 +202,8 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
     disagreements: list[str] = []
     seen: Counter[tuple[str, str, int]] = Counter()
     expected_total: Counter[tuple[str, str, int]] = Counter()
+    last_email: dict[str, date] = {}
+    close: list[str] = []
     for day, hours in schedule(rng):
         for issue in issues:
             at = local(day, 6, zone=ZONE)
@@ -209,6 +228,7 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
                 if m.key not in before_mail and m.invoice is not None
             ]
             got += escalations(world, before_notes)
+            close += too_close(oracle, got, day, last_email)
             want = oracle.run(now.replace(tzinfo=None), ledger_view(world))
             seen.update(got)
             expected_total.update(want)
@@ -218,6 +238,7 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
     missed = sum(1 for key in expected_total if key not in seen)
     tally.record("18 months", runs=runs, duplicates=duplicates, missed=missed)
     assert not disagreements, "\n".join(disagreements[:20])
+    assert not close, "\n".join(close[:20])
     assert duplicates == 0 and missed == 0
     stages = Counter(stage for _, stage, _ in seen)
     # The span exercised every rung, the thank-you and the escalation.

@@ -42,7 +42,7 @@ from sync.run.faults import POINTS
 from sync.run.outbound import rung_key
 from sync.store.store import Store
 from tests.support import tally
-from tests.support.oracle import Days
+from tests.support.oracle import Days, gaps_of
 from tests.support.world import World, make_settings, scratch_folder, with_stages
 
 ZONE = "Asia/Riyadh"
@@ -138,6 +138,7 @@ class Business(RuleBasedStateMachine):
         self.sent_again: set[str] = set()
         self.sent_keys: Counter[tuple[str, str, int]] = Counter()
         self.ladder_days: set[tuple[str, date]] = set()
+        self.last_email: dict[str, date] = {}
         self.paused: set[str] = set()
         self.promised: dict[str, date] = {}
         self.not_received: Counter[str] = Counter()
@@ -346,6 +347,7 @@ class Business(RuleBasedStateMachine):
             if stage == "thank_you":
                 assert invoice.is_paid, f"thanked {number}, which is {invoice.status}"
             if stage not in REMINDERS:
+                self.last_email[number] = wall.date()
                 continue
             assert invoice.is_open, f"{key} sent to {number}: {invoice.status} {invoice.amount_due}"
             assert number not in self.paused, f"{key} sent to paused {number}"
@@ -358,6 +360,20 @@ class Business(RuleBasedStateMachine):
                 day = (number, wall.date())
                 assert day not in self.ladder_days, f"two ladder reminders to {number} on {day[1]}"
                 self.ladder_days.add(day)
+                self._check_gap(number, stage, mail.cycle, wall.date())
+            self.last_email[number] = wall.date()
+
+    def _check_gap(self, number: str, stage: str, cycle: int, day: date) -> None:
+        """Two messages about one invoice are never closer than the policy's gap for the rung."""
+        policy = self.settings.policy
+        stages = [s.model_dump() for s in policy.stages]
+        gap = gaps_of(stages, policy.min_days_between).get((stage, cycle))
+        previous = self.last_email.get(number)
+        if gap is None or previous is None:
+            return
+        assert (day - previous).days >= gap, (
+            f"{number} {stage} #{cycle} on {day}, {(day - previous).days} days after {previous}"
+        )
 
     def _check_notes(self) -> None:
         """Every action of a completed run (and of the runs it recovered) is noted."""

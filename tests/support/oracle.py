@@ -16,9 +16,11 @@ The rules, as the README states them:
   and the notes meant for before the due date count as one. Stages are never
   skipped: the final notice and the escalation come only after the earlier rungs.
 - Once the invoice is late, notes meant for before the due date (offset <= 0) are
-  dropped. An invoice behind its ladder climbs at the ladder's own rhythm: when the
-  previous message went out on or after the next rung's date, the next rung waits as
-  many days after that message as the policy puts between the two rungs.
+  dropped.
+- Two messages about one invoice are never closer than the policy's gap between their
+  rungs: a rung waits at least as many days after the previous email about the invoice
+  as the policy puts between it and the rung before it on the ladder (and never less
+  than ``min_days_between``), so an invoice behind its ladder climbs at its rhythm.
 - Nothing goes out on a weekend day, a holiday, or outside the send window.
 - An escalate stage emails nobody (it is noted); it does not count as contact.
 - A paid invoice gets no reminder; one that was emailed a reminder gets one thank-you,
@@ -56,6 +58,19 @@ def steps_of(stages: list[dict[str, Any]]) -> list[Step]:
                 break
             out.append(Step(stage["name"], k, start + k * every, emailed))
     return out
+
+
+def gaps_of(stages: list[dict[str, Any]], spacing: int) -> dict[tuple[str, int], int]:
+    """Each rung's gap: the fewest days between it and the email before it about the invoice.
+
+    That is the days the policy puts between the rung and the one before it on the
+    ladder, and never less than ``min_days_between`` (``spacing``).
+    """
+    steps = steps_of(stages)
+    gaps = {(steps[0].stage, 0): spacing} if steps else {}
+    for before, step in zip(steps, steps[1:], strict=False):
+        gaps[step.stage, step.cycle] = max(step.offset - before.offset, spacing)
+    return gaps
 
 
 @dataclass(frozen=True)
@@ -154,12 +169,10 @@ class Oracle:
         if not ahead:
             return None
         first = self.steps[ahead[0]]
-        when = self.days.forward(track.due + timedelta(days=first.offset))
-        if position >= 0:
-            before = self.steps[position]
-            went = max(d for i, d in track.done if i == position)
-            if went >= when:
-                when = self.days.forward(went + timedelta(days=first.offset - before.offset))
+        when = max(
+            self.days.forward(track.due + timedelta(days=first.offset)),
+            self._after_last_email(track, ahead[0]),
+        )
         if when > today:
             return None
         pick = ahead[0]
@@ -167,6 +180,16 @@ class Oracle:
             step = self.steps[i]
             one_group = step.stage == first.stage or (first.offset <= 0 and step.offset <= 0)
             on_time = self.days.forward(track.due + timedelta(days=step.offset)) <= today
-            if one_group and on_time:
+            if one_group and on_time and self._after_last_email(track, i) <= today:
                 pick = i
         return pick
+
+    def gap(self, index: int) -> int:
+        """The fewest days between step ``index`` and the email before it."""
+        step = self.steps[index]
+        return gaps_of(self.stages, self.spacing)[step.stage, step.cycle]
+
+    def _after_last_email(self, track: Track, index: int) -> date:
+        if track.last_email is None:
+            return date.min
+        return self.days.forward(track.last_email + timedelta(days=self.gap(index)))

@@ -17,6 +17,7 @@ from sync.plan.actions import ThankYou
 from sync.plan.calendar import BusinessCalendar
 from sync.plan.history import History, Message, ResendRequest
 from sync.plan.planner import ladder, plan, plan_rows
+from tests.support.oracle import gaps_of
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 CAL = BusinessCalendar.from_names(
@@ -374,3 +375,53 @@ def test_properties_over_random_portfolios(offsets, start, gaps):
         stages = [s for n, s, _, _ in log if n == number]
         if "final" in stages:
             assert stages.index("final") > 0, "a final notice came first"
+    assert not too_close(log), too_close(log)
+
+
+def too_close(log, policy: Policy = POLICY) -> list[str]:
+    """Sends closer to the invoice's previous email than the policy's gap for their rung."""
+    stages = [s.model_dump() for s in policy.stages]
+    gaps = gaps_of(stages, policy.min_days_between)
+    emailed = {s.name for s in policy.stages if s.action == "email"}
+    last: dict[str, date] = {}
+    found = []
+    for number, stage, cycle, day in sorted(log, key=lambda row: row[3]):
+        previous = last.get(number)
+        if previous is not None and (day - previous).days < gaps[stage, cycle]:
+            found.append(f"{number}: {stage} #{cycle} on {day}, {previous} before")
+        if stage in emailed:
+            last[number] = day
+    return found
+
+
+def test_a_resend_counts_as_contact_and_the_weekly_rung_keeps_its_week():
+    """The demo's INV-1004: overdue long ago, a resend yesterday; weekly waits a week."""
+    due = date(2026, 11, 25)
+    inv = invoice(due, number="INV-1004")
+    history = History(
+        messages=(
+            Message("overdue", 0, at(date(2026, 11, 26))),
+            Message("resend", 1, at(date(2026, 12, 8))),
+        )
+    )
+    for day in (date(2026, 12, 9), date(2026, 12, 10), date(2026, 12, 14)):
+        assert only(plan([inv], {inv.id: history}, POLICY, CAL, at(day)), inv) is None, day
+    action = only(plan([inv], {inv.id: history}, POLICY, CAL, at(date(2026, 12, 15))), inv)
+    assert (action.stage, action.cycle) == ("weekly", 1)
+
+
+def test_a_late_first_reminder_sets_the_weekly_rhythm():
+    """13 days late on its first run: overdue, then weekly rungs a week apart, not two days."""
+    start = date(2026, 12, 8)
+    inv = invoice(start - timedelta(days=13), number="LATE")
+    log = simulate([inv], start, 40)
+    sends = [(s, c, d) for _, s, c, d in log]
+    assert sends[0] == ("overdue", 0, start)
+    days = [d for _, _, d in sends if _ != "escalate"]
+    assert all((b - a).days >= 7 for a, b in zip(days[1:], days[2:], strict=False)), sends
+    assert not too_close(log)
+
+
+def test_the_gap_checker_catches_bunched_reminders():
+    log = [("X", "overdue", 0, MON), ("X", "weekly", 0, MON + timedelta(days=2))]
+    assert too_close(log) == [f"X: weekly #0 on {MON + timedelta(days=2)}, {MON} before"]
