@@ -22,10 +22,20 @@ REGISTRY: dict[str, str] = {
 EXTRAS: dict[str, str] = {"xero": "xero", "quickbooks": "quickbooks"}
 """The pip extra each kind's SDK comes with (the ledger class says it too, as ``pip_extra``).
 
-Kept here because a class whose SDK is missing cannot be imported to ask it.
+Kept here because a class whose SDK is missing cannot be imported to ask it; a test
+checks the two agree.
 """
 
-__all__ = ["REGISTRY", "Contact", "Invoice", "InvoiceStatus", "Ledger", "open_ledger"]
+__all__ = [
+    "EXTRAS",
+    "REGISTRY",
+    "Contact",
+    "Invoice",
+    "InvoiceStatus",
+    "Ledger",
+    "ledger_class",
+    "open_ledger",
+]
 
 
 def open_ledger(kind: str, **options: Any) -> Ledger:
