@@ -5,10 +5,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import importlib
 from typing import Any
 
 from connectors.base import Ledger
+from connectors.errors import LedgerNotInstalled
 from connectors.models import Contact, Invoice, InvoiceStatus
 
 REGISTRY: dict[str, str] = {
@@ -16,8 +17,25 @@ REGISTRY: dict[str, str] = {
     "xero": "connectors.xero:XeroLedger",
     "quickbooks": "connectors.quickbooks:QuickBooksLedger",
 }
+"""Every ledger kind, as ``"module:Class"``; a module is imported only when its kind is used."""
 
-__all__ = ["REGISTRY", "Contact", "Invoice", "InvoiceStatus", "Ledger", "open_ledger"]
+EXTRAS: dict[str, str] = {"xero": "xero", "quickbooks": "quickbooks"}
+"""The pip extra each kind's SDK comes with (the ledger class says it too, as ``pip_extra``).
+
+Kept here because a class whose SDK is missing cannot be imported to ask it; a test
+checks the two agree.
+"""
+
+__all__ = [
+    "EXTRAS",
+    "REGISTRY",
+    "Contact",
+    "Invoice",
+    "InvoiceStatus",
+    "Ledger",
+    "ledger_class",
+    "open_ledger",
+]
 
 
 def open_ledger(kind: str, **options: Any) -> Ledger:
@@ -28,22 +46,33 @@ def open_ledger(kind: str, **options: Any) -> Ledger:
         **options: Keyword arguments of that ledger's constructor.
 
     Raises:
-        KeyError: For an unknown kind.
+        KeyError: For an unknown kind; the message lists the known ones.
+        LedgerNotInstalled: The kind's SDK is not installed; the message names the
+            ``pip install`` that brings it.
     """
-    if kind == "csv":
-        from connectors.csvfile import FileLedger
+    return ledger_class(kind)(**options)  # type: ignore[no-any-return]
 
-        path = Path(options.pop("path"))
-        ledger: Ledger = FileLedger(path, **options)
-        return ledger
-    if kind == "xero":
-        # Imported here so the SDK is needed only by those who use Xero.
-        from connectors.xero import XeroLedger
 
-        return XeroLedger(**options)
-    if kind == "quickbooks":
-        # Imported here so the SDK is needed only by those who use QuickBooks.
-        from connectors.quickbooks import QuickBooksLedger
+def ledger_class(kind: str) -> type[Any]:
+    """Import the class registered as ``kind``, and only its module.
 
-        return QuickBooksLedger(**options)
-    raise KeyError(f"unknown ledger {kind!r}; known: {', '.join(REGISTRY)}")
+    Raises:
+        KeyError: For an unknown kind.
+        LedgerNotInstalled: The kind's SDK is not installed.
+    """
+    if kind not in REGISTRY:
+        raise KeyError(f"unknown ledger {kind!r}; known: {', '.join(REGISTRY)}")
+    module_name, _, class_name = REGISTRY[kind].partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        extra = EXTRAS.get(kind)
+        # A module of ours that fails to import is a bug, not a missing SDK.
+        if extra is None or (exc.name or "").partition(".")[0] == "connectors":
+            raise
+        raise LedgerNotInstalled(
+            f"{kind}: the ledger needs its SDK, which is not installed ({exc}); "
+            f"install it with: pip install 'tahseel[{extra}]'"
+        ) from exc
+    cls: type[Any] = getattr(module, class_name)
+    return cls

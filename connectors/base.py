@@ -1,4 +1,9 @@
-"""The Ledger protocol: what every connector offers the rest of Tahseel."""
+"""The Ledger protocol: what every connector offers the rest of Tahseel.
+
+Beside it, the optional capabilities a ledger may also have, each a protocol that
+``isinstance`` can check: ``PaidHistory`` (which invoices were paid, and when) and
+``BatchNotes`` (many notes in a few requests).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Protocol, runtime_checkable
 
+from connectors.errors import LedgerError
 from connectors.models import Invoice, PaidInvoice
 
 
@@ -81,5 +87,37 @@ class PaidHistory(Protocol):
         """Yield the receivables paid in full on or after ``since``, each id once.
 
         Raises only ``connectors.errors.LedgerError`` subclasses.
+        """
+        ...
+
+
+NoteItem = tuple[Invoice, str, str]
+"""One note to write: ``(invoice, text, key)``, as ``Ledger.add_note`` takes them."""
+
+
+@runtime_checkable
+class BatchNotes(Protocol):
+    """A ledger that can write many notes in a few requests.
+
+    Optional: a run with several notes to write hands them over at once when the
+    ledger has this (QuickBooks' batch endpoint), else calls ``add_note`` per note.
+    """
+
+    def add_notes(self, items: Sequence[NoteItem]) -> dict[str, LedgerError]:
+        """Write every note; those that could not be written come back by key.
+
+        Each note is written as ``add_note`` would write it: a repeated key adds
+        nothing. Several items may name one invoice.
+
+        Args:
+            items: ``(invoice, text, key)`` triples.
+
+        Returns:
+            The failed notes' errors by key; empty when every note was written.
+
+        Raises:
+            LedgerError: A whole request failed (auth, unavailable); which notes
+                were written is then unknown, and each may be written again, as a
+                repeated key adds nothing.
         """
         ...

@@ -1,11 +1,31 @@
-"""Holding invoice rows back until the ids they need fill a whole batch of a read."""
+"""Batches of a read: ids cut into chunks, rows held back until their ids fill a chunk."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from typing import TypeVar
 
 Row = TypeVar("Row")
+Item = TypeVar("Item")
+
+
+def chunks(items: Sequence[Item], size: int) -> Iterator[list[Item]]:
+    """Cut ``items`` into lists of ``size`` items, in order; the last may be shorter.
+
+    Args:
+        items: What to cut, e.g. the ids of one ``Id IN (...)`` read after another.
+        size: Items per chunk, at least 1.
+
+    Yields:
+        Each chunk as a new list; nothing for no items.
+
+    Raises:
+        ValueError: ``size`` is below 1.
+    """
+    if size < 1:
+        raise ValueError(f"size must be at least 1, got {size}")
+    for start in range(0, len(items), size):
+        yield list(items[start : start + size])
 
 
 def when_batch_is_full(

@@ -57,6 +57,12 @@ class LedgerDataError(LedgerError):
     disposition: ClassVar[Disposition] = "abort"
 
 
+class LedgerNotInstalled(LedgerError):
+    """The SDK a ledger kind needs is not installed; the message names the pip extra."""
+
+    disposition: ClassVar[Disposition] = "abort"
+
+
 class InvoiceNotFound(LedgerRejected):
     """The invoice no longer exists in the ledger."""
 

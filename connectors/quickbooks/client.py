@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -46,7 +46,7 @@ from connectors.errors import (
     LedgerRejected,
     LedgerUnavailable,
 )
-from connectors.limits import RateLimiter, call_with_retries
+from connectors.limits import RateLimiter, call_with_retries, shared_limiter
 from connectors.tokens import TokenSet, TokenStore
 
 log = logging.getLogger(__name__)
@@ -282,6 +282,22 @@ class _AuthClient(AuthClient):  # type: ignore[misc]
     def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self._timeout)
         return super().request(method, url, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+def company_limiter(realm_id: str, limits: Mapping[str, Any], *, kind: str = "") -> RateLimiter:
+    """The limiter of one company's calls, or with ``kind="batch"`` of its batch requests.
+
+    Args:
+        realm_id: The company.
+        limits: ``per_minute``, ``per_day``, ``concurrent``, ``clock`` and ``sleep``;
+            with a clock other than ``time.monotonic`` (tests), the limiter is a new
+            one rather than the process's shared one.
+        kind: ``batch`` for the batch requests' own limiter.
+    """
+    key = f"quickbooks:{realm_id}" + (f" {kind}" if kind else "")
+    if limits["clock"] is time.monotonic:
+        return shared_limiter(key, **limits)
+    return RateLimiter(key, **limits)
 
 
 def _code(exc: BaseException) -> int | None:

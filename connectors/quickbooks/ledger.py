@@ -1,51 +1,50 @@
 """QuickBooksLedger: open receivables read from QuickBooks Online, notes in PrivateNote.
 
 A full read pages ``SELECT * FROM Invoice WHERE Balance > '0' ORDERBY Id`` 1,000 rows
-at a time. Each page starts a few rows before the end of the last one, so an invoice
-paid during the scan (which shifts later rows back) skips nothing; ids already yielded
-are dropped. ``include=invoiceLink`` brings the customer's payment link with the rows.
+at a time (see ``connectors.quickbooks.query`` for how pages overlap); ids already
+yielded are dropped. ``include=invoiceLink`` brings the customer's payment link with
+the rows.
 
 An incremental read asks change data capture (``cdc``) what changed since the cursor,
 within its 30-day window; further back, or when CDC's 1,000-object answer is full, it
 reads instead (all invoices changed since, or a full read).
+
+The customers are read in ``customers.py``, the notes written in ``notes.py`` and the
+paid history read in ``payments.py``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from connectors.batches import when_batch_is_full
-from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerError, LedgerRejected
-from connectors.limits import RateLimiter, shared_limiter
-from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
+from connectors.base import NoteItem
+from connectors.errors import LedgerDataError, LedgerError, LedgerRejected
+from connectors.limits import RateLimiter
+from connectors.models import Invoice, InvoiceStatus, PaidInvoice
 from connectors.quickbooks import mapping
-from connectors.quickbooks.client import API_URLS, QuickBooksClient, StaleSyncToken
+from connectors.quickbooks.client import API_URLS, QuickBooksClient, company_limiter
+from connectors.quickbooks.customers import Customers
+from connectors.quickbooks.mapping import Row
+from connectors.quickbooks.notes import BATCH_SIZE, Notes
+from connectors.quickbooks.payments import paid_since
+from connectors.quickbooks.query import IDS_PER_QUERY, Queries
 from connectors.tokens import TokenStore
+
+__all__ = ["BATCH_SIZE", "CDC_MAX", "IDS_PER_QUERY", "PAGE_SIZE", "NoteItem", "QuickBooksLedger"]
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
 """Largest MAXRESULTS QuickBooks allows."""
 
-OVERLAP = 10
-"""Rows each page re-reads from the previous one, against shifts during the scan."""
-
-IDS_PER_QUERY = 1000
-"""Ids per ``Id IN (...)`` query: one page of results."""
-
 WAITING_PAGES = 4
 """Pages of invoice rows that may wait for their customers before a short query reads them."""
-
-BATCH_SIZE = 10
-"""Operations per batch request: the limit in Intuit's guide (the API reference says 30)."""
 
 CDC_WINDOW = timedelta(days=30) - timedelta(hours=1)
 """How far back change data capture reaches (30 days), less a margin for clock skew."""
@@ -53,27 +52,15 @@ CDC_WINDOW = timedelta(days=30) - timedelta(hours=1)
 CDC_MAX = 1000
 """Most objects one CDC answer holds; a full answer may have left some out."""
 
-STALE_RETRIES = 5
-"""Tries of a note update that keeps meeting a newer SyncToken."""
-
-NoteItem = tuple[Invoice, str, str]
 _NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED, InvoiceStatus.VOIDED)
-
-
-@dataclass(frozen=True)
-class _NoteState:
-    sync_token: str
-    private_note: str | None
 
 
 class QuickBooksLedger:
     """QuickBooks Online, through the official python-quickbooks and intuit-oauth SDKs.
 
     Customers come from ``SELECT * FROM Customer WHERE Id IN (...)`` in bulk, only for
-    invoices about to be yielded, once per ledger object. Addresses come from the
-    invoice's BillEmail and the customer's PrimaryEmailAddr as ``email_source`` says.
-    The language is the value of the custom field ``language_field`` (the invoice's,
-    else the customer's): a code like ``ar`` or a name like ``Arabic``.
+    invoices about to be yielded, once per ledger object; ``connectors.quickbooks.
+    customers`` says how their addresses and language are found.
 
     Args:
         client_id: The Intuit app's client id.
@@ -107,7 +94,7 @@ class QuickBooksLedger:
     name = "quickbooks"
     display_name = "QuickBooks Online"
     setup_url = "https://developer.intuit.com/app/developer/dashboard"
-    extra = "quickbooks"
+    pip_extra = "quickbooks"
     incremental = True
 
     def __init__(
@@ -171,9 +158,12 @@ class QuickBooksLedger:
             "sleep": sleep or time.sleep,
         }
         self._client: QuickBooksClient | None = None
-        self._customers: dict[str, Mapping[str, Any]] = {}
+        self._queries = Queries(lambda: self.client, page_size, self._problem)
+        self._customers = Customers(
+            self._queries, email_source=email_source, language_field=language_field
+        )
+        self._notes = Notes(lambda: self.client, self._queries, self._remember)
         self._links: dict[str, str] = {}
-        self._notes: dict[str, _NoteState] = {}
         self.problems: list[str] = []
 
     @property
@@ -231,10 +221,9 @@ class QuickBooksLedger:
     def get_invoices(self, ids: Sequence[str]) -> list[Invoice]:
         """Re-read the given invoices, ``IDS_PER_QUERY`` per query; unknown ids are left out."""
         wanted = list(dict.fromkeys(i for i in ids if i.isdigit()))
-        rows: dict[str, Mapping[str, Any]] = {}
-        for chunk in _chunks(wanted, IDS_PER_QUERY):
-            for row in self._query("invoices.get", "Invoice", f"Id IN ({_quoted(chunk)})"):
-                rows[str(row["Id"])] = row
+        rows: dict[str, Row] = {}
+        for found in self._queries.by_ids("invoices.get", "Invoice", wanted):
+            rows.update({str(row["Id"]): row for row in found})
         mapped = {invoice.id: invoice for invoice in self._map(rows.values(), only_open=False)}
         return [mapped[i] for i in wanted if i in mapped]
 
@@ -282,28 +271,7 @@ class QuickBooksLedger:
             StaleSyncToken: The invoice kept changing under every try.
             LedgerRejected: The note cannot fit beside the accountant's text.
         """
-        for _ in range(STALE_RETRIES):
-            state = self._notes.get(invoice.id) or self._read_note_state(invoice)
-            merged = self._merged(invoice, state.private_note, [(invoice, text, key)])
-            if merged is None:
-                return
-            try:
-                answer = self.client.call(
-                    "invoices.note",
-                    self.client.qb.update_object,
-                    "Invoice",
-                    json.dumps(_sparse(invoice.id, state.sync_token, merged)),
-                    subject=invoice.number,
-                )
-            except StaleSyncToken:
-                self._notes.pop(invoice.id, None)
-                continue
-            self._remember(answer["Invoice"])
-            return
-        raise StaleSyncToken(
-            f"quickbooks: invoices.note (invoice {invoice.number}): "
-            f"changed by someone else on each of {STALE_RETRIES} tries"
-        )
+        self._notes.add(invoice, text, key)
 
     def add_notes(self, items: Sequence[NoteItem]) -> dict[str, LedgerError]:
         """Write several notes through the batch endpoint, ``BATCH_SIZE`` invoices a request.
@@ -317,21 +285,7 @@ class QuickBooksLedger:
         Raises:
             LedgerError: A whole request failed (auth, unavailable).
         """
-        failures: dict[str, LedgerError] = {}
-        pending = list(items)
-        for _ in range(STALE_RETRIES):
-            self._load_note_states([invoice.id for invoice, _, _ in pending])
-            updates = self._batch_updates(pending, failures)
-            pending = []
-            for chunk in _chunks(list(updates), BATCH_SIZE):
-                pending += self._send_batch([updates[i] for i in chunk], failures)
-            if not pending:
-                return failures
-        for invoice, _, key in pending:
-            failures[key] = StaleSyncToken(
-                f"quickbooks: invoices.batch (invoice {invoice.number}): kept changing"
-            )
-        return failures
+        return self._notes.add_many(items)
 
     def describe(self) -> str:
         """Name the company and API host; ids are shortened, secrets left out."""
@@ -348,97 +302,50 @@ class QuickBooksLedger:
     def paid_invoices(self, since: date) -> Iterator[PaidInvoice]:
         """Yield the invoices paid in full by a payment dated on or after ``since``.
 
-        Reads ``SELECT * FROM Payment WHERE TxnDate >= since`` page by page, then the
-        invoices their lines link to (``Id IN (...)``, in bulk); those with nothing left
-        to pay come out, dated by the last payment linked to them. Rows that cannot be
-        read are described in ``problems``.
+        See ``connectors.quickbooks.payments``; rows that cannot be read are described
+        in ``problems``.
 
         Raises:
             LedgerError: By kind.
         """
         self.problems = []
-        return self._paid_scan(since)
-
-    def _paid_scan(self, since: date) -> Iterator[PaidInvoice]:
-        last: dict[str, date] = {}
-        seen: set[str] = set()
-        where = f"TxnDate >= '{since.isoformat()}'"
-        for rows in self._pages("payments.query", "Payment", where):
-            for row in rows:
-                if str(row.get("Id")) in seen:
-                    continue
-                seen.add(str(row.get("Id")))
-                try:
-                    links = mapping.paid_invoice_dates(row)
-                except mapping.MappingError as exc:
-                    self.problems.append(f"quickbooks: payment {row.get('Id')}: {exc}")
-                    continue
-                for invoice_id, day in links.items():
-                    last[invoice_id] = max(day, last.get(invoice_id, day))
-        wanted = [i for i in last if i.isdigit()]
-        for chunk in _chunks(wanted, min(IDS_PER_QUERY, self.page_size)):
-            rows = self._query("invoices.paid", "Invoice", f"Id IN ({_quoted(chunk)})")
-            self._load_customers(mapping.customer_ids(rows))
-            for row in rows:
-                try:
-                    if mapping.to_status(row) is not InvoiceStatus.PAID:
-                        continue
-                    yield mapping.to_paid_invoice(
-                        row,
-                        self._contact(row),
-                        last[str(row["Id"])],
-                        reference_field=self.reference_field,
-                    )
-                except mapping.MappingError as exc:
-                    self.problems.append(f"quickbooks: paid invoice {_label(row)}: {exc}")
+        return paid_since(
+            since,
+            queries=self._queries,
+            customers=self._customers,
+            reference_field=self.reference_field,
+            problem=self._problem,
+        )
 
     def _limiter(self, kind: str = "") -> RateLimiter:
-        key = f"quickbooks:{self.realm_id}" + (f" {kind}" if kind else "")
         limits = dict(self._limits)
         if kind == "batch":
             limits["per_minute"] = self.batches_per_minute
-        if self._limits["clock"] is time.monotonic:
-            return shared_limiter(key, **limits)
-        # A ledger with its own clock (tests) gets its own limiter.
-        return RateLimiter(key, **limits)  # type: ignore[arg-type]
+        return company_limiter(self.realm_id, limits, kind=kind)
 
     def _full_read(self) -> Iterator[Invoice]:
         seen: set[str] = set()
-        waiting: list[Mapping[str, Any]] = []  # rows whose customers wait for a full query
-        for rows in self._pages("invoices.query", "Invoice", "Balance > '0'"):
+        waiting: list[Row] = []  # rows whose customers wait for a full query
+        bound = WAITING_PAGES * self.page_size
+        for rows in self._queries.pages("invoices.query", "Invoice", "Balance > '0'"):
             fresh = [row for row in rows if str(row.get("Id")) not in seen]
             seen.update(str(row.get("Id")) for row in fresh)
-            ready, waiting = self._with_customers(waiting + fresh)
+            ready, waiting = self._customers.ready(waiting + fresh, bound=bound)
             yield from self._map(ready, only_open=True)
         yield from self._map(waiting, only_open=True)
 
-    def _with_customers(
-        self, rows: list[Mapping[str, Any]]
-    ) -> tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]]:
-        """Read the customers of ``rows`` in full queries; (rows ready, rows waiting)."""
-        return when_batch_is_full(
-            rows,
-            ids=mapping.customer_ids,
-            id_of=lambda row: str((row.get("CustomerRef") or {}).get("value")),
-            known=self._customers,
-            load=self._load_customers,
-            batch=IDS_PER_QUERY,
-            bound=WAITING_PAGES * self.page_size,
-        )
-
     def _changes(self, start: datetime) -> Iterator[Invoice]:
         stamp = start.astimezone(UTC).replace(microsecond=0).isoformat()
-        answer = self.client.call(
-            "invoices.cdc", self.client.qb.change_data_capture, "Invoice", stamp
-        )
-        rows = _cdc_rows(answer)
+        rows = self._queries.changes("invoices.cdc", "Invoice", stamp)
         deleted = [row for row in rows if row.get("status") == "Deleted"]
         live = [row for row in rows if row.get("status") != "Deleted"]
         if len(rows) >= CDC_MAX:
             # The answer may be cut short: read every invoice changed since instead.
             where = f"MetaData.LastUpdatedTime >= '{stamp}'"
             live = [
-                row for rows in self._pages("invoices.changed", "Invoice", where) for row in rows
+                row
+                for rows in self._queries.pages("invoices.changed", "Invoice", where)
+                for row in rows
             ]
         seen: set[str] = set()
         for row in deleted:
@@ -452,36 +359,7 @@ class QuickBooksLedger:
                 fresh.append(row)
         yield from self._map(fresh, only_open=False)
 
-    def _pages(self, operation: str, entity: str, where: str) -> Iterator[list[Mapping[str, Any]]]:
-        overlap = min(OVERLAP, self.page_size // 10)
-        start = 1
-        for _ in range(100_000):  # a guard, far above any real company
-            rows = self._query(operation, entity, where, start=start, order="Id")
-            yield rows
-            if len(rows) < self.page_size:
-                return
-            start += len(rows) - overlap
-        self.problems.append(f"quickbooks: {operation}: stopped after 100,000 pages")
-
-    def _query(
-        self,
-        operation: str,
-        entity: str,
-        where: str,
-        *,
-        start: int = 1,
-        order: str | None = None,
-    ) -> list[Mapping[str, Any]]:
-        select = f"SELECT * FROM {entity} WHERE {where}"
-        if order:
-            select += f" ORDERBY {order}"
-        select += f" STARTPOSITION {start} MAXRESULTS {self.page_size}"
-        params = {"include": "invoiceLink"} if entity == "Invoice" else None
-        answer = self.client.call(operation, self.client.qb.query, select, params=params)
-        found = (answer or {}).get("QueryResponse") or {}
-        return list(found.get(entity) or ())
-
-    def _map(self, rows: Iterable[Mapping[str, Any]], *, only_open: bool) -> Iterator[Invoice]:
+    def _map(self, rows: Iterable[Row], *, only_open: bool) -> Iterator[Invoice]:
         keep = []
         for row in rows:
             self._remember(row)
@@ -489,163 +367,25 @@ class QuickBooksLedger:
                 if not only_open or mapping.to_status(row) is InvoiceStatus.OPEN:
                     keep.append(row)
             except mapping.MappingError as exc:
-                self.problems.append(f"quickbooks: invoice {_label(row)}: {exc}")
-        self._load_customers(mapping.customer_ids(keep))
+                self.problems.append(f"quickbooks: invoice {mapping.label(row)}: {exc}")
+        self._customers.load(mapping.customer_ids(keep))
         for row in keep:
             try:
                 invoice = mapping.to_invoice(
-                    row, self._contact(row), reference_field=self.reference_field
+                    row, self._customers.contact(row), reference_field=self.reference_field
                 )
             except mapping.MappingError as exc:
-                self.problems.append(f"quickbooks: invoice {_label(row)}: {exc}")
+                self.problems.append(f"quickbooks: invoice {mapping.label(row)}: {exc}")
                 continue
             if not only_open or invoice.is_open:
                 yield invoice
 
-    def _contact(self, row: Mapping[str, Any]) -> Contact:
-        ref = row.get("CustomerRef") or {}
-        customer = self._customers.get(str(ref.get("value")))
-        return mapping.to_contact(
-            customer,
-            row,
-            email_source=self.email_source,
-            language_field=self.language_field,
-        )
-
-    def _load_customers(self, ids: Sequence[str]) -> None:
-        missing = [i for i in ids if i not in self._customers and i.isdigit()]
-        for chunk in _chunks(missing, IDS_PER_QUERY):
-            # Inactive customers still owe money; a plain query would leave them out.
-            where = f"Active IN (true, false) AND Id IN ({_quoted(chunk)})"
-            for row in self._query("customers.query", "Customer", where):
-                self._customers[str(row["Id"])] = row
-
-    def _remember(self, row: Mapping[str, Any]) -> None:
-        invoice_id = str(row.get("Id"))
+    def _remember(self, row: Row) -> None:
+        """Keep the payment link and the note's SyncToken an invoice row brings."""
         link = row.get("InvoiceLink")
         if isinstance(link, str) and link.startswith("https://"):
-            self._links[invoice_id] = link
-        if row.get("SyncToken") is not None:
-            self._notes[invoice_id] = _NoteState(str(row["SyncToken"]), row.get("PrivateNote"))
+            self._links[str(row.get("Id"))] = link
+        self._notes.keep(row)
 
-    # -- notes ------------------------------------------------------------------------------
-
-    def _read_note_state(self, invoice: Invoice) -> _NoteState:
-        answer = self.client.call(
-            "invoices.read",
-            self.client.qb.get_single_object,
-            "Invoice",
-            invoice.id,
-            subject=invoice.number,
-        )
-        self._remember(answer["Invoice"])
-        return self._notes[invoice.id]
-
-    def _load_note_states(self, ids: Sequence[str]) -> None:
-        missing = list(dict.fromkeys(i for i in ids if i not in self._notes and i.isdigit()))
-        for chunk in _chunks(missing, IDS_PER_QUERY):
-            for row in self._query("invoices.get", "Invoice", f"Id IN ({_quoted(chunk)})"):
-                self._remember(row)
-
-    def _merged(self, invoice: Invoice, note: str | None, items: list[NoteItem]) -> str | None:
-        merged = note
-        for _, text, key in items:
-            try:
-                merged = mapping.append_note(merged, text, key) or merged
-            except mapping.MappingError as exc:
-                raise LedgerRejected(
-                    f"quickbooks: invoices.note (invoice {invoice.number}): {exc}"
-                ) from None
-        return None if merged == note else merged
-
-    def _batch_updates(
-        self, pending: list[NoteItem], failures: dict[str, LedgerError]
-    ) -> dict[str, tuple[Invoice, list[NoteItem], dict[str, Any]]]:
-        by_invoice: dict[str, list[NoteItem]] = {}
-        for item in pending:
-            by_invoice.setdefault(item[0].id, []).append(item)
-        updates = {}
-        for invoice_id, group in by_invoice.items():
-            invoice = group[0][0]
-            state = self._notes.get(invoice_id)
-            if state is None:
-                for _, _, key in group:
-                    failures[key] = InvoiceNotFound(
-                        f"quickbooks: invoices.batch (invoice {invoice.number}): not found"
-                    )
-                continue
-            try:
-                merged = self._merged(invoice, state.private_note, group)
-            except LedgerRejected as exc:
-                for _, _, key in group:
-                    failures[key] = exc
-                continue
-            if merged is not None:
-                body = _sparse(invoice_id, state.sync_token, merged)
-                updates[invoice_id] = (invoice, group, body)
-        return updates
-
-    def _send_batch(
-        self,
-        updates: list[tuple[Invoice, list[NoteItem], dict[str, Any]]],
-        failures: dict[str, LedgerError],
-    ) -> list[NoteItem]:
-        request = {
-            "BatchItemRequest": [
-                {"bId": str(n), "operation": "update", "Invoice": body}
-                for n, (_, _, body) in enumerate(updates)
-            ]
-        }
-        answer = self.client.call(
-            "invoices.batch",
-            self.client.qb.batch_operation,
-            json.dumps(request),
-            batch_items=len(updates),
-        )
-        retry: list[NoteItem] = []
-        for item in answer.get("BatchItemResponse") or ():
-            invoice, group, _ = updates[int(item.get("bId", -1))]
-            if "Invoice" in item:
-                self._remember(item["Invoice"])
-                continue
-            code = _fault_code(item.get("Fault"))
-            if code == "5010":
-                self._notes.pop(invoice.id, None)
-                retry += group
-                continue
-            for _, _, key in group:
-                failures[key] = LedgerRejected(
-                    f"quickbooks: invoices.batch (invoice {invoice.number}): refused (fault {code})"
-                )
-        return retry
-
-
-def _sparse(invoice_id: str, sync_token: str, note: str) -> dict[str, Any]:
-    # Raw JSON on purpose: the SDK's Invoice object would send its defaults too.
-    return {"Id": invoice_id, "SyncToken": sync_token, "sparse": True, "PrivateNote": note}
-
-
-def _cdc_rows(answer: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    rows: list[Mapping[str, Any]] = []
-    for block in answer.get("CDCResponse") or ():
-        for found in block.get("QueryResponse") or ():
-            rows += found.get("Invoice") or ()
-    return rows
-
-
-def _fault_code(fault: Any) -> str:
-    errors = (fault or {}).get("Error") or [{}]
-    return str(errors[0].get("code", "")).lstrip("0") or "unknown"
-
-
-def _label(row: Mapping[str, Any]) -> str:
-    return str(row.get("DocNumber") or row.get("Id"))
-
-
-def _quoted(ids: Sequence[str]) -> str:
-    return ", ".join(f"'{i}'" for i in ids)
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
+    def _problem(self, text: str) -> None:
+        self.problems.append(text)

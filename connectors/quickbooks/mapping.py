@@ -225,6 +225,11 @@ def deleted_invoice(row: Row) -> Invoice:
     )
 
 
+def label(row: Row) -> str:
+    """How a problem names an invoice row: its number, else its id."""
+    return str(row.get("DocNumber") or row.get("Id"))
+
+
 def customer_ids(rows: Iterable[Row]) -> list[str]:
     """Distinct customer ids of the invoices, in first-seen order."""
     seen: dict[str, None] = {}

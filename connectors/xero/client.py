@@ -14,12 +14,13 @@ token before the new access token is used.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import urllib3
@@ -45,7 +46,7 @@ from connectors.errors import (
     LedgerRejected,
     LedgerUnavailable,
 )
-from connectors.limits import RateLimiter, call_with_retries
+from connectors.limits import RateLimiter, call_with_retries, shared_limiter
 from connectors.tokens import TokenSet, TokenStore
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ API_URL = "https://api.xero.com/api.xro/2.0"
 IDENTITY_URL = "https://identity.xero.com"
 CONNECTIONS_URL = "https://api.xero.com"
 REAUTH = "run `tahseel auth xero` again"
+APP_PER_MINUTE = 10_000
+"""Calls a minute one Xero app may make across all its organisations."""
+IDS_PER_CALL = 50
+"""Ids per ``IDs`` filter: Xero's URL length tops out near 52 GUIDs."""
 REFRESH_AHEAD = 120.0
 """Refresh this many seconds before the access token expires (the SDK's own margin is 60)."""
 
@@ -207,6 +212,35 @@ class XeroClient:
     def _count(self, operation: str) -> None:
         with self._calls_lock:
             self.calls[operation] = self.calls.get(operation, 0) + 1
+
+
+def organisation_limiter(client_id: str, tenant_id: str, limits: Mapping[str, Any]) -> RateLimiter:
+    """The limiter of one organisation, within the limiter of the app that calls it.
+
+    Every organisation of one app shares the app's minute limit; an organisation's own
+    limits are per app too. The app is known by a digest of its client id.
+
+    Args:
+        client_id: The Xero app's client id.
+        tenant_id: The organisation's id.
+        limits: ``per_minute``, ``per_day``, ``concurrent``, ``clock`` and ``sleep``;
+            with a clock other than ``time.monotonic`` (tests), the limiters are new
+            ones rather than the process's shared ones.
+    """
+    app_key = f"xero app {hashlib.sha256(client_id.encode()).hexdigest()[:8]}"
+    key = f"xero:{tenant_id} ({app_key})"
+    if limits["clock"] is time.monotonic:
+        app = shared_limiter(app_key, per_minute=APP_PER_MINUTE, per_day=10**9, concurrent=10**6)
+        return shared_limiter(key, **limits, within=app)
+    app = RateLimiter(
+        app_key,
+        per_minute=APP_PER_MINUTE,
+        per_day=10**9,
+        concurrent=10**6,
+        clock=limits["clock"],
+        sleep=limits["sleep"],
+    )
+    return RateLimiter(key, **limits, within=app)
 
 
 def _status(exc: BaseException) -> int | None:

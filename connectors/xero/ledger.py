@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -21,42 +20,40 @@ from urllib.parse import urlsplit
 
 from xero_python.accounting import HistoryRecord, HistoryRecords
 
-from connectors.batches import when_batch_is_full
+from connectors.batches import chunks
 from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerRejected
-from connectors.limits import RateLimiter, shared_limiter
-from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
+from connectors.limits import RateLimiter
+from connectors.models import Invoice, InvoiceStatus, PaidInvoice
 from connectors.tokens import TokenStore
 from connectors.xero import mapping
-from connectors.xero.client import API_URL, CONNECTIONS_URL, IDENTITY_URL, XeroClient
+from connectors.xero.client import (
+    API_URL,
+    CONNECTIONS_URL,
+    IDENTITY_URL,
+    IDS_PER_CALL,
+    XeroClient,
+    organisation_limiter,
+)
+from connectors.xero.contacts import Contacts
 
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000
 """Largest ``pageSize`` Xero allows on GET /Invoices (since July 2024)."""
 
-APP_PER_MINUTE = 10_000
-"""Calls a minute one Xero app may make across all its organisations."""
-
-IDS_PER_CALL = 50
-"""Ids per ``IDs`` filter: Xero's URL length tops out near 52 GUIDs."""
-
 WAITING_PAGES = 4
 """Pages of invoice rows that may wait for their contacts before a short batch is read."""
 
 ALL_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
 _NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED)
-_UUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 
 class XeroLedger:
     """Xero, through the official xero-python SDK.
 
     Contacts come from ``GET /Contacts?IDs=`` in batches, only for invoices about to
-    be yielded, once per ledger object. A contact's addresses are its own email
-    address followed by every contact person marked "include in emails". Its language
-    is ``ar`` when it belongs to the contact group named ``arabic_group`` (compared
-    without regard to case), otherwise unknown (the business's default applies);
-    the group's members are read once per ledger object.
+    be yielded, once per ledger object; ``connectors.xero.contacts`` says how their
+    addresses and language are found.
 
     Args:
         client_id: The Xero app's client id.
@@ -82,7 +79,7 @@ class XeroLedger:
     name = "xero"
     display_name = "Xero"
     setup_url = "https://developer.xero.com/app/manage"
-    extra = "xero"
+    pip_extra = "xero"
     incremental = True
 
     def __init__(
@@ -134,8 +131,7 @@ class XeroLedger:
             "sleep": sleep or time.sleep,
         }
         self._client: XeroClient | None = None
-        self._contacts: dict[str, Contact] = {}
-        self._arabic: frozenset[str] | None = None
+        self._contacts = Contacts(lambda: self.client, lambda: self.tenant_id, arabic_group)
         self.problems: list[str] = []
 
     @property
@@ -183,9 +179,9 @@ class XeroLedger:
 
     def get_invoices(self, ids: Sequence[str]) -> list[Invoice]:
         """Re-read the given invoices, ``IDS_PER_CALL`` ids per call; unknown ids are left out."""
-        wanted = list(dict.fromkeys(i for i in ids if _UUID.fullmatch(i)))
+        wanted = list(dict.fromkeys(i for i in ids if mapping.is_id(i)))
         rows: dict[str, Any] = {}
-        for chunk in _chunks(wanted, IDS_PER_CALL):
+        for chunk in chunks(wanted, IDS_PER_CALL):
             found = self.client.call(
                 "invoices.get",
                 self.client.accounting.get_invoices,
@@ -226,7 +222,7 @@ class XeroLedger:
             )
             rows = [r for r in found.invoices or () if str(r.invoice_id) not in seen]
             seen.update(str(r.invoice_id) for r in rows)
-            self._load_contacts(mapping.contact_ids(rows))
+            self._contacts.load(mapping.contact_ids(rows))
             for row in rows:
                 contact = self._contacts.get(str(row.contact.contact_id))
                 try:
@@ -307,26 +303,8 @@ class XeroLedger:
         return f"Xero organisation {shown} via {host}; tokens in {self.tokens.path.name}"
 
     def _limiter(self) -> RateLimiter:
-        # Every organisation of one app shares the app's minute limit; an organisation's
-        # own limits are per app too. The app is known by a digest of its client id.
         client_id = str(self._client_options["client_id"])
-        app_key = f"xero app {hashlib.sha256(client_id.encode()).hexdigest()[:8]}"
-        key = f"xero:{self.tenant_id} ({app_key})"
-        if self._limits["clock"] is time.monotonic:
-            app = shared_limiter(
-                app_key, per_minute=APP_PER_MINUTE, per_day=10**9, concurrent=10**6
-            )
-            return shared_limiter(key, **self._limits, within=app)
-        # A ledger with its own clock (tests) gets its own limiters.
-        app = RateLimiter(
-            app_key,
-            per_minute=APP_PER_MINUTE,
-            per_day=10**9,
-            concurrent=10**6,
-            clock=self._limits["clock"],  # type: ignore[arg-type]
-            sleep=self._limits["sleep"],  # type: ignore[arg-type]
-        )
-        return RateLimiter(key, **self._limits, within=app)  # type: ignore[arg-type]
+        return organisation_limiter(client_id, self.tenant_id, self._limits)
 
     def _scan(self, bound: datetime | None, *, full: bool) -> Iterator[Invoice]:
         seen: set[str] = set()
@@ -340,7 +318,7 @@ class XeroLedger:
             if last or len(rows) < self.page_size:
                 yield from self._map(waiting)
                 return
-            ready, waiting = self._with_contacts(waiting)
+            ready, waiting = self._contacts.ready(waiting, bound=WAITING_PAGES * self.page_size)
             yield from self._map(ready)
             # Continue from the newest change read, a second early in case Xero
             # compares whole seconds; stay on the same moment when it did not move.
@@ -351,18 +329,6 @@ class XeroLedger:
                 page += 1
         yield from self._map(waiting)
         self.problems.append("xero: invoices.list: stopped after 100,000 pages")
-
-    def _with_contacts(self, rows: list[Any]) -> tuple[list[Any], list[Any]]:
-        """Read the contacts of ``rows`` in full batches; (rows ready, rows waiting)."""
-        return when_batch_is_full(
-            rows,
-            ids=mapping.contact_ids,
-            id_of=lambda row: str(row.contact.contact_id),
-            known=self._contacts,
-            load=self._load_contacts,
-            batch=IDS_PER_CALL,
-            bound=WAITING_PAGES * self.page_size,
-        )
 
     def _list_page(
         self, bound: datetime | None, page: int, *, full: bool
@@ -387,7 +353,7 @@ class XeroLedger:
 
     def _map(self, rows: Iterable[Any]) -> Iterator[Invoice]:
         rows = list(rows)
-        self._load_contacts(mapping.contact_ids(rows))
+        self._contacts.load(mapping.contact_ids(rows))
         for row in rows:
             label = row.invoice_number or row.invoice_id
             try:
@@ -398,62 +364,11 @@ class XeroLedger:
             except (mapping.MappingError, AttributeError) as exc:
                 self.problems.append(f"xero: invoice {label}: {exc}")
 
-    def _load_contacts(self, ids: Sequence[str]) -> None:
-        missing = [i for i in ids if i not in self._contacts and _UUID.fullmatch(i)]
-        if not missing:
-            return
-        arabic = self._arabic_members()
-        for chunk in _chunks(missing, IDS_PER_CALL):
-            found = self.client.call(
-                "contacts.list",
-                self.client.accounting.get_contacts,
-                self.tenant_id,
-                i_ds=chunk,
-                include_archived=True,
-            )
-            for row in found.contacts or ():
-                language = "ar" if str(row.contact_id) in arabic else None
-                self._contacts[str(row.contact_id)] = mapping.to_contact(row, language=language)
-
-    def _arabic_members(self) -> frozenset[str]:
-        if self._arabic is None:
-            self._arabic = frozenset(self._group_members(self.arabic_group))
-        return self._arabic
-
-    def _group_members(self, name: str | None) -> set[str]:
-        if not name:
-            return set()
-        quoted = name.replace('"', "")
-        groups = self.client.call(
-            "contact_groups.list",
-            self.client.accounting.get_contact_groups,
-            self.tenant_id,
-            where=f'Name=="{quoted}"',
-        )
-        members: set[str] = set()
-        for group in groups.contact_groups or ():
-            if (group.name or "").casefold() != name.casefold():
-                continue
-            full = self.client.call(
-                "contact_groups.get",
-                self.client.accounting.get_contact_group,
-                self.tenant_id,
-                group.contact_group_id,
-            )
-            for found in full.contact_groups or ():
-                members.update(str(c.contact_id) for c in found.contacts or ())
-        return members
-
 
 def _wanted(row: Any, *, full: bool) -> bool:
     if full:
         return mapping.is_open_receivable(row)
     return getattr(row, "type", None) == mapping.RECEIVABLE
-
-
-def _chunks(items: Sequence[str], size: int) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield list(items[start : start + size])
 
 
 def _idempotency_key(invoice_id: str, key: str) -> str:

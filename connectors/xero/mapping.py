@@ -6,6 +6,7 @@ everything that leaves is checked and typed: money as ``Decimal``, moments aware
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,6 +18,8 @@ NOTE_LIMIT = 250
 """Most characters Xero keeps in a history note's ``Details``."""
 
 RECEIVABLE = "ACCREC"
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
 
 _STATUSES = {
     "DRAFT": InvoiceStatus.DRAFT,
@@ -136,6 +139,11 @@ def clip_note(text: str) -> str:
     if len(text) <= NOTE_LIMIT:
         return text
     return text[: NOTE_LIMIT - 1].rstrip() + "…"
+
+
+def is_id(text: str) -> bool:
+    """Whether ``text`` has the shape of a Xero id (a GUID), as an ``IDs`` filter needs."""
+    return _GUID.fullmatch(text) is not None
 
 
 def contact_ids(invoices: Iterable[Any]) -> list[str]:

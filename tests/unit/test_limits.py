@@ -147,7 +147,8 @@ def test_organisations_of_one_app_share_its_minute_limit() -> None:
 
 
 def test_xero_organisations_of_one_app_share_one_app_limiter() -> None:
-    from connectors.xero.ledger import APP_PER_MINUTE, XeroLedger
+    from connectors.xero.client import APP_PER_MINUTE
+    from connectors.xero.ledger import XeroLedger
 
     def ledger(tenant: str, client_id: str = "app-1") -> XeroLedger:
         return XeroLedger(
