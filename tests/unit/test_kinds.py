@@ -43,3 +43,11 @@ def test_union_keys_and_extras_follow_the_registry() -> None:
     assert kind_of("ledger", "xero").install == "pip install 'tahseel[xero]'"
     with pytest.raises(KeyError, match="known: csv, xero, quickbooks"):
         kind_of("ledger", "sage")
+
+
+def test_the_ledger_extras_agree_with_the_connectors() -> None:
+    """connectors/ names a missing SDK's extra itself (it cannot read sync's registry)."""
+    from connectors import EXTRAS
+
+    ledgers = {k.name: k.extra for k in KINDS if k.section == "ledger"}
+    assert {name: extra for name, extra in ledgers.items() if extra} == EXTRAS
