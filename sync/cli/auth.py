@@ -1,9 +1,17 @@
-"""``tahseel auth``: connect Tahseel to an online service once and keep the token."""
+"""``tahseel auth``: connect Tahseel to an online service once and keep the token.
+
+Every service goes the same way: load the settings and check they name that service,
+read the app's credentials from the environment, show the consent page, and write
+the token file (mode 0600). Each service's command is a plain function, listed by
+its ``type`` in ``AUTH_COMMANDS``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Literal, TypeVar
 
 import typer
 
@@ -17,14 +25,20 @@ from sync.config.services import (
     XeroLedgerSettings,
     secret,
 )
+from sync.config.settings import Settings
 from sync.run.outcome import EXIT_ABORTED
+
+_Section = TypeVar("_Section")
+_Result = TypeVar("_Result")
+
+NoBrowserOption = Annotated[
+    bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
+]
 
 
 def auth_xero(
     config: ConfigOption = Path("tahseel.yaml"),
-    no_browser: Annotated[
-        bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
-    ] = False,
+    no_browser: NoBrowserOption = False,
     org: OrgOption = None,
 ) -> None:
     """Authorise Tahseel for your Xero organisation(s) and store the token.
@@ -37,17 +51,14 @@ def auth_xero(
     """
     from connectors.xero.auth import AUTHORIZE_URL, authorise
 
-    settings = settings_of(config, org)
-    ledger = settings.ledger
-    if not isinstance(ledger, XeroLedgerSettings):
-        fail(f"{config}: ledger.type is {ledger.type}, not xero; nothing to authorise.")
+    settings, ledger = _configured(config, org, "ledger", "xero", XeroLedgerSettings)
     client_id, client_secret = _app_credentials(config, ledger)
     identity = (ledger.identity_url or "https://identity.xero.com").rstrip("/")
     connections = (ledger.connections_url or "https://api.xero.com").rstrip("/")
     token_file = settings.resolve(ledger.token_file)
-
-    try:
-        tenants = authorise(
+    tenants = _connect(
+        partial(
+            authorise,
             client_id=client_id,
             client_secret=client_secret,
             token_file=token_file,
@@ -56,10 +67,10 @@ def auth_xero(
             token_url=f"{identity}/connect/token",
             connections_url=f"{connections}/connections",
             show=_consent_page(no_browser, "Xero"),
-        )
-    except LedgerError as exc:
-        fail(f"Not connected: {exc}", EXIT_ABORTED)
-    out.print(f"\nConnected. Token stored in {token_file} (mode 0600).")
+        ),
+        LedgerError,
+    )
+    _print_connected(token_file, after_consent_page=True)
     for tenant in tenants:
         out.print(f"  {tenant['tenantName']}  tenant_id: {tenant['tenantId']}", markup=False)
     if len(tenants) > 1 and not ledger.tenant_id:
@@ -68,9 +79,7 @@ def auth_xero(
 
 def auth_gmail(
     config: ConfigOption = Path("tahseel.yaml"),
-    no_browser: Annotated[
-        bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
-    ] = False,
+    no_browser: NoBrowserOption = False,
     org: OrgOption = None,
 ) -> None:
     """Authorise Tahseel to send from and read the Gmail mailbox, and store the token.
@@ -83,10 +92,9 @@ def auth_gmail(
     """
     from mailer.gmail_auth import authorize_installed_app
 
-    settings = settings_of(config, org)
-    box = settings.mailbox
-    if not isinstance(box, GmailSettings):
-        fail(f"{config}: mailbox.type is {box.type}, not gmail; nothing to authorise.")
+    settings, box = _configured(config, org, "mailbox", "gmail", GmailSettings)
+    # Google's client library opens the consent page itself; its app credentials are
+    # a file downloaded from Google Cloud, not environment variables.
     secrets_file = settings.resolve(box.client_secrets_file)
     if not secrets_file.exists():
         fail(
@@ -94,18 +102,18 @@ def auth_gmail(
             " the OAuth client (Desktop app) JSON from Google Cloud."
         )
     token_file = settings.resolve(box.token_file)
-    try:
-        authorize_installed_app(secrets_file, token_file, open_browser=not no_browser)
-    except (MailError, ValueError, OSError) as exc:
-        fail(f"Not connected: {exc}", EXIT_ABORTED)
-    out.print(f"Connected. Token stored in {token_file} (mode 0600).")
+    _connect(
+        partial(authorize_installed_app, secrets_file, token_file, open_browser=not no_browser),
+        MailError,
+        ValueError,
+        OSError,
+    )
+    _print_connected(token_file, after_consent_page=False)
 
 
 def auth_quickbooks(
     config: ConfigOption = Path("tahseel.yaml"),
-    no_browser: Annotated[
-        bool, typer.Option("--no-browser", help="Print the consent URL instead of opening it.")
-    ] = False,
+    no_browser: NoBrowserOption = False,
     org: OrgOption = None,
 ) -> None:
     """Authorise Tahseel for your QuickBooks Online company and store the token.
@@ -118,14 +126,12 @@ def auth_quickbooks(
     """
     from connectors.quickbooks.auth import authorise
 
-    settings = settings_of(config, org)
-    ledger = settings.ledger
-    if not isinstance(ledger, QuickBooksLedgerSettings):
-        fail(f"{config}: ledger.type is {ledger.type}, not quickbooks; nothing to authorise.")
+    settings, ledger = _configured(config, org, "ledger", "quickbooks", QuickBooksLedgerSettings)
     client_id, client_secret = _app_credentials(config, ledger)
     token_file = settings.resolve(ledger.token_file)
-    try:
-        realm = authorise(
+    realm = _connect(
+        partial(
+            authorise,
             client_id=client_id,
             client_secret=client_secret,
             token_file=token_file,
@@ -133,10 +139,42 @@ def auth_quickbooks(
             discovery_url=ledger.discovery_url,
             port=ledger.auth_port,
             show=_consent_page(no_browser, "QuickBooks"),
-        )
-    except LedgerError as exc:
-        fail(f"Not connected: {exc}", EXIT_ABORTED)
-    out.print(f"\nConnected to company {realm}. Token stored in {token_file} (mode 0600).")
+        ),
+        LedgerError,
+    )
+    _print_connected(token_file, f"to company {realm}", after_consent_page=True)
+
+
+# The `tahseel auth` commands by the `type` of the ledger or mailbox they connect, in
+# the order `tahseel auth --help` lists them.
+AUTH_COMMANDS: dict[str, Callable[..., None]] = {
+    "xero": auth_xero,
+    "gmail": auth_gmail,
+    "quickbooks": auth_quickbooks,
+}
+
+auth_app = typer.Typer(
+    help="Connect Tahseel to an online service once; the token is kept for later runs.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+for _kind, _command in AUTH_COMMANDS.items():
+    auth_app.command(name=_kind)(_command)
+
+
+def _configured(
+    config: Path,
+    org: str | None,
+    field: Literal["ledger", "mailbox"],
+    kind: str,
+    section_type: type[_Section],
+) -> tuple[Settings, _Section]:
+    """The settings, and their ledger or mailbox section, which must be of ``kind``."""
+    settings = settings_of(config, org)
+    section = settings.ledger if field == "ledger" else settings.mailbox
+    if not isinstance(section, section_type):
+        fail(f"{config}: {field}.type is {section.type}, not {kind}; nothing to authorise.")
+    return settings, section
 
 
 def _app_credentials(
@@ -150,7 +188,7 @@ def _app_credentials(
     return client_id.get_secret_value(), client_secret.get_secret_value()
 
 
-def _consent_page(no_browser: bool, service: str) -> Any:
+def _consent_page(no_browser: bool, service: str) -> Callable[[str], None]:
     def show(url: str) -> None:
         out.print(f"Open this page, sign in to {service} and allow access:\n")
         out.print(url, markup=False, highlight=False, soft_wrap=True)
@@ -162,11 +200,16 @@ def _consent_page(no_browser: bool, service: str) -> Any:
     return show
 
 
-auth_app = typer.Typer(
-    help="Connect Tahseel to an online service once; the token is kept for later runs.",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-auth_app.command(name="xero")(auth_xero)
-auth_app.command(name="gmail")(auth_gmail)
-auth_app.command(name="quickbooks")(auth_quickbooks)
+def _connect(authorise: Callable[[], _Result], *errors: type[Exception]) -> _Result:
+    """The service's answer; any of ``errors`` ends the command (exit 4)."""
+    try:
+        return authorise()
+    except errors as exc:
+        fail(f"Not connected: {exc}", EXIT_ABORTED)
+
+
+def _print_connected(token_file: Path, to: str = "", *, after_consent_page: bool) -> None:
+    """Say where the token went; a blank line first sets it apart from the printed URL."""
+    gap = "\n" if after_consent_page else ""
+    connected = f"Connected {to}." if to else "Connected."
+    out.print(f"{gap}{connected} Token stored in {token_file} (mode 0600).")
