@@ -5,7 +5,7 @@ models and the command line through this module only, so when a model or the app
 the import below is the one line to change.
 """
 
-from sync.cli.app import app
+from sync.cli import app
 from sync.config import Settings
 
 __all__ = ["Settings", "app"]

@@ -1,5 +1,5 @@
 """``python -m sync`` runs the ``tahseel`` command."""
 
-from sync.cli.app import main
+from sync.cli import main
 
 main()

@@ -7,8 +7,7 @@ from datetime import date
 
 from typer.testing import CliRunner
 
-from sync.cli import demo
-from sync.cli.app import app
+from sync.cli import app, demo
 
 ANCHOR = date(2026, 11, 23)
 runner = CliRunner()

@@ -33,8 +33,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli import demo
-from sync.cli.app import app
+from sync.cli import app, demo
 from tests.support import tally
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh

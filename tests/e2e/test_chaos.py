@@ -456,7 +456,7 @@ def test_a_mailbox_failing_at_the_start_ends_the_run_with_a_report(gmail) -> Non
     """
     from typer.testing import CliRunner
 
-    from sync.cli.app import app
+    from sync.cli import app
 
     emulator, folder = gmail
     emulator.revoked = True  # refused at once; a 5xx would be retried for seconds first

@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from sync.cli.app import app
+from sync.cli import app
 
 runner = CliRunner()
 

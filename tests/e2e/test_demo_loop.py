@@ -16,8 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli import demo
-from sync.cli.app import app
+from sync.cli import app, demo
 from sync.config.resources import example_config_dir
 from sync.run.faults import POINTS
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli.app import app
+from sync.cli import app
 from tests.emulators.gmail import GmailEmulator
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh

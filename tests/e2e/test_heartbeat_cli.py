@@ -6,8 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from typer.testing import CliRunner
 
-from sync.cli import demo
-from sync.cli.app import app
+from sync.cli import app, demo
 from sync.config.loader import load_settings
 from sync.store.store import Store
 

@@ -12,8 +12,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from sync.cli import demo
-from sync.cli.app import app
+from sync.cli import app, demo
 
 ANCHOR = date(2026, 11, 23)
 runner = CliRunner()

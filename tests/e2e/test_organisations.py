@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli.app import app
+from sync.cli import app
 from sync.config.loader import load_organisations
 from sync.run.firm import LOCKED, Shared, run_organisations
 from sync.run.job import calendar_of

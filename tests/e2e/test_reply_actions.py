@@ -17,8 +17,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from mailer.maildir import MaildirTransport
-from sync.cli import demo
-from sync.cli.app import app
+from sync.cli import app, demo
 
 ANCHOR = date(2026, 11, 23)
 TUESDAY = date(2026, 11, 24)

@@ -13,8 +13,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from sync.cli import demo
-from sync.cli.app import app
+from sync.cli import app, demo
 from tests.e2e.test_xero_run import ANCHOR, run, seed, xero_config
 from tests.emulators.xero import XeroEmulator, token_file_for
 from tests.support import report_world

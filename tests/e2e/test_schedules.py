@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli.app import app
+from sync.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 UNITS = ROOT / "examples" / "systemd"

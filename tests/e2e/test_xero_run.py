@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli import demo
-from sync.cli.app import app
+from sync.cli import app, demo
 from tests.emulators.xero import XeroEmulator, token_file_for
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh

@@ -112,7 +112,7 @@ def screenshots(folder: Path, images: Path, chromium: str = "chromium") -> list[
     from PIL import Image
     from typer.testing import CliRunner
 
-    from sync.cli.app import app
+    from sync.cli import app
 
     config = build(folder)
     images.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,99 @@
+"""What every command shares: the consoles, the common options, loading the settings."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.console import Console
+
+from sync.config.loader import load_organisations
+from sync.config.organisations import select, select_all
+from sync.config.settings import Settings
+from sync.errors import ConfigError
+from sync.run.outcome import EXIT_USAGE
+
+# Piped into a file or a CI log there is no terminal width to respect: keep rows whole.
+# Lines of text stay whole too (soft wrap), so a log line can be searched for.
+out = Console() if sys.stdout.isatty() else Console(width=200, soft_wrap=True)
+err = (
+    Console(stderr=True) if sys.stderr.isatty() else Console(stderr=True, width=200, soft_wrap=True)
+)
+
+ConfigOption = Annotated[
+    Path,
+    typer.Option(
+        "--config",
+        "-c",
+        envvar="TAHSEEL_CONFIG",
+        help="The configuration file.",
+        show_default=True,
+    ),
+]
+OrgOption = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        envvar="TAHSEEL_ORG",
+        help="The organisation to act on, when the configuration lists several.",
+    ),
+]
+OrgsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--org",
+        help="Only this organisation (repeat for several); all of them when not given.",
+    ),
+]
+TodayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--today",
+        help="Act as if it were this day (YYYY-MM-DD), at the start of the send window.",
+    ),
+]
+
+
+def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
+    """Print the message on stderr and exit with the code (2, usage, unless told)."""
+    err.print(message, markup=False, highlight=False)
+    raise typer.Exit(code)
+
+
+def settings_of(path: Path, org: str | None = None) -> Settings:
+    """The settings of one business: the file's own, or of the organisation named."""
+    return organisations_of(path, [org] if org else [], every=False)[0]
+
+
+def organisations_of(path: Path, names: list[str], *, every: bool) -> list[Settings]:
+    """The organisations named, or (``every``) all of them when none is named."""
+    if not path.exists():
+        demo = Path("tahseel-demo") / "tahseel.yaml"
+        hint = f" The demo's is {demo}: pass -c {demo}." if demo.exists() else ""
+        fail(
+            f"{path}: no such configuration file. Pass -c FILE or set TAHSEEL_CONFIG;"
+            f" `tahseel init DIR` writes one to edit.{hint}"
+        )
+    try:
+        found = load_organisations(path)
+        return select_all(found, names) if every else select(found, names)
+    except ConfigError as exc:
+        for issue in exc.issues:
+            err.print(str(issue), markup=False, highlight=False)
+        fail(f"{len(exc.issues)} problem(s) in the configuration; nothing was done.")
+
+
+def moment_of(settings: Settings, today: str | None) -> datetime:
+    """Now, or the start of the send window on --today in the business's time zone."""
+    if today is None:
+        return datetime.now(UTC)
+    try:
+        day = date.fromisoformat(today)
+    except ValueError:
+        fail(f"--today: expected a date like 2026-12-01, got {today!r}")
+    start = settings.calendar.send_window.start
+    return datetime.combine(day, start, tzinfo=ZoneInfo(settings.business.timezone))

@@ -1,0 +1,213 @@
+"""Reading the state and replies: ``status``, ``report``, ``heartbeat`` and ``classify``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any, Literal, cast
+
+import typer
+
+from connectors.errors import LedgerError
+from sync.cli import views
+from sync.cli.common import (
+    ConfigOption,
+    OrgOption,
+    OrgsOption,
+    TodayOption,
+    err,
+    fail,
+    moment_of,
+    organisations_of,
+    out,
+    settings_of,
+)
+from sync.config.durations import parse_age
+from sync.errors import ConfigError, SyncError
+from sync.reports.heartbeat import check as check_heartbeat
+from sync.run.outcome import EXIT_ABORTED, EXIT_STALE
+from sync.run.wiring import build_ledger, build_store
+
+
+def status(
+    config: ConfigOption = Path("tahseel.yaml"),
+    today: TodayOption = None,
+    org: OrgOption = None,
+) -> None:
+    """List open invoices (days overdue, stage reached, last contact, holds) and the aging."""
+    settings = settings_of(config, org)
+    now = moment_of(settings, today)
+    try:
+        invoices = list(build_ledger(settings).list_open_invoices())
+        store = build_store(settings)
+    except ConfigError as exc:
+        fail(str(exc))
+    except (LedgerError, SyncError) as exc:
+        fail(f"cannot read: {exc}", EXIT_ABORTED)
+    views.print_status(out, settings, invoices, store, now)
+
+
+def report(
+    config: ConfigOption = Path("tahseel.yaml"),
+    output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path(
+        "tahseel-report.html"
+    ),
+    today: TodayOption = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="en or ar (right to left); the configuration's language.default."),
+    ] = None,
+    within: Annotated[
+        int,
+        typer.Option(min=1, max=365, help="Days after a reminder a payment counts as its effect."),
+    ] = 14,
+    history_days: Annotated[
+        int, typer.Option("--days", min=1, max=3650, help="Days of payment and send history read.")
+    ] = 365,
+    org: OrgOption = None,
+) -> None:
+    """Write the aging and effectiveness report as one self-contained HTML file.
+
+    Aging per currency, days sales outstanding, the customers who pay late most often
+    (from the ledger's paid invoices), what Tahseel sent per stage and how many of
+    those reminders were followed by payment within --within days, with charts. Opens
+    in any browser with no network; an Arabic report reads right to left. A ledger that
+    cannot list paid invoices gives a report without the late payers and the effect.
+    """
+    from sync.reports.page import make_report
+
+    settings = settings_of(config, org)
+    if language not in (None, "en", "ar"):
+        fail(f"--language: expected en or ar, got {language!r}")
+    page_language = cast(Literal["en", "ar"] | None, language)
+    try:
+        page = make_report(
+            settings,
+            build_ledger(settings),
+            build_store(settings),
+            moment_of(settings, today),
+            history_days=history_days,
+            within=within,
+            language=page_language,
+        )
+    except ConfigError as exc:
+        fail(str(exc))
+    except (LedgerError, SyncError) as exc:
+        fail(f"cannot read: {exc}", EXIT_ABORTED)
+    try:
+        output.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        fail(f"--output: cannot write {output}: {exc.strerror}")
+    out.print(f"Wrote {output}.", markup=False, highlight=False)
+
+
+def heartbeat(
+    config: ConfigOption = Path("tahseel.yaml"),
+    max_age: Annotated[
+        str | None,
+        typer.Option(
+            "--max-age",
+            metavar="AGE",
+            help="Longest acceptable time since the last successful run, e.g. 26h, 90m, 2d"
+            " (default: heartbeat.max_age in the configuration, else 26h).",
+        ),
+    ] = None,
+    orgs: OrgsOption = None,
+) -> None:
+    """Fail (exit 5) when no run has finished successfully for longer than an age.
+
+    Schedules stop quietly: a lost crontab, a disabled GitHub schedule, a stopped
+    timer. Every finished `tahseel run` is recorded in the state store; this reads the
+    newest successful one (exit 0 or 1: it did its work) and exits 0 if it is recent
+    enough, else prints why and exits 5. Aborted runs, killed runs, dry runs and
+    previews do not count. Run it from a separate schedule or monitor, e.g. hourly
+    from cron:
+
+      30 * * * *  tahseel heartbeat -c /srv/acme/tahseel.yaml --max-age 26h || notify-me
+
+    26h suits a daily run: a day plus slack for a slow or late one.
+    With several organisations each one is checked (or those given with --org), and
+    one that is stale makes the exit 5.
+    """
+    given = None
+    if max_age is not None:
+        try:
+            given = parse_age(max_age)
+        except ValueError as exc:
+            fail(f"--max-age: {exc}")
+    stale = False
+    for settings in organisations_of(config, orgs or [], every=True):
+        label = f"{settings.organisation}: " if settings.organisation else ""
+        age = settings.heartbeat.max_age if given is None else given
+        try:
+            beat = check_heartbeat(build_store(settings), settings.tenant, datetime.now(UTC), age)
+        except SyncError as exc:
+            fail(f"{label}cannot read the runs: {exc}", EXIT_ABORTED)
+        if beat.ok:
+            out.print(f"OK: {label}{beat.message}.", markup=False, highlight=False)
+        else:
+            err.print(f"STALE: {label}{beat.message}.", markup=False, highlight=False)
+            stale = True
+    if stale:
+        raise typer.Exit(EXIT_STALE)
+
+
+def classify(
+    source: Annotated[
+        str,
+        typer.Argument(help="A file holding the reply (text or a whole message); - reads stdin."),
+    ] = "-",
+    received: Annotated[
+        str | None,
+        typer.Option(help="The day the reply arrived (YYYY-MM-DD); promised dates count from it."),
+    ] = None,
+    jsonl: Annotated[
+        bool,
+        typer.Option(
+            "--jsonl",
+            help='Read one JSON object per line, {"text": ..., "received": ...};'
+            " write one per line.",
+        ),
+    ] = False,
+) -> None:
+    """Say what a customer's reply means: the intent and any promised payment date.
+
+    Prints {"intent": ..., "promised_date": "YYYY-MM-DD" or null}. The intents are
+    invoice_not_received, already_paid, dispute, promise_to_pay, payment_plan,
+    auto_reply and other. A whole RFC 822 message is understood too (its headers tell
+    auto-replies and bounces). Nothing is sent and no configuration is needed.
+    """
+    from sync.replies.understanding import understand_message
+
+    data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    default_day = _day(received) if received else date.today()
+    if not jsonl:
+        result = understand_message(data, received=default_day)
+        print(json.dumps(_intent_row(result), ensure_ascii=False))
+        return
+    for number, line in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            day = _day(item["received"]) if item.get("received") else default_day
+            result = understand_message(str(item["text"]).encode("utf-8"), received=day)
+        except (ValueError, KeyError, TypeError) as exc:
+            fail(f'{source}:{number}: expected {{"text": ..., "received": ...}} ({exc})')
+        print(json.dumps(_intent_row(result), ensure_ascii=False))
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        fail(f"expected a date like 2026-12-01, got {text!r}")
+
+
+def _intent_row(result: Any) -> dict[str, Any]:
+    return {
+        "intent": result.intent.value,
+        "promised_date": result.promised_date.isoformat() if result.promised_date else None,
+    }

@@ -1,0 +1,276 @@
+"""Getting started and doing the work: ``init``, ``demo``, ``check``, ``plan`` and ``run``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from connectors.errors import LedgerError
+from mailer.errors import MailError
+from sync.cli import demo as demo_module
+from sync.cli import views
+from sync.cli.common import (
+    ConfigOption,
+    OrgOption,
+    OrgsOption,
+    TodayOption,
+    err,
+    fail,
+    moment_of,
+    organisations_of,
+    out,
+    settings_of,
+)
+from sync.config.loader import load_settings
+from sync.config.resources import example_config_dir
+from sync.config.settings import Settings
+from sync.errors import ConfigError, RunLocked, SyncError
+from sync.plan.planner import plan, plan_rows
+from sync.reports import summary
+from sync.run import checks
+from sync.run.firm import DEFAULT_JOBS, run_organisations
+from sync.run.job import Job, calendar_of
+from sync.run.outcome import EXIT_ABORTED, EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, EXIT_USAGE
+from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
+
+
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder to create the configuration in.")],
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite an existing configuration.")
+    ] = False,
+) -> None:
+    """Create a configuration to edit, the templates, and demo data in DIRECTORY.
+
+    The demo ledger's dates are moved so its story is set today.
+    """
+    try:
+        demo_module.install(directory, anchor=date.today(), force=force, mode="preview")
+    except FileExistsError as exc:
+        fail(str(exc))
+    out.print(f"Wrote {directory}/tahseel.yaml, {directory}/templates/ and {directory}/demo/.")
+    out.print(
+        "It starts in preview mode: runs plan and render but send nothing until you set"
+        " `mode: test` or `mode: live`."
+    )
+    out.print(f"Next: tahseel check -c {directory}/tahseel.yaml  (then plan, then run)")
+
+
+def demo_command(
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo.")] = Path("tahseel-demo"),
+) -> None:
+    """Run the whole loop on made-up data: reminders, a reply, the resend, the notes.
+
+    Creates DIRECTORY afresh (a configuration, a CSV ledger, a Maildir holding a
+    customer's reply that says the invoice never arrived) and runs Tahseel on it at the
+    next moment inside the policy's send window, so it works on any day. Nothing leaves
+    this machine: mail goes into DIRECTORY/demo/mailbox.
+    """
+    source = load_settings(example_config_dir() / "tahseel.yaml")
+    moment = calendar_of(source).next_send_moment(datetime.now(UTC))
+    demo_module.install(directory, anchor=moment.date(), force=True)
+    state = directory / "tahseel-state.db"
+    for leftover in directory.glob("tahseel-state.db*"):
+        leftover.unlink()
+    settings = settings_of(directory / "tahseel.yaml")
+    out.print(
+        f"Demo in {directory}/, run as of {moment:%A %Y-%m-%d %H:%M}"
+        f" ({settings.business.timezone})."
+    )
+    code = _run_job(settings, moment, dry_run=False, as_json=False)
+    config = directory / "tahseel.yaml"
+    out.print(
+        f"\nThe mail sent:     {directory}/demo/mailbox/.Sent/\n"
+        f"The ledger notes:  {directory}/demo/invoices.notes.csv\n"
+        f"The state:         {state}\n"
+        f"Next:              tahseel status -c {config}\n"
+        f"                   tahseel plan -c {config} --today {moment.date() + timedelta(days=8)}"
+    )
+    # The skipped invoice (no email address) is part of the story, not a failure of the
+    # demo; a scheduled `tahseel run` would exit 1 for it.
+    raise typer.Exit(EXIT_OK if code == EXIT_SKIPPED else code)
+
+
+def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) -> None:
+    """Validate the configuration and render every template against a sample invoice.
+
+    Prints every problem (file, line, field) at once; exits 2 if there is any. A
+    configuration of several organisations is checked for each of them.
+    """
+    problems = []
+    for settings in organisations_of(config, orgs or [], every=True):
+        found = checks.check_templates(settings, build_renderer(settings))
+        found += checks.check_ledger_settings(settings)
+        found += checks.check_mailbox_settings(settings)
+        org = settings.organisation
+        problems += [f"[{org}] {line}" if org else line for line in found]
+    for line in problems:
+        err.print(line, markup=False, highlight=False)
+    if problems:
+        fail(f"{len(problems)} problem(s); fix them before running.")
+    out.print(f"{config}: configuration and templates are fine.")
+
+
+def plan_command(
+    config: ConfigOption = Path("tahseel.yaml"),
+    today: TodayOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    org: OrgOption = None,
+) -> None:
+    """Show what a run would do now (or on --today), without sending or writing anything."""
+    settings = settings_of(config, org)
+    now = moment_of(settings, today)
+    try:
+        ledger, store = build_ledger(settings), build_store(settings)
+        invoices = list(ledger.list_open_invoices())
+        result = plan(
+            invoices,
+            store.history(settings.tenant),
+            settings.policy,
+            calendar_of(settings),
+            now,
+            languages=settings.language,
+        )
+    except ConfigError as exc:
+        fail(str(exc))
+    except (LedgerError, SyncError) as exc:
+        fail(f"cannot plan: {exc}", EXIT_ABORTED)
+    if as_json:
+        out.print_json(json.dumps(plan_rows(result), ensure_ascii=False))
+        return
+    views.print_plan(out, result, ledger.problems)
+
+
+def run(
+    config: ConfigOption = Path("tahseel.yaml"),
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Plan and render; send and write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+    today: TodayOption = None,
+    approve: Annotated[
+        str | None,
+        typer.Option(
+            "--approve",
+            metavar="FINGERPRINT",
+            help="Send a plan the circuit breaker stopped, after checking it with `tahseel"
+            " plan`; the fingerprint is printed when it stops.",
+        ),
+    ] = None,
+    orgs: OrgsOption = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", min=1, help="Organisations run at once, at most.")
+    ] = DEFAULT_JOBS,
+) -> None:
+    """Do today's work: read replies, send due reminders, write notes, print a summary.
+
+    Safe to run as often as you like (cron, every hour): nothing is ever sent twice. In
+    `mode: preview` (the default) it plans and renders but sends nothing; in `mode:
+    test` every message goes to `test_recipients`. A plan far larger than usual stops
+    before its first email (exit 4) until approved with --approve.
+
+    A configuration that lists organisations runs them all (or those named with --org),
+    --jobs at a time; an organisation another runner holds is left to it. The exit
+    code is the worst of theirs, and 3 only when every one was held elsewhere.
+    """
+    chosen = organisations_of(config, orgs or [], every=True)
+    if chosen[0].organisation is not None:
+        moments = {s.organisation: moment_of(s, today) for s in chosen}
+        results = run_organisations(
+            chosen,
+            lambda s: moments[s.organisation],
+            jobs=jobs,
+            dry_run=dry_run,
+            approve=approve,
+            started_at=datetime.now(UTC),
+        )
+        summary.write_step_summary(results)
+        raise typer.Exit(views.print_organisations(out, results, as_json=as_json))
+    settings = chosen[0]
+    now = moment_of(settings, today)
+    raise typer.Exit(_run_job(settings, now, dry_run=dry_run, as_json=as_json, approve=approve))
+
+
+def _run_job(
+    settings: Settings,
+    now: datetime,
+    *,
+    dry_run: bool,
+    as_json: bool,
+    approve: str | None = None,
+) -> int:
+    renderer = build_renderer(settings)
+    problems = checks.check_templates(settings, renderer)
+    if problems:
+        for line in problems:
+            err.print(line, markup=False, highlight=False)
+        err.print("Templates have problems; nothing was sent. Run `tahseel check`.")
+        return EXIT_USAGE
+    try:
+        job = Job(
+            settings,
+            build_ledger(settings),
+            build_transport(settings),
+            build_store(settings),
+            renderer,
+            now,
+            dry_run=dry_run,
+            approve=approve,
+            started_at=datetime.now(UTC),
+        )
+        with _progress(enabled=not as_json and sys.stderr.isatty()) as bar:
+            job.progress = bar
+            report = job.run()
+    except RunLocked as exc:
+        err.print(f"Not run: {exc}", markup=False)
+        return EXIT_LOCKED
+    except ConfigError as exc:
+        err.print(str(exc), markup=False, highlight=False)
+        return EXIT_USAGE
+    except (LedgerError, MailError, SyncError) as exc:
+        err.print(f"Aborted: {exc}", markup=False)
+        return EXIT_ABORTED
+    summary.write_step_summary([(None, report)])
+    if as_json:
+        out.print_json(json.dumps(report.to_dict(), ensure_ascii=False))
+    else:
+        views.print_report(out, report, calendar_of(settings).why_closed(now))
+    return report.exit_code
+
+
+class _progress:
+    """A progress bar on a terminal, silent otherwise; callable as (done, total)."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Progress | None = None
+        self.task: object = None
+
+    def __enter__(self) -> _progress:
+        if self.enabled:
+            self.bar = Progress(
+                TextColumn("sending"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err,
+                transient=True,
+            )
+            self.bar.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.stop()
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            return
+        if self.task is None:
+            self.task = self.bar.add_task("send", total=total)
+        self.bar.update(self.task, completed=done)  # type: ignore[arg-type]
