@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 
 from rich.console import Console
 from rich.table import Table
@@ -15,17 +13,10 @@ from connectors.models import Invoice
 from sync.config.settings import Settings
 from sync.plan.actions import Plan
 from sync.plan.planner import ladder
+from sync.reports.figures import BUCKETS, aging
 from sync.run.job import calendar_of
 from sync.run.outcome import RunReport, worst_exit_code
 from sync.store.store import Store
-
-AGING_BUCKETS = (
-    ("current", None, 0),
-    ("1-30", 1, 30),
-    ("31-60", 31, 60),
-    ("61-90", 61, 90),
-    ("90+", 91, None),
-)
 
 
 def print_plan(console: Console, result: Plan, problems: list[str]) -> None:
@@ -133,20 +124,6 @@ def outcome(report: RunReport) -> str:
     return "done"
 
 
-def aging(invoices: list[Invoice], today_of: dict[str, int]) -> dict[str, dict[str, Decimal]]:
-    """Amounts due per currency in the usual buckets, by days overdue."""
-    buckets: dict[str, dict[str, Decimal]] = defaultdict(
-        lambda: {b[0]: Decimal(0) for b in AGING_BUCKETS}
-    )
-    for inv in invoices:
-        days = today_of[inv.id]
-        for name, low, high in AGING_BUCKETS:
-            if (low is None or days >= low) and (high is None or days <= high):
-                buckets[inv.currency][name] += inv.amount_due
-                break
-    return dict(buckets)
-
-
 def print_status(
     console: Console, settings: Settings, invoices: list[Invoice], store: Store, now: datetime
 ) -> None:
@@ -193,8 +170,8 @@ def print_status(
     console.print(table)
     age = Table(title="Aging (amount due by days overdue)")
     age.add_column("currency")
-    for name, _, _ in AGING_BUCKETS:
+    for name, _, _ in BUCKETS:
         age.add_column(name, justify="right")
-    for currency, amounts in sorted(aging(invoices, days).items()):
-        age.add_row(currency, *(f"{amounts[b[0]]:,.2f}" for b in AGING_BUCKETS))
+    for currency, amounts in aging(invoices, cal.today(now)).items():
+        age.add_row(currency, *(f"{amounts[name]:,.2f}" for name, _, _ in BUCKETS))
     console.print(age)

@@ -51,3 +51,9 @@ def test_the_ledger_extras_agree_with_the_connectors() -> None:
 
     ledgers = {k.name: k.extra for k in KINDS if k.section == "ledger"}
     assert {name: extra for name, extra in ledgers.items() if extra} == EXTRAS
+
+
+def test_every_kind_that_signs_in_has_its_auth_command() -> None:
+    from sync.cli.auth import AUTH_COMMANDS
+
+    assert set(AUTH_COMMANDS) == {k.name for k in KINDS if k.auth}
