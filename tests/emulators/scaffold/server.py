@@ -14,10 +14,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qs, urlsplit
 
-#: Fault kinds that leave a request unanswered; the first two hold it before dropping it.
-HELD = ("timeout", "hang")
-LOST = (*HELD, "drop")
-
 
 class Handler(BaseHTTPRequestHandler):
     """One request to an emulator; subclasses name their ``methods`` and ``dispatch``."""
@@ -28,6 +24,8 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     #: The HTTP methods the vendor answers; any other gets the stdlib's 501.
     methods: ClassVar[tuple[str, ...]] = ("GET", "POST")
+    #: Fault kinds that hold the connection before dropping it (the vendor's name for it).
+    held: ClassVar[tuple[str, ...]] = ("timeout",)
     server: ThreadingHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
@@ -92,15 +90,15 @@ class Handler(BaseHTTPRequestHandler):
     def lose(self, kind: str, seconds: float) -> bool:
         """Leave the request unanswered if ``kind`` says so; True when it did.
 
-        ``timeout`` and ``hang`` hold the connection ``seconds`` (or until the emulator
-        stops) before dropping it; ``drop`` drops it at once.
+        A ``held`` kind holds the connection ``seconds`` (or until the emulator stops)
+        before dropping it; ``drop`` drops it at once.
         """
-        if kind in HELD:
+        if kind in self.held:
             self.emulator.released.wait(seconds)
-        if kind in LOST:
-            self.drop()
-            return True
-        return False
+        elif kind != "drop":
+            return False
+        self.drop()
+        return True
 
 
 class LoopbackEmulator:
