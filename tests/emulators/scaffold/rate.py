@@ -98,8 +98,9 @@ class RateWindows:
         given); a window weighted 0 neither checks nor counts the call. A call admitted
         under an in-flight limit holds its slot until ``release``.
         """
-        now = self.clock()
         with self._lock:
+            # Read inside the lock, so each window's entries stay in time order.
+            now = self.clock()
             slots = self._slots(key)
             for limit in self.limits:
                 if limit.span is not None:
