@@ -14,7 +14,6 @@ import base64
 import json
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,12 +26,9 @@ from tests.emulators.quickbooks.company import Company
 from tests.emulators.quickbooks.faults import AUTH_FAILED, THROTTLE_XML, Fault
 from tests.emulators.quickbooks.oauth import GrantError, Identity
 from tests.emulators.scaffold import (
-    FaultScript,
+    ApiEmulator,
     Handler,
     Limit,
-    LoopbackEmulator,
-    RateWindows,
-    RequestLog,
     Rule,
     act,
     first_values,
@@ -66,7 +62,7 @@ def quickbooks_limits(per_minute: int, concurrent: int, batches_per_minute: int)
     ]
 
 
-class QuickBooksEmulator(LoopbackEmulator):
+class QuickBooksEmulator(ApiEmulator[Injected]):
     """A stateful QuickBooks Online on loopback; use as a context manager.
 
     Args:
@@ -98,70 +94,25 @@ class QuickBooksEmulator(LoopbackEmulator):
         timeout_delay: float = 0.5,
         cdc_days: int = 30,
     ) -> None:
-        super().__init__(_Handler)
+        limits = quickbooks_limits(per_minute, concurrent, batches_per_minute)
+        super().__init__(
+            _Handler, limits, clock=clock, seed=seed, record=False, timeout_delay=timeout_delay
+        )
         self.per_minute, self.concurrent = per_minute, concurrent
         self.batches_per_minute = batches_per_minute
-        self.clock = clock
         self.offset = 0.0
         self.cdc_days = cdc_days
         self.identity = Identity(client_id, client_secret, self.wall_seconds, grace=grace)
         self.companies: dict[str, Company] = {}
         self._realms = 4620816365
         self.company = self.add_company("Sandbox Company_US_1", payments=payments)
-        limits = quickbooks_limits(per_minute, concurrent, batches_per_minute)
-        self.rate = RateWindows(limits, clock)
-        self.script: FaultScript[Injected] = FaultScript(seed)
-        self.log = RequestLog()
-        self.timeout_delay = timeout_delay
         # Kills the client once an invoice update (a note) is applied (see crash.py).
         self.crash = CrashHook()
-
-    # -- what a test reads -----------------------------------------------------------------
-
-    @property
-    def faults(self) -> list[Injected]:
-        """The faults in force (clear it to stop them)."""
-        return self.script.rules
-
-    @property
-    def random(self) -> Any:
-        """The seeded generator behind probabilistic faults."""
-        return self.script.random
-
-    @property
-    def injected(self) -> Counter[str]:
-        """Faults injected, by kind."""
-        return self.script.injected
-
-    @property
-    def calls(self) -> Counter[str]:
-        """Requests by route, such as ``GET invoice/{id}``."""
-        return self.log.calls
-
-    @property
-    def requests(self) -> int:
-        """API requests so far."""
-        return self.log.requests
-
-    @property
-    def limit_429s(self) -> Counter[str]:
-        """429s the limits answered (not injected ones), by limit."""
-        return self.rate.refusals
 
     @property
     def units(self) -> int:
         """Calls admitted as the minute's limit counts them (batch items)."""
         return self.rate.admitted["minute"]
-
-    @property
-    def max_in_flight(self) -> int:
-        """The most calls one realm had in flight."""
-        return self.rate.peak_in_flight
-
-    @property
-    def max_per_minute(self) -> int:
-        """The most calls (batch items) one realm made in a minute."""
-        return self.rate.peaks["minute"]
 
     # -- addresses ----------------------------------------------------------------------------
 

@@ -9,9 +9,10 @@ keep every exchange.
 from tests.emulators.scaffold.faults import FaultScript, Rule, act
 from tests.emulators.scaffold.log import Exchange, RequestLog
 from tests.emulators.scaffold.rate import Limit, RateWindows, Refusal
-from tests.emulators.scaffold.server import Handler, LoopbackEmulator, first_values
+from tests.emulators.scaffold.server import ApiEmulator, Handler, LoopbackEmulator, first_values
 
 __all__ = [
+    "ApiEmulator",
     "Exchange",
     "FaultScript",
     "Handler",

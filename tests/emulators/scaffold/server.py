@@ -1,6 +1,7 @@
 """The loopback HTTP server an emulator runs: stdlib ``http.server`` on 127.0.0.1, port 0.
 
-``LoopbackEmulator`` starts a ``ThreadingHTTPServer`` in a daemon thread and stops it.
+``LoopbackEmulator`` starts a ``ThreadingHTTPServer`` in a daemon thread and stops it;
+``ApiEmulator`` adds the rate windows, fault rules and request log, and their counters.
 ``Handler`` reads each request (method, path, query, body) and hands it to the vendor's
 ``dispatch``; it writes answers with the vendor's own request-id header, and carries the
 two ways a fault leaves a request unanswered: hold the connection, then drop it.
@@ -8,11 +9,18 @@ two ways a fault leaves a request unanswered: hold the connection, then drop it.
 
 from __future__ import annotations
 
+import random
 import threading
+from collections import Counter
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Generic, Self
 from urllib.parse import parse_qs, urlsplit
+
+from tests.emulators.scaffold.faults import FaultScript, R
+from tests.emulators.scaffold.log import Exchange, RequestLog
+from tests.emulators.scaffold.rate import Limit, RateWindows
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -149,3 +157,86 @@ class LoopbackEmulator:
 def first_values(query: str) -> dict[str, str]:
     """A query string as one value a name (the first), blank values kept."""
     return {k: v[0] for k, v in parse_qs(query, keep_blank_values=True).items()}
+
+
+class ApiEmulator(LoopbackEmulator, Generic[R]):
+    """A loopback API with rate limits, standing fault rules and a request log.
+
+    Holds the machinery and reads out the counters a test asserts on; the vendor's
+    handler decides which requests count, what a refusal or a fault answers, and how.
+
+    Args:
+        handler: The vendor's ``Handler`` subclass.
+        limits: The vendor's limits, in the order they are checked.
+        clock: Monotonic seconds for the limit windows (share a ``ScaledClock``).
+        seed: Seed of the generator behind probabilistic faults.
+        record: Keep every API exchange in ``exchanges``.
+        timeout_delay: Real seconds a ``timeout`` fault holds the connection.
+    """
+
+    def __init__(
+        self,
+        handler: type[Handler],
+        limits: Iterable[Limit],
+        *,
+        clock: Callable[[], float],
+        seed: int,
+        record: bool,
+        timeout_delay: float,
+    ) -> None:
+        super().__init__(handler)
+        self.clock = clock
+        self.rate = RateWindows(limits, clock)
+        self.script: FaultScript[R] = FaultScript(seed)
+        self.log = RequestLog(record=record)
+        self.timeout_delay = timeout_delay
+
+    @property
+    def faults(self) -> list[R]:
+        """The fault rules in force (clear it to stop them)."""
+        return self.script.rules
+
+    @property
+    def random(self) -> random.Random:
+        """The seeded generator behind probabilistic faults."""
+        return self.script.random
+
+    @property
+    def injected(self) -> Counter[str]:
+        """Faults injected, by kind."""
+        return self.script.injected
+
+    @property
+    def calls(self) -> Counter[str]:
+        """Requests by route name."""
+        return self.log.calls
+
+    @property
+    def requests(self) -> int:
+        """API requests so far."""
+        return self.log.requests
+
+    @property
+    def record(self) -> bool:
+        """Whether API exchanges are kept."""
+        return self.log.record
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """The API exchanges kept when ``record`` is on."""
+        return self.log.exchanges
+
+    @property
+    def limit_429s(self) -> Counter[str]:
+        """429s the limits answered (not injected ones), by limit name."""
+        return self.rate.refusals
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most calls one key (organisation, realm) had in flight."""
+        return self.rate.peak_in_flight
+
+    @property
+    def max_per_minute(self) -> int:
+        """The most calls (weight) one key made in a minute."""
+        return self.rate.peaks["minute"]

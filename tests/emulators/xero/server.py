@@ -15,7 +15,6 @@ import base64
 import json
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,13 +24,10 @@ from urllib.parse import parse_qs, urlencode
 
 from tests.emulators.crash import CrashHook
 from tests.emulators.scaffold import (
+    ApiEmulator,
     Exchange,
-    FaultScript,
     Handler,
     Limit,
-    LoopbackEmulator,
-    RateWindows,
-    RequestLog,
     Rule,
     act,
     first_values,
@@ -72,7 +68,7 @@ def xero_limits(per_minute: int, per_day: int, concurrent: int) -> list[Limit]:
     ]
 
 
-class XeroEmulator(LoopbackEmulator):
+class XeroEmulator(ApiEmulator[Fault]):
     """A stateful Xero on loopback; use as a context manager.
 
     Args:
@@ -100,71 +96,22 @@ class XeroEmulator(LoopbackEmulator):
         record: bool = False,
         timeout_delay: float = 0.5,
     ) -> None:
-        super().__init__(_Handler)
+        limits = xero_limits(per_minute, per_day, concurrent)
+        super().__init__(
+            _Handler,
+            limits,
+            clock=clock,
+            seed=seed,
+            record=record,
+            timeout_delay=timeout_delay,
+        )
         self.per_minute, self.per_day, self.concurrent = per_minute, per_day, concurrent
-        self.clock = clock
         self.offset = 0.0
         self.identity = Identity(client_id, client_secret, self.wall)
         self.orgs: dict[str, Org] = {}
         self.org = self.add_org("Demo Company (Global)")
-        self.rate = RateWindows(xero_limits(per_minute, per_day, concurrent), clock)
-        self.script: FaultScript[Fault] = FaultScript(seed)
-        self.log = RequestLog(record=record)
-        self.timeout_delay = timeout_delay
         # Kills the client once a note is stored (see crash.py).
         self.crash = CrashHook()
-
-    # -- what a test reads -----------------------------------------------------------------
-
-    @property
-    def faults(self) -> list[Fault]:
-        """The faults in force (clear it to stop them)."""
-        return self.script.rules
-
-    @property
-    def random(self) -> Any:
-        """The seeded generator behind probabilistic faults."""
-        return self.script.random
-
-    @property
-    def injected(self) -> Counter[str]:
-        """Faults injected, by kind."""
-        return self.script.injected
-
-    @property
-    def calls(self) -> Counter[str]:
-        """Requests by route, such as ``GET /Invoices``."""
-        return self.log.calls
-
-    @property
-    def requests(self) -> int:
-        """Accounting requests so far."""
-        return self.log.requests
-
-    @property
-    def record(self) -> bool:
-        """Whether accounting exchanges are kept."""
-        return self.log.record
-
-    @property
-    def exchanges(self) -> list[Exchange]:
-        """The accounting exchanges kept when ``record`` is on."""
-        return self.log.exchanges
-
-    @property
-    def limit_429s(self) -> Counter[str]:
-        """429s the limits answered (not injected ones), by ``X-Rate-Limit-Problem``."""
-        return self.rate.refusals
-
-    @property
-    def max_in_flight(self) -> int:
-        """The most calls one organisation had in flight."""
-        return self.rate.peak_in_flight
-
-    @property
-    def max_per_minute(self) -> int:
-        """The most calls one organisation made in a minute."""
-        return self.rate.peaks["minute"]
 
     # -- addresses ----------------------------------------------------------------------------
 
