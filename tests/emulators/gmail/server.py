@@ -17,60 +17,18 @@ import random
 import re
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from tests.emulators.crash import CrashHook
 from tests.emulators.gmail import payload
 from tests.emulators.gmail.mailbox import ApiError, Mailbox
+from tests.emulators.gmail.routes import ROUTES, SEND_METHODS, UNITS, gmail_limits
 from tests.emulators.gmail.search import search
-
-#: Quota units per method, from Gmail's published table.
-UNITS = {
-    "messages.send": 100,
-    "drafts.send": 100,
-    "messages.get": 5,
-    "messages.list": 5,
-    "messages.modify": 5,
-    "messages.batchModify": 50,
-    "messages.attachments.get": 5,
-    "drafts.create": 10,
-    "drafts.delete": 10,
-    "drafts.get": 5,
-    "threads.get": 10,
-    "history.list": 2,
-    "getProfile": 1,
-    "labels.list": 1,
-    "labels.create": 5,
-}
-_USER = r"/gmail/v1/users/(?P<user>[^/]+)"
-ROUTES = [
-    ("POST", r"/token", "token"),
-    ("GET", _USER + r"/profile", "getProfile"),
-    ("POST", _USER + r"/messages/send", "messages.send"),
-    ("GET", _USER + r"/messages", "messages.list"),
-    (
-        "GET",
-        _USER + r"/messages/(?P<mid>[^/]+)/attachments/(?P<id>[^/]+)",
-        "messages.attachments.get",
-    ),
-    ("POST", _USER + r"/messages/batchModify", "messages.batchModify"),
-    ("POST", _USER + r"/messages/(?P<id>[^/]+)/modify", "messages.modify"),
-    ("GET", _USER + r"/messages/(?P<id>[^/]+)", "messages.get"),
-    ("POST", _USER + r"/drafts/send", "drafts.send"),
-    ("POST", _USER + r"/drafts", "drafts.create"),
-    ("GET", _USER + r"/drafts/(?P<id>[^/]+)", "drafts.get"),
-    ("DELETE", _USER + r"/drafts/(?P<id>[^/]+)", "drafts.delete"),
-    ("GET", _USER + r"/threads/(?P<id>[^/]+)", "threads.get"),
-    ("GET", _USER + r"/history", "history.list"),
-    ("GET", _USER + r"/labels", "labels.list"),
-    ("POST", _USER + r"/labels", "labels.create"),
-]
-SEND_METHODS = ("messages.send", "drafts.send")
+from tests.emulators.scaffold import Handler, LoopbackEmulator, RateWindows, RequestLog
 
 
 @dataclass
@@ -86,7 +44,7 @@ class _Drop(Exception):
     pass
 
 
-class GmailEmulator:
+class GmailEmulator(LoopbackEmulator):
     """A stateful Gmail API on 127.0.0.1, in a thread.
 
     Args:
@@ -111,6 +69,7 @@ class GmailEmulator:
         rewrite_message_ids: bool = True,
         hang_seconds: float = 5.0,
     ) -> None:
+        super().__init__(_Handler)
         self.mailbox = Mailbox(address, clock, rewrite_message_ids)
         self.units_per_second = units_per_second
         self.quota_window = quota_window
@@ -119,52 +78,40 @@ class GmailEmulator:
         self.faults: list[Fault] = []
         self.injected: Counter[str] = Counter()
         self._chaos: tuple[float, tuple[str, ...], random.Random] | None = None
-        self.calls: Counter[str] = Counter()
-        self.quota_rejections = 0
-        self.max_concurrency = 0
+        self.log = RequestLog()
+        # In flight is counted, never limited: Gmail refuses by quota units.
+        self.rate = RateWindows(gmail_limits(units_per_second, quota_window))
         self.token_error: str | None = None
         self.revoked = False
         self.rejected_tokens: set[str] = set()
         self.issued_tokens = 0
-        self._active = 0
-        self._window: deque[tuple[float, int]] = deque()
         self._lock = threading.Lock()
-        self._released = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
         # Kills the sending process once a message is stored as sent (see crash.py).
         self.crash = CrashHook()
 
-    # -- lifecycle ----------------------------------------------------------------------
+    # -- what a test reads -------------------------------------------------------------
 
-    def __enter__(self) -> GmailEmulator:
-        return self.start()
+    @property
+    def calls(self) -> Counter[str]:
+        """Requests by API method, such as ``drafts.send``."""
+        return self.log.calls
 
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    @property
+    def quota_rejections(self) -> int:
+        """Calls refused for the per-user quota."""
+        return self.rate.refusals["quota"]
 
-    def start(self) -> GmailEmulator:
-        """Listen on a free loopback port."""
-        handler = type("Handler", (_Handler,), {"emulator": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = True
-        # A short poll: ``stop`` waits for the loop to notice, and tests start many.
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
+    @property
+    def max_concurrency(self) -> int:
+        """The most requests in flight at once."""
+        return self.rate.peak_in_flight
 
-    def stop(self) -> None:
-        """Release hanging requests and stop listening."""
-        self._released.set()
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+    # -- addresses ----------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
         """What to give the client as ``api_endpoint``."""
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}/"
+        return self.origin + "/"
 
     @property
     def token_uri(self) -> str:
@@ -226,18 +173,8 @@ class GmailEmulator:
 
     def _charge(self, method: str) -> None:
         """Enforce the per-user units in any window of ``quota_window`` seconds."""
-        if self.units_per_second is None:
-            return
-        with self._lock:
-            now = time.monotonic()
-            while self._window and now - self._window[0][0] >= self.quota_window:
-                self._window.popleft()
-            used = sum(units for _, units in self._window)
-            units = UNITS.get(method, 1)
-            if used + units > self.units_per_second * self.quota_window:
-                self.quota_rejections += 1
-                raise ApiError(429, "rateLimitExceeded", "User-rate limit exceeded")
-            self._window.append((now, units))
+        if self.rate.admit(self.mailbox.address, quota=UNITS.get(method, 1)):
+            raise ApiError(429, "rateLimitExceeded", "User-rate limit exceeded")
 
     def _check_daily_cap(self) -> None:
         if self.daily_send_limit is None:
@@ -361,14 +298,11 @@ class GmailEmulator:
 
     def enter(self) -> None:
         """Count a request in flight."""
-        with self._lock:
-            self._active += 1
-            self.max_concurrency = max(self.max_concurrency, self._active)
+        self.rate.enter(self.mailbox.address)
 
     def leave(self) -> None:
         """Count a request done."""
-        with self._lock:
-            self._active -= 1
+        self.rate.release(self.mailbox.address)
 
 
 def _sent_answer(stored: Any) -> dict[str, Any]:
@@ -376,44 +310,30 @@ def _sent_answer(stored: Any) -> dict[str, Any]:
     return {"id": stored.id, "threadId": stored.thread_id, "labelIds": sorted(stored.labels)}
 
 
-class _Handler(BaseHTTPRequestHandler):
-    emulator: GmailEmulator
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; without this, Nagle's algorithm and the
-    # client's delayed ACK hold every answer back about 40 ms on loopback.
-    disable_nagle_algorithm = True
+class _Handler(Handler):
+    methods = ("GET", "POST", "DELETE")
+    held = ("hang",)
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        pass
+    @property
+    def emulator(self) -> GmailEmulator:
+        return self.server.emulator  # type: ignore[attr-defined, no-any-return]
 
-    def do_GET(self) -> None:  # noqa: N802
-        self._serve("GET")
-
-    def do_POST(self) -> None:  # noqa: N802
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._serve("DELETE")
-
-    def _serve(self, verb: str) -> None:
+    def dispatch(self, verb: str, path: str, query: str, data: bytes) -> None:
         emulator = self.emulator
-        url = urlsplit(self.path)
-        length = int(self.headers.get("Content-Length") or 0)
-        data = self.rfile.read(length) if length else b""
         for route_verb, pattern, name in ROUTES:
-            found = re.fullmatch(pattern, url.path)
+            found = re.fullmatch(pattern, path)
             if route_verb == verb and found:
                 method = name
                 break
         else:
             self._reply(404, ApiError(404, "notFound", "Not Found").body())
             return
-        emulator.calls[method] += 1
+        emulator.log.count(method)
         emulator.enter()
         try:
-            self._run(method, found.groupdict(), parse_qs(url.query), data)
+            self._run(method, found.groupdict(), parse_qs(query), data)
         except _Drop:
-            self.close_connection = True
+            self.drop()
         finally:
             emulator.leave()
 
@@ -443,10 +363,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(200 if answer is not None else 204, answer)
 
     def _fail(self, fault: Fault) -> None:
-        if fault.kind == "drop":
-            raise _Drop
-        if fault.kind == "hang":
-            self.emulator._released.wait(self.emulator.hang_seconds)
+        if self.lose(fault.kind, self.emulator.hang_seconds):
             raise _Drop
         if fault.kind == "429":
             raise ApiError(429, "rateLimitExceeded", "Too many concurrent requests for user")
@@ -454,9 +371,4 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _reply(self, status: int, body: Any) -> None:
         data = b"" if body is None else json.dumps(body).encode()
-        self.send_response(status)
-        if data:
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+        self.send(status, data, "application/json; charset=UTF-8" if data else None)

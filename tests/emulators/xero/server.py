@@ -1,6 +1,6 @@
 """A loopback Xero: Accounting API, identity and connections, with Xero's limits.
 
-``XeroEmulator`` runs ``ThreadingHTTPServer`` on 127.0.0.1, port 0, in a thread. The
+``XeroEmulator`` runs on the shared loopback server (``tests.emulators.scaffold``). The
 real xero-python client talks to it over HTTP through its base-URL settings. Per
 organisation it enforces 60 calls a minute, a daily budget and 5 calls in flight,
 answering 429 with ``Retry-After`` and ``X-Rate-Limit-Problem`` as Xero does, and it
@@ -13,21 +13,25 @@ from __future__ import annotations
 
 import base64
 import json
-import math
-import random
-import threading
 import time
 import uuid
-from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode
 
 from tests.emulators.crash import CrashHook
+from tests.emulators.scaffold import (
+    ApiEmulator,
+    Exchange,
+    Handler,
+    Limit,
+    Rule,
+    act,
+    first_values,
+)
 from tests.emulators.xero import routes
 from tests.emulators.xero.identity import GrantError, Identity
 from tests.emulators.xero.org import Org
@@ -36,50 +40,35 @@ API_PREFIX = "/api.xro/2.0"
 
 
 @dataclass
-class Fault:
-    """A failure to inject into accounting requests.
+class Fault(Rule):
+    """A failure to inject into accounting requests (see ``Rule`` for the rest).
 
     Attributes:
-        kind: ``429``, ``500``, ``503``, ``timeout`` or ``drop``.
-        at: Accounting request numbers (1-based, across tenants) that fail.
-        probability: Chance each other request fails, drawn from the seeded generator.
         retry_after: Seconds in ``Retry-After`` for an injected 429.
         problem: ``X-Rate-Limit-Problem`` for an injected 429.
-        path: Only requests whose path contains this fail.
-        act_first: Carry the request out before failing it, as when a server wrote
-            the note and then the connection dropped or the answer was a 5xx.
     """
 
-    kind: str
-    at: frozenset[int] = frozenset()
-    probability: float = 0.0
     retry_after: int = 1
     problem: str = "minute"
-    path: str | None = None
-    act_first: bool = False
 
 
-@dataclass
-class _Window:
-    minute: deque[float] = field(default_factory=deque)
-    day: deque[float] = field(default_factory=deque)
-    in_flight: int = 0
+def xero_limits(per_minute: int, per_day: int, concurrent: int) -> list[Limit]:
+    """Xero's limits per organisation, in the order the emulator checks them.
+
+    Xero allows 60 calls a minute, 5,000 a day and 5 in flight per organisation, and on
+    429 names the limit in ``X-Rate-Limit-Problem`` (``minute``, ``day``, ``concurrent``)
+    with ``Retry-After`` in seconds; every answer carries the ``X-*Limit-Remaining``
+    headers (https://developer.xero.com/documentation/guides/oauth2/limits/ and
+    https://developer.xero.com/faq/limits).
+    """
+    return [
+        Limit("day", per_day, 86_400),
+        Limit("concurrent", concurrent),
+        Limit("minute", per_minute, 60),
+    ]
 
 
-@dataclass
-class Exchange:
-    """One request and its answer, kept when ``record`` is on (for spec checks)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-    status: int
-    content_type: str
-    body: bytes
-
-
-class XeroEmulator:
+class XeroEmulator(ApiEmulator[Fault]):
     """A stateful Xero on loopback; use as a context manager.
 
     Args:
@@ -107,50 +96,29 @@ class XeroEmulator:
         record: bool = False,
         timeout_delay: float = 0.5,
     ) -> None:
+        limits = xero_limits(per_minute, per_day, concurrent)
+        super().__init__(
+            _Handler,
+            limits,
+            clock=clock,
+            seed=seed,
+            record=record,
+            timeout_delay=timeout_delay,
+        )
         self.per_minute, self.per_day, self.concurrent = per_minute, per_day, concurrent
-        self.clock = clock
         self.offset = 0.0
         self.identity = Identity(client_id, client_secret, self.wall)
         self.orgs: dict[str, Org] = {}
         self.org = self.add_org("Demo Company (Global)")
-        self.faults: list[Fault] = []
-        self.random = random.Random(seed)
-        self.record = record
-        self.timeout_delay = timeout_delay
-        self.exchanges: list[Exchange] = []
-        self.calls: Counter[str] = Counter()
-        self.limit_429s: Counter[str] = Counter()
-        self.injected: Counter[str] = Counter()
-        self.max_in_flight = 0
-        self.max_per_minute = 0
-        self.requests = 0
-        self._windows: dict[str, _Window] = {}
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
         # Kills the client once a note is stored (see crash.py).
         self.crash = CrashHook()
 
-    # -- lifecycle and addresses --------------------------------------------------------
-
-    def __enter__(self) -> XeroEmulator:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.emulator = self  # type: ignore[attr-defined]
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.shutdown()
-        self._server.server_close()
+    # -- addresses ----------------------------------------------------------------------------
 
     @property
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>``: host of connections and identity."""
-        assert self._server is not None, "start the emulator with `with`"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self.origin
 
     @property
     def api_url(self) -> str:
@@ -190,153 +158,78 @@ class XeroEmulator:
 
     def fail(self, kind: str, **options: Any) -> Fault:
         """Inject a fault (see ``Fault``) and return it."""
-        fault = Fault(kind, **{**options, "at": frozenset(options.get("at", ()))})
-        self.faults.append(fault)
-        return fault
-
-    # -- request handling ---------------------------------------------------------------------
-
-    def admit(self, tenant: str) -> tuple[str, float] | None:
-        """Take a slot for a call, or say which limit refuses it and for how long."""
-        now = self.clock()
-        with self._lock:
-            window = self._windows.setdefault(tenant, _Window())
-            while window.minute and window.minute[0] <= now - 60:
-                window.minute.popleft()
-            while window.day and window.day[0] <= now - 86_400:
-                window.day.popleft()
-            if len(window.day) >= self.per_day:
-                return "day", math.ceil(window.day[0] + 86_400 - now)
-            if window.in_flight >= self.concurrent:
-                return "concurrent", 1
-            if len(window.minute) >= self.per_minute:
-                return "minute", max(1, math.ceil(window.minute[0] + 60 - now))
-            window.in_flight += 1
-            window.minute.append(now)
-            window.day.append(now)
-            self.max_in_flight = max(self.max_in_flight, window.in_flight)
-            self.max_per_minute = max(self.max_per_minute, len(window.minute))
-            return None
-
-    def release(self, tenant: str) -> None:
-        """Free a call's slot (before its answer is written, as a server finishes)."""
-        with self._lock:
-            self._windows[tenant].in_flight -= 1
+        return self.script.add(Fault(kind, **{**options, "at": frozenset(options.get("at", ()))}))
 
     def remaining(self, tenant: str) -> dict[str, str]:
-        """The X-*Limit-Remaining headers for a tenant."""
-        with self._lock:
-            window = self._windows.setdefault(tenant, _Window())
-            return {
-                "X-DayLimit-Remaining": str(max(0, self.per_day - len(window.day))),
-                "X-MinLimit-Remaining": str(max(0, self.per_minute - len(window.minute))),
-                "X-AppMinLimit-Remaining": "9999",
-            }
-
-    def draw_fault(self, number: int, path: str) -> Fault | None:
-        """The fault for accounting request ``number``, if any."""
-        with self._lock:
-            for fault in self.faults:
-                if fault.path and fault.path not in path:
-                    continue
-                if number in fault.at or (
-                    fault.probability and self.random.random() < fault.probability
-                ):
-                    self.injected[fault.kind] += 1
-                    return fault
-        return None
-
-    def next_number(self) -> int:
-        """Count an accounting request and return its number."""
-        with self._lock:
-            self.requests += 1
-            return self.requests
+        """The X-*Limit-Remaining headers Xero sends on every accounting answer."""
+        return {
+            "X-DayLimit-Remaining": str(max(0, self.per_day - self.rate.used(tenant, "day"))),
+            "X-MinLimit-Remaining": str(max(0, self.per_minute - self.rate.used(tenant, "minute"))),
+            "X-AppMinLimit-Remaining": "9999",
+        }
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    # Headers and body go out in two writes; without this, Nagle's algorithm and the
-    # client's delayed ACK hold every answer back about 40 ms on loopback.
-    disable_nagle_algorithm = True
-    server: ThreadingHTTPServer
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
-        """Stay quiet: tests read counters, not logs."""
+class _Handler(Handler):
+    methods = ("GET", "PUT", "POST")
 
     @property
     def emulator(self) -> XeroEmulator:
         return self.server.emulator  # type: ignore[attr-defined, no-any-return]
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
-        self._dispatch("GET")
+    def stamp(self) -> dict[str, str]:
+        return {"Xero-Correlation-Id": str(uuid.uuid4())}
 
-    def do_PUT(self) -> None:  # noqa: N802 - stdlib name
-        self._dispatch("PUT")
-
-    def do_POST(self) -> None:  # noqa: N802 - stdlib name
-        self._dispatch("POST")
-
-    def _dispatch(self, method: str) -> None:
-        parts = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        if parts.path.startswith(API_PREFIX):
-            self._accounting(method, parts.path[len(API_PREFIX) :], query, body)
-        elif parts.path == "/connect/token" and method == "POST":
+    def dispatch(self, method: str, path: str, query: str, body: bytes) -> None:
+        values = first_values(query)
+        if path.startswith(API_PREFIX):
+            self._accounting(method, path[len(API_PREFIX) :], values, body)
+        elif path == "/connect/token" and method == "POST":
             self._token(body)
-        elif parts.path == "/identity/connect/authorize":
-            self._authorize(query)
-        elif parts.path.lower() == "/connections" and method == "GET":
+        elif path == "/identity/connect/authorize":
+            self._authorize(values)
+        elif path.lower() == "/connections" and method == "GET":
             self._connections()
         else:
-            self._send(404, b"", "text/plain")
+            self.send(404, b"", "text/plain")
 
     def _accounting(self, method: str, path: str, query: dict[str, str], body: bytes) -> None:
         emulator = self.emulator
         route = routes.route_name(method, path)
-        emulator.calls[route] += 1
-        number = emulator.next_number()
+        number = emulator.log.number(route)
         detail, tenants = emulator.identity.tenants_for(self.headers.get("Authorization"))
         if detail:
             return self._problem(401, "Unauthorized", detail)
         tenant = self.headers.get("xero-tenant-id", "")
         if tenant not in tenants or tenant not in emulator.orgs:
             return self._problem(403, "Forbidden", "AuthorizationUnsuccessful")
-        refused = emulator.admit(tenant)
+        refused = emulator.rate.admit(tenant)
         if refused:
-            problem, retry_after = refused
-            emulator.limit_429s[problem] += 1
-            return self._too_many(problem, retry_after, emulator.remaining(tenant))
-        fault = emulator.draw_fault(number, path)
+            return self._too_many(refused.name, refused.retry_after, emulator.remaining(tenant))
+        fault = emulator.script.draw(number, path)
         try:
-            if fault is None or fault.act_first:
-                status, ctype, payload, extra = self._answer(method, path, query, body, tenant)
+            answer = act(fault, lambda: self._answer(method, path, query, body, tenant))
         finally:
-            emulator.release(tenant)
-        if fault and fault.kind in ("timeout", "drop"):
-            if fault.kind == "timeout":
-                time.sleep(emulator.timeout_delay)
-            self.close_connection = True
+            emulator.rate.release(tenant)
+        if fault and self.lose(fault.kind, emulator.timeout_delay):
             return None
+        if answer is not None:
+            status, ctype, payload, extra = answer
         if fault and fault.kind == "429":
             status, ctype, payload = 429, "text/plain", b""
         elif fault:
             status, ctype, payload = int(fault.kind), "text/plain", b"Internal Server Error"
         wrote = method in ("PUT", "POST") and route.endswith("/History")
         if not fault and status == 200 and wrote and emulator.crash.acted("noted"):
-            self.close_connection = True
-            return None
+            return self.drop()
         headers = emulator.remaining(tenant)
         if fault and fault.kind == "429":
             return self._too_many(fault.problem, fault.retry_after, headers)
         if not fault:
             headers.update(extra)
         if emulator.record:
-            emulator.exchanges.append(
-                _exchange(method, path, query, dict(self.headers), status, ctype, payload)
-            )
-        return self._send(status, payload, ctype, headers)
+            exchange = Exchange(method, path, query, dict(self.headers), status, ctype, payload)
+            emulator.log.keep(exchange)
+        return self.send(status, payload, ctype, headers)
 
     def _answer(
         self, method: str, path: str, query: dict[str, str], body: bytes, tenant: str
@@ -361,15 +254,15 @@ class _Handler(BaseHTTPRequestHandler):
         if basic.startswith("Basic "):
             client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
             form.update(client_id=client_id, client_secret=secret)
-        self.emulator.calls["POST /connect/token"] += 1
+        self.emulator.log.count("POST /connect/token")
         try:
             token = self.emulator.identity.token(form)
         except GrantError as exc:
-            return self._send(400, json.dumps({"error": str(exc)}).encode(), "application/json")
-        return self._send(200, json.dumps(token).encode(), "application/json")
+            return self.send(400, json.dumps({"error": str(exc)}).encode(), "application/json")
+        return self.send(200, json.dumps(token).encode(), "application/json")
 
     def _authorize(self, query: dict[str, str]) -> None:
-        self.emulator.calls["GET /identity/connect/authorize"] += 1
+        self.emulator.log.count("GET /identity/connect/authorize")
         tenants = list(self.emulator.orgs)
         code = self.emulator.identity.code(
             query.get("redirect_uri", ""), tenants, query.get("scope", "")
@@ -379,11 +272,11 @@ class _Handler(BaseHTTPRequestHandler):
             + "?"
             + urlencode({"code": code, "state": query.get("state", "")})
         )
-        self._send(302, b"", "text/plain", {"Location": target})
+        self.send(302, b"", "text/plain", {"Location": target})
 
     def _connections(self) -> None:
         emulator = self.emulator
-        emulator.calls["GET /connections"] += 1
+        emulator.log.count("GET /connections")
         detail, tenants = emulator.identity.tenants_for(self.headers.get("Authorization"))
         if detail:
             return self._problem(401, "Unauthorized", detail)
@@ -400,7 +293,7 @@ class _Handler(BaseHTTPRequestHandler):
             }
             for tenant in tenants
         ]
-        return self._send(200, json.dumps(rows).encode(), "application/json")
+        return self.send(200, json.dumps(rows).encode(), "application/json")
 
     def _problem(self, status: int, title: str, detail: str) -> None:
         body = {
@@ -411,23 +304,11 @@ class _Handler(BaseHTTPRequestHandler):
             "Instance": str(uuid.uuid4()),
             "Extensions": {},
         }
-        self._send(status, json.dumps(body).encode(), "application/json")
+        self.send(status, json.dumps(body).encode(), "application/json")
 
     def _too_many(self, problem: str, retry_after: float, headers: dict[str, str]) -> None:
         headers = {**headers, "Retry-After": str(int(retry_after)), "X-Rate-Limit-Problem": problem}
-        self._send(429, b"", "text/plain", headers)
-
-    def _send(
-        self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None
-    ) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Xero-Correlation-Id", str(uuid.uuid4()))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(body)
+        self.send(429, b"", "text/plain", headers)
 
 
 def _since(header: str | None) -> datetime | None:
@@ -438,15 +319,3 @@ def _since(header: str | None) -> datetime | None:
     except ValueError:
         moment = parsedate_to_datetime(header)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _exchange(
-    method: str,
-    path: str,
-    query: dict[str, str],
-    headers: dict[str, str],
-    status: int,
-    ctype: str,
-    body: bytes,
-) -> Exchange:
-    return Exchange(method, path, query, headers, status, ctype, body)

@@ -1,0 +1,59 @@
+"""Gmail's API methods as the emulator routes them, and the per-user quota they draw on."""
+
+from __future__ import annotations
+
+from tests.emulators.scaffold import Limit
+
+#: Quota units per method, from Gmail's published table
+#: (https://developers.google.com/gmail/api/reference/quota).
+UNITS = {
+    "messages.send": 100,
+    "drafts.send": 100,
+    "messages.get": 5,
+    "messages.list": 5,
+    "messages.modify": 5,
+    "messages.batchModify": 50,
+    "messages.attachments.get": 5,
+    "drafts.create": 10,
+    "drafts.delete": 10,
+    "drafts.get": 5,
+    "threads.get": 10,
+    "history.list": 2,
+    "getProfile": 1,
+    "labels.list": 1,
+    "labels.create": 5,
+}
+_USER = r"/gmail/v1/users/(?P<user>[^/]+)"
+ROUTES = [
+    ("POST", r"/token", "token"),
+    ("GET", _USER + r"/profile", "getProfile"),
+    ("POST", _USER + r"/messages/send", "messages.send"),
+    ("GET", _USER + r"/messages", "messages.list"),
+    (
+        "GET",
+        _USER + r"/messages/(?P<mid>[^/]+)/attachments/(?P<id>[^/]+)",
+        "messages.attachments.get",
+    ),
+    ("POST", _USER + r"/messages/batchModify", "messages.batchModify"),
+    ("POST", _USER + r"/messages/(?P<id>[^/]+)/modify", "messages.modify"),
+    ("GET", _USER + r"/messages/(?P<id>[^/]+)", "messages.get"),
+    ("POST", _USER + r"/drafts/send", "drafts.send"),
+    ("POST", _USER + r"/drafts", "drafts.create"),
+    ("GET", _USER + r"/drafts/(?P<id>[^/]+)", "drafts.get"),
+    ("DELETE", _USER + r"/drafts/(?P<id>[^/]+)", "drafts.delete"),
+    ("GET", _USER + r"/threads/(?P<id>[^/]+)", "threads.get"),
+    ("GET", _USER + r"/history", "history.list"),
+    ("GET", _USER + r"/labels", "labels.list"),
+    ("POST", _USER + r"/labels", "labels.create"),
+]
+SEND_METHODS = ("messages.send", "drafts.send")
+
+
+def gmail_limits(units_per_second: int | None, quota_window: float) -> list[Limit]:
+    """Gmail's per-user quota: ``units_per_second`` units (``UNITS``) a second, enforced
+    over a sliding window of ``quota_window`` seconds; none when ``units_per_second`` is
+    None. A call past it gets 429 ``rateLimitExceeded`` (``GmailEmulator._charge``).
+    """
+    if units_per_second is None:
+        return []
+    return [Limit("quota", units_per_second * quota_window, quota_window)]
