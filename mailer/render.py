@@ -147,6 +147,15 @@ class Renderer:
             return False
         return all(self._find(f"{language}/{template}.{part}") for part in PARTS)
 
+    def missing_parts(self, template: str, language: str) -> list[str]:
+        """The files of ``template`` that no folder of the search path holds.
+
+        Returns:
+            Names like ``en/weekly.subject.txt``, relative to a template folder.
+        """
+        names = [f"{language}/{template}.{part}" for part in PARTS]
+        return [name for name in names if self._find(name) is None]
+
     def _find(self, name: str) -> Path | None:
         for folder in self.search_path:
             candidate = folder.joinpath(*name.split("/"))

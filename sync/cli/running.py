@@ -103,13 +103,17 @@ def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) 
     Prints every problem (file, line, field) at once; exits 2 if there is any. A
     configuration of several organisations is checked for each of them.
     """
-    problems = []
+    problems, warnings = [], []
     for settings in organisations_of(config, orgs or [], every=True):
         found = checks.check_templates(settings, build_renderer(settings))
         found += checks.check_ledger_settings(settings)
         found += checks.check_mailbox_settings(settings)
         org = settings.organisation
         problems += [f"[{org}] {line}" if org else line for line in found]
+        doubts = checks.policy_warnings(settings)
+        warnings += [f"[{org}] {line}" if org else line for line in doubts]
+    for line in warnings:
+        err.print(f"warning: {line}", markup=False, highlight=False)
     for line in problems:
         err.print(line, markup=False, highlight=False)
     if problems:

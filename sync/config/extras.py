@@ -13,10 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
-
 from sync.config.services import KINDS
+from sync.config.source import plain, read_config
+from sync.errors import ConfigError
 
 _EXTRAS: dict[tuple[str, object], str] = {(k.section, k.name): k.extra for k in KINDS if k.extra}
 
@@ -54,12 +53,9 @@ def main(argv: list[str]) -> int:
         return 2
     path = Path(argv[0])
     try:
-        data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        print(f"{path}: cannot read: {exc.strerror}", file=sys.stderr)
-        return 2
-    except YAMLError as exc:
-        print(f"{path}: not valid YAML: {exc}", file=sys.stderr)
+        data = plain(read_config(path))
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
         return 2
     print(",".join(extras_needed(data)))
     return 0

@@ -211,15 +211,25 @@ class Policy(_Model):
                 raise ValueError(f"the minimum for {code} must not be negative, got {amount}")
         return {k.upper(): v for k, v in value.items()}
 
-    @model_validator(mode="after")
-    def _ladder(self) -> Policy:
-        names = [s.name for s in self.stages]
-        if len(set(names)) != len(names):
-            raise ValueError("stage names must be unique")
-        offsets = [s.offset_days for s in self.stages]
-        if offsets != sorted(offsets):
-            raise ValueError("stages must be listed in order of offset_days")
-        return self
+    @field_validator("stages")
+    @classmethod
+    def _ladder(cls, stages: tuple[Stage, ...]) -> tuple[Stage, ...]:
+        seen: dict[str, int] = {}
+        for i, stage in enumerate(stages):
+            if stage.name in seen:
+                raise ValueError(
+                    f"stage names must be unique: stages[{i}] is {stage.name!r}, like"
+                    f" stages[{seen[stage.name]}]"
+                )
+            seen[stage.name] = i
+        for i, (before, stage) in enumerate(zip(stages, stages[1:], strict=False), start=1):
+            if stage.offset_days < before.offset_days:
+                order = (
+                    f"stages[{i}] {stage.name!r} ({stage.offset_days}) comes after"
+                    f" stages[{i - 1}] {before.name!r} ({before.offset_days})"
+                )
+                raise ValueError(f"stages must be listed in order of offset_days: {order}")
+        return stages
 
 
 class Safety(_Model):

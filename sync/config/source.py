@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.events import AliasEvent
 
 from sync.config.services import UNION_KEYS
 from sync.config.settings import Settings
@@ -49,13 +50,42 @@ def read_config(path: Path) -> CommentedMap:
         message = f"not UTF-8 text (byte 0x{raw[exc.start]:02x}); save the file as UTF-8"
         raise ConfigError([ConfigIssue(name, where, "", message)]) from None
     try:
+        _refuse_aliases(name, text)
         data = YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError([ConfigIssue(name, line, "", f"not valid YAML: {exc.problem}")]) from None
+    if data is None:
+        raise ConfigError([ConfigIssue(name, None, "", f"the file is empty; {MINIMAL}")])
     if not isinstance(data, CommentedMap):
         raise ConfigError([ConfigIssue(name, 1, "", "expected a mapping of settings at the top")])
     return data
+
+
+MINIMAL = (
+    "a minimal configuration names the business, the sender and the ladder, e.g.\n"
+    "  business:\n    name: Nakheel Trading\n    timezone: Asia/Riyadh\n"
+    "  sender:\n    name: Accounts\n    email: accounts@nakheel.example\n"
+    "  policy:\n    stages:\n      - name: overdue\n        offset_days: 1\n"
+    "(`tahseel init` writes a complete, commented one)"
+)
+"""What an empty file is told to hold instead."""
+
+
+def _refuse_aliases(name: str, text: str) -> None:
+    """Refuse YAML aliases (``*name``) before anything is built from the text.
+
+    Aliases let a few lines expand into gigabytes (a "billion laughs" file), and a
+    configuration has no need of them: each setting is written once.
+    """
+    for event in YAML(typ="rt").parse(text):
+        if isinstance(event, AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else None
+            message = (
+                f"YAML aliases (*{event.anchor}) are not allowed in the configuration;"
+                " write the value out where it is needed"
+            )
+            raise ConfigError([ConfigIssue(name, line, "", message)])
 
 
 def plain(node: Any) -> Any:

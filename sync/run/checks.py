@@ -41,7 +41,7 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
     for template, stage in templates_in_use(settings):
         for language in LANGUAGES:
             if not renderer.has_template(template, language):
-                problems.append(f"template {template!r} ({language}) not found for stage {stage!r}")
+                problems.append(_missing(renderer, template, language, stage))
                 continue
             context = template_context(
                 invoice,
@@ -56,6 +56,36 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
             )
             problems.extend(renderer.check(template, language, context))
     return sorted(set(problems), key=problems.index)
+
+
+def _missing(renderer: Renderer, template: str, language: str, stage: str) -> str:
+    missing = renderer.missing_parts(template, language) or [f"{language}/{template}.*"]
+    folders = ", ".join(str(f) for f in renderer.search_path)
+    return (
+        f"stage {stage!r}: template {template!r} ({language}) is missing"
+        f" {', '.join(missing)} (looked in {folders})"
+    )
+
+
+def policy_warnings(settings: Settings) -> list[str]:
+    """What in the policy is allowed but probably not meant; ``check`` shows it, runs go on."""
+    where = f"{settings.source}: policy.stages"
+    stages = settings.policy.stages
+    warnings = []
+    for i, (before, stage) in enumerate(zip(stages, stages[1:], strict=False), start=1):
+        if stage.offset_days == before.offset_days:
+            warnings.append(
+                f"{where}[{i}]: {stage.name!r} has the same offset_days ({stage.offset_days})"
+                f" as {before.name!r}, so it goes out min_days_between later; give each"
+                " stage its own day"
+            )
+    for i, stage in enumerate(stages):
+        if stage.repeat_every_days and not stage.repeat_limit:
+            warnings.append(
+                f"{where}[{i}]: {stage.name!r} has repeat_every_days but no repeat_limit, so"
+                " it is never repeated; set repeat_limit to the number of repeats"
+            )
+    return warnings
 
 
 def check_ledger_settings(settings: Settings) -> list[str]:

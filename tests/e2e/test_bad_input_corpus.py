@@ -114,7 +114,37 @@ CONFIG_CASES = [
         ),
         ("tahseel.yaml:", "not UTF-8"),
     ),
-    ConfigCase("empty YAML", _yaml_bytes(b""), ("tahseel.yaml:1:", "expected a mapping")),
+    ConfigCase(
+        "empty YAML",
+        _yaml_bytes(b""),
+        ("tahseel.yaml: the file is empty", "a minimal configuration", "business:"),
+    ),
+    ConfigCase(
+        "YAML alias bomb",
+        _yaml_bytes(
+            b'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+            + b"".join(
+                f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n".encode()
+                for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+            )
+        ),
+        ("tahseel.yaml:2:", "YAML aliases (*a) are not allowed"),
+    ),
+    ConfigCase(
+        "stages out of order",
+        _yaml("      offset_days: 30\n", "      offset_days: 3\n"),
+        ("tahseel.yaml:", "policy.stages:", "stages[4] 'final' (3) comes after stages[3]"),
+    ),
+    ConfigCase(
+        "two stages of one name",
+        _yaml("    - name: final\n", "    - name: weekly\n"),
+        ("tahseel.yaml:", "policy.stages:", "stages[4] is 'weekly', like stages[3]"),
+    ),
+    ConfigCase(
+        "a stage whose template files are missing",
+        _yaml("    - name: final\n", "    - name: final\n      template: finale\n"),
+        ("stage 'final'", "en/finale.html", "en/finale.subject.txt", "en/finale.txt"),
+    ),
     ConfigCase("YAML that is a list", _yaml_bytes(b"- a\n- b\n"), ("tahseel.yaml:1",)),
     ConfigCase(
         "unknown top-level key",
@@ -210,6 +240,21 @@ def test_bad_configuration_is_named_and_nothing_is_sent(folder: Path, case: Conf
     code, output = cli(folder, "run", "--today", ANCHOR.isoformat())
     assert code == 2, output
     assert len(sent(folder)) == before
+
+
+def test_check_warns_of_a_policy_that_is_probably_not_meant(folder: Path) -> None:
+    """Allowed, so the run goes on, but said: two stages of one day, repeats never made."""
+    code, output = cli(folder, "check")
+    assert code == 0 and "warning" not in output, output
+    _yaml("      offset_days: 30\n", "      offset_days: 8\n")(folder)
+    _yaml("      repeat_limit: 2\n", "")(folder)
+    code, output = cli(folder, "check")
+    tally.record("bad input", bad_inputs=2)
+    assert code == 0, output
+    flat = " ".join(output.split())
+    assert "warning: " in flat
+    assert "policy.stages[4]: 'final' has the same offset_days (8) as 'weekly'" in flat
+    assert "'weekly' has repeat_every_days but no repeat_limit, so it is never repeated" in flat
 
 
 # -- ledger data --------------------------------------------------------------------------

@@ -33,3 +33,10 @@ def test_the_command_prints_them_comma_separated(tmp_path, capsys):
     assert main([str(config)]) == 2
     assert "not valid YAML" in capsys.readouterr().err
     assert main([str(tmp_path / "missing.yaml")]) == 2
+
+
+def test_a_file_with_aliases_is_refused_not_expanded(tmp_path, capsys):
+    path = tmp_path / "tahseel.yaml"
+    path.write_text("a: &a [1, 2]\nb: [*a, *a]\nledger: {type: xero}\n", encoding="utf-8")
+    assert main([str(path)]) == 2
+    assert "YAML aliases (*a) are not allowed" in capsys.readouterr().err

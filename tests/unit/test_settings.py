@@ -74,7 +74,19 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert len(lines) == 3
     assert any(":3: business.timezone: unknown time zone 'Mars/Olympus'" in x for x in lines)
     assert any(":6: sender.email: expected an email address" in x for x in lines)
-    assert any(":7: policy: stages must be listed in order of offset_days" in x for x in lines)
+    order = (
+        ":8: policy.stages: stages must be listed in order of offset_days:"
+        " stages[1] 'late' (-5) comes after stages[0] 'due' (0)"
+    )
+    assert any(order in x for x in lines), lines
+
+
+def test_a_repeated_stage_name_is_named(tmp_path):
+    text = GOOD.replace("name: late", "name: due")
+    (line,) = problems(tmp_path, text)
+    assert ":8: policy.stages: stage names must be unique: stages[1] is 'due', like stages[0]" in (
+        line
+    )
 
 
 def test_missing_section_and_bad_yaml(tmp_path):
@@ -97,3 +109,32 @@ def test_weekend_and_window_checks(tmp_path):
 def test_reserved_stage_name(tmp_path):
     lines = problems(tmp_path, GOOD.replace("name: late", "name: resend"))
     assert any("stages[1].name" in x for x in lines)
+
+
+def test_an_empty_file_says_what_a_minimal_configuration_looks_like(tmp_path):
+    from sync.config.source import MINIMAL
+
+    path = tmp_path / "tahseel.yaml"
+    path.write_text("# nothing yet\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="the file is empty; a minimal configuration"):
+        load_settings(path)
+    # and the minimal configuration it shows is one
+    example = "\n".join(
+        line.removeprefix("  ") for line in MINIMAL.splitlines() if line.startswith("  ")
+    )
+    path.write_text(example + "\n", encoding="utf-8")
+    assert load_settings(path).policy.stages[0].name == "overdue"
+
+
+def test_yaml_aliases_are_refused_before_they_expand(tmp_path):
+    """A "billion laughs" file: nine levels of nine aliases would be 387 million items."""
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 9):
+        refs = ", ".join([f"*a{level - 1}"] * 9)
+        lines.append(f"a{level}: &a{level} [{refs}]")
+    path = tmp_path / "tahseel.yaml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    (issue,) = caught.value.issues
+    assert issue.line == 2 and "YAML aliases (*a0) are not allowed" in issue.message
