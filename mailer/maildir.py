@@ -62,7 +62,8 @@ class MaildirTransport:
         self.path = Path(path)
         try:
             self._inbox = mailbox.Maildir(self.path, factory=None, create=create)
-            if create and SENT_FOLDER not in self._inbox.list_folders():
+            # The sent folder is Tahseel's own: made in any Maildir that lacks it.
+            if SENT_FOLDER not in self._inbox.list_folders():
                 self._sent = self._inbox.add_folder(SENT_FOLDER)
             else:
                 self._sent = self._inbox.get_folder(SENT_FOLDER)

@@ -81,6 +81,22 @@ class MaildirSettings(_Model):
 
     type: Literal["maildir"] = "maildir"
     path: Path = Path("mailbox")
+    create: bool = False
+    """Make the Maildir when ``path`` does not exist; otherwise a missing one is an error,
+    so a mistyped path never collects mail nobody reads."""
+
+
+def missing_maildir(path: Path) -> str | None:
+    """Why ``path`` is not a Maildir to read and send from, or None when it is one."""
+    if not path.exists():
+        return (
+            f"{path} does not exist; correct mailbox.path, or set mailbox.create: true"
+            " to make a new Maildir there"
+        )
+    absent = [part for part in ("cur", "new", "tmp") if not (path / part).is_dir()]
+    if absent:
+        return f"{path} is not a Maildir (it has no {', '.join(absent)} folder)"
+    return None
 
 
 class GmailSettings(_Model):

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from mailer.render import Renderer
 from sync.config.services import (
-    GmailSettings,
+    MaildirSettings,
     MissingSecret,
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
+    missing_maildir,
     secret,
 )
 from sync.config.settings import LANGUAGES, Settings
@@ -118,9 +119,10 @@ def check_ledger_settings(settings: Settings) -> list[str]:
 def check_mailbox_settings(settings: Settings) -> list[str]:
     """Problems with the mailbox's settings that the schema alone cannot see."""
     box = settings.mailbox
-    if not isinstance(box, GmailSettings):
-        return []
     where = f"{settings.source}: mailbox"
+    if isinstance(box, MaildirSettings):
+        problem = None if box.create else missing_maildir(settings.resolve(box.path))
+        return [f"{where}.path: {problem}"] if problem else []
     if box.service_account_file is not None:
         key = settings.resolve(box.service_account_file)
         return [] if key.exists() else [f"{where}.service_account_file: {key} does not exist"]

@@ -21,6 +21,7 @@ from sync.config.services import (
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
     kind_of,
+    missing_maildir,
     secret,
 )
 from sync.config.settings import Settings
@@ -132,7 +133,11 @@ def maildir_transport(settings: Settings, *, budget: QuotaBudget | None = None) 
     """A local Maildir (``budget`` is Gmail's and has no meaning here)."""
     box = settings.mailbox
     assert isinstance(box, MaildirSettings)
-    return MaildirTransport(settings.resolve(box.path))
+    path = settings.resolve(box.path)
+    problem = None if box.create else missing_maildir(path)
+    if problem is not None:
+        raise ConfigError([ConfigIssue(str(settings.source), None, "mailbox.path", problem)])
+    return MaildirTransport(path, create=box.create)
 
 
 def gmail_transport(settings: Settings, *, budget: QuotaBudget | None = None) -> Transport:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 import os
 from email.message import EmailMessage
 from pathlib import Path
@@ -234,3 +235,10 @@ def test_a_reply_moved_to_cur_after_the_scan_is_still_read(tmp_path: Path) -> No
     key = ref.removeprefix("INBOX/")
     found = transport._read_reply(key, tmp_path / "mail" / "new" / "gone", 0)
     assert found is not None and found.ref == ref
+
+
+def test_a_maildir_made_elsewhere_gets_its_sent_folder(tmp_path: Path) -> None:
+    mailbox.Maildir(tmp_path / "mail", create=True)  # as a mail fetcher leaves it
+    transport = MaildirTransport(tmp_path / "mail", create=False)
+    transport.send(reminder(), thread=None)
+    assert (tmp_path / "mail" / ".Sent" / "new").is_dir()

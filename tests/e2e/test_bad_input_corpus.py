@@ -197,6 +197,16 @@ CONFIG_CASES = [
         ("tahseel.yaml:", "minimum_amount", "XYZ"),
     ),
     ConfigCase(
+        "a mailbox path with a typo",
+        _yaml("  path: demo/mailbox", "  path: demo/mailbx"),
+        ("mailbox.path", "demo/mailbx does not exist", "mailbox.create: true"),
+    ),
+    ConfigCase(
+        "a mailbox path that is not a Maildir",
+        _yaml("  path: demo/mailbox", "  path: templates"),
+        ("mailbox.path", "is not a Maildir", "cur, new, tmp"),
+    ),
+    ConfigCase(
         "template syntax error",
         _template("en/due.txt", "{{ invoice.number }}", "{% if invoice.number %}"),
         ("due.txt:",),
