@@ -7,6 +7,7 @@ the anchor falls on the day the demo runs, and the story stays the same whenever
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import shutil
@@ -15,12 +16,44 @@ from email import policy
 from email.parser import BytesParser
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Literal
 
 from mailer.maildir import MaildirTransport
 from sync.config.resources import default_templates_dir, example_config_dir
 
 ANCHOR = date(2026, 11, 23)
 _DATE_COLUMNS = ("issue_date", "due_date", "paid_date")
+MARK = ".tahseel-demo"
+"""The file by which ``tahseel demo`` knows a folder it filled: the digest of the
+configuration it wrote there."""
+
+FolderState = Literal["new", "empty", "demo", "configured", "other"]
+
+
+def folder_state(target: Path) -> FolderState:
+    """What ``target`` holds, as ``tahseel demo`` must treat it.
+
+    Returns:
+        ``new`` (absent), ``empty``, ``demo`` (a demo this command wrote, its
+        configuration unedited), ``configured`` (a configuration the demo did not write,
+        or edited since) or ``other`` (files, but no configuration).
+    """
+    if not target.exists():
+        return "new"
+    if target.is_dir() and not any(target.iterdir()):
+        return "empty"
+    config, mark = target / "tahseel.yaml", target / MARK
+    if config.exists():
+        try:
+            ours = mark.read_text("utf-8").strip() == _digest(config)
+        except OSError:
+            ours = False
+        return "demo" if ours else "configured"
+    return "other"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def install(target: Path, *, anchor: date, force: bool = False, mode: str = "live") -> list[Path]:
@@ -67,6 +100,7 @@ def install(target: Path, *, anchor: date, force: bool = False, mode: str = "liv
     if mailbox.exists():
         shutil.rmtree(mailbox)
     _fill_mailbox(mailbox, source / "demo" / "mail", shift)
+    (target / MARK).write_text(_digest(config) + "\n", "utf-8")
     return [config, templates, ledger, mailbox]
 
 

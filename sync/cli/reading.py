@@ -49,6 +49,18 @@ def status(
     views.print_status(out, settings, invoices, store, now)
 
 
+REPORT_MARK = b'<meta name="generator" content="Tahseel report">'
+"""The line by which a file is known as a report this command wrote (it may replace it)."""
+
+
+def _is_report(path: Path) -> bool:
+    try:
+        with path.open("rb") as file:
+            return REPORT_MARK in file.read(4096)
+    except OSError:
+        return False
+
+
 def report(
     config: ConfigOption = Path("tahseel.yaml"),
     output: Annotated[Path, typer.Option("--output", "-o", help="The HTML file to write.")] = Path(
@@ -67,6 +79,9 @@ def report(
         int, typer.Option("--days", min=1, max=3650, help="Days of payment and send history read.")
     ] = 365,
     org: OrgOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace --output even if it is not a report.")
+    ] = False,
 ) -> None:
     """Write the aging and effectiveness report as one self-contained HTML file.
 
@@ -96,6 +111,11 @@ def report(
         fail(str(exc))
     except (LedgerError, SyncError) as exc:
         fail(f"cannot read: {exc}", EXIT_ABORTED)
+    if output.exists() and not force and not _is_report(output):
+        fail(
+            f"--output: {output} exists and is not a Tahseel report; name another file,"
+            " or add --force to replace it"
+        )
     try:
         output.write_text(page, encoding="utf-8")
     except OSError as exc:

@@ -64,6 +64,10 @@ def init(
 
 def demo_command(
     directory: Annotated[Path, typer.Argument(help="Folder for the demo.")] = Path("tahseel-demo"),
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write the demo into a folder that holds other files."),
+    ] = False,
 ) -> None:
     """Run the whole loop on made-up data: reminders, a reply, the resend, the notes.
 
@@ -71,7 +75,12 @@ def demo_command(
     customer's reply that says the invoice never arrived) and runs Tahseel on it at the
     next moment inside the policy's send window, so it works on any day. Nothing leaves
     this machine: mail goes into DIRECTORY/demo/mailbox.
+
+    Run again on the same folder, it replaces the earlier demo. It never writes into a
+    folder that holds a configuration it did not write, nor, without --force, into any
+    other folder that is not empty.
     """
+    _may_write_demo(directory, force=force)
     source = load_settings(example_config_dir() / "tahseel.yaml")
     moment = calendar_of(source).next_send_moment(datetime.now(UTC))
     demo_module.install(directory, anchor=moment.date(), force=True)
@@ -95,6 +104,28 @@ def demo_command(
     # The skipped invoice (no email address) is part of the story, not a failure of the
     # demo; a scheduled `tahseel run` would exit 1 for it.
     raise typer.Exit(EXIT_OK if code == EXIT_SKIPPED else code)
+
+
+def _may_write_demo(directory: Path, *, force: bool) -> None:
+    """Refuse a folder the demo would damage; say what a rerun replaces."""
+    state = demo_module.folder_state(directory)
+    if state == "configured":
+        fail(
+            f"{directory}/tahseel.yaml was not written by `tahseel demo` (or was edited"
+            " since): the demo never replaces a configuration. Choose another folder,"
+            " e.g. `tahseel demo tahseel-demo-2`."
+        )
+    if state == "other" and not force:
+        fail(
+            f"{directory} is not empty. Choose a new or empty folder, or add --force to"
+            " write the demo there (it writes tahseel.yaml, templates/, demo/ and the"
+            " state store, tahseel-state.db)."
+        )
+    if state == "demo":
+        out.print(
+            f"Replacing the earlier demo in {directory}/: its ledger, mailbox, notes and"
+            " state start afresh."
+        )
 
 
 def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) -> None:

@@ -249,3 +249,55 @@ def test_crash_at_every_outbox_step_then_rerun(tmp_path, clean_outcome, point, h
         pair for pair in clean_outcome if pair != ("INV-1004", "overdue")
     ]  # the earlier one
     assert written == sent_today, "a crash caused a duplicate or a missing note"
+
+
+def test_the_demo_never_replaces_a_configuration_it_did_not_write(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "books"
+    mine.mkdir()
+    (mine / "tahseel.yaml").write_text("business: {name: Mine}\n", encoding="utf-8")
+    (mine / "tahseel-state.db").write_bytes(b"the send history")
+    for force in ([], ["--force"]):
+        result = runner.invoke(app, ["demo", str(mine), *force])
+        assert result.exit_code == 2, result.output
+        assert "was not written by `tahseel demo`" in " ".join(result.output.split())
+    assert (mine / "tahseel.yaml").read_text(encoding="utf-8") == "business: {name: Mine}\n"
+    assert (mine / "tahseel-state.db").read_bytes() == b"the send history"
+    assert sorted(p.name for p in mine.iterdir()) == ["tahseel-state.db", "tahseel.yaml"]
+
+
+def test_the_demo_asks_before_writing_into_a_folder_with_other_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "work"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = runner.invoke(app, ["demo", str(folder)])
+    assert result.exit_code == 2 and "is not empty" in result.output
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.txt"]
+    assert runner.invoke(app, ["demo", str(folder), "--force"]).exit_code == 0
+    assert (folder / "notes.txt").read_text(encoding="utf-8") == "keep me"
+    # a rerun replaces its own demo, and says so; once its configuration is edited, never
+    again = runner.invoke(app, ["demo", str(folder)])
+    assert again.exit_code == 0 and "Replacing the earlier demo" in again.output
+    config = folder / "tahseel.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "# mine now\n", encoding="utf-8")
+    assert runner.invoke(app, ["demo", str(folder)]).exit_code == 2
+
+
+def test_report_never_overwrites_a_file_that_is_not_a_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    folder = install(tmp_path)
+    config = folder / "tahseel.yaml"
+    before = {p: p.read_bytes() for p in (config, folder / "demo" / "invoices.csv")}
+    for target in before:
+        result = cli(folder, "report", "-o", str(target))
+        assert result.exit_code == 2, result.output
+        assert "is not a Tahseel report" in " ".join(result.output.split())
+    assert {p: p.read_bytes() for p in before} == before
+    page = folder / "aging.html"
+    assert cli(folder, "report", "-o", str(page)).exit_code == 0
+    assert cli(folder, "report", "-o", str(page)).exit_code == 0  # its own report: replaced
+    other = folder / "other.html"
+    other.write_text("<html>someone's page</html>", encoding="utf-8")
+    assert cli(folder, "report", "-o", str(other)).exit_code == 2
+    assert cli(folder, "report", "-o", str(other), "--force").exit_code == 0
