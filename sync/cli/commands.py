@@ -13,6 +13,7 @@ from collections.abc import Callable
 import typer
 
 from sync.cli import auth, holds, reading, running
+from sync.cli.common import plain_errors
 
 EXIT_CODES = """Exit codes (for cron and CI): 0 done; 1 done, but some invoices were skipped or
 had errors (see the summary); 2 usage or configuration error; 3 not run, another run
@@ -49,7 +50,7 @@ COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("classify", reading.classify),
 )
 for _name, _command in COMMANDS:
-    app.command(name=_name)(_command)
+    app.command(name=_name)(plain_errors(_command))
 # Typer lists the command groups after the commands, whatever the order they are added.
 app.add_typer(auth.auth_app, name="auth")
 

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, NoReturn, ParamSpec
 from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
 
+from connectors.errors import LedgerError, LedgerNotInstalled
+from mailer.errors import MailError
 from sync.config.loader import load_organisations
 from sync.config.organisations import select, select_all
 from sync.config.settings import Settings
-from sync.errors import ConfigError
-from sync.run.outcome import EXIT_USAGE
+from sync.errors import ConfigError, SyncError
+from sync.run.outcome import EXIT_ABORTED, EXIT_USAGE
+
+P = ParamSpec("P")
 
 # Piped into a file or a CI log there is no terminal width to respect: keep rows whole.
 # Lines of text stay whole too (soft wrap), so a log line can be searched for.
@@ -62,6 +68,34 @@ def fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
     """Print the message on stderr and exit with the code (2, usage, unless told)."""
     err.print(message, markup=False, highlight=False)
     raise typer.Exit(code)
+
+
+def exit_code_of(exc: Exception) -> int:
+    """The exit code an error ends a command with: 2 for what the user sets up, else 4."""
+    return EXIT_USAGE if isinstance(exc, ConfigError | LedgerNotInstalled) else EXIT_ABORTED
+
+
+def plain_errors(command: Callable[P, None]) -> Callable[P, None]:
+    """Turn an error no command handled into one line on stderr and its exit code.
+
+    Every command is wrapped, so a state store that cannot be written, a ledger whose
+    SDK is missing or a file that is not there never ends in a traceback: a
+    configuration or usage problem exits 2, everything that needs a person exits 4.
+    """
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except ConfigError as exc:
+            fail(str(exc))
+        except (LedgerError, MailError, SyncError) as exc:
+            fail(str(exc), exit_code_of(exc))
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}")
+
+    return run
 
 
 def settings_of(path: Path, org: str | None = None) -> Settings:

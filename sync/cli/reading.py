@@ -18,6 +18,7 @@ from sync.cli.common import (
     OrgsOption,
     TodayOption,
     err,
+    exit_code_of,
     fail,
     moment_of,
     organisations_of,
@@ -45,7 +46,7 @@ def status(
     except ConfigError as exc:
         fail(str(exc))
     except (LedgerError, SyncError) as exc:
-        fail(f"cannot read: {exc}", EXIT_ABORTED)
+        fail(f"cannot read: {exc}", exit_code_of(exc))
     views.print_status(out, settings, invoices, store, now)
 
 
@@ -110,7 +111,7 @@ def report(
     except ConfigError as exc:
         fail(str(exc))
     except (LedgerError, SyncError) as exc:
-        fail(f"cannot read: {exc}", EXIT_ABORTED)
+        fail(f"cannot read: {exc}", exit_code_of(exc))
     if output.exists() and not force and not _is_report(output):
         fail(
             f"--output: {output} exists and is not a Tahseel report; name another file,"

@@ -21,6 +21,7 @@ from sync.cli.common import (
     OrgsOption,
     TodayOption,
     err,
+    exit_code_of,
     fail,
     moment_of,
     organisations_of,
@@ -175,7 +176,7 @@ def plan_command(
     except ConfigError as exc:
         fail(str(exc))
     except (LedgerError, SyncError) as exc:
-        fail(f"cannot plan: {exc}", EXIT_ABORTED)
+        fail(f"cannot plan: {exc}", exit_code_of(exc))
     if as_json:
         out.print_json(json.dumps(plan_rows(result), ensure_ascii=False))
         return

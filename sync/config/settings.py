@@ -324,7 +324,8 @@ class Settings(_Model):
         """The state URL with a relative SQLite path anchored at the config folder."""
         url = self.state.url
         prefix = "sqlite:///"
-        if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite://":
+        relative = not url.startswith((prefix + "/", prefix + "file:"))
+        if url.startswith(prefix) and relative and url != "sqlite://":
             return prefix + str(self.resolve(Path(url[len(prefix) :])))
         return url
 

@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from sync.errors import RunLocked, StateError
@@ -43,6 +43,7 @@ class Database:
 
     def __init__(self, url: str) -> None:
         self.url = url
+        self.where = _where(url)
         self.is_sqlite = url.startswith("sqlite")
         try:
             if self.is_sqlite:
@@ -53,7 +54,9 @@ class Database:
                 self.engine = create_engine(url, pool_pre_ping=True)
             self._create_tables()
         except SQLAlchemyError as exc:
-            raise StateError(f"cannot open the state store: {redact(exc)}") from None
+            raise StateError(
+                f"cannot open the state store {self.where}: {redact(exc)}. {HELP}"
+            ) from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def _create_tables(self) -> None:
@@ -80,7 +83,14 @@ class Database:
     @staticmethod
     def _prepare_sqlite_path(url: str) -> None:
         path = url.removeprefix("sqlite:///")
-        if path and path != ":memory:" and not url.startswith("sqlite://?"):
+        # A ``file:`` URI (``?uri=true``, e.g. a read-only ``mode=ro``) names a file
+        # that must already exist.
+        if (
+            path
+            and path != ":memory:"
+            and not url.startswith("sqlite://?")
+            and not (path.startswith("file:"))
+        ):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
 
     @contextmanager
@@ -95,7 +105,7 @@ class Database:
                 raise
             except SQLAlchemyError as exc:
                 session.rollback()
-                raise StateError(f"state store error: {redact(exc)}") from None
+                raise StateError(f"state store {self.where}: {redact(exc)}. {HELP}") from None
 
     # -- lock ---------------------------------------------------------------------------
 
@@ -138,7 +148,7 @@ class Database:
         try:
             conn = self.engine.connect()
         except OperationalError as exc:
-            raise StateError(f"cannot reach the state store: {redact(exc)}") from None
+            raise StateError(f"cannot reach the state store {self.where}: {redact(exc)}") from None
         try:
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
             conn.commit()
@@ -151,6 +161,25 @@ class Database:
                 conn.commit()
         finally:
             conn.close()
+
+
+HELP = (
+    "It holds what was sent: check the file's permissions and the free space, or"
+    " restore it from a backup. A lost or damaged one can be replaced by a new, empty"
+    " one (move it aside): the first run then asks the mailbox what was already sent"
+    " and sends nothing twice"
+)
+"""What to do when the state store cannot be opened or written."""
+
+
+def _where(url: str) -> str:
+    """The store's file, or its URL without the password."""
+    if url.startswith("sqlite"):
+        return url.split("///", 1)[-1] or url
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable URL)"
 
 
 def redact(exc: Exception) -> str:

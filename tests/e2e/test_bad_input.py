@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import sys
 from datetime import date
 
 from typer.testing import CliRunner
@@ -40,3 +42,69 @@ def test_bad_invoices_are_reported_by_number_and_the_run_goes_on(tmp_path):
     assert "INV-1006" in problems
     # everything else still went out: the resend, and the reminders that were due
     assert report["resends"] == 1 and report["sent"] == {"courtesy": 1, "overdue": 1}
+
+
+# -- errors a person must see as one line, with the exit code the docs give ---------------
+
+
+def _cli(folder, *args):
+    return CliRunner().invoke(app, [*args, "-c", str(folder / "tahseel.yaml")])
+
+
+def test_pause_on_a_read_only_state_store_says_so(tmp_path):
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    assert _cli(folder, "run", "--today", ANCHOR.isoformat()).exit_code == 1
+    config = folder / "tahseel.yaml"
+    db = folder / "tahseel-state.db"
+    text = config.read_text(encoding="utf-8")
+    read_only = f"url: sqlite:///file:{db}?mode=ro&uri=true"
+    config.write_text(text.replace("url: sqlite:///tahseel-state.db", read_only), "utf-8")
+    result = _cli(folder, "pause", "INV-1004")
+    assert result.exit_code == 4, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "readonly database" in result.output and str(db) in result.output
+    assert "Traceback" not in result.output
+
+
+def test_a_damaged_state_store_names_its_file_and_what_to_do(tmp_path):
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    db = folder / "tahseel-state.db"
+    assert _cli(folder, "run", "--today", ANCHOR.isoformat()).exit_code == 1
+    for part in folder.glob("tahseel-state.db*"):  # the file and its write-ahead log
+        if part.suffix != ".lock":
+            data = part.read_bytes()
+            part.write_bytes(data[:100] + b"garbage!" * ((len(data) - 100) // 8))
+    for command in (["status"], ["run", "--today", ANCHOR.isoformat()], ["pause", "INV-1004"]):
+        result = _cli(folder, *command)
+        assert result.exit_code == 4, (command, result.output)
+        flat = " ".join(result.output.split())
+        assert str(db) in flat and "replaced by a new, empty one" in flat, flat
+
+
+def test_classify_on_a_missing_file_is_one_line(tmp_path):
+    result = CliRunner().invoke(app, ["classify", str(tmp_path / "nothere.eml")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"{tmp_path / 'nothere.eml'}: No such file or directory"
+
+
+def test_a_ledger_whose_sdk_is_missing_names_the_extra(tmp_path, monkeypatch):
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    config = folder / "tahseel.yaml"
+    text = re.sub(
+        r"(?ms)^ledger:\n.*?\n\n",
+        "ledger:\n  type: xero\n  token_file: xero-token.json\n\n",
+        config.read_text(encoding="utf-8"),
+    )
+    config.write_text(text, encoding="utf-8")
+    (folder / "xero-token.json").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("XERO_CLIENT_ID", "id")
+    monkeypatch.setenv("XERO_CLIENT_SECRET", "secret")
+    monkeypatch.setitem(sys.modules, "xero_python", None)  # as if never installed
+    for name in [m for m in sys.modules if m.startswith("connectors.xero")]:
+        monkeypatch.delitem(sys.modules, name)
+    result = _cli(folder, "status")
+    assert result.exit_code == 2, result.output
+    assert "pip install 'tahseel[xero]'" in result.output and "Traceback" not in result.output
