@@ -29,16 +29,23 @@ def print_plan(console: Console, result: Plan, problems: list[str]) -> None:
             a.invoice.number, a.invoice.contact.name, a.action, a.stage, ", ".join(a.to), a.language
         )
     console.print(table)
-    _print_skipped(console, list(result.skipped), problems)
+    _print_skipped(console, list(result.skipped), problems, list(result.excluded))
     waiting = sum(1 for d in result.decisions if d.outcome == "wait")
     console.print(
         f"{len(result.actions)} action(s); {waiting} invoice(s) waiting for a later date."
     )
 
 
-def _print_skipped(console: Console, skipped: list[tuple[str, str]], problems: list[str]) -> None:
+def _print_skipped(
+    console: Console,
+    skipped: list[tuple[str, str]],
+    problems: list[str],
+    excluded: Sequence[tuple[str, str]] = (),
+) -> None:
     for number, reason in skipped:
         console.print(f"skipped {number}: {reason}", markup=False, highlight=False)
+    for number, reason in excluded:
+        console.print(f"excluded by policy {number}: {reason}", markup=False, highlight=False)
     for line in problems:
         console.print(f"problem: {line}", markup=False, highlight=False)
 
@@ -69,7 +76,7 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
     console.print(table)
     if closed and report.emails == 0:
         console.print(f"No mail now: {closed}.")
-    _print_skipped(console, report.skipped, report.problems)
+    _print_skipped(console, report.skipped, report.problems, report.excluded)
     for line in report.errors:
         console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
     if report.breaker and report.dry_run:

@@ -111,7 +111,8 @@ class Decision:
     """What the planner concluded for one invoice: act, wait, or skip (needs a person)."""
 
     invoice: str
-    outcome: Literal["act", "wait", "skip", "closed"]
+    outcome: Literal["act", "wait", "skip", "excluded", "closed"]
+    """``skip`` needs a person; ``excluded`` is the policy's own choice and needs none."""
     reason: str
 
 
@@ -126,3 +127,8 @@ class Plan:
     def skipped(self) -> tuple[tuple[str, str], ...]:
         """``(invoice number, reason)`` for each skip a person should see."""
         return tuple((d.invoice, d.reason) for d in self.decisions if d.outcome == "skip")
+
+    @property
+    def excluded(self) -> tuple[tuple[str, str], ...]:
+        """``(invoice number, reason)`` for each invoice the policy excludes."""
+        return tuple((d.invoice, d.reason) for d in self.decisions if d.outcome == "excluded")

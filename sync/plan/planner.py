@@ -150,9 +150,9 @@ def _blocked(ctx: _Context) -> Decision | None:
     number = inv.number
     ex = policy.exclude
     if inv.contact.id in ex.contacts or inv.contact.name in ex.contacts:
-        return Decision(number, "skip", f"customer {inv.contact.name!r} is excluded by the policy")
+        return Decision(number, "excluded", f"customer {inv.contact.name!r} is excluded")
     if number in ex.invoices or (inv.reference and inv.reference in ex.references):
-        return Decision(number, "skip", "invoice is excluded by the policy")
+        return Decision(number, "excluded", "the invoice is excluded")
     minimum = policy.minimum_amount.get(inv.currency, policy.minimum_amount.get("*"))
     if minimum is not None and inv.amount_due < minimum:
         return Decision(

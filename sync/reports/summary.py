@@ -90,6 +90,7 @@ def _section(name: str | None, report: RunReport) -> list[str]:
     if report.window_closed and report.emails == 0:
         lines += [f"No mail now: {cell(report.window_closed)}.", ""]
     lines += _listing("Skipped", [f"{n}: {r}" for n, r in report.skipped])
+    lines += _listing("Excluded by policy", [f"{n}: {r}" for n, r in report.excluded])
     lines += _listing("Problems", report.problems)
     lines += _listing("Errors", report.errors)
     if report.breaker:

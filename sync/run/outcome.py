@@ -41,6 +41,8 @@ class RunReport:
     waiting: int = 0
     replies: Counter[str] = field(default_factory=Counter)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    excluded: list[tuple[str, str]] = field(default_factory=list)
+    """Invoices the policy excludes: the accountant's choice, so not a reason for exit 1."""
     problems: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     aborted: str | None = None
@@ -69,6 +71,7 @@ class RunReport:
             ("open invoices", self.open_invoices),
             ("waiting for a later date", self.waiting),
             ("skipped", len(self.skipped)),
+            ("excluded by policy", len(self.excluded)),
             ("errors", len(self.errors)),
         ]
 
@@ -77,6 +80,8 @@ class RunReport:
         for d in result.decisions:
             if d.outcome == "skip":
                 self.skipped.append((d.invoice, d.reason))
+            elif d.outcome == "excluded":
+                self.excluded.append((d.invoice, d.reason))
             elif d.outcome == "wait":
                 self.waiting += 1
 
@@ -146,6 +151,7 @@ class RunReport:
             "waiting": self.waiting,
             "replies": dict(sorted(self.replies.items())),
             "skipped": [{"invoice": n, "reason": r} for n, r in self.skipped],
+            "excluded": [{"invoice": n, "reason": r} for n, r in self.excluded],
             "problems": list(self.problems),
             "errors": list(self.errors),
             "aborted": self.aborted,
