@@ -92,8 +92,9 @@ class Job:
             dry_run=self.dry_run,
             overlay={},
         )
-        self.outbox = Outbox(self.ctx, Composer(self.ctx))
-        self.replies = ReplyDesk(self.ctx, self.outbox, self.outbox.composer)
+        composer = Composer(self.ctx)
+        self.outbox = Outbox(self.ctx, composer)
+        self.replies = ReplyDesk(self.ctx, self.outbox, composer)
         self.reading = LedgerReading(self.ctx)
 
     def run(self) -> RunReport:
