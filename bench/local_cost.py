@@ -58,9 +58,10 @@ from connectors.pdf import render_invoice_pdf  # noqa: E402
 from mailer.compose import Attachment, compose, make_message_id  # noqa: E402
 from mailer.gmail.api import GMAIL_UNITS_PER_SECOND, UNITS  # noqa: E402
 from sync.config.settings import Settings  # noqa: E402
+from sync.plan.calendar import calendar_of  # noqa: E402
 from sync.plan.history import History, Message  # noqa: E402
 from sync.plan.planner import plan  # noqa: E402
-from sync.run.job import Job, calendar_of  # noqa: E402
+from sync.run.job import Job  # noqa: E402
 from sync.run.outbound import Identity, tahseel_headers, template_context  # noqa: E402
 from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport  # noqa: E402
 

@@ -42,3 +42,7 @@ class StateError(SyncError):
 
 class RunLocked(SyncError):
     """Another run holds the lock on this state store."""
+
+
+class Aborted(SyncError):
+    """The run stopped early for a reason that needs a person (auth, quota, state)."""

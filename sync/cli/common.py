@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, NoReturn, ParamSpec
 from zoneinfo import ZoneInfo
@@ -59,7 +59,10 @@ TodayOption = Annotated[
     str | None,
     typer.Option(
         "--today",
-        help="Act as if it were this day (YYYY-MM-DD), at the start of the send window.",
+        help=(
+            "Act as if it were this day (YYYY-MM-DD, or +N for N days from today), at the"
+            " start of the send window."
+        ),
     ),
 ]
 
@@ -125,9 +128,12 @@ def moment_of(settings: Settings, today: str | None) -> datetime:
     """Now, or the start of the send window on --today in the business's time zone."""
     if today is None:
         return datetime.now(UTC)
+    zone = ZoneInfo(settings.business.timezone)
     try:
-        day = date.fromisoformat(today)
+        if today.startswith("+"):
+            day = datetime.now(zone).date() + timedelta(days=int(today[1:]))
+        else:
+            day = date.fromisoformat(today)
     except ValueError:
-        fail(f"--today: expected a date like 2026-12-01, got {today!r}")
-    start = settings.calendar.send_window.start
-    return datetime.combine(day, start, tzinfo=ZoneInfo(settings.business.timezone))
+        fail(f"--today: expected a date like 2026-12-01 or +8 (days from today), got {today!r}")
+    return datetime.combine(day, settings.calendar.send_window.start, tzinfo=zone)

@@ -32,11 +32,12 @@ from sync.config.loader import load_settings
 from sync.config.resources import example_config_dir
 from sync.config.settings import Settings
 from sync.errors import ConfigError, RunLocked, SyncError
+from sync.plan.calendar import calendar_of
 from sync.plan.planner import plan, plan_rows
 from sync.reports import summary
 from sync.run import checks
 from sync.run.firm import DEFAULT_JOBS, run_organisations
-from sync.run.job import Job, calendar_of
+from sync.run.job import Job
 from sync.run.outcome import EXIT_ABORTED, EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, EXIT_USAGE
 from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
 
@@ -181,6 +182,9 @@ def plan_command(
         out.print_json(json.dumps(plan_rows(result), ensure_ascii=False))
         return
     views.print_plan(out, result, ledger.problems)
+    closed = calendar_of(settings).why_closed(now)
+    if closed and not result.actions:
+        out.print(f"No mail would go out at {now:%Y-%m-%d %H:%M %Z}: {closed}. Try --today.")
 
 
 def run(

@@ -12,9 +12,10 @@ from rich.table import Table
 from connectors.models import Invoice
 from sync.config.settings import Settings
 from sync.plan.actions import Plan
+from sync.plan.calendar import calendar_of
+from sync.plan.history import MessageStatus
 from sync.plan.planner import ladder
 from sync.reports.figures import BUCKETS, aging
-from sync.run.job import calendar_of
 from sync.run.outcome import RunReport, worst_exit_code
 from sync.store.store import Store
 
@@ -153,7 +154,7 @@ def print_status(
         table.add_column(column, no_wrap=column != "customer" and column != "hold")
     for inv in sorted(invoices, key=lambda i: -days[i.id]):
         h = history.get(inv.id)
-        sent = [m for m in (h.messages if h else ()) if m.status == "sent"]
+        sent = [m for m in (h.messages if h else ()) if m.status == MessageStatus.SENT]
         stage = max(
             (m.stage for m in sent if m.stage in order), key=lambda s: order[s], default="-"
         )

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sync.config.settings import Settings
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -106,3 +108,14 @@ class BusinessCalendar:
                 f"{self.window_start:%H:%M}-{self.window_end:%H:%M}"
             )
         return None
+
+
+def calendar_of(settings: Settings) -> BusinessCalendar:
+    """The business calendar the settings describe."""
+    cal = settings.calendar
+    return BusinessCalendar.from_names(
+        settings.business.timezone,
+        cal.weekend,
+        cal.holidays,
+        (cal.send_window.start, cal.send_window.end),
+    )

@@ -31,7 +31,7 @@ from sync.plan.actions import (
     ThankYou,
 )
 from sync.plan.calendar import BusinessCalendar
-from sync.plan.history import History
+from sync.plan.history import History, MessageStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +126,8 @@ class _Context:
         sent = [
             m.at
             for m in self.history.messages
-            if m.emailed and m.status in ("sent", "pending", "unknown")
+            if m.emailed
+            and m.status in (MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.UNKNOWN)
         ]
         return self.calendar.today(max(sent), self.invoice.contact.timezone) if sent else None
 
@@ -160,7 +161,7 @@ def _blocked(ctx: _Context) -> Decision | None:
         )
     if hist.paused:
         return Decision(number, "skip", f"paused: {hist.paused}")
-    if any(m.status in ("pending", "unknown") for m in hist.messages):
+    if any(m.status in (MessageStatus.PENDING, MessageStatus.UNKNOWN) for m in hist.messages):
         return Decision(number, "skip", "an earlier message may or may not have gone out; check it")
     if hist.snoozed_until and ctx.today < hist.snoozed_until:
         return Decision(number, "wait", f"snoozed until {hist.snoozed_until.isoformat()}")
@@ -172,7 +173,7 @@ def _blocked(ctx: _Context) -> Decision | None:
 def _thank(ctx: _Context, language: str) -> tuple[Action | None, Decision]:
     inv, hist, number = ctx.invoice, ctx.history, ctx.invoice.number
     emailed = {s.name for s in ctx.policy.stages if s.action == "email"} | {"resend"}
-    reminded = any(m.stage in emailed and m.status == "sent" for m in hist.messages)
+    reminded = any(m.stage in emailed and m.status == MessageStatus.SENT for m in hist.messages)
     if not reminded or not ctx.policy.thank_you.enabled:
         return None, Decision(number, "closed", "paid")
     if any(m.stage == "thank_you" for m in hist.messages):

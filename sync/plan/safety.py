@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sync.config.settings import Safety
-from sync.plan.actions import Action
+from sync.plan.actions import Action, ActionKind
 
-EMAIL_ACTIONS = ("send_reminder", "resend_invoice", "thank_you")
+EMAIL_ACTIONS = (ActionKind.SEND_REMINDER, ActionKind.RESEND_INVOICE, ActionKind.THANK_YOU)
 
 
 @dataclass(frozen=True, slots=True)

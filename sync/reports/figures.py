@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from connectors.models import Invoice, PaidInvoice
+from sync.plan.actions import ActionKind
 
 BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
     ("current", None, 0),
@@ -23,7 +24,7 @@ BUCKETS: tuple[tuple[str, int | None, int | None], ...] = (
 )
 """Aging buckets by days overdue: name, lowest and highest day (None: unbounded)."""
 
-REMINDER_ACTIONS = ("send_reminder",)
+REMINDER_ACTIONS = (ActionKind.SEND_REMINDER,)
 """Outbox actions whose effect on payment is measured."""
 
 

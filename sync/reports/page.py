@@ -24,6 +24,8 @@ from connectors.base import Ledger
 from connectors.models import PaidInvoice
 from sync.config.resources import default_templates_dir
 from sync.config.settings import Settings
+from sync.plan.actions import ActionKind
+from sync.plan.history import MessageStatus
 from sync.reports.figures import BUCKETS, Insights, SentAction, compute
 from sync.reports.words import BUCKET_LABELS, LABELS, STAGE_LABELS
 from sync.store.store import Store
@@ -252,7 +254,13 @@ def _environment() -> jinja2.Environment:
     )
 
 
-SENT_ACTIONS = ("send_reminder", "resend_invoice", "thank_you", "acknowledge", "escalate")
+SENT_ACTIONS = (
+    ActionKind.SEND_REMINDER,
+    ActionKind.RESEND_INVOICE,
+    ActionKind.THANK_YOU,
+    ActionKind.ACKNOWLEDGE,
+    ActionKind.ESCALATE,
+)
 """Outbox actions the report counts as sent (pauses, notices and snoozes are internal)."""
 
 
@@ -290,10 +298,10 @@ def make_report(
     history = getattr(ledger, "paid_invoices", None)
     paid: list[PaidInvoice] | None = list(history(since)) if callable(history) else None
     sent = []
-    for row in store.rows(settings.tenant, status="sent"):
+    for row in store.rows(settings.tenant, status=MessageStatus.SENT):
         day = (row.sent_at or row.created_at).astimezone(zone).date()
         if row.action in SENT_ACTIONS and since <= day <= today:
-            stage = "resend" if row.action == "resend_invoice" else row.stage
+            stage = "resend" if row.action == ActionKind.RESEND_INVOICE else row.stage
             sent.append(SentAction(row.invoice_id, stage, row.action, day))
     figures = compute(
         open_invoices,

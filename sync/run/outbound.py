@@ -18,6 +18,7 @@ from typing import Any
 from connectors.models import Contact, Invoice, InvoiceStatus
 from mailer.render import Rendered
 from sync.config.settings import Settings
+from sync.plan.actions import ActionKind
 
 _RE = ("re:", "aw:", "رد:")
 
@@ -151,19 +152,19 @@ def tahseel_headers(invoice: Invoice, stage: str, cycle: int) -> dict[str, str]:
 def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: str = "") -> str:
     """The short line written on the invoice in the ledger for one action."""
     day = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    if action == "send_reminder":
+    if action == ActionKind.SEND_REMINDER:
         text = f"Tahseel: '{stage}' reminder emailed to {to}"
-    elif action == "resend_invoice":
+    elif action == ActionKind.RESEND_INVOICE:
         text = f"Tahseel: invoice re-sent to {to} with the PDF, as the customer asked"
-    elif action == "thank_you":
+    elif action == ActionKind.THANK_YOU:
         text = f"Tahseel: thank-you for the payment emailed to {to}"
-    elif action == "escalate":
+    elif action == ActionKind.ESCALATE:
         text = f"Tahseel: escalated at stage '{stage}'; reminders stopped, a person takes over"
-    elif action == "pause":
+    elif action == ActionKind.PAUSE:
         text = "Tahseel: reminders paused until a person resumes them"
-    elif action == "acknowledge":
+    elif action == ActionKind.ACKNOWLEDGE:
         text = f"Tahseel: the customer's promise to pay was acknowledged by email to {to}"
-    elif action == "snooze":
+    elif action == ActionKind.SNOOZE:
         text = "Tahseel: reminders wait for the date the customer gave"
     else:
         text = f"Tahseel: {action}"

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sync.plan.actions import ActionKind
+
 if TYPE_CHECKING:
     from sync.plan.actions import Acknowledge, Action, Plan
 
@@ -87,15 +89,15 @@ class RunReport:
 
     def record(self, action: Action | Acknowledge) -> None:
         """Count one action carried out (or, in a dry run, that would be)."""
-        if action.action == "send_reminder":
+        if action.action == ActionKind.SEND_REMINDER:
             self.sent[action.stage] += 1
-        elif action.action == "resend_invoice":
+        elif action.action == ActionKind.RESEND_INVOICE:
             self.resends += 1
-        elif action.action == "thank_you":
+        elif action.action == ActionKind.THANK_YOU:
             self.thank_yous += 1
-        elif action.action == "escalate":
+        elif action.action == ActionKind.ESCALATE:
             self.escalations += 1
-        elif action.action == "acknowledge":
+        elif action.action == ActionKind.ACKNOWLEDGE:
             self.acknowledgements += 1
 
     def skip(self, number: str, reason: str, *, quiet: bool = False) -> None:

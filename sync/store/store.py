@@ -20,7 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from sync.plan.history import History, Message, ResendRequest
+from sync.plan.actions import ActionKind
+from sync.plan.history import History, Message, MessageStatus, ResendRequest
 from sync.store.database import Database
 from sync.store.tables import (
     INTERNAL_ACTIONS,
@@ -77,7 +78,7 @@ class Store(Database):
         with self.session() as s:
             query = select(OutboxRow).where(
                 OutboxRow.tenant == tenant,
-                OutboxRow.status == "sent",
+                OutboxRow.status == MessageStatus.SENT,
                 OutboxRow.noted_at.is_(None),
             )
             return list(s.scalars(query.order_by(OutboxRow.id)))
@@ -99,7 +100,7 @@ class Store(Database):
             for r in self.rows(tenant, invoice_id=invoice_id)
             if r.message_id and r.action not in INTERNAL_ACTIONS
         ]
-        delivered = [r for r in sent if r.status == "sent" and r.thread]
+        delivered = [r for r in sent if r.status == MessageStatus.SENT and r.thread]
         thread = delivered[0].thread if delivered else None
         subject = next((r.subject for r in sent if r.subject), None)
         with self.session() as s:
@@ -121,7 +122,7 @@ class Store(Database):
             at = r.sent_at or r.created_at
             if r.action in INTERNAL_ACTIONS:
                 continue
-            emailed = r.action not in ("escalate", "pause")
+            emailed = r.action not in (ActionKind.ESCALATE, ActionKind.PAUSE)
             messages[r.invoice_id].append(
                 Message(r.stage, r.cycle, at, r.status, emailed)  # type: ignore[arg-type]
             )
@@ -168,7 +169,7 @@ class Store(Database):
             )
             ids = s.scalars(
                 select(OutboxRow.invoice_id)
-                .where(OutboxRow.tenant == tenant, OutboxRow.status == "sent")
+                .where(OutboxRow.tenant == tenant, OutboxRow.status == MessageStatus.SENT)
                 .distinct()
             )
             return sorted(set(ids) - closed)

@@ -21,7 +21,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
-INTERNAL_ACTIONS = ("notice", "snooze")
+from sync.plan.actions import ActionKind
+
+INTERNAL_ACTIONS = (ActionKind.NOTICE, ActionKind.SNOOZE)
 """Outbox actions that are not contact with the customer: no rung, no thread."""
 
 RESEND_KIND = "invoice_not_received"

@@ -25,8 +25,8 @@ from typer.testing import CliRunner
 
 from sync.cli import app
 from sync.config.loader import load_organisations
+from sync.plan.calendar import calendar_of
 from sync.run.firm import LOCKED, Shared, run_organisations
-from sync.run.job import calendar_of
 from sync.run.wiring import build_transport
 from sync.store.store import Store
 from tests.e2e.test_gmail_run import ANCHOR, ROOT

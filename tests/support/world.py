@@ -31,6 +31,7 @@ from mailer.maildir import MaildirTransport
 from mailer.transport import Sent
 from sync.config.settings import Settings
 from sync.run import job as job_module
+from sync.run import outbox as outbox_module
 from sync.run import reply_desk
 from sync.run.job import Job
 from sync.run.outcome import RunReport
@@ -39,6 +40,8 @@ from sync.store.store import Store
 from tests.support.memory_ledger import MemoryLedger
 
 SENDER = "accounts@nakheel.example"
+CHECKPOINTED = (job_module, outbox_module, reply_desk)
+"""The modules that call ``checkpoint``: every point of ``faults.POINTS`` is in one."""
 
 
 class CountingMaildir(MaildirTransport):
@@ -327,12 +330,14 @@ def _checkpoints(
         if crash_at is not None and name == crash_at[0] and hits[name] == crash_at[1]:
             raise Crash(f"{name} #{hits[name]}")
 
-    saved = job_module.checkpoint, reply_desk.checkpoint
-    job_module.checkpoint = reply_desk.checkpoint = checkpoint  # type: ignore[assignment]
+    saved = [module.checkpoint for module in CHECKPOINTED]
+    for module in CHECKPOINTED:
+        module.checkpoint = checkpoint  # type: ignore[assignment]
     try:
         yield
     finally:
-        job_module.checkpoint, reply_desk.checkpoint = saved  # type: ignore[assignment]
+        for module, real in zip(CHECKPOINTED, saved, strict=True):
+            module.checkpoint = real  # type: ignore[assignment]
 
 
 def scratch_folder() -> Path:

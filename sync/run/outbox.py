@@ -1,0 +1,411 @@
+"""The outbox: every email and every ledger note of a run, done exactly once.
+
+Every email follows the same steps, each committed before the next: record the intent
+(claim), send, mark it sent, write the ledger note, mark it noted. A crash between any
+two steps is repaired by the next run (``reconcile``, ``finish_notes``) without a
+second email and without losing one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from email.message import EmailMessage
+from typing import Any
+
+from connectors.base import BatchNotes
+from connectors.batches import chunks
+from connectors.errors import LedgerError
+from connectors.models import Invoice
+from mailer.errors import MailError
+from mailer.transport import Sent
+from sync.errors import Aborted
+from sync.plan.actions import ActionKind, EmailAction, Escalate, ResendInvoice
+from sync.plan.history import MessageStatus
+from sync.run.context import REREAD_CHUNK, RunContext
+from sync.run.faults import checkpoint
+from sync.run.messages import Composer
+from sync.run.outbound import note_text, rung_key
+from sync.store.tables import OutboxRow, ThreadInfo
+
+log = logging.getLogger(__name__)
+
+NOTES_AT_ONCE = 50
+"""Notes handed to a batching ledger at once: whole batches (QuickBooks takes 10 a
+request), spread over the run so its per-minute limit is not met all at the end."""
+
+Batched = tuple[int, Invoice, str, str]
+"""A note waiting for the ledger's batch: (outbox row id, invoice, text, key)."""
+
+
+class Outbox:
+    """Claims, sends, settles and notes the messages and holds of one run.
+
+    Attributes:
+        fresh: No run is on record for the tenant and the mailbox already holds mail:
+            each message is looked for in the mailbox before it is sent.
+    """
+
+    def __init__(self, ctx: RunContext, composer: Composer) -> None:
+        self.ctx = ctx
+        self.composer = composer
+        self.fresh = False
+        self._batched: list[Batched] | None = None
+        # Invoices with mail on record; the others have no thread to look up (None: ask).
+        self._threaded: set[str] | None = None
+
+    # -- the rows -------------------------------------------------------------------------
+
+    def row_for(
+        self,
+        invoice: Invoice,
+        stage: str,
+        cycle: int,
+        action: str,
+        status: str,
+        message_id: str | None,
+    ) -> OutboxRow:
+        """A new outbox row about ``invoice`` for this run's tenant."""
+        return OutboxRow(
+            tenant=self.ctx.tenant,
+            invoice_id=invoice.id,
+            invoice_number=invoice.number,
+            stage=stage,
+            cycle=cycle,
+            action=action,
+            status=status,
+            message_id=message_id,
+            recipients="",
+            created_at=self.ctx.now,
+            sent_at=self.ctx.now if status == MessageStatus.SENT else None,
+        )
+
+    def claim(self, row: OutboxRow) -> int | None:
+        """Commit the intent ``row``; its id, or None when that rung is already claimed."""
+        return self.ctx.store.claim(row)
+
+    def mark_sent(
+        self, row_id: int, sent: Sent, *, sent_at: datetime | None = None, noted: bool = False
+    ) -> None:
+        """Record that row ``row_id``'s message is in the mailbox as ``sent``.
+
+        ``sent_at`` is the run's moment unless given; ``noted`` marks a message that has
+        no ledger note to write (a notice to a person) as done.
+        """
+        now = self.ctx.now
+        extra: dict[str, Any] = {"noted_at": now} if noted else {}
+        self.ctx.store.complete(
+            row_id,
+            status=MessageStatus.SENT,
+            message_id=sent.message_id,
+            thread=sent.thread,
+            transport_ref=sent.ref,
+            sent_at=now if sent_at is None else sent_at,
+            **extra,
+        )
+
+    def send_failed(self, row_id: int, exc: MailError) -> None:
+        """Settle an outbox row whose send raised, by what the error says."""
+        if exc.disposition == "reconcile":
+            self.ctx.store.complete(row_id, status=MessageStatus.UNKNOWN, error=str(exc))
+        elif exc.disposition == "skip":
+            self.ctx.store.complete(row_id, status=MessageStatus.FAILED, error=str(exc))
+        else:
+            self.ctx.store.release(row_id)
+
+    # -- threads --------------------------------------------------------------------------
+
+    def track_threads(self) -> None:
+        """Learn which invoices have mail on record, so the others are not asked about."""
+        self._threaded = self.ctx.store.threaded_invoices(self.ctx.tenant)
+
+    def thread_of(self, invoice: Invoice) -> ThreadInfo:
+        """The invoice's thread; no query for an invoice never mailed (most of a first run)."""
+        if self._threaded is not None and invoice.id not in self._threaded:
+            return ThreadInfo(None, None, ())
+        return self.ctx.store.thread_of(self.ctx.tenant, invoice.id)
+
+    # -- email actions --------------------------------------------------------------------
+
+    def email(self, action: EmailAction, invoice: Invoice) -> None:
+        """Send one email action through the outbox: claim, send, mark sent, note."""
+        message, base_subject = self.composer.build(action, invoice, self.thread_of(invoice))
+        if self.ctx.dry_run:
+            self.ctx.report.record(action)
+            return
+        row = self.row_for(
+            invoice,
+            action.stage,
+            action.cycle,
+            action.action,
+            MessageStatus.PENDING,
+            message["Message-ID"],
+        )
+        row.recipients, row.subject = ", ".join(action.to), base_subject
+        row.request_ref = action.request_ref if isinstance(action, ResendInvoice) else None
+        row_id = self.claim(row)
+        if self._threaded is not None:
+            self._threaded.add(invoice.id)
+        if row_id is None:
+            self._already_done(action)
+            return
+        checkpoint("after_intent")
+        if self.fresh and self._found_in_mailbox(row_id, action, invoice, message):
+            return
+        self._send(row_id, action, invoice, message)
+
+    def escalate(self, action: Escalate, invoice: Invoice) -> None:
+        """Record an escalation in the outbox and as a ledger note."""
+        if self.ctx.dry_run:
+            self.ctx.report.record(action)
+            return
+        row_id = self.claim(
+            self.row_for(
+                invoice, action.stage, action.cycle, ActionKind.ESCALATE, MessageStatus.SENT, None
+            )
+        )
+        if row_id is None:
+            return
+        self.ctx.report.record(action)
+        self.note((row_id, action.cycle), invoice, ActionKind.ESCALATE, action.stage)
+
+    def _already_done(self, action: EmailAction) -> None:
+        """Another run (or an earlier crash) claimed this rung: never send it twice."""
+        if isinstance(action, ResendInvoice):
+            self.ctx.store.handle_reply(self.ctx.tenant, action.request_ref)
+        log.info("%s %s: already claimed; not sent again", action.invoice.number, action.stage)
+
+    def _found_in_mailbox(
+        self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
+    ) -> bool:
+        """With no runs on record (a first run, or a lost state file), ask the mailbox first.
+
+        Message-IDs are the same for the same rung, so a message an earlier state store
+        knew about is found and recorded instead of being sent a second time.
+        """
+        to = [a.addr_spec for a in message["To"].addresses] if message["To"] else []
+        found = self.ctx.transport.find_sent(
+            str(message["Message-ID"]), recipient=to[0] if to else None
+        )
+        if found is None:
+            return False
+        self.mark_sent(row_id, found)
+        self.ctx.report.reconciled += 1
+        log.info("%s %s: already in the mailbox; not sent again", invoice.number, action.stage)
+        self.note(
+            (row_id, action.cycle), invoice, action.action, action.stage, to=", ".join(action.to)
+        )
+        return True
+
+    def _send(
+        self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
+    ) -> None:
+        sent = self._transmit(row_id, message, self.thread_of(invoice).thread)
+        self.mark_sent(row_id, sent)
+        if isinstance(action, ResendInvoice):
+            self.ctx.store.handle_reply(self.ctx.tenant, action.request_ref)
+        self.ctx.report.record(action)
+        log.info("%s %s: sent to %s", invoice.number, action.stage, ", ".join(action.to))
+        checkpoint("after_mark_sent")
+        self.note(
+            (row_id, action.cycle), invoice, action.action, action.stage, to=", ".join(action.to)
+        )
+
+    def _transmit(self, row_id: int, message: EmailMessage, thread: str | None) -> Sent:
+        """Hand the claimed row's message to the transport; settle the row if it raises."""
+
+        def prepared(ref: str) -> None:
+            # The transport's handle on a send about to happen (a Gmail draft): kept
+            # so a crash from here on can be settled by asking about exactly it.
+            self.ctx.store.complete(row_id, transport_ref=ref)
+
+        checkpoint("before_send")
+        try:
+            sent = self.ctx.transport.send(message, thread=thread, prepared=prepared)
+        except MailError as exc:
+            self.send_failed(row_id, exc)
+            raise
+        checkpoint("after_send")
+        return sent
+
+    # -- notices and holds ----------------------------------------------------------------
+
+    def tell(self, row: OutboxRow, message: EmailMessage) -> bool:
+        """Send a notice to a person: claim, send, mark sent (and noted: it has no note).
+
+        True when sent, False when an earlier run claimed it; a failed send raises
+        ``MailError`` once the row is settled by what the error says.
+        """
+        row_id = self.claim(row)
+        if row_id is None:
+            return False
+        try:
+            sent = self.ctx.transport.send(message, thread=None)
+        except MailError as exc:
+            self.send_failed(row_id, exc)
+            raise
+        self.mark_sent(row_id, sent, noted=True)
+        return True
+
+    def pause(self, invoice: Invoice, reason: str, cycle: int) -> None:
+        """Stop reminders to ``invoice`` until a person resumes them, and note why.
+
+        ``cycle`` keys the pause (the reply that caused it), so doing it again after a
+        crash writes no second note.
+        """
+        ctx = self.ctx
+        ctx.store.set_control(ctx.tenant, invoice.id, invoice.number, ctx.now, paused=reason)
+        row_id = self.claim(
+            self.row_for(invoice, "pause", cycle, ActionKind.PAUSE, MessageStatus.SENT, None)
+        )
+        if row_id is not None:
+            ctx.report.pauses += 1
+            self.note((row_id, cycle), invoice, ActionKind.PAUSE, "pause", detail=reason)
+
+    def hold_note(self, invoice: Invoice, stage: str, cycle: int, detail: str) -> None:
+        """Record a hold put on ``invoice`` (a snooze) in the outbox and as a ledger note."""
+        row_id = self.claim(self.row_for(invoice, stage, cycle, stage, MessageStatus.SENT, None))
+        if row_id is not None:
+            self.note((row_id, cycle), invoice, stage, stage, detail=detail)
+
+    # -- ledger notes ---------------------------------------------------------------------
+
+    def note(
+        self,
+        row: tuple[int, int],
+        invoice: Invoice,
+        action: str,
+        stage: str,
+        *,
+        to: str = "",
+        detail: str = "",
+    ) -> None:
+        """Write the ledger note of outbox row ``(id, cycle)`` and mark it noted."""
+        row_id, cycle = row
+        settings = self.ctx.settings
+        if settings.mode == "test":
+            instead = ", ".join(settings.test_recipients)
+            detail = "; ".join(filter(None, [detail, f"test mode: sent to {instead} instead"]))
+        text = note_text(action, stage, to=to, when=self.ctx.now, detail=detail)
+        key = rung_key(self.ctx.tenant, invoice.id, stage, cycle)
+        if self._batched is not None:
+            self._queue(self._batched, (row_id, invoice, text, key))
+            return
+        checkpoint("before_note")
+        try:
+            self.ctx.ledger.add_note(invoice, text, key=key)
+        except LedgerError as exc:
+            self._note_failed(f"{invoice.number}: note not written yet ({exc})", exc)
+            return
+        checkpoint("after_note")
+        self._noted(row_id)
+
+    @contextmanager
+    def notes_batched(self) -> Iterator[None]:
+        """Within the block, hand a batching ledger its notes NOTES_AT_ONCE at a time.
+
+        The rest go at the end of the block; the outbox keeps each unnoted until then,
+        so a crash loses none. A ledger without batches gets each note as it comes.
+        """
+        if isinstance(self.ctx.ledger, BatchNotes) and not self.ctx.dry_run:
+            self._batched = []
+        try:
+            yield
+        finally:
+            batch, self._batched = self._batched, None
+            if batch:
+                self._write_notes(batch)
+
+    def _queue(self, queue: list[Batched], note: Batched) -> None:
+        """Keep a note for the ledger's batch; hand over a whole batch once there is one."""
+        queue.append(note)
+        if len(queue) >= NOTES_AT_ONCE:
+            batch = queue[:NOTES_AT_ONCE]
+            del queue[:NOTES_AT_ONCE]
+            self._write_notes(batch)
+
+    def _write_notes(self, batch: list[Batched]) -> None:
+        """Write a run's notes through the ledger's batch endpoint and mark them noted."""
+        checkpoint("before_note")
+        ledger = self.ctx.ledger
+        assert isinstance(ledger, BatchNotes)  # notes are batched only for such a ledger
+        try:
+            failures = ledger.add_notes([(invoice, text, key) for _, invoice, text, key in batch])
+        except LedgerError as exc:
+            self._note_failed(f"{len(batch)} notes not written yet ({exc})", exc)
+            return
+        checkpoint("after_note")
+        for row_id, invoice, _, key in batch:
+            if key in failures:
+                self.ctx.report.errors.append(
+                    f"{invoice.number}: note not written yet ({failures[key]})"
+                )
+                continue
+            self._noted(row_id)
+
+    def _noted(self, row_id: int) -> None:
+        self.ctx.store.complete(row_id, noted_at=self.ctx.now)
+        self.ctx.report.notes += 1
+
+    def _note_failed(self, error: str, exc: LedgerError) -> None:
+        """Report a note the ledger refused; it is written on a later run, unless fatal."""
+        self.ctx.report.errors.append(error)
+        if exc.disposition == "abort":
+            raise Aborted(str(exc)) from exc
+
+    # -- repairs after a crash ------------------------------------------------------------
+
+    def reconcile(self) -> None:
+        """Settle intents left by a crash: sent if the mailbox has them, else try again.
+
+        A send whose outcome the mailbox cannot tell stays ``unknown``: it blocks that
+        invoice's next rung, is reported, and is asked about again on every run.
+        """
+        store = self.ctx.store
+        unsettled = store.rows(self.ctx.tenant, status=MessageStatus.PENDING)
+        unsettled += store.rows(self.ctx.tenant, status=MessageStatus.UNKNOWN)
+        for row in unsettled:
+            if row.action in (ActionKind.ESCALATE, ActionKind.PAUSE):
+                store.complete(row.id, status=MessageStatus.SENT, sent_at=row.created_at)
+            else:
+                self._settle(row)
+
+    def _settle(self, row: OutboxRow) -> None:
+        """Settle one unsettled email by asking the mailbox whether it holds it."""
+        try:
+            found = self.ctx.transport.find_sent(row.message_id or "", prepared=row.transport_ref)
+        except MailError as exc:
+            if exc.disposition != "reconcile":
+                raise
+            self.ctx.store.complete(row.id, status=MessageStatus.UNKNOWN, error=str(exc))
+            self.ctx.report.errors.append(
+                f"{row.invoice_number} {row.stage}: the mailbox cannot tell whether it"
+                f" was sent; its next reminder waits until it can ({exc})"
+            )
+            return
+        if found is None:
+            log.info("%s %s: not in the mailbox; will send again", row.invoice_number, row.stage)
+            self.ctx.store.release(row.id)
+            return
+        # A notice to a person is not written on the invoice (see ReplyDesk._tell):
+        # settled here, it is done, or the next step would note it as if it were.
+        self.mark_sent(row.id, found, sent_at=row.created_at, noted=row.action == ActionKind.NOTICE)
+        self.ctx.report.reconciled += 1
+
+    def finish_notes(self, invoices: dict[str, Invoice]) -> None:
+        """Write the ledger notes a crash left unwritten."""
+        ctx = self.ctx
+        rows = ctx.store.unnoted(ctx.tenant)
+        missing = [r.invoice_id for r in rows if r.invoice_id not in invoices]
+        for chunk in chunks(sorted(set(missing)), REREAD_CHUNK):
+            invoices.update({inv.id: inv for inv in ctx.ledger.get_invoices(chunk)})
+        for row in rows:
+            invoice = invoices.get(row.invoice_id)
+            if invoice is None:
+                ctx.report.errors.append(
+                    f"{row.invoice_number}: no longer in the ledger; note not written"
+                )
+                continue
+            self.note((row.id, row.cycle), invoice, row.action, row.stage, to=row.recipients)
