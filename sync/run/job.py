@@ -27,6 +27,7 @@ from sync.plan.calendar import calendar_of
 from sync.plan.history import History
 from sync.plan.planner import plan
 from sync.plan.safety import weigh
+from sync.run import recovery
 from sync.run.context import REREAD_CHUNK, CountsCalls, RunContext
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
@@ -117,12 +118,12 @@ class Job:
             run_id = None if self.dry_run else self.store.start_run(self.tenant, self.now)
             try:
                 if not self.dry_run:
-                    self.outbox.reconcile()
+                    recovery.reconcile(self.outbox)
                 invoices = self.reading.read()
                 self.replies.read({inv.number: inv for inv in invoices.values()})
                 invoices = self.reading.vet(invoices)
                 if not self.dry_run:
-                    self.outbox.finish_notes(invoices)
+                    recovery.finish_notes(self.outbox, invoices)
                 history = self.store.history(self.tenant) | self.ctx.overlay
                 self.outbox.track_threads()
                 result = self._plan(invoices, history)

@@ -16,7 +16,6 @@ from email.message import EmailMessage
 from typing import Any
 
 from connectors.base import BatchNotes
-from connectors.batches import chunks
 from connectors.errors import LedgerError
 from connectors.models import Invoice
 from mailer.errors import MailError
@@ -24,7 +23,7 @@ from mailer.transport import Sent
 from sync.errors import Aborted
 from sync.plan.actions import ActionKind, EmailAction, Escalate, ResendInvoice
 from sync.plan.history import MessageStatus
-from sync.run.context import REREAD_CHUNK, RunContext
+from sync.run.context import RunContext
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
 from sync.run.outbound import note_text, rung_key
@@ -354,58 +353,3 @@ class Outbox:
         self.ctx.report.errors.append(error)
         if exc.disposition == "abort":
             raise Aborted(str(exc)) from exc
-
-    # -- repairs after a crash ------------------------------------------------------------
-
-    def reconcile(self) -> None:
-        """Settle intents left by a crash: sent if the mailbox has them, else try again.
-
-        A send whose outcome the mailbox cannot tell stays ``unknown``: it blocks that
-        invoice's next rung, is reported, and is asked about again on every run.
-        """
-        store = self.ctx.store
-        unsettled = store.rows(self.ctx.tenant, status=MessageStatus.PENDING)
-        unsettled += store.rows(self.ctx.tenant, status=MessageStatus.UNKNOWN)
-        for row in unsettled:
-            if row.action in (ActionKind.ESCALATE, ActionKind.PAUSE):
-                store.complete(row.id, status=MessageStatus.SENT, sent_at=row.created_at)
-            else:
-                self._settle(row)
-
-    def _settle(self, row: OutboxRow) -> None:
-        """Settle one unsettled email by asking the mailbox whether it holds it."""
-        try:
-            found = self.ctx.transport.find_sent(row.message_id or "", prepared=row.transport_ref)
-        except MailError as exc:
-            if exc.disposition != "reconcile":
-                raise
-            self.ctx.store.complete(row.id, status=MessageStatus.UNKNOWN, error=str(exc))
-            self.ctx.report.errors.append(
-                f"{row.invoice_number} {row.stage}: the mailbox cannot tell whether it"
-                f" was sent; its next reminder waits until it can ({exc})"
-            )
-            return
-        if found is None:
-            log.info("%s %s: not in the mailbox; will send again", row.invoice_number, row.stage)
-            self.ctx.store.release(row.id)
-            return
-        # A notice to a person is not written on the invoice (see ReplyDesk._tell):
-        # settled here, it is done, or the next step would note it as if it were.
-        self.mark_sent(row.id, found, sent_at=row.created_at, noted=row.action == ActionKind.NOTICE)
-        self.ctx.report.reconciled += 1
-
-    def finish_notes(self, invoices: dict[str, Invoice]) -> None:
-        """Write the ledger notes a crash left unwritten."""
-        ctx = self.ctx
-        rows = ctx.store.unnoted(ctx.tenant)
-        missing = [r.invoice_id for r in rows if r.invoice_id not in invoices]
-        for chunk in chunks(sorted(set(missing)), REREAD_CHUNK):
-            invoices.update({inv.id: inv for inv in ctx.ledger.get_invoices(chunk)})
-        for row in rows:
-            invoice = invoices.get(row.invoice_id)
-            if invoice is None:
-                ctx.report.errors.append(
-                    f"{row.invoice_number}: no longer in the ledger; note not written"
-                )
-                continue
-            self.note((row.id, row.cycle), invoice, row.action, row.stage, to=row.recipients)
