@@ -123,7 +123,11 @@ def plan_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     org: OrgOption = None,
 ) -> None:
-    """Show what a run would do now (or on --today), without sending or writing anything."""
+    """Show what a run would do now (or on --today), without sending or writing anything.
+
+    With --json: {"actions": [...], "problems": [...]}. Rows of the ledger that cannot
+    be read are problems, and make the exit code 1.
+    """
     settings = settings_of(config, org)
     now = moment_of(settings, today)
     try:
@@ -141,10 +145,14 @@ def plan_command(
         fail(str(exc))
     except (LedgerError, SyncError) as exc:
         fail(f"cannot plan: {exc}", EXIT_ABORTED)
+    problems = list(ledger.problems)
     if as_json:
-        out.print_json(json.dumps(plan_rows(result), ensure_ascii=False))
-        return
-    views.print_plan(out, result, ledger.problems)
+        document = {"actions": plan_rows(result), "problems": problems}
+        out.print_json(json.dumps(document, ensure_ascii=False))
+    else:
+        views.print_plan(out, result, problems)
+    if problems:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 def run(

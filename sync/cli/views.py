@@ -43,6 +43,20 @@ def _print_skipped(console: Console, skipped: list[tuple[str, str]], problems: l
         console.print(f"problem: {line}", markup=False, highlight=False)
 
 
+def print_ledger_problems(console: Console, problems: Sequence[str]) -> None:
+    """What the ledger could not read, after the tables that leave those rows out."""
+    if not problems:
+        return
+    console.print(
+        f"{len(problems)} problem(s) in the ledger; rows that could not be read are left"
+        " out of everything above:",
+        markup=False,
+        highlight=False,
+    )
+    for line in problems:
+        console.print(f"problem: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def print_report(console: Console, report: RunReport, closed: str | None) -> None:
     """The summary at the end of a run."""
     title = "Run summary"

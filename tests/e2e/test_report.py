@@ -139,8 +139,12 @@ def test_reminders_sent_by_a_run_on_xero_and_paid_after_show_in_the_report(tmp_p
         page = tmp_path / "r.html"
         args = ["report", "-c", str(config), "--today", "2026-11-30", "-o", str(page)]
         result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
+        # INV-5 was seeded as paid without the day it was paid: a problem, said and counted
+        assert result.exit_code == 1, result.output
+        assert "problem: xero: paid invoice INV-5: no FullyPaidOnDate" in result.output
     text = page.read_text("utf-8")
+    unread = text.split('id="unreadable"')[1].split("</section>")[0]
+    assert "INV-5: no FullyPaidOnDate" in unread
     late = text.split('id="late-payers"')[1].split("</section>")[0]
     assert "مؤسسة الواحة" in late and "1 / 1 (100%)" in late
     effect = text.split('id="effect"')[1].split("</section>")[0]
