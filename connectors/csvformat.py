@@ -56,6 +56,7 @@ _ARABIC = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
 _PERSIAN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 _ARABIC_DECIMAL, _ARABIC_THOUSANDS = "\u066b", "\u066c"
 _ARABIC_LETTERS = re.compile(r"[\u0621-\u064a]")
+_ONE_SCRIPT = "in digits of one script (this value mixes two)"
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
@@ -154,7 +155,7 @@ def latin_digits(value: str) -> str:
     """``value`` with Arabic-Indic and Persian digits written as 0-9.
 
     Raises:
-        Unaccepted: The value mixes digits of two scripts.
+        ValueError: The value mixes digits of two scripts.
     """
     scripts = {
         "latin"
@@ -168,7 +169,7 @@ def latin_digits(value: str) -> str:
         if c.isdigit()
     }
     if len(scripts) > 1:
-        raise Unaccepted("digits of one script", "this value mixes them")
+        raise ValueError("mixes digits of two scripts")
     return value.translate(_ARABIC).translate(_PERSIAN)
 
 
@@ -191,7 +192,10 @@ def parse_amount(value: str, fmt: CsvFormat, currency: str | None = None) -> Dec
         Unaccepted: The value is not an amount in this format, or is ambiguous.
     """
     accepted = f"an amount like {fmt.example}"
-    text = latin_digits(value)
+    try:
+        text = latin_digits(value)
+    except ValueError:
+        raise Unaccepted(accepted, _ONE_SCRIPT) from None
     decimal: str
     thousands: str | None
     if _ARABIC_DECIMAL in text or _ARABIC_THOUSANDS in text:
@@ -225,7 +229,10 @@ def parse_date(value: str) -> date:
         Unaccepted: Anything else, or a day the calendar does not have.
     """
     accepted = "a date like 2026-11-23"
-    text = latin_digits(value)
+    try:
+        text = latin_digits(value)
+    except ValueError:
+        raise Unaccepted(accepted, _ONE_SCRIPT) from None
     if _DATE.fullmatch(text):
         with contextlib.suppress(ValueError):
             return date.fromisoformat(text)

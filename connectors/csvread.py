@@ -138,7 +138,7 @@ def read_file(path: Path, fmt: CsvFormat | None = None) -> Reading:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=fmt.delimiter)
     reading = Reading()
     try:
-        columns = _read_header(reader, path, fmt, text)
+        columns = _read_header(reader, path, fmt)
         first_line: dict[str, int] = {}
         numbers: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for values in reader:
@@ -238,22 +238,20 @@ def _read_text(path: Path, fmt: CsvFormat) -> str:
     try:
         return fmt.decode(data)
     except UnicodeDecodeError as exc:
-        hint = encoding_hint(data, fmt)
-        more = f"; {hint}" if hint else ""
+        more = "".join(f"; {hint}" for hint in sniff(path, fmt))
         raise LedgerDataError(
             f"csv: {path}: not {fmt.encoding} text (byte {exc.start}){more}"
         ) from exc
 
 
-def _read_header(reader: Iterator[list[str]], path: Path, fmt: CsvFormat, text: str) -> list[str]:
+def _read_header(reader: Iterator[list[str]], path: Path, fmt: CsvFormat) -> list[str]:
     header = next(reader, None)
     if not header or not any(name.strip() for name in header):
         raise LedgerDataError(f"csv: {path}: no header row")
     columns = [name.strip().lower() for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        hint = delimiter_hint(text.partition("\n")[0], fmt, REQUIRED_COLUMNS)
-        more = f"; {hint}" if hint else ""
+        more = "".join(f"; {hint}" for hint in sniff(path, fmt))
         raise LedgerDataError(
             f"csv: {path}: missing required column(s): {', '.join(missing)}{more}"
         )

@@ -381,7 +381,7 @@ LEDGER_CASES = [
         "amount mixing Latin and Arabic-Indic digits",
         {"total": "1٢50.00", "amount_due": "1٢50.00"},
         "reported",
-        ("amount_due: expected digits of one script",),
+        ("amount_due: expected an amount like 1,234.50, in digits of one script",),
         {"total": "1250.00", "amount_due": "1250.00"},
     ),
 ]
