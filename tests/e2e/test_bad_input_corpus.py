@@ -690,6 +690,13 @@ READ_CASES = [
         ("'INV-1005' names 2 open invoices",),
     ),
     ReadCase(
+        "resume by a number two invoices share",
+        _cells("INV-1006", number="INV-1005"),
+        ("resume", "INV-1005"),
+        2,
+        ("'INV-1005' names 2 open invoices",),
+    ),
+    ReadCase(
         "pause by the ledger id of an invoice whose number is shared",
         _cells("INV-1006", number="INV-1005"),
         ("pause", "dmo-0006"),
