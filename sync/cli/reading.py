@@ -111,7 +111,7 @@ def report(
     except OSError as exc:
         fail(f"--output: cannot write {output}: {exc.strerror}")
     out.print(f"Wrote {output}.", markup=False, highlight=False)
-    views.print_ledger_problems(out, made.problems)
+    views.print_ledger_problems(out, made.problems, left_out_of=f"every figure in {output}")
     if made.problems:
         raise typer.Exit(EXIT_SKIPPED)
 

@@ -43,13 +43,15 @@ def _print_skipped(console: Console, skipped: list[tuple[str, str]], problems: l
         console.print(f"problem: {line}", markup=False, highlight=False)
 
 
-def print_ledger_problems(console: Console, problems: Sequence[str]) -> None:
+def print_ledger_problems(
+    console: Console, problems: Sequence[str], *, left_out_of: str = "everything above"
+) -> None:
     """What the ledger could not read, after the tables that leave those rows out."""
     if not problems:
         return
     console.print(
         f"{len(problems)} problem(s) in the ledger; rows that could not be read are left"
-        " out of everything above:",
+        f" out of {left_out_of}:",
         markup=False,
         highlight=False,
     )
