@@ -4,9 +4,11 @@ It is the ledger of the demo, and the way in for any accounting system that can
 export its invoices as CSV. The file is read afresh on every call, so it may be
 replaced between runs.
 
-The file is UTF-8 (a byte-order mark is fine) with a header row. Columns may come
-in any order; names are matched without regard to case or surrounding spaces, and
-extra columns are ignored.
+The file is UTF-8 (a byte-order mark is fine) with a header row, its columns
+separated by commas; another encoding and delimiter can be declared (``encoding``,
+``delimiter``), and so can the amounts' separators (``decimal``, ``thousands``):
+see ``connectors.csvformat``. Columns may come in any order; names are matched
+without regard to case or surrounding spaces, and extra columns are ignored.
 
 ============ ======== ============================================================
 column       required meaning
@@ -18,14 +20,16 @@ status       yes      ``draft``, ``open``, ``paid``, ``voided`` or ``deleted``, 
                       ``authorized``, ``submitted``, ``sent`` and ``awaiting
                       payment`` mean open, ``void`` means voided
 currency     yes      three-letter ISO 4217 code, e.g. ``SAR``
-total        no       invoice total, e.g. ``1,234.50``; defaults to ``amount_due``
+total        no       invoice total, e.g. ``1,234.50``; defaults to ``amount_due``; no
+                      more decimals than the currency has (two; three for the dinars)
 amount_due   yes      what is still owed; ``0.00`` once paid; not above ``total``
 issue_date   no       ``YYYY-MM-DD``; defaults to ``due_date``
 due_date     yes      ``YYYY-MM-DD``
 reference    no       the customer's reference, e.g. a purchase order number
 contact_id   no       the ledger's id for the customer; defaults to ``contact_name``
 contact_name yes      the customer's name as it should appear in a reminder
-emails       no       addresses to remind, separated by ``;`` or ``,``
+emails       no       addresses to remind, separated by ``;`` or ``,``, each bare or as
+                      ``Name <address>``; a repeated address is mailed once
 language     no       ``en`` or ``ar``; blank when unknown
 timezone     no       IANA time zone of the customer, e.g. ``Asia/Riyadh``
 updated_at   no       ISO 8601 moment of the last change; without an offset it is UTC
@@ -33,12 +37,15 @@ paid_date    no       ``YYYY-MM-DD`` the invoice was paid in full; read by ``tah
                       report`` for the payment history
 ============ ======== ============================================================
 
-A row that cannot be read (a bad date or amount, an unknown status, a missing
-required value, a malformed address) is left out and described in
-``FileLedger.problems``, e.g. ``invoices.csv:7: due_date: expected a date like
-2026-11-23, got '31/11/2026' (invoice INV-1007)``; the other rows still come
-through. A missing file or a missing required column raises ``LedgerDataError``.
-The rows are read and checked in ``connectors.csvread``.
+A row that cannot be read (a bad date or amount, an ambiguous amount such as
+``1.000``, an unknown status, a missing required value, a malformed address) is left
+out and described in ``FileLedger.problems``, e.g. ``invoices.csv:7: due_date:
+expected a date like 2026-11-23, got '31/11/2026' (invoice INV-1007)``; the other rows
+still come through. An invoice number two rows share is a problem too (both rows are
+read). ``FileLedger.row_problems`` holds the same as ``RowProblem`` data (file, line,
+column, value, what would be accepted). A missing file, a file not in its encoding or
+a missing required column raises ``LedgerDataError``, saying which setting would read
+the file when one would. The rows are read and checked in ``connectors.csvread``.
 
 Notes go to ``<stem>.notes.csv`` beside the ledger file (or ``notes_path``), one
 row per note with the columns ``at`` (ISO 8601, UTC), ``invoice_id``,
@@ -56,7 +63,16 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import quote, urlsplit
 
-from connectors.csvread import COLUMNS, REQUIRED_COLUMNS, load_invoices, load_paid_invoices
+from connectors.csvformat import CsvFormat, RowProblem
+from connectors.csvread import (
+    COLUMNS,
+    REQUIRED_COLUMNS,
+    Reading,
+    load_invoices,
+    load_paid_invoices,
+    read_file,
+    sniff,
+)
 from connectors.errors import LedgerDataError, LedgerUnavailable
 from connectors.models import Invoice, PaidInvoice
 from connectors.pdf import render_invoice_pdf
@@ -66,10 +82,13 @@ __all__ = [
     "LINK_FIELDS",
     "NOTE_COLUMNS",
     "REQUIRED_COLUMNS",
+    "CsvFormat",
     "FileLedger",
+    "RowProblem",
     "check_link_pattern",
     "load_invoices",
     "load_paid_invoices",
+    "sniff",
 ]
 
 try:
@@ -126,9 +145,15 @@ class FileLedger:
         notes_path: Where notes go; defaults to ``<stem>.notes.csv`` beside ``path``.
         business_name: The seller's name, printed on invoice PDFs.
         pdf_font: A Unicode TrueType font for PDFs; found on the system when None.
+        delimiter: Between columns (``,`` ``;`` a tab or ``|``).
+        decimal: The amounts' decimal separator, ``.`` or ``,``.
+        thousands: The amounts' thousands separator (``,`` ``.`` a space or ``'``),
+            or None when amounts are not grouped.
+        encoding: The file's encoding, e.g. ``utf-8`` or ``windows-1256``.
 
     Raises:
-        LedgerDataError: The payment-link pattern is unusable (see ``check_link_pattern``).
+        LedgerDataError: The payment-link pattern is unusable (see ``check_link_pattern``)
+            or the format is (e.g. the same decimal and thousands separator).
     """
 
     name = "csv"
@@ -147,8 +172,16 @@ class FileLedger:
         notes_path: Path | None = None,
         business_name: str = "",
         pdf_font: Path | None = None,
+        delimiter: str = ",",
+        decimal: str = ".",
+        thousands: str | None = ",",
+        encoding: str = "utf-8",
     ) -> None:
         """Set up the ledger; nothing is read until the first call."""
+        try:
+            self.format = CsvFormat(delimiter, decimal, thousands, encoding)
+        except (ValueError, LookupError) as exc:
+            raise LedgerDataError(f"csv: {exc}") from exc
         if payment_link is not None:
             link_problems = check_link_pattern(payment_link)
             if link_problems:
@@ -159,7 +192,8 @@ class FileLedger:
         self.pdf_font = pdf_font
         self._link_pattern = payment_link
         self.problems: list[str] = []
-        self._parsed: tuple[tuple[int, ...] | None, list[Invoice], list[str]] | None = None
+        self.row_problems: list[RowProblem] = []
+        self._parsed: tuple[tuple[int, ...] | None, Reading] | None = None
         self.calls: dict[str, int] = {}
 
     def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
@@ -208,7 +242,7 @@ class FileLedger:
         Raises:
             LedgerDataError: The file is missing or lacks a required column.
         """
-        paid, self.problems = load_paid_invoices(self.path)
+        paid = self._reading().paid
         return iter([p for p in paid if p.paid_date >= since])
 
     def fetch_pdf(self, invoice: Invoice) -> bytes:
@@ -297,20 +331,25 @@ class FileLedger:
         return text
 
     def _read(self) -> list[Invoice]:
+        return self._reading().invoices
+
+    def _reading(self) -> Reading:
         # A re-read before each batch of emails parsed the whole file again (quadratic in
         # a run); the file is parsed again only when it changed on disk.
         try:
             info = self.path.stat()
             stamp: tuple[int, ...] | None = (info.st_ino, info.st_size, info.st_mtime_ns)
         except OSError:
-            stamp = None  # load_invoices names the problem
+            stamp = None  # read_file names the problem
         cached = self._parsed
         if stamp is not None and cached is not None and cached[0] == stamp:
-            self.problems = list(cached[2])
-            return cached[1]
-        invoices, self.problems = load_invoices(self.path)
-        self._parsed = (stamp, invoices, list(self.problems))
-        return invoices
+            reading = cached[1]
+        else:
+            reading = read_file(self.path, self.format)
+            self._parsed = (stamp, reading)
+        self.row_problems = list(reading.problems)
+        self.problems = [str(problem) for problem in reading.problems]
+        return reading
 
 
 def _lock(handle: IO[str]) -> None:

@@ -1,23 +1,37 @@
 """Reading the invoices CSV that ``connectors.csvfile`` documents: rows and their problems.
 
 Every row is parsed column by column (status, currency, amounts, dates, addresses,
-language, time zone); a row with any bad value is left out and each problem described
-as ``<file>:<line>: <column>: <what is wrong> (invoice <number>)``.
+language, time zone) under the file's declared format (``connectors.csvformat``); a
+row with any bad value is left out and each problem described as a ``RowProblem``:
+``<file>:<line>: <column>: <what is wrong>, got <value> (invoice <number>)``. An invoice
+number used by two rows is a problem too, though both rows are read.
 """
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import io
-import re
+from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from connectors.addresses import parse_addresses
+from connectors.csvformat import (
+    CsvFormat,
+    Hint,
+    RowProblem,
+    Unaccepted,
+    decimal_hint,
+    delimiter_hint,
+    encoding_hint,
+    parse_amount,
+    parse_date,
+)
 from connectors.errors import LedgerDataError, LedgerUnavailable
 from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 
@@ -40,117 +54,218 @@ _STATUSES = {status.value: status for status in InvoiceStatus} | {
     word: status for status, words in _SYNONYMS.items() for word in words
 }
 _LANGUAGES = ("en", "ar")
-_AMOUNT = re.compile(r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CURRENCY = re.compile(r"[A-Z]{3}")
-_EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\].]+(?:\.[^@\s<>(),;:\"\[\].]+)+")
+_GONE = (InvoiceStatus.VOIDED, InvoiceStatus.DELETED)
 
 T = TypeVar("T")
 
 
-def load_invoices(path: Path) -> tuple[list[Invoice], list[str]]:
+@dataclass
+class Reading:
+    """What one read of the file gave: the readable rows and the problems of the others.
+
+    Attributes:
+        rows: ``(invoice, paid_date)`` per readable row, in file order.
+        problems: One per bad value of a left-out row, and one per invoice number
+            that two or more rows share.
+    """
+
+    rows: list[tuple[Invoice, date | None]] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def invoices(self) -> list[Invoice]:
+        """The readable invoices, in file order."""
+        return [invoice for invoice, _ in self.rows]
+
+    @property
+    def paid(self) -> list[PaidInvoice]:
+        """The paid invoices that say when (``paid_date``), in file order."""
+        return [
+            PaidInvoice.of(invoice, paid_date)
+            for invoice, paid_date in self.rows
+            if paid_date is not None and invoice.is_paid
+        ]
+
+
+def load_invoices(path: Path, fmt: CsvFormat | None = None) -> tuple[list[Invoice], list[str]]:
     """Read every readable invoice from a CSV file.
 
     Args:
         path: The invoices CSV.
+        fmt: How the file writes its values; the documented defaults when None.
 
     Returns:
-        The invoices in file order, and one line per row left out.
+        The invoices in file order, and one line per problem (see ``read_file``).
 
     Raises:
-        LedgerDataError: The file is missing, is not UTF-8 CSV or lacks a required column.
+        LedgerDataError: The file is missing, is not in its encoding or lacks a
+            required column.
         LedgerUnavailable: The file exists but could not be read just now.
     """
-    rows, problems = _load_rows(path)
-    return [invoice for invoice, _ in rows], problems
+    reading = read_file(path, fmt)
+    return reading.invoices, [str(p) for p in reading.problems]
 
 
-def load_paid_invoices(path: Path) -> tuple[list[PaidInvoice], list[str]]:
+def load_paid_invoices(
+    path: Path, fmt: CsvFormat | None = None
+) -> tuple[list[PaidInvoice], list[str]]:
     """Read the invoices paid in full that say when (``paid_date``) from a CSV file.
 
     Args:
         path: The invoices CSV.
+        fmt: As ``load_invoices``.
 
     Returns:
-        The paid invoices in file order, and one line per row left out.
+        The paid invoices in file order, and one line per problem.
 
     Raises:
         LedgerDataError: As ``load_invoices``.
         LedgerUnavailable: As ``load_invoices``.
     """
-    rows, problems = _load_rows(path)
-    paid = [
-        PaidInvoice(
-            id=inv.id,
-            number=inv.number,
-            contact=inv.contact,
-            currency=inv.currency,
-            total=inv.total,
-            issue_date=inv.issue_date,
-            due_date=inv.due_date,
-            paid_date=paid_date,
-        )
-        for inv, paid_date in rows
-        if paid_date is not None and inv.is_paid
-    ]
-    return paid, problems
+    reading = read_file(path, fmt)
+    return reading.paid, [str(p) for p in reading.problems]
 
 
-def _load_rows(path: Path) -> tuple[list[tuple[Invoice, date | None]], list[str]]:
-    reader = csv.reader(io.StringIO(_read_text(path), newline=""))
+def read_file(path: Path, fmt: CsvFormat | None = None) -> Reading:
+    """Read every row of the invoices CSV, keeping the problems as data.
+
+    Raises:
+        LedgerDataError: As ``load_invoices``.
+        LedgerUnavailable: As ``load_invoices``.
+    """
+    fmt = fmt or CsvFormat()
+    text = _read_text(path, fmt)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=fmt.delimiter)
+    reading = Reading()
     try:
-        columns = _read_header(reader, path)
-        rows: list[tuple[Invoice, date | None]] = []
-        problems: list[str] = []
+        columns = _read_header(reader, path, fmt)
         first_line: dict[str, int] = {}
+        numbers: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
-            row = _Row(dict(zip(columns, values, strict=False)))
-            invoice = _to_invoice(row)
-            paid_date = row.parse("paid_date", _parse_date)
+            row = _Row(dict(zip(columns, values, strict=False)), path.name, reader.line_num)
+            if len(values) > len(columns):
+                row.fail(
+                    "row",
+                    f"has {len(values)} values for {len(columns)} columns; a value holding"
+                    f" {fmt.delimiter!r} (an amount like 1{fmt.delimiter}000) needs quotes",
+                )
+            invoice = _to_invoice(row, fmt)
+            paid_date = row.parse("paid_date", parse_date)
             if invoice is not None and invoice.id in first_line:
                 row.fail(
                     "invoice_id", f"{invoice.id!r} is already used on line {first_line[invoice.id]}"
                 )
-            if row.errors:
-                problems.extend(row.describe(path.name, reader.line_num))
+            if row.problems:
+                reading.problems.extend(row.problems)
             elif invoice is not None:
                 first_line[invoice.id] = reader.line_num
-                rows.append((invoice, paid_date))
+                reading.rows.append((invoice, paid_date))
+                if invoice.status not in _GONE:
+                    numbers[invoice.number].append((reader.line_num, invoice.id))
     except csv.Error as exc:
         raise LedgerDataError(f"csv: {path}:{reader.line_num}: {exc}") from exc
-    return rows, problems
+    reading.problems.extend(_shared_numbers(path.name, numbers))
+    return reading
 
 
-def _read_text(path: Path) -> str:
+def sniff(path: Path, fmt: CsvFormat | None = None) -> list[Hint]:
+    """The settings that would read the file, when the declared format does not.
+
+    Looks at the encoding, then the header's delimiter, then the amounts' separators,
+    each under the settings the previous steps found. Guesses only to advise: the
+    file is always read as declared.
+
+    Args:
+        path: The invoices CSV; a file that cannot be opened gives no hints.
+        fmt: The declared format.
+    """
+    fmt = fmt or CsvFormat()
     try:
-        return path.read_bytes().decode("utf-8-sig")
+        data = path.read_bytes()
+    except OSError:
+        return []
+    hints: list[Hint] = []
+    found = encoding_hint(data, fmt)
+    if found:
+        hints.append(found)
+        fmt = replace(fmt, encoding=str(found.value))
+    try:
+        text = fmt.decode(data)
+    except UnicodeDecodeError:
+        return hints
+    found = delimiter_hint(text.partition("\n")[0], fmt, REQUIRED_COLUMNS)
+    if found:
+        hints.append(found)
+        fmt = replace(fmt, delimiter=str(found.value))
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=fmt.delimiter)
+    try:
+        columns = [name.strip().lower() for name in next(rows, [])]
+        amounts = [
+            (row.get(column, "").strip(), row.get("currency", "").strip().upper() or None)
+            for row in (dict(zip(columns, values, strict=False)) for values in rows)
+            for column in ("amount_due", "total")
+        ]
+    except csv.Error:
+        return hints
+    return hints + decimal_hint(amounts, fmt)
+
+
+def _shared_numbers(filename: str, numbers: dict[str, list[tuple[int, str]]]) -> list[RowProblem]:
+    problems = []
+    for number, places in numbers.items():
+        if len(places) < 2:
+            continue
+        lines = ", ".join(str(line) for line, _ in places[:-1]) + f" and {places[-1][0]}"
+        ids = ", ".join(invoice_id for _, invoice_id in places)
+        message = (
+            f"{number!r} is the number of the rows on lines {lines} (invoice ids {ids});"
+            " give each invoice its own number, and name it by its id in pause, resume"
+            " and snooze"
+        )
+        problems.append(RowProblem(filename, places[0][0], "number", message, invoice=number))
+    return problems
+
+
+def _read_text(path: Path, fmt: CsvFormat) -> str:
+    try:
+        data = path.read_bytes()
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         raise LedgerDataError(f"csv: {path}: cannot read: {exc.strerror}") from exc
     except OSError as exc:
         raise LedgerUnavailable(f"csv: {path}: cannot read: {exc.strerror}") from exc
+    try:
+        return fmt.decode(data)
     except UnicodeDecodeError as exc:
-        raise LedgerDataError(f"csv: {path}: not UTF-8 text (byte {exc.start})") from exc
+        more = "".join(f"; {hint}" for hint in sniff(path, fmt))
+        raise LedgerDataError(
+            f"csv: {path}: not {fmt.encoding} text (byte {exc.start}){more}"
+        ) from exc
 
 
-def _read_header(reader: Iterator[list[str]], path: Path) -> list[str]:
+def _read_header(reader: Iterator[list[str]], path: Path, fmt: CsvFormat) -> list[str]:
     header = next(reader, None)
     if not header or not any(name.strip() for name in header):
         raise LedgerDataError(f"csv: {path}: no header row")
     columns = [name.strip().lower() for name in header]
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        raise LedgerDataError(f"csv: {path}: missing required column(s): {', '.join(missing)}")
+        more = "".join(f"; {hint}" for hint in sniff(path, fmt))
+        raise LedgerDataError(
+            f"csv: {path}: missing required column(s): {', '.join(missing)}{more}"
+        )
     return columns
 
 
 class _Row:
     """One data row, collecting every problem instead of stopping at the first."""
 
-    def __init__(self, values: dict[str, str]) -> None:
+    def __init__(self, values: dict[str, str], filename: str, line: int) -> None:
         self.values = values
-        self.errors: list[tuple[str, str]] = []
+        self.filename = filename
+        self.line = line
+        self.problems: list[RowProblem] = []
 
     def text(self, column: str, *, required: bool = False) -> str:
         value = self.values.get(column, "").strip()
@@ -165,34 +280,37 @@ class _Row:
         try:
             return parser(value)
         except ValueError as exc:
-            self.fail(column, f"{exc}, got {value!r}")
+            expected = exc.accepted if isinstance(exc, Unaccepted) else None
+            self.fail(column, str(exc), value=value, expected=expected)
             return None
 
-    def fail(self, column: str, message: str) -> None:
-        self.errors.append((column, message))
-
-    def describe(self, filename: str, line: int) -> list[str]:
+    def fail(
+        self, column: str, message: str, *, value: str | None = None, expected: str | None = None
+    ) -> None:
         label = self.text("number") or self.text("invoice_id")
-        suffix = f" (invoice {label})" if label else ""
-        return [
-            f"{filename}:{line}: {column}: {message}{suffix}" for column, message in self.errors
-        ]
+        self.problems.append(
+            RowProblem(self.filename, self.line, column, message, value, expected, label)
+        )
 
 
-def _to_invoice(row: _Row) -> Invoice | None:
+def _to_invoice(row: _Row, fmt: CsvFormat) -> Invoice | None:
     invoice_id = row.text("invoice_id", required=True)
     number = row.text("number", required=True)
     status = row.parse("status", _parse_status, required=True)
     currency = row.parse("currency", _parse_currency, required=True)
-    amount_due = row.parse("amount_due", _parse_amount, required=True)
-    total = row.parse("total", _parse_amount) if row.text("total") else amount_due
-    due_date = row.parse("due_date", _parse_date, required=True)
-    issue_date = row.parse("issue_date", _parse_date) if row.text("issue_date") else due_date
+
+    def amount(value: str) -> Decimal:
+        return parse_amount(value, fmt, currency)
+
+    amount_due = row.parse("amount_due", amount, required=True)
+    total = row.parse("total", amount) if row.text("total") else amount_due
+    due_date = row.parse("due_date", parse_date, required=True)
+    issue_date = row.parse("issue_date", parse_date) if row.text("issue_date") else due_date
     updated_at = row.parse("updated_at", _parse_moment)
     contact = _to_contact(row)
     if total is not None and amount_due is not None and amount_due > total:
         row.fail("amount_due", f"is more than the total {total}")
-    if row.errors or contact is None:
+    if row.problems or contact is None:
         return None
     assert status and currency and total is not None and amount_due is not None
     assert due_date and issue_date
@@ -213,7 +331,7 @@ def _to_invoice(row: _Row) -> Invoice | None:
 
 def _to_contact(row: _Row) -> Contact | None:
     name = row.text("contact_name", required=True)
-    emails = row.parse("emails", _parse_emails) or ()
+    emails = row.parse("emails", parse_addresses) or ()
     language = row.parse("language", _parse_language)
     timezone = row.parse("timezone", _parse_timezone)
     if not name:
@@ -225,50 +343,29 @@ def _to_contact(row: _Row) -> Contact | None:
 def _parse_status(value: str) -> InvoiceStatus:
     word = " ".join(value.lower().replace("_", " ").split())
     if word not in _STATUSES:
-        raise ValueError("expected draft, open, paid, voided or deleted")
+        raise Unaccepted("draft, open, paid, voided or deleted")
     return _STATUSES[word]
 
 
 def _parse_currency(value: str) -> str:
     code = value.upper()
-    if not _CURRENCY.fullmatch(code):
-        raise ValueError("expected a three-letter currency code like SAR")
+    if not (len(code) == 3 and code.isascii() and code.isalpha()):
+        raise Unaccepted("a three-letter currency code like SAR")
     return code
-
-
-def _parse_amount(value: str) -> Decimal:
-    if not _AMOUNT.fullmatch(value):
-        raise ValueError("expected an amount like 1,234.50")
-    return Decimal(value.replace(",", ""))
-
-
-def _parse_date(value: str) -> date:
-    if _DATE.fullmatch(value):
-        with contextlib.suppress(ValueError):
-            return date.fromisoformat(value)
-    raise ValueError("expected a date like 2026-11-23")
 
 
 def _parse_moment(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValueError("expected a moment like 2026-11-22T06:00:00Z") from None
+        raise Unaccepted("a moment like 2026-11-22T06:00:00Z") from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _parse_emails(value: str) -> tuple[str, ...]:
-    emails = tuple(part.strip() for part in re.split(r"[;,]", value) if part.strip())
-    for email in emails:
-        if not _EMAIL.fullmatch(email):
-            raise ValueError(f"expected addresses like name@example.com, {email!r} is not one")
-    return emails
 
 
 def _parse_language(value: str) -> str:
     code = value.lower()
     if code not in _LANGUAGES:
-        raise ValueError(f"expected one of {', '.join(_LANGUAGES)}")
+        raise Unaccepted(f"one of {', '.join(_LANGUAGES)}")
     return code
 
 
@@ -276,5 +373,5 @@ def _parse_timezone(value: str) -> str:
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError("expected an IANA time zone like Asia/Riyadh") from None
+        raise Unaccepted("an IANA time zone like Asia/Riyadh") from None
     return value

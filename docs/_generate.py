@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import textwrap
 import types
 import typing
@@ -140,7 +141,8 @@ def type_name(annotation: Any, anchors: dict[type[BaseModel], Section] | None = 
         section = anchors[annotation]
         return _link(section) if section.kind else f"mapping, see {_link(section)}"
     if origin is typing.Literal:
-        values = [f"`{v}`" for v in args]
+        # A blank value (a space, a tab) is shown quoted, as YAML must write it.
+        values = [f"`{json.dumps(v) if str(v).isspace() else v}`" for v in args]
         return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " or " + values[-1]
     if origin in (typing.Union, types.UnionType):
         return " or ".join(type_name(a, anchors) for a in args)

@@ -58,6 +58,22 @@ NOTES: dict[str, str] = {
     "CsvLedgerSettings.pdf_font": (
         "a TrueType font with Arabic for the PDFs; DejaVu Sans when not set"
     ),
+    "CsvLedgerSettings.delimiter": (
+        'between columns: `","`, `";"`, `"\\t"` (a tab) or `"|"`; `tahseel check` says'
+        " when the file's header is separated by another"
+    ),
+    "CsvLedgerSettings.decimal": (
+        'before the cents of an amount: `"."` or `","`; must differ from `thousands`'
+    ),
+    "CsvLedgerSettings.thousands": (
+        'between groups of three digits: `","`, `"."`, `" "` or `"\'"`, or `null` when'
+        " amounts are not grouped. An amount with more decimals than its currency has"
+        " (`1.000` in SAR) is not read: it is reported as a problem"
+    ),
+    "CsvLedgerSettings.encoding": (
+        "the file's encoding, e.g. `windows-1256` for an export from Arabic Windows;"
+        " `tahseel check` says when the file reads as another"
+    ),
     "XeroLedgerSettings.type": "`xero` (see [Xero](ledgers/xero.md))",
     "XeroLedgerSettings.client_id_env": "the variable holding the Xero app's client id",
     "XeroLedgerSettings.client_secret_env": "the variable holding the Xero app's client secret",

@@ -8,6 +8,8 @@ from typing import Annotated
 
 import typer
 
+from connectors.base import Ledger
+from connectors.models import Invoice
 from sync.cli.common import ConfigOption, OrgOption, fail, out, settings_of
 from sync.config.settings import Settings
 from sync.run.outcome import EXIT_OK
@@ -15,7 +17,9 @@ from sync.run.wiring import build_ledger, build_store
 
 
 def pause(
-    invoice: Annotated[str, typer.Argument(help="Invoice number.")],
+    invoice: Annotated[
+        str, typer.Argument(help="Invoice number, or the ledger's id for the invoice.")
+    ],
     config: ConfigOption = Path("tahseel.yaml"),
     reason: Annotated[
         str, typer.Option(help="Why; shown in status and noted.")
@@ -27,7 +31,9 @@ def pause(
 
 
 def resume(
-    invoice: Annotated[str, typer.Argument(help="Invoice number.")],
+    invoice: Annotated[
+        str, typer.Argument(help="Invoice number, or the ledger's id for the invoice.")
+    ],
     config: ConfigOption = Path("tahseel.yaml"),
     org: OrgOption = None,
 ) -> None:
@@ -36,7 +42,9 @@ def resume(
 
 
 def snooze(
-    invoice: Annotated[str, typer.Argument(help="Invoice number.")],
+    invoice: Annotated[
+        str, typer.Argument(help="Invoice number, or the ledger's id for the invoice.")
+    ],
     until: Annotated[str, typer.Option(help="Day reminders may start again (YYYY-MM-DD).")],
     config: ConfigOption = Path("tahseel.yaml"),
     org: OrgOption = None,
@@ -67,12 +75,35 @@ def unbounce(
     fail(f"{address} was not marked as bouncing.")
 
 
-def _hold(settings: Settings, number: str, **values: object) -> None:
+def _hold(settings: Settings, name: str, **values: object) -> None:
     ledger, store = build_ledger(settings), build_store(settings)
-    matches = [inv for inv in ledger.list_open_invoices() if inv.number == number]
-    if not matches:
-        fail(f"no open invoice numbered {number!r} in {ledger.describe()}")
-    inv = matches[0]
+    inv = _one_invoice(ledger, name)
     store.set_control(settings.tenant, inv.id, inv.number, datetime.now(UTC), **values)
-    out.print(f"{number}: {', '.join(f'{k}={v}' for k, v in values.items())}")
+    shown = inv.number if inv.number == name else f"{inv.number} (id {inv.id})"
+    out.print(f"{shown}: {', '.join(f'{k}={v}' for k, v in values.items())}")
     raise typer.Exit(EXIT_OK)
+
+
+def _one_invoice(ledger: Ledger, name: str) -> Invoice:
+    """The one open invoice ``name`` names, by its number or its ledger id.
+
+    Two invoices sharing a number are refused by that number: the message lists
+    their ids, which name each one for sure.
+    """
+    invoices = list(ledger.list_open_invoices())
+    by_id = [inv for inv in invoices if inv.id == name]
+    by_number = [inv for inv in invoices if inv.number == name]
+    matches = list({inv.id: inv for inv in [*by_id, *by_number]}.values())
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        listed = "; ".join(
+            f"id {inv.id} ({inv.contact.name}, due {inv.due_date})" for inv in matches
+        )
+        fail(
+            f"{name!r} names {len(matches)} open invoices: {listed}. Give the ledger id"
+            f" instead, e.g. {matches[0].id!r}."
+        )
+    unread = [line for line in ledger.problems if f"(invoice {name})" in line]
+    why = "".join(f"\nthe ledger could not read it: {line}" for line in unread)
+    fail(f"no open invoice numbered {name!r} in {ledger.describe()}{why}")

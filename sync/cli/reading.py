@@ -28,7 +28,7 @@ from sync.cli.common import (
 from sync.config.durations import parse_age
 from sync.errors import ConfigError, SyncError
 from sync.reports.heartbeat import check as check_heartbeat
-from sync.run.outcome import EXIT_ABORTED, EXIT_STALE
+from sync.run.outcome import EXIT_ABORTED, EXIT_SKIPPED, EXIT_STALE
 from sync.run.wiring import build_ledger, build_store
 
 
@@ -37,17 +37,25 @@ def status(
     today: TodayOption = None,
     org: OrgOption = None,
 ) -> None:
-    """List open invoices (days overdue, stage reached, last contact, holds) and the aging."""
+    """List open invoices (days overdue, stage reached, last contact, holds) and the aging.
+
+    Rows of the ledger that cannot be read are listed after the tables, which leave them
+    out, and make the exit code 1.
+    """
     settings = settings_of(config, org)
     now = moment_of(settings, today)
     try:
-        invoices = list(build_ledger(settings).list_open_invoices())
+        ledger = build_ledger(settings)
+        invoices = list(ledger.list_open_invoices())
         store = build_store(settings)
     except ConfigError as exc:
         fail(str(exc))
     except (LedgerError, SyncError) as exc:
         fail(f"cannot read: {exc}", exit_code_of(exc))
     views.print_status(out, settings, invoices, store, now)
+    views.print_ledger_problems(out, ledger.problems)
+    if ledger.problems:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 REPORT_MARK = b'<meta name="generator" content="Tahseel report">'
@@ -91,6 +99,8 @@ def report(
     those reminders were followed by payment within --within days, with charts. Opens
     in any browser with no network; an Arabic report reads right to left. A ledger that
     cannot list paid invoices gives a report without the late payers and the effect.
+    Rows of the ledger that cannot be read are listed in a "could not read" section
+    (and printed); the report is still written, and the exit code is 1.
     """
     from sync.reports.page import make_report
 
@@ -99,7 +109,7 @@ def report(
         fail(f"--language: expected en or ar, got {language!r}")
     page_language = cast(Literal["en", "ar"] | None, language)
     try:
-        page = make_report(
+        made = make_report(
             settings,
             build_ledger(settings),
             build_store(settings),
@@ -118,10 +128,13 @@ def report(
             " or add --force to replace it"
         )
     try:
-        output.write_text(page, encoding="utf-8")
+        output.write_text(made.html, encoding="utf-8")
     except OSError as exc:
         fail(f"--output: cannot write {output}: {exc.strerror}")
     out.print(f"Wrote {output}.", markup=False, highlight=False)
+    views.print_ledger_problems(out, made.problems, left_out_of=f"every figure in {output}")
+    if made.problems:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 def heartbeat(

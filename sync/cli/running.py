@@ -160,7 +160,11 @@ def plan_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     org: OrgOption = None,
 ) -> None:
-    """Show what a run would do now (or on --today), without sending or writing anything."""
+    """Show what a run would do now (or on --today), without sending or writing anything.
+
+    With --json: {"actions": [...], "problems": [...]}. Rows of the ledger that cannot
+    be read are problems, and make the exit code 1.
+    """
     settings = settings_of(config, org)
     now = moment_of(settings, today)
     try:
@@ -178,13 +182,17 @@ def plan_command(
         fail(str(exc))
     except (LedgerError, SyncError) as exc:
         fail(f"cannot plan: {exc}", exit_code_of(exc))
+    problems = list(ledger.problems)
     if as_json:
-        out.print_json(json.dumps(plan_rows(result), ensure_ascii=False))
-        return
-    views.print_plan(out, result, ledger.problems)
-    closed = calendar_of(settings).why_closed(now)
-    if closed and not result.actions:
-        out.print(f"No mail would go out at {now:%Y-%m-%d %H:%M %Z}: {closed}. Try --today.")
+        document = {"actions": plan_rows(result), "problems": problems}
+        out.print_json(json.dumps(document, ensure_ascii=False))
+    else:
+        views.print_plan(out, result, problems)
+        closed = calendar_of(settings).why_closed(now)
+        if closed and not result.actions:
+            out.print(f"No mail would go out at {now:%Y-%m-%d %H:%M %Z}: {closed}. Try --today.")
+    if problems:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 def run(

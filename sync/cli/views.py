@@ -51,6 +51,22 @@ def _print_skipped(
         console.print(f"problem: {line}", markup=False, highlight=False)
 
 
+def print_ledger_problems(
+    console: Console, problems: Sequence[str], *, left_out_of: str = "everything above"
+) -> None:
+    """What the ledger could not read, after the tables that leave those rows out."""
+    if not problems:
+        return
+    console.print(
+        f"{len(problems)} problem(s) in the ledger; rows that could not be read are left"
+        f" out of {left_out_of}:",
+        markup=False,
+        highlight=False,
+    )
+    for line in problems:
+        console.print(f"problem: {line}", markup=False, highlight=False, soft_wrap=True)
+
+
 def print_report(console: Console, report: RunReport, closed: str | None) -> None:
     """The summary at the end of a run."""
     title = "Run summary"

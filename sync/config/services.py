@@ -7,12 +7,22 @@ variable that holds the value, and ``secret`` reads it when the part is built.
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 
 class _Model(BaseModel):
@@ -27,6 +37,28 @@ class CsvLedgerSettings(_Model):
     payment_link: str | None = None
     notes_path: Path | None = None
     pdf_font: Path | None = None
+    delimiter: Literal[",", ";", "\t", "|"] = ","
+    decimal: Literal[".", ","] = "."
+    thousands: Literal[",", ".", " ", "'"] | None = ","
+    encoding: str = "utf-8"
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}; e.g. utf-8 or windows-1256") from None
+        return value
+
+    @model_validator(mode="after")
+    def _separators_differ(self) -> CsvLedgerSettings:
+        if self.thousands == self.decimal:
+            raise ValueError(
+                f"decimal and thousands are both {self.decimal!r}; set thousands: null"
+                " or another separator"
+            )
+        return self
 
 
 class XeroLedgerSettings(_Model):

@@ -147,6 +147,7 @@ def render_page(
     ledger_name: str = "",
     history_reason: str | None = None,
     made_on: date | None = None,
+    problems: Sequence[str] = (),
 ) -> str:
     """The whole report as one HTML document.
 
@@ -158,6 +159,8 @@ def render_page(
         ledger_name: The ledger's display name, for the note when history is missing.
         history_reason: Why the late payers and outcomes are missing, if they are.
         made_on: The day the page was made (defaults to ``insights.today``).
+        problems: What the ledger could not read, one line each; shown first, as
+            every figure leaves those rows out.
     """
     labels = LABELS[language]
     fmt = Numbers(language, digits)
@@ -188,6 +191,7 @@ def render_page(
         "buckets": [name for name, _, _ in BUCKETS],
         "reason": labels["unavailable"].format(reason=reason),
         "made_on": fmt.day(made_on or insights.today),
+        "problems": list(problems),
         "aging_charts": _aging_charts(insights, fmt, bucket, rtl),
         "late_chart": _late_chart(insights, fmt, rtl, labels),
         "sent_chart": _sent_chart(insights, fmt, stage, rtl, labels),
@@ -254,6 +258,14 @@ def _environment() -> jinja2.Environment:
     )
 
 
+@dataclass(frozen=True)
+class ReportPage:
+    """The report's HTML, and what the ledger could not read (also on the page)."""
+
+    html: str
+    problems: tuple[str, ...] = ()
+
+
 SENT_ACTIONS = (
     ActionKind.SEND_REMINDER,
     ActionKind.RESEND_INVOICE,
@@ -273,7 +285,7 @@ def make_report(
     history_days: int = 365,
     within: int = 14,
     language: Language | None = None,
-) -> str:
+) -> ReportPage:
     """Read the ledger and the state store, and return the report page.
 
     Args:
@@ -285,6 +297,10 @@ def make_report(
         within: Days after a reminder in which a payment counts as its effect.
         language: The page's language; the business's default language when None.
 
+    Returns:
+        The page, and the ledger's problems (rows it could not read, numbers two
+        rows share), which the page lists in a "could not read" section.
+
     Raises:
         LedgerError: The ledger could not be read.
         StateError: The state store could not be read.
@@ -293,10 +309,12 @@ def make_report(
     today = now.astimezone(zone).date()
     since = today - timedelta(days=history_days)
     open_invoices = list(ledger.list_open_invoices())
+    problems = list(ledger.problems)
     # An optional method (connectors.base.PaidHistory); looked up on the object itself,
     # since isinstance() on a protocol caches its answer per class.
     history = getattr(ledger, "paid_invoices", None)
     paid: list[PaidInvoice] | None = list(history(since)) if callable(history) else None
+    problems += [line for line in ledger.problems if line not in problems]
     sent = []
     for row in store.rows(settings.tenant, status=MessageStatus.SENT):
         day = (row.sent_at or row.created_at).astimezone(zone).date()
@@ -312,11 +330,13 @@ def make_report(
         within=within,
         stage_order=[s.name for s in settings.policy.stages],
     )
-    return render_page(
+    html = render_page(
         figures,
         business=settings.business.name,
         language=language or settings.language.default,
         digits=settings.language.digits,
         ledger_name=ledger.display_name,
         made_on=today,
+        problems=problems,
     )
+    return ReportPage(html, tuple(problems))

@@ -46,6 +46,10 @@ LABELS: dict[str, dict[str, str]] = {
         "unavailable": "Not shown: {reason}",
         "no_history": "the {ledger} ledger cannot list paid invoices, so there is no"
         " payment history to read",
+        "unreadable": "Could not read",
+        "unreadable_note": "{count} problem(s) in the ledger. Rows that could not be read"
+        " are left out of every figure on this page, so the aging understates what is owed"
+        " until they are corrected in the ledger.",
         "generated": "Made by Tahseel on {day}. Amounts in each invoice's currency.",
     },
     "ar": {
@@ -91,6 +95,10 @@ LABELS: dict[str, dict[str, str]] = {
         "unavailable": "غير معروض: {reason}",
         "no_history": "دفتر الحسابات ({ledger}) لا يتيح قراءة الفواتير المسددة، فلا يوجد"
         " سجل مدفوعات",
+        "unreadable": "تعذّرت القراءة",
+        "unreadable_note": "مشكلات في دفتر الحسابات: {count}. الصفوف التي تعذّرت قراءتها"
+        " مستبعدة من كل الأرقام في هذه الصفحة، فالأعمار أقل مما هو مستحق فعلًا حتى"
+        " تُصحَّح في دفتر الحسابات.",
         "generated": "أعده تحصيل في {day}. المبالغ بعملة كل فاتورة.",
     },
 }

@@ -90,8 +90,12 @@ def policy_warnings(settings: Settings) -> list[str]:
 
 
 def check_ledger_settings(settings: Settings) -> list[str]:
-    """Problems with the ledger's settings that the schema alone cannot see."""
-    from connectors.csvfile import check_link_pattern
+    """Problems with the ledger's settings that the schema alone cannot see.
+
+    For a CSV ledger, a file the declared format cannot read (another delimiter,
+    encoding or decimal separator) is a problem that names the setting to add.
+    """
+    from connectors.csvfile import CsvFormat, check_link_pattern, sniff
 
     problems: list[str] = []
     where = f"{settings.source}: ledger"
@@ -113,7 +117,26 @@ def check_ledger_settings(settings: Settings) -> list[str]:
     path = settings.resolve(ledger.path)
     if not Path(path).exists():
         problems.append(f"{where}.path: {path} does not exist")
+        return problems
+    declared = CsvFormat(ledger.delimiter, ledger.decimal, ledger.thousands, ledger.encoding)
+    section = _ledger_section(settings)
+    for hint in sniff(Path(path), declared):
+        problems.append(
+            f"{where}: {path}: {hint.reason}; add `{hint.line}` to the ledger section ({section})"
+        )
     return problems
+
+
+def _ledger_section(settings: Settings) -> str:
+    """Where the ledger section starts, as ``file:line`` when the YAML says."""
+    from sync.config.source import read_config
+    from sync.errors import ConfigError
+
+    try:
+        data = read_config(settings.source)
+        return f"{settings.source}:{data.lc.key('ledger')[0] + 1}"
+    except (ConfigError, OSError, KeyError, AttributeError):
+        return str(settings.source)
 
 
 def check_mailbox_settings(settings: Settings) -> list[str]:

@@ -84,6 +84,10 @@ def csv_ledger(settings: Settings) -> Ledger:
         notes_path=settings.resolve(cfg.notes_path) if cfg.notes_path else None,
         business_name=settings.business.name,
         pdf_font=settings.resolve(cfg.pdf_font) if cfg.pdf_font else None,
+        delimiter=cfg.delimiter,
+        decimal=cfg.decimal,
+        thousands=cfg.thousands,
+        encoding=cfg.encoding,
     )
 
 

@@ -1,6 +1,6 @@
 """The bad-input corpus: one row per kind of bad input, each named where it is.
 
-Four tables:
+Five tables:
 
 - ``CONFIG_CASES``: a broken configuration or template. ``tahseel check`` and
   ``tahseel run`` exit 2 naming the file, the line and the setting; nothing is sent.
@@ -9,6 +9,12 @@ Four tables:
   reason, or, where the input is merely odd, it is sent safely (one recipient, no
   header injected, no control character in a header). Once the row is corrected in
   the ledger, the next run chases it, once.
+- ``READ_CASES``: ledger data that cannot be read as it stands (a bad date, an amount
+  that is ambiguous, an invoice number used twice, a file in another delimiter or
+  encoding), or that is odd but readable (Arabic-Indic digits, repeated addresses,
+  ``Name <address>``). Every command that shows invoices (status, plan, report, run)
+  names an unreadable row by file, line, column and value, and exits 1; pause refuses
+  an ambiguous number; check names the setting that would read the file.
 - ``REPLY_CASES``: a strange reply in the mailbox (not UTF-8, an unknown charset, NUL
   bytes, broken MIME, 20 MB). The run reads past it and goes on; what can still be
   read is understood, and nothing that large is sent on.
@@ -19,6 +25,7 @@ Four tables:
 from __future__ import annotations
 
 import csv
+import io
 import json
 import mailbox
 import re
@@ -287,6 +294,7 @@ class LedgerCase:
             with clean headers and the one right recipient).
         words: What the report must say about the invoice, besides its number.
         fix: The corrected columns, for ``"reported"`` rows.
+        to: The one address a ``"safe"`` row is sent to, when not its ``emails``.
     """
 
     name: str
@@ -294,6 +302,7 @@ class LedgerCase:
     expect: str
     words: tuple[str, ...] = ()
     fix: dict[str, str] = field(default_factory=dict)
+    to: str = ""
 
 
 LEDGER_CASES = [
@@ -325,12 +334,31 @@ LEDGER_CASES = [
         ("email",),
         {"emails": "ap@x.example"},
     ),
+    # The common export form: the name is dropped, the address is mailed.
     LedgerCase(
         "address with a display name",
         {"emails": "Boss <boss@evil.example>"},
+        "safe",
+        to="boss@evil.example",
+    ),
+    LedgerCase(
+        "one address repeated in any case",
+        {"emails": "ap@twice.example, ap@twice.example; AP@Twice.Example"},
+        "safe",
+        to="ap@twice.example",
+    ),
+    LedgerCase(
+        "address with a display name holding a comma",
+        {"emails": '"Accounts, Payables" <ap@quoted.example>'},
+        "safe",
+        to="ap@quoted.example",
+    ),
+    LedgerCase(
+        "two addresses without a separator",
+        {"emails": "ap@x.example Bcc: victim@evil.example"},
         "reported",
-        ("email",),
-        {"emails": "boss@fixed.example"},
+        ("emails: expected addresses like name@example.com or Name <name@example.com>",),
+        {"emails": "ap@x.example"},
     ),
     LedgerCase("name with CR/LF", {"contact_name": "Acme\r\nBcc: victim@evil.example"}, "safe"),
     LedgerCase("name with NUL", {"contact_name": "Acme\x00 Trading"}, "safe"),
@@ -383,6 +411,34 @@ LEDGER_CASES = [
         {"due_date": ANCHOR.isoformat()},
     ),
     LedgerCase("unknown status", {"status": "sorta"}, "reported", ("status",), {"status": "open"}),
+    LedgerCase(
+        "date without leading zeros",
+        {"due_date": "2026-9-23"},
+        "reported",
+        ("due_date: expected a date like 2026-11-23, got '2026-9-23'",),
+        {"due_date": ANCHOR.isoformat()},
+    ),
+    LedgerCase(
+        "amount with a decimal comma",
+        {"total": "1.250,00", "amount_due": "1.250,00"},
+        "reported",
+        ("amount_due: expected an amount like 1,234.50", "got '1.250,00'"),
+        {"total": "1250.00", "amount_due": "1250.00"},
+    ),
+    LedgerCase(
+        "amount with a thousands dot: 1.000",
+        {"total": "1.000", "amount_due": "1.000"},
+        "reported",
+        ("amount_due", "not 3 decimals (SAR has 2;", "got '1.000'"),
+        {"total": "1000.00", "amount_due": "1000.00"},
+    ),
+    LedgerCase(
+        "amount mixing Latin and Arabic-Indic digits",
+        {"total": "1٢50.00", "amount_due": "1٢50.00"},
+        "reported",
+        ("amount_due: expected an amount like 1,234.50, in digits of one script",),
+        {"total": "1250.00", "amount_due": "1250.00"},
+    ),
 ]
 
 
@@ -485,7 +541,7 @@ def test_bad_ledger_rows_are_named_the_rest_are_sent_and_fixed_rows_chased_once(
             if len(messages) != 1:
                 failures.append(f"{case.name}: {number} sent {len(messages)} times; {said}")
                 continue
-            expected = _row(n, number, **case.bad)["emails"]
+            expected = case.to or _row(n, number, **case.bad)["emails"]
             failures += [f"{case.name}: {p}" for p in _message_problems(messages[0], expected)]
     tally.record("bad input", bad_inputs=len(LEDGER_CASES))
     assert failures == [], "\n".join(failures)
@@ -499,6 +555,303 @@ def test_bad_ledger_rows_are_named_the_rest_are_sent_and_fixed_rows_chased_once(
         if after[number] != 1:
             failures.append(f"{case.name}: {number} sent {after[number]} times once fixed")
     assert failures == [], "\n".join(failures)
+
+
+# -- ledger data every command reads ------------------------------------------------------
+
+
+def _cells(invoice: str, **columns: str) -> Callable[[Path], None]:
+    """Change some cells of one invoice's row in the demo ledger."""
+
+    def edit(folder: Path) -> None:
+        path = folder / "demo" / "invoices.csv"
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        [row] = [r for r in rows if r["number"] == invoice]
+        row.update(columns)
+        with path.open("w", encoding="utf-8", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+
+    return edit
+
+
+def _ledger_text(old: str, new: str) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        path = folder / "demo" / "invoices.csv"
+        text = path.read_text("utf-8")
+        assert old in text, old
+        path.write_text(text.replace(old, new, 1), "utf-8")
+
+    return edit
+
+
+def _rewrite(
+    delimiter: str = ",", encoding: str = "utf-8", amount: Callable[[str], str] = str
+) -> Callable[[Path], None]:
+    """Write the whole demo ledger again as another export would."""
+
+    def edit(folder: Path) -> None:
+        path = folder / "demo" / "invoices.csv"
+        with path.open(encoding="utf-8", newline="") as f:
+            rows = list(csv.DictReader(f))
+        for row in rows:
+            row["total"], row["amount_due"] = amount(row["total"]), amount(row["amount_due"])
+        text = io.StringIO()
+        writer = csv.DictWriter(text, fieldnames=list(rows[0]), delimiter=delimiter)
+        writer.writeheader()
+        writer.writerows(rows)
+        path.write_bytes(text.getvalue().encode(encoding))
+
+    return edit
+
+
+def _european(amount: str) -> str:
+    """``11500.00`` as ``11.500,00``."""
+    whole, _, cents = amount.partition(".")
+    return f"{int(whole):,}".replace(",", ".") + "," + cents
+
+
+def _declare(*lines: str) -> Callable[[Path], None]:
+    return _yaml(
+        "  path: demo/invoices.csv", "  path: demo/invoices.csv\n" + "\n".join(lines) + "\n "
+    )
+
+
+def _then(*edits: Callable[[Path], None]) -> Callable[[Path], None]:
+    def edit(folder: Path) -> None:
+        for one in edits:
+            one(folder)
+
+    return edit
+
+
+@dataclass(frozen=True)
+class ReadCase:
+    """A change to the ledger (or its settings), a command, its exit code and its words.
+
+    Attributes:
+        name: What is odd or wrong.
+        edit: The change, applied to a fresh demo folder.
+        command: The command and its options (``-c`` is added).
+        code: The exit code the command must give.
+        words: What its output must hold.
+        absent: What its output must not hold.
+    """
+
+    name: str
+    edit: Callable[[Path], None]
+    command: tuple[str, ...]
+    code: int
+    words: tuple[str, ...]
+    absent: tuple[str, ...] = ()
+
+
+TODAY = ("--today", ANCHOR.isoformat())
+BAD_DATE = "invoices.csv:6: due_date: expected a date like 2026-11-23, got '2026-9-9'"
+TWICE = "'INV-1005' is the number of the rows on lines 6 and 7 (invoice ids dmo-0005, dmo-0006)"
+
+READ_CASES = [
+    ReadCase(
+        "date without leading zeros, in status",
+        _cells("INV-1005", due_date="2026-9-9"),
+        ("status", *TODAY),
+        1,
+        (f"problem: {BAD_DATE} (invoice INV-1005)", "left out of everything above"),
+    ),
+    ReadCase(
+        "date without leading zeros, in plan --json",
+        _cells("INV-1005", due_date="2026-9-9"),
+        ("plan", "--json", *TODAY),
+        1,
+        ('"problems": [', BAD_DATE),
+    ),
+    ReadCase(
+        "date without leading zeros, in plan",
+        _cells("INV-1005", due_date="2026-9-9"),
+        ("plan", *TODAY),
+        1,
+        (f"problem: {BAD_DATE}",),
+    ),
+    ReadCase(
+        "amount with a decimal comma, in report",
+        _cells("INV-1005", total="5.000,50", amount_due="5.000,50"),
+        ("report", "-o", "report.html", *TODAY),
+        1,
+        ("problem: invoices.csv:6: amount_due: expected an amount like 1,234.50",),
+    ),
+    ReadCase(
+        "amount with an unquoted thousands comma, in status",
+        _ledger_text("USD,5000.00,5000.00,", "USD,5,000.00,5,000.00,"),
+        ("status", *TODAY),
+        1,
+        ("invoices.csv:6: row: has 18 values for 16 columns; a value holding ','",),
+    ),
+    ReadCase(
+        "amount with a thousands dot (1.000), in status",
+        _cells("INV-1005", total="5.000", amount_due="5.000"),
+        ("status", *TODAY),
+        1,
+        ("amount_due: expected an amount like 1,234.50, not 3 decimals (USD has 2;",),
+    ),
+    ReadCase(
+        "three decimals in a currency that has them",
+        _cells("INV-1005", currency="KWD", total="5.125", amount_due="5.125"),
+        ("status", *TODAY),
+        0,
+        ("5.125 KWD",),
+    ),
+    ReadCase(
+        "Arabic-Indic digits in an amount",
+        _cells("INV-1005", total="٥٢٠٠٫٥٠", amount_due="٥٢٠٠٫٥٠"),
+        ("status", *TODAY),
+        0,
+        ("5200.50 USD",),
+    ),
+    ReadCase(
+        "Arabic-Indic digits in a date",
+        _cells("INV-1005", due_date="٢٠٢٦-٠٩-٠٨"),
+        ("status", *TODAY),
+        0,
+        ("2026-09-08",),
+    ),
+    ReadCase(
+        "invoice number used twice, in status",
+        _cells("INV-1006", number="INV-1005"),
+        ("status", *TODAY),
+        1,
+        (f"problem: invoices.csv:6: number: {TWICE}",),
+    ),
+    ReadCase(
+        "invoice number used twice, in run",
+        _cells("INV-1006", number="INV-1005"),
+        ("run", "--json", *TODAY),
+        1,
+        (TWICE,),
+    ),
+    ReadCase(
+        "pause by a number two invoices share",
+        _cells("INV-1006", number="INV-1005"),
+        ("pause", "INV-1005"),
+        2,
+        ("'INV-1005' names 2 open invoices: id dmo-0005", "id dmo-0006", "Give the ledger id"),
+    ),
+    ReadCase(
+        "snooze by a number two invoices share",
+        _cells("INV-1006", number="INV-1005"),
+        ("snooze", "INV-1005", "--until", "2026-12-01"),
+        2,
+        ("'INV-1005' names 2 open invoices",),
+    ),
+    ReadCase(
+        "resume by a number two invoices share",
+        _cells("INV-1006", number="INV-1005"),
+        ("resume", "INV-1005"),
+        2,
+        ("'INV-1005' names 2 open invoices",),
+    ),
+    ReadCase(
+        "pause by the ledger id of an invoice whose number is shared",
+        _cells("INV-1006", number="INV-1005"),
+        ("pause", "dmo-0006"),
+        0,
+        ("INV-1005 (id dmo-0006): paused=",),
+    ),
+    ReadCase(
+        "pause by the number of a row that cannot be read",
+        _cells("INV-1005", due_date="2026-9-9"),
+        ("pause", "INV-1005"),
+        2,
+        ("no open invoice numbered 'INV-1005'", f"could not read it: {BAD_DATE}"),
+    ),
+    ReadCase(
+        "one address repeated in any case, in plan --json",
+        _cells("INV-1002", emails="ap@harbor.example, AP@Harbor.Example;ap@harbor.example"),
+        ("plan", "--json", *TODAY),
+        0,
+        ('"ap@harbor.example"',),
+        ("AP@Harbor.Example",),
+    ),
+    ReadCase(
+        "address as Name <address>, in plan --json",
+        _cells("INV-1002", emails="Blue Harbor AP <payables@blueharbor.example.com>"),
+        ("plan", "--json", *TODAY),
+        0,
+        ('"payables@blueharbor.example.com"', '"problems": []'),
+        ("Blue Harbor AP <",),
+    ),
+    ReadCase(
+        "semicolon-delimited file, in check",
+        _rewrite(delimiter=";"),
+        ("check",),
+        2,
+        ("the header is separated by ';'", 'add `delimiter: ";"`', "tahseel.yaml:19)"),
+    ),
+    ReadCase(
+        "semicolon-delimited file, in status",
+        _rewrite(delimiter=";"),
+        ("status", *TODAY),
+        4,
+        ("missing required column(s)", 'set `delimiter: ";"` in the ledger settings'),
+    ),
+    ReadCase(
+        "semicolon-delimited file, declared",
+        _then(_rewrite(delimiter=";"), _declare('  delimiter: ";"')),
+        ("status", *TODAY),
+        0,
+        ("INV-1005",),
+    ),
+    ReadCase(
+        "Windows-1256 file, in check",
+        _rewrite(encoding="cp1256"),
+        ("check",),
+        2,
+        ("it reads as Windows-1256", 'add `encoding: "windows-1256"`', "tahseel.yaml:19)"),
+    ),
+    ReadCase(
+        "Windows-1256 file, declared",
+        _then(_rewrite(encoding="cp1256"), _declare("  encoding: windows-1256")),
+        ("status", *TODAY),
+        0,
+        ("شركة الفيصل للمقاولات",),
+    ),
+    ReadCase(
+        "decimal-comma file, in check",
+        _rewrite(amount=_european),
+        ("check",),
+        2,
+        ('add `decimal: ","`', 'add `thousands: "."`', "like 1.234,50"),
+    ),
+    ReadCase(
+        "decimal-comma file, declared",
+        _then(_rewrite(amount=_european), _declare('  decimal: ","', '  thousands: "."')),
+        ("status", *TODAY),
+        0,
+        ("11500.00 SAR",),
+    ),
+    ReadCase(
+        "the same separator declared twice",
+        _declare('  decimal: ","'),
+        ("check",),
+        2,
+        ("tahseel.yaml:", "decimal and thousands are both ','"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", READ_CASES, ids=lambda c: c.name)
+def test_ledger_data_is_read_as_declared_or_named(
+    folder: Path, case: ReadCase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(folder)
+    case.edit(folder)
+    code, output = cli(folder, *case.command)
+    tally.record("bad input", bad_inputs=1)
+    assert "Traceback" not in output
+    missing = [w for w in case.words if w not in output]
+    present = [w for w in case.absent if w in output]
+    assert (code, missing, present) == (case.code, [], []), output
 
 
 # -- replies ------------------------------------------------------------------------------

@@ -124,6 +124,27 @@ def test_a_report_without_paid_history_says_why(tmp_path, monkeypatch):
     assert "Desert Rose Events" not in text.split('id="late-payers"')[1].split("</section>")[0]
 
 
+def test_rows_that_cannot_be_read_are_on_the_page_and_make_the_exit_1(tmp_path):
+    world = report_world.build(tmp_path / "acme")
+    ledger = world.parent / "demo" / "invoices.csv"
+    text = ledger.read_text("utf-8")
+    assert ",INV-1005,open,USD,5000.00,5000.00," in text
+    ledger.write_text(
+        text.replace(
+            ",INV-1005,open,USD,5000.00,5000.00,", ",INV-1005,open,USD,1.000,50,1.000,50,"
+        ),
+        "utf-8",
+    )
+    page = tmp_path / "r.html"
+    result = runner.invoke(app, ["report", "-c", str(world), "--today", "2026-11-23", "-o", page])
+    assert result.exit_code == 1, result.output
+    assert "problem: invoices.csv:6: row: has 18 values for 16 columns" in result.output
+    section = page.read_text("utf-8").split('id="unreadable"')[1].split("</section>")[0]
+    assert "Could not read" in section and "aging understates what is owed" in section
+    assert "invoices.csv:6: row: has 18 values for 16 columns" in section
+    assert "(invoice INV-1005)" in section
+
+
 def test_reminders_sent_by_a_run_on_xero_and_paid_after_show_in_the_report(tmp_path, monkeypatch):
     with XeroEmulator() as emulator:
         monkeypatch.setenv("XERO_CLIENT_ID", emulator.identity.client_id)
@@ -139,8 +160,12 @@ def test_reminders_sent_by_a_run_on_xero_and_paid_after_show_in_the_report(tmp_p
         page = tmp_path / "r.html"
         args = ["report", "-c", str(config), "--today", "2026-11-30", "-o", str(page)]
         result = runner.invoke(app, args)
-        assert result.exit_code == 0, result.output
+        # INV-5 was seeded as paid without the day it was paid: a problem, said and counted
+        assert result.exit_code == 1, result.output
+        assert "problem: xero: paid invoice INV-5: no FullyPaidOnDate" in result.output
     text = page.read_text("utf-8")
+    unread = text.split('id="unreadable"')[1].split("</section>")[0]
+    assert "INV-5: no FullyPaidOnDate" in unread
     late = text.split('id="late-payers"')[1].split("</section>")[0]
     assert "مؤسسة الواحة" in late and "1 / 1 (100%)" in late
     effect = text.split('id="effect"')[1].split("</section>")[0]

@@ -208,3 +208,16 @@ def test_the_arabic_page_is_right_to_left_with_babel_numbers(digits, amount):
     assert "أعمار المبالغ المستحقة" in page and "يوم الاستحقاق" in page
     assert amount in page
     assert 'direction="rtl"' in page and 'direction="ltr"' not in page
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"), [("en", "Could not read"), ("ar", "تعذّرت القراءة")]
+)
+def test_rows_the_ledger_could_not_read_are_listed_before_the_aging(language, heading):
+    line = "invoices.csv:6: due_date: expected a date like 2026-11-23, got '2026-9-9' <x>"
+    page = render_page(_figures(), business="Acme", language=language, problems=[line])
+    section = page.split('id="unreadable"')[1].split("</section>")[0]
+    assert heading in section
+    assert "invoices.csv:6: due_date:" in section and "&lt;x&gt;" in section
+    assert page.index('id="unreadable"') < page.index('id="aging"')
+    assert 'id="unreadable"' not in render_page(_figures(), business="Acme", language=language)
