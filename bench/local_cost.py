@@ -69,7 +69,7 @@ CSV_LEDGER = (
     "ledger:\n  type: csv\n  path: invoices.csv\n"
     '  payment_link: "https://pay.nakheel.example/invoices/{number}"\n'
 )
-MAILDIR = "mailbox:\n  type: maildir\n  path: mailbox\n"
+MAILDIR = "mailbox:\n  type: maildir\n  path: mailbox\n  create: true\n"
 #: The least time one Gmail send takes of the mailbox's quota, in ms: drafts.send's units
 #: (100, as messages.send) at the per-user sustained rate (250 units a second).
 SEND_INTERVAL_MS = UNITS["drafts.send"] / GMAIL_UNITS_PER_SECOND * 1e3

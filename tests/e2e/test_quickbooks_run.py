@@ -30,6 +30,7 @@ def qbo(tmp_path, monkeypatch):
         folder = tmp_path / "d"
         demo.install(folder, anchor=ANCHOR)
         shutil.rmtree(folder / "demo" / "mailbox")
+        mailbox.Maildir(folder / "demo" / "mailbox", create=True)  # an empty one
         config = folder / "tahseel.yaml"
         block = (
             "ledger:\n  type: quickbooks\n  token_file: qbo-token.json\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mailbox
 import os
 import re
 import shutil
@@ -152,6 +153,7 @@ def test_reminders_sent_by_a_run_on_xero_and_paid_after_show_in_the_report(tmp_p
         monkeypatch.delenv("XERO_TOKEN", raising=False)
         demo.install(tmp_path / "d", anchor=ANCHOR)
         shutil.rmtree(tmp_path / "d" / "demo" / "mailbox")  # its story is the CSV ledger's
+        mailbox.Maildir(tmp_path / "d" / "demo" / "mailbox", create=True)  # an empty one
         config = xero_config(tmp_path / "d", emulator)
         token_file_for(emulator, config.parent / "xero-token.json")
         ids = seed(emulator.org)

@@ -54,6 +54,7 @@ def xero(tmp_path, monkeypatch):
         monkeypatch.delenv("XERO_TOKEN", raising=False)
         demo.install(tmp_path / "d", anchor=ANCHOR)
         shutil.rmtree(tmp_path / "d" / "demo" / "mailbox")  # its story is the CSV ledger's
+        mailbox.Maildir(tmp_path / "d" / "demo" / "mailbox", create=True)  # an empty one
         config = xero_config(tmp_path / "d", emulator)
         yield emulator, config
 
