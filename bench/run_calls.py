@@ -439,7 +439,7 @@ class _NotesCounted(QuickBooksLedger):
     """The QuickBooks ledger, telling the reads its notes need from the job's re-reads.
 
     Both are ``Id IN (...)`` queries the ledger names ``invoices.get``; the reads made
-    inside ``add_notes`` are the notes' own (``_load_note_states``).
+    inside ``add_notes`` are the notes' own (``Notes._load_states`` in connectors/quickbooks/notes.py).
     """
 
     note_reads = 0
@@ -690,16 +690,16 @@ WHY: dict[str, dict[str, str]] = {
         "the scan cannot shift past a page: pages overlap by a row, one more call per 999 "
         "pages' worth; a full page that pagination.pageCount calls the last ends the read",
         "contacts.list": "invoice rows wait up to four pages for their contacts to fill a "
-        "batch of 50 ids (connectors/xero/ledger.py _with_contacts); past that they are "
+        "batch of 50 ids (connectors/xero/contacts.py Contacts.ready); past that they are "
         "let go with a short batch, which keeps memory bounded",
         "invoices.get (re-read)": "the job re-reads every chunk of "
-        f"{REREAD_CHUNK} reminders just before sending (sync/run/job.py REREAD_CHUNK), so "
+        f"{REREAD_CHUNK} reminders just before sending (sync/run/context.py REREAD_CHUNK), so "
         "that an invoice paid meanwhile is not chased (ARCHITECTURE.md invariant 1); "
         "thank-yous use the run's own read",
     },
     "quickbooks": {
         "invoices.query": "each page starts OVERLAP (10) rows before the end of the last "
-        "one (connectors/quickbooks/ledger.py _pages), so that an invoice paid during the "
+        "one (connectors/quickbooks/query.py Queries.pages), so that an invoice paid during the "
         "scan, which shifts the later rows back, cannot make one skipped; a page reaching "
         "past the end only because of that overlap is one more query",
         "invoices.changed": "change data capture answers at most 1,000 objects and does "
@@ -707,16 +707,16 @@ WHY: dict[str, dict[str, str]] = {
         "every invoice changed since (connectors/quickbooks/ledger.py _changes); pages "
         "overlap by OVERLAP (10) rows",
         "customers.query": "invoice rows wait up to four pages for their customers to "
-        "fill a query of 1,000 ids (connectors/quickbooks/ledger.py _with_customers); "
+        "fill a query of 1,000 ids (connectors/quickbooks/customers.py Customers.ready); "
         "past that they are let go with a short query, which keeps memory bounded",
         "invoices.get (re-read)": "the job re-reads every chunk of "
-        f"{REREAD_CHUNK} reminders just before sending (sync/run/job.py REREAD_CHUNK), so "
+        f"{REREAD_CHUNK} reminders just before sending (sync/run/context.py REREAD_CHUNK), so "
         "that an invoice paid meanwhile is not chased (ARCHITECTURE.md invariant 1); "
         "QuickBooks would take up to 1,000 ids a query, but the chunk keeps each re-read "
         f"at most {REREAD_CHUNK} sends ahead of its send; thank-yous use the run's own read",
         "invoices.get (note)": "a note needs the invoice's SyncToken and PrivateNote as "
         "they are now; those not in the ledger object's reads are read, 1,000 a query "
-        "(connectors/quickbooks/ledger.py _load_note_states)",
+        "(connectors/quickbooks/notes.py Notes._load_states)",
         "invoices.batch (notes)": "a batch item refused as stale (fault 5010: another "
         "writer changed the invoice) is read again and sent in a further batch",
         "invoices.note": "a note written outside the run's batch (a reply's pause, or a "
