@@ -439,7 +439,8 @@ class _NotesCounted(QuickBooksLedger):
     """The QuickBooks ledger, telling the reads its notes need from the job's re-reads.
 
     Both are ``Id IN (...)`` queries the ledger names ``invoices.get``; the reads made
-    inside ``add_notes`` are the notes' own (``Notes._load_states`` in connectors/quickbooks/notes.py).
+    inside ``add_notes`` are the notes' own (connectors/quickbooks/notes.py
+    ``Notes._load_states``).
     """
 
     note_reads = 0
