@@ -19,6 +19,7 @@ from sync.config.loader import load_organisations
 from sync.config.organisations import select, select_all
 from sync.config.settings import Settings
 from sync.errors import ConfigError, SyncError
+from sync.plan.calendar import calendar_of
 from sync.run.outcome import EXIT_ABORTED, EXIT_USAGE
 
 P = ParamSpec("P")
@@ -60,8 +61,8 @@ TodayOption = Annotated[
     typer.Option(
         "--today",
         help=(
-            "Act as if it were this day (YYYY-MM-DD, or +N for N days from today), at the"
-            " start of the send window."
+            "Act as if it were this day (YYYY-MM-DD; or +N: the first business day N days"
+            " or more from today), at the start of the send window."
         ),
     ),
 ]
@@ -131,7 +132,9 @@ def moment_of(settings: Settings, today: str | None) -> datetime:
     zone = ZoneInfo(settings.business.timezone)
     try:
         if today.startswith("+"):
-            day = datetime.now(zone).date() + timedelta(days=int(today[1:]))
+            # The first business day that many days ahead: a later day that mail may go.
+            ahead = datetime.now(zone).date() + timedelta(days=int(today[1:]))
+            day = calendar_of(settings).next_business_day(ahead)
         else:
             day = date.fromisoformat(today)
     except ValueError:

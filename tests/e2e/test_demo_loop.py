@@ -8,7 +8,7 @@ import mailbox
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from email import policy
 from email.parser import BytesParser
 from pathlib import Path
@@ -136,6 +136,9 @@ def test_the_demo_command_shows_the_whole_loop_from_an_empty_folder(tmp_path, mo
     args = hint.split("tahseel ", 1)[1].split() + ["--json"]
     plan = runner.invoke(app, args)
     assert plan.exit_code == 0 and json.loads(plan.output)["problems"] == []
+    # the README's "a later day" example shows mail to come, whatever day the demo ran
+    later = runner.invoke(app, ["plan", "-c", str(folder / "tahseel.yaml"), "--today", "+8"])
+    assert later.exit_code in (0, 1) and "0 action(s)" not in later.output, later.output
     # running it again starts afresh rather than piling onto the last demo
     assert runner.invoke(app, ["demo"]).exit_code == 0
     assert len(sent_messages(folder)) == len(messages)
@@ -304,3 +307,16 @@ def test_report_never_overwrites_a_file_that_is_not_a_report(tmp_path, monkeypat
     other.write_text("<html>someone's page</html>", encoding="utf-8")
     assert cli(folder, "report", "-o", str(other)).exit_code == 2
     assert cli(folder, "report", "-o", str(other), "--force").exit_code == 0
+
+
+def test_today_plus_n_is_the_first_business_day_that_far_ahead(tmp_path):
+    import time_machine
+
+    folder = install(tmp_path)
+    # Thursday 2026-11-26 in Riyadh; +1 is Friday, the weekend: the plan is for Sunday
+    with time_machine.travel(datetime(2026, 11, 26, 9, tzinfo=UTC), tick=False):
+        result = cli(folder, "plan", "--today", "+1", "--json")
+        again = cli(folder, "plan", "--today", "2026-11-29", "--json")
+    assert result.exit_code == again.exit_code and result.output == again.output
+    bad = cli(folder, "plan", "--today", "+x")
+    assert bad.exit_code == 2 and "+8 (days from today)" in bad.output
