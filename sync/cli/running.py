@@ -167,6 +167,9 @@ def plan_command(
     """
     settings = settings_of(config, org)
     now = moment_of(settings, today)
+    for line in checks.check_payment_link(settings):
+        err.print(line, markup=False, highlight=False)
+        fail("The payment link is broken; fix it before planning. Run `tahseel check`.")
     try:
         ledger, store = build_ledger(settings), build_store(settings)
         invoices = list(ledger.list_open_invoices())
@@ -254,11 +257,11 @@ def _run_job(
     approve: str | None = None,
 ) -> int:
     renderer = build_renderer(settings)
-    problems = checks.check_templates(settings, renderer)
+    problems = checks.check_templates(settings, renderer) + checks.check_payment_link(settings)
     if problems:
         for line in problems:
             err.print(line, markup=False, highlight=False)
-        err.print("Templates have problems; nothing was sent. Run `tahseel check`.")
+        err.print("The configuration has problems; nothing was sent. Run `tahseel check`.")
         return EXIT_USAGE
     try:
         job = Job(
