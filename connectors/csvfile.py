@@ -57,6 +57,7 @@ from __future__ import annotations
 import csv
 import os
 import re
+import string
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -108,6 +109,11 @@ _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 def check_link_pattern(pattern: str) -> list[str]:
     """Find what is wrong with a payment-link pattern.
 
+    The pattern is read as :meth:`string.Formatter.parse` reads a format string, so an
+    unclosed ``{``, a lone ``}``, a field outside ``LINK_FIELDS``, a conversion
+    (``!r``) or a format (``:>10``) is a problem; so is a brace outside a field
+    (``{{`` included), which no link needs (a URL writes a brace as ``%7B``).
+
     Args:
         pattern: e.g. ``https://pay.example.com/{number}?amount={amount_due}``.
 
@@ -119,9 +125,26 @@ def check_link_pattern(pattern: str) -> list[str]:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         problems.append(f"must start with https:// or http://, got {pattern!r}")
     allowed = ", ".join("{" + name + "}" for name in LINK_FIELDS)
-    for name in _PLACEHOLDER.findall(pattern):
+    try:
+        pieces = list(string.Formatter().parse(pattern))
+    except ValueError as exc:
+        problems.append(
+            f"{pattern!r} has a brace that is not closed or not opened ({exc});"
+            f" write fields as {allowed}"
+        )
+        return problems
+    if any("{" in literal or "}" in literal for literal, *_ in pieces):
+        problems.append(
+            f"{pattern!r} has a brace outside a field; write a brace in a URL as %7B or %7D"
+        )
+    for _, name, spec, conversion in pieces:
+        if name is None:
+            continue
         if name not in LINK_FIELDS:
             problems.append(f"unknown field {{{name}}}; use one of {allowed}")
+        elif spec or conversion:
+            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            problems.append(f"{{{written}}}: write the field as {{{name}}}, with nothing after it")
     return problems
 
 

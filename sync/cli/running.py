@@ -33,13 +33,15 @@ from sync.config.resources import example_config_dir
 from sync.config.settings import Settings
 from sync.errors import ConfigError, RunLocked, SyncError
 from sync.plan.calendar import calendar_of
-from sync.plan.planner import plan, plan_rows
+from sync.plan.planner import plan_rows
 from sync.reports import summary
 from sync.run import checks
 from sync.run.firm import DEFAULT_JOBS, run_organisations
 from sync.run.job import Job
 from sync.run.outcome import EXIT_ABORTED, EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, EXIT_USAGE
+from sync.run.preview import preview
 from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
+from sync.store.store import Store
 
 
 def init(
@@ -162,37 +164,61 @@ def plan_command(
 ) -> None:
     """Show what a run would do now (or on --today), without sending or writing anything.
 
-    With --json: {"actions": [...], "problems": [...]}. Rows of the ledger that cannot
-    be read are problems, and make the exit code 1.
+    The plan is the run's own: replies asking for the invoice again show as resends,
+    and invoices the run would skip (an implausible amount, an unknown currency, no
+    email address, only addresses that bounced) show as skipped, with the reason.
+
+    With --json: {"actions": [...], "skipped": [{"invoice": ..., "reason": ...}],
+    "problems": [...]}. Problems (rows of the ledger that cannot be read, replies that
+    match no invoice, bounced addresses) make the exit code 1.
     """
     settings = settings_of(config, org)
     now = moment_of(settings, today)
+    for line in checks.check_payment_link(settings):
+        err.print(line, markup=False, highlight=False)
+        fail("The payment link is broken; fix it before planning. Run `tahseel check`.")
     try:
-        ledger, store = build_ledger(settings), build_store(settings)
-        invoices = list(ledger.list_open_invoices())
-        result = plan(
-            invoices,
-            store.history(settings.tenant),
-            settings.policy,
-            calendar_of(settings),
+        job = Job(
+            settings,
+            build_ledger(settings),
+            build_transport(settings),
+            _store_to_read(settings),
+            build_renderer(settings),
             now,
-            languages=settings.language,
+            dry_run=True,
         )
+        seen = preview(job)
     except ConfigError as exc:
         fail(str(exc))
-    except (LedgerError, SyncError) as exc:
+    except (LedgerError, MailError, SyncError) as exc:
         fail(f"cannot plan: {exc}", exit_code_of(exc))
-    problems = list(ledger.problems)
+    report = seen.report
     if as_json:
-        document = {"actions": plan_rows(result), "problems": problems}
+        document = {
+            "actions": plan_rows(seen.plan),
+            "skipped": [{"invoice": n, "reason": r} for n, r in seen.skipped],
+            "problems": list(report.problems),
+        }
         out.print_json(json.dumps(document, ensure_ascii=False))
     else:
-        views.print_plan(out, result, problems)
-        closed = calendar_of(settings).why_closed(now)
-        if closed and not result.actions:
+        views.print_plan(out, seen.plan, report)
+        closed = report.window_closed
+        if closed and not seen.plan.actions:
             out.print(f"No mail would go out at {now:%Y-%m-%d %H:%M %Z}: {closed}. Try --today.")
-    if problems:
+    if report.problems:
         raise typer.Exit(EXIT_SKIPPED)
+
+
+def _store_to_read(settings: Settings) -> Store:
+    """The state store, or an empty one in memory when its SQLite file does not exist yet.
+
+    A plan writes nothing, so it does not create the state store a first run creates.
+    """
+    url = settings.state_url
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and "?" not in url and not Path(url[len(prefix) :]).exists():
+        return Store("sqlite:///:memory:")
+    return build_store(settings)
 
 
 def run(
@@ -254,11 +280,11 @@ def _run_job(
     approve: str | None = None,
 ) -> int:
     renderer = build_renderer(settings)
-    problems = checks.check_templates(settings, renderer)
+    problems = checks.check_templates(settings, renderer) + checks.check_payment_link(settings)
     if problems:
         for line in problems:
             err.print(line, markup=False, highlight=False)
-        err.print("Templates have problems; nothing was sent. Run `tahseel check`.")
+        err.print("The configuration has problems; nothing was sent. Run `tahseel check`.")
         return EXIT_USAGE
     try:
         job = Job(

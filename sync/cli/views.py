@@ -20,8 +20,8 @@ from sync.run.outcome import RunReport, worst_exit_code
 from sync.store.store import Store
 
 
-def print_plan(console: Console, result: Plan, problems: list[str]) -> None:
-    """The plan as a table, then what was skipped and why."""
+def print_plan(console: Console, result: Plan, report: RunReport) -> None:
+    """The plan as a table, then what a run would skip and why, and the breaker's verdict."""
     table = Table(title="Plan", show_lines=False)
     for column in ("invoice", "customer", "action", "stage", "to", "language"):
         table.add_column(column)
@@ -30,11 +30,17 @@ def print_plan(console: Console, result: Plan, problems: list[str]) -> None:
             a.invoice.number, a.invoice.contact.name, a.action, a.stage, ", ".join(a.to), a.language
         )
     console.print(table)
-    _print_skipped(console, list(result.skipped), problems, list(result.excluded))
-    waiting = sum(1 for d in result.decisions if d.outcome == "wait")
+    _print_skipped(console, report.skipped, report.problems, report.excluded)
     console.print(
-        f"{len(result.actions)} action(s); {waiting} invoice(s) waiting for a later date."
+        f"{len(result.actions)} action(s); {report.waiting} invoice(s) waiting for a later date."
     )
+    if report.breaker:
+        console.print(
+            f"A run would stop before its first email: {report.breaker}. To send this plan,"
+            f" run `tahseel run --approve {report.plan_fingerprint}`.",
+            markup=False,
+            highlight=False,
+        )
 
 
 def _print_skipped(

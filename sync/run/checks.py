@@ -95,7 +95,7 @@ def check_ledger_settings(settings: Settings) -> list[str]:
     For a CSV ledger, a file the declared format cannot read (another delimiter,
     encoding or decimal separator) is a problem that names the setting to add.
     """
-    from connectors.csvfile import CsvFormat, check_link_pattern, sniff
+    from connectors.csvfile import CsvFormat, sniff
 
     problems: list[str] = []
     where = f"{settings.source}: ledger"
@@ -112,8 +112,7 @@ def check_ledger_settings(settings: Settings) -> list[str]:
                 f"{where}.token_file: {token} does not exist; run `tahseel auth {ledger.type}`"
             )
         return problems
-    if ledger.payment_link:
-        problems += [f"{where}.payment_link: {p}" for p in check_link_pattern(ledger.payment_link)]
+    problems += check_payment_link(settings)
     path = settings.resolve(ledger.path)
     if not Path(path).exists():
         problems.append(f"{where}.path: {path} does not exist")
@@ -127,16 +126,58 @@ def check_ledger_settings(settings: Settings) -> list[str]:
     return problems
 
 
+def check_payment_link(settings: Settings) -> list[str]:
+    """Problems with a CSV ledger's payment-link pattern, each at its file and line.
+
+    A run checks it before anything else, like the templates: a link a customer
+    cannot follow is never mailed.
+    """
+    from connectors.csvfile import check_link_pattern
+
+    ledger = settings.ledger
+    if isinstance(ledger, XeroLedgerSettings | QuickBooksLedgerSettings):
+        return []
+    if not ledger.payment_link:
+        return []
+    where = _located(settings, "ledger", "payment_link")
+    return [f"{where}: ledger.payment_link: {p}" for p in check_link_pattern(ledger.payment_link)]
+
+
 def _ledger_section(settings: Settings) -> str:
     """Where the ledger section starts, as ``file:line`` when the YAML says."""
+    return _located(settings, "ledger")
+
+
+def _located(settings: Settings, section: str, key: str | None = None) -> str:
+    """Where a setting is written, as ``file:line`` when the YAML says, else the file.
+
+    An organisation's own setting is found in its entry of ``organisations``; a
+    setting it inherits, at the top level.
+    """
+    from ruamel.yaml.comments import CommentedMap
+
     from sync.config.source import read_config
     from sync.errors import ConfigError
 
     try:
         data = read_config(settings.source)
-        return f"{settings.source}:{data.lc.key('ledger')[0] + 1}"
-    except (ConfigError, OSError, KeyError, AttributeError):
+    except (ConfigError, OSError):
         return str(settings.source)
+    if not isinstance(data, CommentedMap):
+        return str(settings.source)
+    places = [data]
+    for entry in data.get("organisations") or []:
+        if isinstance(entry, CommentedMap) and entry.get("name") == settings.organisation:
+            places.insert(0, entry)
+    for place in places:
+        node = place.get(section) if isinstance(place, CommentedMap) else None
+        if not isinstance(node, CommentedMap):
+            continue
+        if key is None:
+            return f"{settings.source}:{place.lc.key(section)[0] + 1}"
+        if key in node:
+            return f"{settings.source}:{node.lc.key(key)[0] + 1}"
+    return str(settings.source)
 
 
 def check_mailbox_settings(settings: Settings) -> list[str]:

@@ -129,6 +129,9 @@ def run_one(
         if problems:
             report.config_problem = "templates: " + "; ".join(problems)
             return report
+        if link := checks.check_payment_link(settings):
+            report.config_problem = "; ".join(link)
+            return report
         job = Job(
             settings,
             build_ledger(settings),

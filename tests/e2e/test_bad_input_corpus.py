@@ -41,6 +41,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sync.cli import app, demo
+from sync.config.resources import example_config_dir
 from tests.support import tally
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
@@ -103,7 +104,25 @@ def _template(name: str, old: str | None, new: str | bytes) -> Callable[[Path], 
     return edit
 
 
+def _line_of(text: str) -> int:
+    """The line of the example configuration that holds ``text``."""
+    lines = (example_config_dir() / "tahseel.yaml").read_text("utf-8").splitlines()
+    return next(i for i, line in enumerate(lines, start=1) if text in line)
+
+
+LINK_AT = f"tahseel.yaml:{_line_of('payment_link:')}: ledger.payment_link"
+
 CONFIG_CASES = [
+    ConfigCase(
+        "payment link with a brace not closed",
+        _yaml("/invoices/{number}?", "/invoices/{number?"),
+        (LINK_AT, "not closed"),
+    ),
+    ConfigCase(
+        "payment link with an unknown field",
+        _yaml("/invoices/{number}?", "/invoices/{invoice_number}?"),
+        (LINK_AT, "unknown field {invoice_number}"),
+    ),
     ConfigCase(
         "malformed YAML",
         _yaml("  weekend: [friday, saturday]", "  weekend: [friday, saturday"),

@@ -284,6 +284,24 @@ def test_check_link_pattern() -> None:
     assert len(check_link_pattern("ftp://x.example.com/{nope}")) == 2
 
 
+@pytest.mark.parametrize(
+    ("pattern", "words"),
+    [
+        ("https://pay.example.com/{number", "not closed"),
+        ("https://pay.example.com/number}", "not opened"),
+        ("https://pay.example.com/{{number}}", "brace outside a field"),
+        ("https://pay.example.com/{number!r}", "write the field as {number}"),
+        ("https://pay.example.com/{amount_due:.2f}", "write the field as {amount_due}"),
+    ],
+)
+def test_malformed_braces_are_refused(tmp_path: Path, pattern: str, words: str) -> None:
+    """Braces are read as string.Formatter reads them; a link is never sent half filled."""
+    problems = check_link_pattern(pattern)
+    assert len(problems) == 1 and words in problems[0], problems
+    with pytest.raises(LedgerDataError, match="payment link"):
+        FileLedger(tmp_path / "invoices.csv", payment_link=pattern)
+
+
 def test_add_note_is_idempotent_and_durable(tmp_path: Path) -> None:
     ledger = ledger_for(tmp_path, good(1), good(2))
     first, second = ledger.get_invoices(["id-1", "id-2"])
