@@ -203,7 +203,12 @@ class ReplyDesk:
         reply read with the invoice readable would have had it recorded.
         """
         ctx = self.ctx
-        for mid in refers_to(ctx.transport.fetch(row.ref)):
+        try:
+            answered = refers_to(ctx.transport.fetch(row.ref))
+        except MailError as exc:  # the reply left the mailbox since: the resend still goes
+            log.info("%s: reply %s not found again (%s)", invoice.number, row.ref, exc)
+            answered = ()
+        for mid in answered:
             sent = ctx.transport.find_sent(mid)
             if sent is not None and sent.invoice == invoice.number:
                 self._adopt(invoice, sent.ref, sent.message_id, sent.thread)

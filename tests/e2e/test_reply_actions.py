@@ -288,3 +288,18 @@ def test_a_reply_about_an_invoice_settled_for_good_is_put_aside(tmp_path):
     assert later["replies"] == {"invoice_not_received": 1}
     assert later["resends"] == 0 and not waits(later, "INV-1004")
     assert open_replies(folder) == []
+
+
+def test_a_waiting_reply_gone_from_the_mailbox_is_still_answered(tmp_path):
+    """The customer's reply deleted from the inbox while it waited: the resend still goes."""
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    good = break_row(folder, "INV-1004")
+    assert waits(run(folder, ANCHOR), "INV-1004")
+    inbox = mailbox.Maildir(folder / "demo" / "mailbox", factory=None, create=False)
+    for key in list(inbox.keys()):
+        inbox.remove(key)
+    (folder / "demo" / "invoices.csv").write_text(good, "utf-8")
+    fixed = run(folder, TUESDAY)
+    assert fixed["resends"] == 1 and not fixed["aborted"]
+    assert open_replies(folder) == []
