@@ -17,8 +17,9 @@ from sync.cli.common import plain_errors
 
 EXIT_CODES = """Exit codes (for cron and CI): 0 done; 1 done, but some invoices were skipped or
 had errors (see the summary); 2 usage or configuration error; 3 not run, another run
-holds the lock; 4 aborted (authorisation, quota, state store); 5 stale: `tahseel
-heartbeat` found no successful run within the allowed age."""
+holds the lock; 4 aborted (authorisation, quota, state store, circuit breaker, a mailbox
+refusing every send); 5 stale: `tahseel heartbeat` found no successful run within the
+allowed age."""
 
 app = typer.Typer(
     help=(

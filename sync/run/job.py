@@ -130,6 +130,9 @@ class Job:
                 self._check_breaker(result)
                 checkpoint("after_plan")
                 self._execute(result)
+                refused = self.outbox.refused_every_send()
+                if refused:
+                    raise Aborted(refused)
                 if not self.dry_run:
                     self._close(invoices.values(), history)
             except (Aborted, LedgerError, MailError, SyncError) as exc:

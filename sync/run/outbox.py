@@ -18,7 +18,7 @@ from typing import Any
 from connectors.base import BatchNotes
 from connectors.errors import LedgerError
 from connectors.models import Invoice
-from mailer.errors import MailError
+from mailer.errors import MailError, TransportUnavailable
 from mailer.transport import Sent
 from sync.errors import Aborted
 from sync.plan.actions import ActionKind, EmailAction, Escalate, ResendInvoice
@@ -34,6 +34,12 @@ log = logging.getLogger(__name__)
 NOTES_AT_ONCE = 50
 """Notes handed to a batching ledger at once: whole batches (QuickBooks takes 10 a
 request), spread over the run so its per-minute limit is not met all at the end."""
+
+REFUSED_IN_A_ROW = 3
+"""Sends the mailbox may refuse in a row (``TransportUnavailable``: it cannot be reached
+or written) before the run stops with exit 4. Each was already retried by the transport
+and its row released; one or two can be a passing fault, but three in a row is the
+mailbox, not the invoices, and going on would only report every invoice as skipped."""
 
 Batched = tuple[int, Invoice, str, str]
 """A note waiting for the ledger's batch: (outbox row id, invoice, text, key)."""
@@ -54,6 +60,34 @@ class Outbox:
         self._batched: list[Batched] | None = None
         # Invoices with mail on record; the others have no thread to look up (None: ask).
         self._threaded: set[str] | None = None
+        self._sends = 0  # sends handed to the mailbox this run
+        self._refused: list[str] = []  # the refusals since the last send that went
+
+    # -- the mailbox refusing ---------------------------------------------------------------
+
+    def refused_every_send(self) -> str | None:
+        """Why the run must stop: every send of the run refused by the mailbox (or None)."""
+        if self._sends and len(self._refused) == self._sends:
+            return self._refusal()
+        return None
+
+    def _took(self, exc: MailError | None = None) -> None:
+        """Count one send handed to the mailbox; stop the run at REFUSED_IN_A_ROW refusals."""
+        self._sends += 1
+        if not isinstance(exc, TransportUnavailable):
+            self._refused.clear()  # it went, or this message alone was refused
+            return
+        self._refused.append(str(exc))
+        if len(self._refused) >= REFUSED_IN_A_ROW:
+            raise Aborted(self._refusal()) from exc
+
+    def _refusal(self) -> str:
+        n, went = len(self._refused), self._sends - len(self._refused)
+        which = f"every send ({n} of {n})" if not went else f"{n} sends in a row"
+        return (
+            f"the mailbox refused {which}: {self._refused[-1]}. Those messages are not"
+            " marked sent: the next run sends them once the mailbox takes mail"
+        )
 
     # -- the rows -------------------------------------------------------------------------
 
@@ -225,7 +259,9 @@ class Outbox:
             sent = self.ctx.transport.send(message, thread=thread, prepared=prepared)
         except MailError as exc:
             self.send_failed(row_id, exc)
+            self._took(exc)
             raise
+        self._took()
         checkpoint("after_send")
         return sent
 
@@ -244,7 +280,9 @@ class Outbox:
             sent = self.ctx.transport.send(message, thread=None)
         except MailError as exc:
             self.send_failed(row_id, exc)
+            self._took(exc)
             raise
+        self._took()
         self.mark_sent(row_id, sent, noted=True)
         return True
 

@@ -11,18 +11,24 @@ by the reply's row id in the outbox: nothing is done twice.
   a date, a person is told.
 - ``other``: a person is told; reminders go on.
 - ``auto_reply``: nothing, except that a bounce is reported.
+
+A reply to a message Tahseel sent about an invoice the ledger cannot give this run (its
+row cannot be read) is kept open and reported as waiting; it is acted on in the first
+run that can read the invoice. Only a reply to an invoice settled for good (closed),
+or to nothing Tahseel sent, is put aside unacted.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from email.message import EmailMessage
 
 from connectors.errors import LedgerError
 from connectors.models import Invoice
 from mailer.errors import MailError, TemplateError
+from mailer.mime import refers_to
 from mailer.transport import Incoming
 from sync.plan.actions import Acknowledge, ActionKind
 from sync.plan.history import History, MessageStatus, ResendRequest
@@ -48,6 +54,21 @@ TELLS = {
 }
 
 
+@dataclass(frozen=True)
+class Match:
+    """The invoice a reply is about.
+
+    Attributes:
+        number: The invoice's number, from the message the reply answers.
+        invoice_id: Its id, or None when only the mailbox knows that message.
+        invoice: The invoice as read this run, or None when the ledger could not give it.
+    """
+
+    number: str
+    invoice_id: str | None
+    invoice: Invoice | None
+
+
 class ReplyDesk:
     """Reads the mailbox for one run and acts on what customers wrote, through the outbox."""
 
@@ -67,20 +88,23 @@ class ReplyDesk:
                 continue
             if msg.sender.lower() in self.people:
                 continue  # a person answering Tahseel's own notice, not a customer
-            invoice = self._invoice_of(msg, by_number)
+            match = self._invoice_of(msg, by_number)
+            invoice = match.invoice if match else None
             meant, original = self._understand(msg)
             ctx.report.count_reply(meant.intent.value)
             if meant.bounce:
                 self._bounced(msg, original, invoice)
-            if invoice is None:
+            if match is None:
                 ctx.report.problems.append(
                     f"reply from {msg.sender} ({msg.message_id}) matches no open invoice; read it"
                 )
             if ctx.dry_run:
                 if invoice is not None:
                     self._overlay(msg, meant, invoice)
+                elif match is not None and meant.intent is not Intent.AUTO_REPLY:
+                    self._report_waiting(msg.sender, match.number, meant.intent.value)
                 continue
-            ctx.store.record_reply(self._row(msg, meant, invoice))
+            ctx.store.record_reply(self._row(msg, meant, match))
             checkpoint("after_reply")
         if not ctx.dry_run:
             ctx.store.save_cursor(ctx.tenant, "replies", new_cursor)
@@ -111,15 +135,16 @@ class ReplyDesk:
                 " again; correct the address in the ledger"
             )
 
-    def _row(self, msg: Incoming, meant: Understanding, invoice: Invoice | None) -> ReplyRow:
+    def _row(self, msg: Incoming, meant: Understanding, match: Match | None) -> ReplyRow:
         # A resend is the planner's to do; everything else is done here, then marked.
-        done = invoice is None or meant.intent in (Intent.AUTO_REPLY,)
+        # A reply about an invoice the ledger cannot give now stays open until it can.
+        done = match is None or meant.intent is Intent.AUTO_REPLY
         return ReplyRow(
             tenant=self.ctx.tenant,
             ref=msg.ref,
             message_id=msg.message_id,
-            invoice_id=invoice.id if invoice else None,
-            invoice_number=invoice.number if invoice else None,
+            invoice_id=match.invoice_id if match else None,
+            invoice_number=match.number if match else None,
             kind=meant.intent.value,
             sender=msg.sender,
             received_at=msg.received_at,
@@ -130,12 +155,19 @@ class ReplyDesk:
 
     def _act(self, by_number: dict[str, Invoice]) -> None:
         ctx = self.ctx
+        closed = {i for i, c in ctx.store.controls(ctx.tenant).items() if c.closed}
         for row in ctx.store.open_replies(ctx.tenant):
             invoice = by_number.get(row.invoice_number or "")
-            if row.kind == Intent.INVOICE_NOT_RECEIVED.value:
-                continue
             if invoice is None:
-                ctx.store.handle_reply(ctx.tenant, row.ref)
+                if row.invoice_number is None or row.invoice_id in closed:
+                    # About no invoice, or one settled for good: nothing is left to do.
+                    ctx.store.handle_reply(ctx.tenant, row.ref)
+                else:
+                    self._report_waiting(row.sender, row.invoice_number, row.kind)
+                continue
+            if row.invoice_id is None:
+                self._attach(row, invoice)
+            if row.kind == Intent.INVOICE_NOT_RECEIVED.value:
                 continue
             intent = Intent(row.kind)
             if intent is Intent.PROMISE_TO_PAY and row.promised is not None:
@@ -156,6 +188,33 @@ class ReplyDesk:
                 if not self._tell(row, invoice, TELLS[intent]):
                     continue
             ctx.store.handle_reply(ctx.tenant, row.ref)
+
+    def _report_waiting(self, sender: str, number: str, kind: str) -> None:
+        """Say that a reply waits for its invoice to be readable in the ledger again."""
+        self.ctx.report.problems.append(
+            f"reply from {sender} about {number} ({kind}) waits: {number} cannot be read"
+            " from the ledger this run; it is acted on once it can"
+        )
+
+    def _attach(self, row: ReplyRow, invoice: Invoice) -> None:
+        """Give a reply recorded while its invoice was unreadable the invoice's id.
+
+        The message it answers, found then only in the mailbox, is recorded now, as a
+        reply read with the invoice readable would have had it recorded.
+        """
+        ctx = self.ctx
+        try:
+            answered = refers_to(ctx.transport.fetch(row.ref))
+        except MailError as exc:  # the reply left the mailbox since: the resend still goes
+            log.info("%s: reply %s not found again (%s)", invoice.number, row.ref, exc)
+            answered = ()
+        for mid in answered:
+            sent = ctx.transport.find_sent(mid)
+            if sent is not None and sent.invoice == invoice.number:
+                self._adopt(invoice, sent.ref, sent.message_id, sent.thread)
+                break
+        ctx.store.attach_reply(ctx.tenant, row.ref, invoice.id)
+        row.invoice_id = invoice.id
 
     def _acknowledge(self, row: ReplyRow, invoice: Invoice, promised: date) -> bool:
         """Thank the customer for the promise, in the thread; False to try in a later run.
@@ -228,19 +287,27 @@ class ReplyDesk:
             base = replace(base, snoozed_until=meant.promised_date + timedelta(days=1))
         ctx.overlay[invoice.id] = base
 
-    def _invoice_of(self, msg: Incoming, by_number: dict[str, Invoice]) -> Invoice | None:
-        """Find the invoice a reply is about, from the messages it answers."""
+    def _invoice_of(self, msg: Incoming, by_number: dict[str, Invoice]) -> Match | None:
+        """Find the invoice a reply is about, from the messages it answers.
+
+        None when it answers nothing Tahseel sent; a match without an invoice when the
+        ledger could not give that invoice this run.
+        """
         ctx = self.ctx
         for mid in msg.refers_to:
             rows = ctx.store.rows(ctx.tenant, message_id=mid)
             if rows:
-                return by_number.get(rows[0].invoice_number)
+                number = rows[0].invoice_number
+                return Match(number, rows[0].invoice_id, by_number.get(number))
         for mid in msg.refers_to:
             sent = ctx.transport.find_sent(mid)
-            if sent is not None and sent.invoice in by_number:
-                invoice = by_number[sent.invoice]
-                self._adopt(invoice, sent.ref, sent.message_id, sent.thread)
-                return invoice
+            if sent is None or not sent.invoice:
+                continue
+            invoice = by_number.get(sent.invoice)
+            if invoice is None:
+                return Match(sent.invoice, None, None)
+            self._adopt(invoice, sent.ref, sent.message_id, sent.thread)
+            return Match(invoice.number, invoice.id, invoice)
         return None
 
     def _adopt(self, invoice: Invoice, ref: str, message_id: str, thread: str) -> None:

@@ -260,6 +260,15 @@ class Store(Database):
                 .values(handled=True)
             )
 
+    def attach_reply(self, tenant: str, ref: str, invoice_id: str) -> None:
+        """Give a reply recorded without its invoice's id (the invoice was unreadable) the id."""
+        with self.session() as s:
+            s.execute(
+                update(ReplyRow)
+                .where(ReplyRow.tenant == tenant, ReplyRow.ref == ref)
+                .values(invoice_id=invoice_id)
+            )
+
     def cursor(self, tenant: str, name: str) -> str | None:
         """The saved position of a feed."""
         with self.session() as s:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import mailbox
 import re
+import sqlite3
 import sys
 from datetime import date
 
 from typer.testing import CliRunner
 
+from mailer.errors import SendRejected, TransportUnavailable
+from mailer.maildir import MaildirTransport
 from sync.cli import app, demo
+from sync.run import outbox
 
 ANCHOR = date(2026, 11, 23)
 runner = CliRunner()
@@ -110,3 +115,83 @@ def test_a_ledger_whose_sdk_is_missing_names_the_extra(tmp_path, monkeypatch):
     result = _cli(folder, "status")
     assert result.exit_code == 2, result.output
     assert "pip install 'tahseel[xero]'" in result.output and "Traceback" not in result.output
+
+
+# -- a mailbox that refuses mail is the mailbox's fault, not the invoices' -----------------
+
+
+def _outbox(folder):
+    with sqlite3.connect(folder / "tahseel-state.db") as db:
+        return db.execute("SELECT invoice_number, stage, status FROM outbox").fetchall()
+
+
+def _run_json(folder, day=ANCHOR):
+    result = _cli(folder, "run", "--json", "--today", day.isoformat())
+    return result.exit_code, json.loads(result.output)
+
+
+def _sent_box(folder):
+    return mailbox.Maildir(folder / "demo" / "mailbox", create=False).get_folder("Sent")
+
+
+def test_a_sent_folder_that_cannot_be_written_aborts_with_4_and_loses_nothing(tmp_path):
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    tmp = folder / "demo" / "mailbox" / ".Sent" / "tmp"
+    tmp.rmdir()
+    tmp.write_text("not a folder", "utf-8")  # as root, chmod would not stop the writes
+    before = len(_sent_box(folder))
+    code, report = _run_json(folder)
+    assert code == 4, report
+    assert report["aborted"].startswith("the mailbox refused every send (3 of 3)")
+    assert "cannot write" in report["aborted"] and report["emails"] == 0
+    # released, not marked sent nor failed: only the reminder adopted from the mailbox
+    assert _outbox(folder) == [("INV-1004", "overdue", "sent")]
+    assert len(_sent_box(folder)) == before
+
+    tmp.unlink()
+    tmp.mkdir()
+    code, again = _run_json(folder)
+    assert code == 1, again  # INV-1010 has no address: skipped
+    assert again["resends"] == 1 and again["sent"] == {"courtesy": 1, "due": 1, "overdue": 4}
+    assert len(_sent_box(folder)) == before + 7
+
+
+def test_every_send_refused_aborts_even_below_the_limit(tmp_path, monkeypatch):
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    monkeypatch.setattr(outbox, "REFUSED_IN_A_ROW", 100, raising=False)  # as if never reached
+    refused = []
+
+    def send(self, message, *, thread, prepared=None):
+        refused.append(message["Message-ID"])
+        raise TransportUnavailable(f"maildir send: cannot write to {self.path}: disk full")
+
+    monkeypatch.setattr(MaildirTransport, "send", send)
+    code, report = _run_json(folder)
+    assert code == 4 and len(refused) == 7, report
+    assert report["aborted"].startswith("the mailbox refused every send (7 of 7)")
+    assert _outbox(folder) == [("INV-1004", "overdue", "sent")]
+
+
+def test_sends_refused_one_by_one_stay_exit_1(tmp_path, monkeypatch):
+    """A refusal or two then mail going out, or one address refused: per invoice, exit 1."""
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    original = MaildirTransport.send
+    calls = []
+
+    def send(self, message, *, thread, prepared=None):
+        calls.append(message["Message-ID"])
+        if len(calls) <= 2:
+            raise TransportUnavailable("maildir send: a passing fault")
+        if "blueharbor" in str(message["To"]):
+            raise SendRejected("550 5.1.1 no such user")
+        return original(self, message, thread=thread, prepared=prepared)
+
+    monkeypatch.setattr(MaildirTransport, "send", send)
+    code, report = _run_json(folder)
+    assert code == 1 and not report["aborted"], report
+    assert len(report["errors"]) == 4 and report["emails"] == 3  # two to Blue Harbor
+    statuses = [status for _, _, status in _outbox(folder)]
+    assert statuses.count("failed") == 2 and "pending" not in statuses

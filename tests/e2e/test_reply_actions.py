@@ -6,6 +6,7 @@ import csv
 import json
 import mailbox
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import date
@@ -172,3 +173,133 @@ def test_a_bounce_stops_mail_to_that_address_until_it_is_fixed(tmp_path):
     )
     again = run(folder, TUESDAY)
     assert again["sent"].get("overdue", 0) >= 1
+
+
+# -- a reply whose invoice cannot be read this run waits for it ---------------------------
+
+
+def break_row(folder: Path, number: str) -> str:
+    """Give ``number``'s ledger row a due date no one can read; the good text, to restore."""
+    ledger = folder / "demo" / "invoices.csv"
+    good = ledger.read_text("utf-8")
+    lines = good.splitlines(keepends=True)
+    (at,) = [i for i, line in enumerate(lines) if f",{number}," in line]
+    cells = lines[at].split(",")
+    cells[7] = "31/31/2026"  # the due_date column
+    lines[at] = ",".join(cells)
+    ledger.write_text("".join(lines), "utf-8")
+    return good
+
+
+def open_replies(folder: Path) -> list[tuple[str | None, str | None, int]]:
+    with sqlite3.connect(folder / "tahseel-state.db") as db:
+        return db.execute(
+            "SELECT invoice_id, invoice_number, handled FROM replies WHERE NOT handled"
+        ).fetchall()
+
+
+def resends(folder: Path) -> list[EmailMessage]:
+    return [m for m in sent(folder) if m["X-Tahseel-Stage"] == "resend"]
+
+
+def waits(report: dict, number: str) -> bool:
+    return any(number in p and "waits" in p for p in report["problems"])
+
+
+def test_a_reply_about_an_unreadable_row_waits_until_the_row_is_fixed(tmp_path):
+    """The demo's "I never got INV-1004", read in a first run while INV-1004's row is bad."""
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    good = break_row(folder, "INV-1004")
+    first = run(folder, ANCHOR)
+    assert first["replies"] == {"invoice_not_received": 1}
+    assert first["resends"] == 0 and not resends(folder)
+    assert waits(first, "INV-1004"), first["problems"]
+    assert not any("matches no open invoice" in p for p in first["problems"])
+    assert open_replies(folder) == [(None, "INV-1004", 0)]
+
+    still = run(folder, TUESDAY)
+    assert still["resends"] == 0 and waits(still, "INV-1004")
+    assert len(open_replies(folder)) == 1
+
+    (folder / "demo" / "invoices.csv").write_text(good, "utf-8")
+    fixed = run(folder, TUESDAY)
+    assert fixed["resends"] == 1 and not waits(fixed, "INV-1004")
+    (resend,) = resends(folder)
+    assert resend["X-Tahseel-Invoice"] == "INV-1004"
+    assert resend["In-Reply-To"] == "<CAF8q2-reply-4411@mail.alwaha.example.sa>"
+    assert open_replies(folder) == []
+    # the earlier reminder the reply answered is on record now: it is not sent again
+    overdue = [m for m in sent(folder) if m["X-Tahseel-Invoice"] == "INV-1004"]
+    assert len({m["Message-ID"] for m in overdue}) == len(overdue)
+
+    assert run(folder, TUESDAY)["resends"] == 0 and len(resends(folder)) == 1
+
+
+def test_a_reply_to_a_known_message_waits_while_its_row_cannot_be_read(tmp_path):
+    """A second "never got it", about an invoice on record whose row broke since."""
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    assert run(folder, ANCHOR)["resends"] == 1
+    answer(folder, "INV-1004", "We still did not receive the invoice, please send it again.")
+    good = break_row(folder, "INV-1004")
+    broken = run(folder, TUESDAY)
+    assert broken["replies"] == {"invoice_not_received": 1}
+    assert broken["resends"] == 0 and len(resends(folder)) == 1
+    assert waits(broken, "INV-1004"), broken["problems"]
+    assert open_replies(folder) == [("dmo-0004", "INV-1004", 0)]
+
+    (folder / "demo" / "invoices.csv").write_text(good, "utf-8")
+    fixed = run(folder, TUESDAY)
+    assert fixed["resends"] == 1 and len(resends(folder)) == 2
+    assert open_replies(folder) == []
+    assert run(folder, TUESDAY)["resends"] == 0 and len(resends(folder)) == 2
+
+
+def test_a_reply_about_an_unreadable_row_is_told_to_a_person_once_it_reads(tmp_path):
+    """A "we paid" about a broken row pauses nothing yet; once readable it pauses and tells."""
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    run(folder, ANCHOR)
+    answer(folder, "INV-1005", "We paid this last Thursday by bank transfer, please check.")
+    good = break_row(folder, "INV-1005")
+    broken = run(folder, TUESDAY)
+    assert broken["pauses"] == 0 and broken["notices"] == 0
+    assert waits(broken, "INV-1005")
+    (folder / "demo" / "invoices.csv").write_text(good, "utf-8")
+    fixed = run(folder, TUESDAY)
+    assert fixed["pauses"] == 1 and fixed["notices"] == 1
+    assert open_replies(folder) == []
+
+
+def test_a_reply_about_an_invoice_settled_for_good_is_put_aside(tmp_path):
+    """Paid, thanked and closed: the ledger says so, so the reply does not wait for it."""
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    run(folder, ANCHOR)
+    ledger = folder / "demo" / "invoices.csv"
+    text = ledger.read_text("utf-8")
+    line = next(x for x in text.splitlines() if ",INV-1004," in x)
+    paid = line.replace(",open,SAR,7820.00,7820.00,", ",paid,SAR,7820.00,0.00,") + "2026-11-23"
+    ledger.write_text(text.replace(line, paid), "utf-8")
+    assert run(folder, TUESDAY)["thank_yous"] == 1
+    answer(folder, "INV-1004", "We did not receive the invoice, please send it again.")
+    later = run(folder, date(2026, 11, 25))
+    assert later["replies"] == {"invoice_not_received": 1}
+    assert later["resends"] == 0 and not waits(later, "INV-1004")
+    assert open_replies(folder) == []
+
+
+def test_a_waiting_reply_gone_from_the_mailbox_is_still_answered(tmp_path):
+    """The customer's reply deleted from the inbox while it waited: the resend still goes."""
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    good = break_row(folder, "INV-1004")
+    assert waits(run(folder, ANCHOR), "INV-1004")
+    inbox = mailbox.Maildir(folder / "demo" / "mailbox", factory=None, create=False)
+    for key in list(inbox.keys()):
+        inbox.remove(key)
+    (folder / "demo" / "invoices.csv").write_text(good, "utf-8")
+    fixed = run(folder, TUESDAY)
+    assert fixed["resends"] == 1 and not fixed["aborted"]
+    assert open_replies(folder) == []
