@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -49,6 +49,8 @@ class RunContext:
             is not the clock's time).
         dry_run: Plan and render only; send nothing and write nothing.
         overlay: In a dry run, invoice histories as if the replies read had been acted on.
+        bounced: In a dry run, the addresses bounces read in this run name, as if marked
+            failing (address, lowercase, to the bounce's arrival).
     """
 
     settings: Settings
@@ -64,6 +66,7 @@ class RunContext:
     started: datetime
     dry_run: bool
     overlay: dict[str, History]
+    bounced: dict[str, datetime] = field(default_factory=dict)
 
     @property
     def tenant(self) -> str:

@@ -75,7 +75,7 @@ class LedgerReading:
 
     def _without_failing(self, invoices: dict[str, Invoice]) -> dict[str, Invoice]:
         """Leave out of every invoice's recipients the addresses that bounced."""
-        failing = self.ctx.store.failing(self.ctx.tenant)
+        failing = self.ctx.store.failing(self.ctx.tenant) | self.ctx.bounced
         if not failing:
             return invoices
         kept = dict(invoices)

@@ -128,7 +128,9 @@ class ReplyDesk:
             addresses = tuple(a.lower() for a in invoice.contact.emails)
         number = invoice.number if invoice else None
         for address in addresses:
-            if not ctx.dry_run:
+            if ctx.dry_run:
+                ctx.bounced[address.lower()] = msg.received_at
+            else:
                 ctx.store.mark_failing(ctx.tenant, address, msg.received_at, number)
             ctx.report.problems.append(
                 f"mail to {address} bounced ({number or 'no invoice'}): it is not emailed"

@@ -158,6 +158,11 @@ def test_a_bounce_stops_mail_to_that_address_until_it_is_fixed(tmp_path):
         "Action: failed\nStatus: 5.1.1\n\n--B--\n"
     )
     MaildirTransport(folder / "demo" / "mailbox").deliver(dsn.encode())
+    # the plan reads the bounce too, and leaves the address out as the run will
+    args = ["plan", "-c", str(folder / "tahseel.yaml"), "--today", TUESDAY.isoformat(), "--json"]
+    planned = json.loads(runner.invoke(app, args).output)
+    assert all("ap@blueharbor.example.com" not in a["to"] for a in planned["actions"])
+    assert "INV-1002" in {row["invoice"] for row in planned["skipped"]}
     report = run(folder, TUESDAY)
     assert report["replies"] == {"auto_reply": 1}
     assert any("ap@blueharbor.example.com bounced" in p for p in report["problems"])
