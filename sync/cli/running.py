@@ -135,8 +135,15 @@ def _may_write_demo(directory: Path, *, force: bool) -> None:
 def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) -> None:
     """Validate the configuration and render every template against a sample invoice.
 
-    Prints every problem (file, line, field) at once; exits 2 if there is any. A
-    configuration of several organisations is checked for each of them.
+    Checks, without any network call and without writing anything: every setting (file,
+    line, field); every template in use, rendered in English and Arabic; the ledger's
+    settings (a CSV file exists and reads with the declared delimiter, encoding and
+    separators, the payment link's fields; for Xero and QuickBooks, the app's
+    credentials in the environment and a token file); the mailbox's (a Maildir exists;
+    for Gmail, a token file or a service account key). Prints every problem at once
+    and exits 2 if there is any; warns of a policy that is allowed but probably not
+    meant. A configuration of several organisations is checked for each of them.
+    `tahseel run` checks the same before its first email.
     """
     problems, warnings = [], []
     for settings in organisations_of(config, orgs or [], every=True):
