@@ -143,7 +143,7 @@ def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) 
     for Gmail, a token file or a service account key). Prints every problem at once
     and exits 2 if there is any; warns of a policy that is allowed but probably not
     meant. A configuration of several organisations is checked for each of them.
-    `tahseel run` checks the same before its first email.
+    `tahseel run` checks the settings, templates and payment link before its first email.
     """
     problems, warnings = [], []
     for settings in organisations_of(config, orgs or [], every=True):
