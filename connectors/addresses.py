@@ -27,6 +27,13 @@ ACCEPTED = "addresses like name@example.com or Name <name@example.com>"
 _EMAIL = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\].]+(?:\.[^@\s<>(),;:\"\[\].]+)+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
 _HEADERS = HeaderRegistry()
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+"""A bare ASCII dot-atom address: what the RFC 5322 parser reads as itself, with no defect.
+
+Most ledger fields are a few of these; they are taken as they stand, and only a field
+with anything else (a name, quotes, non-ASCII) goes through the parser, which costs
+about 0.2 ms a field."""
 
 
 def parse_addresses(value: str) -> tuple[str, ...]:
@@ -41,6 +48,9 @@ def parse_addresses(value: str) -> tuple[str, ...]:
     """
     if _CONTROL.search(value):
         raise Unaccepted(ACCEPTED, "on one line without control characters")
+    pieces = [piece.strip() for piece in re.split(r"[,;]", value)]
+    if all(_PLAIN.fullmatch(piece) for piece in pieces if piece) and any(pieces):
+        return unique_addresses(piece for piece in pieces if piece)
     found: list[str] = []
     for part in value.split(";"):
         if not part.strip():

@@ -17,6 +17,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import io
 import json
 import re
@@ -157,6 +158,8 @@ def latin_digits(value: str) -> str:
     Raises:
         ValueError: The value mixes digits of two scripts.
     """
+    if value.isascii():
+        return value  # the common case, and no script to mix
     scripts = {
         "latin"
         if c.isascii()
@@ -176,6 +179,13 @@ def latin_digits(value: str) -> str:
 def places_of(currency: str | None) -> int:
     """Decimals an amount in ``currency`` may have: three for the dinars, else two."""
     return 3 if currency in _THREE_DECIMALS else 2
+
+
+@functools.lru_cache(maxsize=16)
+def _amount_pattern(decimal: str, thousands: str | None) -> re.Pattern[str]:
+    """An amount with these separators: groups of three, or none, then the decimals."""
+    group = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|" if thousands else ""
+    return re.compile(rf"(?:{group}\d+)(?:{re.escape(decimal)}(\d+))?", re.ASCII)
 
 
 def parse_amount(value: str, fmt: CsvFormat, currency: str | None = None) -> Decimal:
@@ -204,8 +214,7 @@ def parse_amount(value: str, fmt: CsvFormat, currency: str | None = None) -> Dec
         decimal, thousands = fmt.decimal, fmt.thousands
         if thousands == " ":
             text = text.translate(str.maketrans(_SPACES, "  "))
-    group = rf"\d{{1,3}}(?:{re.escape(thousands)}\d{{3}})+|" if thousands else ""
-    match = re.fullmatch(rf"(?:{group}\d+)(?:{re.escape(decimal)}(\d+))?", text, re.ASCII)
+    match = _amount_pattern(decimal, thousands).fullmatch(text)
     if not match:
         raise Unaccepted(accepted)
     fraction = match.group(1) or ""

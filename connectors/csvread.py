@@ -140,7 +140,10 @@ def read_file(path: Path, fmt: CsvFormat | None = None) -> Reading:
     try:
         columns = _read_header(reader, path, fmt)
         first_line: dict[str, int] = {}
-        numbers: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        # The first invoice id of each number; the places of a number only once shared
+        # (a list a row would cost memory at 100,000 rows).
+        first_id: dict[str, str] = {}
+        shared: dict[str, list[tuple[int, str]]] = defaultdict(list)
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
@@ -163,10 +166,15 @@ def read_file(path: Path, fmt: CsvFormat | None = None) -> Reading:
                 first_line[invoice.id] = reader.line_num
                 reading.rows.append((invoice, paid_date))
                 if invoice.status not in _GONE:
-                    numbers[invoice.number].append((reader.line_num, invoice.id))
+                    earlier = first_id.setdefault(invoice.number, invoice.id)
+                    if earlier != invoice.id:
+                        places = shared[invoice.number]
+                        if not places:
+                            places.append((first_line[earlier], earlier))
+                        places.append((reader.line_num, invoice.id))
     except csv.Error as exc:
         raise LedgerDataError(f"csv: {path}:{reader.line_num}: {exc}") from exc
-    reading.problems.extend(_shared_numbers(path.name, numbers))
+    reading.problems.extend(_shared_numbers(path.name, shared))
     return reading
 
 
