@@ -16,6 +16,16 @@ Peak RSS: a separate process runs the whole job (``Job.run``) in preview mode (p
 and renders every email, sends nothing) over N open invoices on the CSV ledger and a
 Maildir, and reports ``resource.getrusage(RUSAGE_SELF).ru_maxrss``.
 
+The commands that print every open invoice, ``plan``, ``plan --json`` and ``status``,
+each run as the real CLI in a fresh process (``python -m sync ... -c tahseel.yaml``,
+stdout to a file) over a CSV ledger of N open invoices (100,000; ``--quick`` 10,000;
+``--smoke`` 1,000), with wall seconds and peak RSS (``os.wait4``'s ``ru_maxrss``). Two
+floors are measured the same way: the ``csv`` module reading the file, and the CSV
+ledger reading it (``list_open_invoices``, after importing the CLI), which every one of
+these commands must do first. Targets: peak RSS <= 300 MB at 100,000, as for the run;
+seconds <= 1.5 times the ledger-read floor at 100,000 (below, the start of the CLI,
+about a second, weighs in the ratio: it is shown, not judged).
+
 Render + compose is judged against the Gmail send it precedes: a ``drafts.send`` (or
 ``messages.send``) costs 100 quota units and a mailbox may spend 250 units a second
 sustained (15,000 a minute), so one send takes at least 400 ms of the mailbox's quota.
@@ -45,6 +55,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._world import (  # noqa: E402
     DAY,
+    ROOT,
     customers,
     invoices,
     moment,
@@ -75,6 +86,30 @@ MAILDIR = "mailbox:\n  type: maildir\n  path: mailbox\n  create: true\n"
 SEND_INTERVAL_MS = UNITS["drafts.send"] / GMAIL_UNITS_PER_SECOND * 1e3
 #: The most of that interval rendering and composing one email may take.
 COMPOSE_SHARE = 0.02
+#: The most seconds a command printing every open invoice may take, per second of the
+#: ledger-read floor (bench/README.md says why).
+CLI_FACTOR = 1.5
+CLI_COMMANDS = (("plan",), ("plan", "--json"), ("status",))
+CSV_FLOOR = (
+    "import csv, sys\n"
+    "with open(sys.argv[1], encoding='utf-8', newline='') as f:\n"
+    "    print(sum(1 for _ in csv.reader(f)))"
+)
+#: Runs argv[2:], then writes its exit code and its peak RSS (KiB) to argv[1].
+LAUNCHER = (
+    "import resource, subprocess, sys\n"
+    "code = subprocess.call(sys.argv[2:])\n"
+    "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "open(sys.argv[1], 'w').write(f'{code} {peak}')"
+)
+LEDGER_FLOOR = (
+    "import sys, pathlib\n"
+    "import sync.cli.commands  # the start every command pays\n"
+    "from sync.config.loader import load_settings\n"
+    "from sync.run.wiring import build_ledger\n"
+    "ledger = build_ledger(load_settings(pathlib.Path(sys.argv[1])))\n"
+    "print(sum(1 for _ in ledger.list_open_invoices()))"
+)
 SIZES = {"full": (100_000, 2_000, 200), "quick": (10_000, 500, 50), "smoke": (1_000, 50, 5)}
 
 
@@ -234,6 +269,69 @@ def rss_child(config: Path) -> None:
     print(f"planned {report.emails} emails; peak RSS MB {peak:.1f}")
 
 
+def child(argv: list[str], output: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS in MB of a fresh process running ``argv``, stdout to a file.
+
+    A small launcher starts it: a child forked from this large process would count this
+    process's memory as its own peak.
+    """
+    report = output.with_suffix(".rss")
+    with output.open("wb") as sink, output.with_suffix(".err").open("wb") as errors:
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", LAUNCHER, str(report), *argv],
+            stdout=sink,
+            stderr=errors,
+            cwd=ROOT,
+            check=True,
+        )
+        seconds = time.perf_counter() - start
+    code, peak = report.read_text().split()
+    if code not in ("0", "1"):  # 1: a plan or status with problems (none are written here)
+        sys.exit(f"{argv[2:]} exited {code}: {output.with_suffix('.err').read_text()[-2000:]}")
+    return seconds, int(peak) / 1024  # KiB on Linux
+
+
+def cli_cost(count: int) -> list[list[str]]:
+    """One row per floor and per command over ``count`` open invoices on a CSV ledger."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        write_csv(folder / "invoices.csv", count, 300)
+        write_config(folder, ledger=CSV_LEDGER, mailbox=MAILDIR, mode="preview")
+        config = str(folder / "tahseel.yaml")
+        python = sys.executable
+        floors = [
+            ("read: csv module", [python, "-c", CSV_FLOOR, str(folder / "invoices.csv")]),
+            ("read: CSV ledger", [python, "-c", LEDGER_FLOOR, config]),
+        ]
+        measured = [(name, *child(argv, folder / "floor.out")) for name, argv in floors]
+        read = measured[1][1]
+        for command in CLI_COMMANDS:
+            argv = [python, "-m", "sync", *command, "-c", config, "--today", DAY.isoformat()]
+            measured.append((" ".join(command), *child(argv, folder / "command.out")))
+    target = CLI_FACTOR * read
+    rows = []
+    for name, seconds, rss in measured:
+        floor = name.startswith("read:")
+        judged = count >= 100_000  # below, the start of the CLI weighs in the ratio
+        rows.append(
+            [
+                name,
+                f"{count:,}",
+                f"{seconds:.2f}",
+                f"{seconds / read:.2f}",
+                f"{rss:.0f}",
+                "-" if floor else f"<= {CLI_FACTOR} x read, <= 300 MB at 100,000",
+                "-"
+                if floor
+                else verdict(seconds <= target and rss <= 300)
+                if judged
+                else "(not judged)",
+            ]
+        )
+    return rows
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Print the table; return 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -293,6 +391,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         ],
     ]
     print(table(["measure", "N", "value", "unit", "share", "target", "result"], rows))
+    print()
+    print("Commands that print every open invoice (a fresh process each, stdout to a file)")
+    headers = ["command", "N", "seconds", "x read", "peak RSS MB", "target", "result"]
+    print(table(headers, cli_cost(rss_n)))
     return 0
 
 

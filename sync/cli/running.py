@@ -33,7 +33,6 @@ from sync.config.resources import example_config_dir
 from sync.config.settings import Settings
 from sync.errors import ConfigError, RunLocked, SyncError
 from sync.plan.calendar import calendar_of
-from sync.plan.planner import plan_rows
 from sync.reports import summary
 from sync.run import checks
 from sync.run.firm import DEFAULT_JOBS, run_organisations
@@ -201,12 +200,7 @@ def plan_command(
         fail(f"cannot plan: {exc}", exit_code_of(exc))
     report = seen.report
     if as_json:
-        document = {
-            "actions": plan_rows(seen.plan),
-            "skipped": [{"invoice": n, "reason": r} for n, r in seen.skipped],
-            "problems": list(report.problems),
-        }
-        out.print_json(json.dumps(document, ensure_ascii=False))
+        views.write_plan_json(sys.stdout, seen.plan, seen.skipped, report.problems)
     else:
         views.print_plan(out, seen.plan, report)
         closed = report.window_closed
