@@ -46,3 +46,12 @@ class RunLocked(SyncError):
 
 class Aborted(SyncError):
     """The run stopped early for a reason that needs a person (auth, quota, state)."""
+
+
+class MissingSecret(SyncError):
+    """An environment variable a setting names is not set; callers turn it into a ConfigError."""
+
+    def __init__(self, setting: str, variable: str) -> None:
+        super().__init__(f"{setting}: the environment variable {variable} is not set")
+        self.setting = setting
+        self.variable = variable

@@ -18,14 +18,9 @@ import typer
 from connectors.errors import LedgerError
 from mailer.errors import MailError
 from sync.cli.common import ConfigOption, OrgOption, fail, out, settings_of
-from sync.config.services import (
-    GmailSettings,
-    MissingSecret,
-    QuickBooksLedgerSettings,
-    XeroLedgerSettings,
-    secret,
-)
+from sync.config.services import GmailSettings, QuickBooksLedgerSettings, XeroLedgerSettings, secret
 from sync.config.settings import Settings
+from sync.errors import MissingSecret
 from sync.run.outcome import EXIT_ABORTED
 
 _Section = TypeVar("_Section")

@@ -24,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 
+from sync.errors import MissingSecret
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -250,15 +252,6 @@ MailboxSettings = Annotated[
         custom_error_message=_expected("mailbox"),
     ),
 ]
-
-
-class MissingSecret(Exception):
-    """An environment variable a setting names is not set."""
-
-    def __init__(self, setting: str, variable: str) -> None:
-        super().__init__(f"{setting}: the environment variable {variable} is not set")
-        self.setting = setting
-        self.variable = variable
 
 
 def secret(setting: str, variable: str | None) -> SecretStr:

@@ -13,13 +13,13 @@ from pathlib import Path
 from mailer.render import Renderer
 from sync.config.services import (
     MaildirSettings,
-    MissingSecret,
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
     missing_maildir,
     secret,
 )
 from sync.config.settings import LANGUAGES, Settings
+from sync.errors import MissingSecret
 from sync.run.outbound import Identity, sample_invoice, template_context
 
 

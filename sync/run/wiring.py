@@ -17,7 +17,6 @@ from sync.config.services import (
     CsvLedgerSettings,
     GmailSettings,
     MaildirSettings,
-    MissingSecret,
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
     kind_of,
@@ -25,7 +24,7 @@ from sync.config.services import (
     secret,
 )
 from sync.config.settings import Settings
-from sync.errors import ConfigError, ConfigIssue
+from sync.errors import ConfigError, ConfigIssue, MissingSecret
 from sync.store.store import Store
 
 if TYPE_CHECKING:
