@@ -2,14 +2,15 @@
 
 Beside it, the optional capabilities a ledger may also have, each a protocol that
 ``isinstance`` can check: ``PaidHistory`` (which invoices were paid, and when) and
-``BatchNotes`` (many notes in a few requests).
+``BatchNotes`` (many notes in a few requests) and ``Preflight`` (checks for
+``tahseel doctor``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 from connectors.errors import LedgerError
 from connectors.models import Invoice, PaidInvoice
@@ -119,5 +120,33 @@ class BatchNotes(Protocol):
             LedgerError: A whole request failed (auth, unavailable); which notes
                 were written is then unknown, and each may be written again, as a
                 repeated key adds nothing.
+        """
+        ...
+
+
+Finding = tuple[str, Literal["ok", "warn", "fail"], str]
+"""One line of a preflight check: ``(what, verdict, says)``.
+
+``what`` names the check ("token", "organisation", "daily calls left"); ``verdict`` is
+``ok``, ``warn`` (a run works, but something deserves a look) or ``fail`` (a run would
+not work); ``says`` is what was found, and for ``warn`` and ``fail`` also what to do.
+"""
+
+
+@runtime_checkable
+class Preflight(Protocol):
+    """A ledger that can check, without changing anything, that a run will work.
+
+    Optional: ``tahseel doctor`` asks it for the checks only it can make (the token
+    and its scopes, the organisation, the calls left today, whether
+    notes can be written); a ledger without it gets the generic checks only.
+    """
+
+    def preflight(self) -> Iterator[Finding]:
+        """Yield the ledger's own checks, in the order a person would fix them.
+
+        Reads only: nothing is sent, written or labelled. A failing check is a
+        ``fail`` line, not an exception; after a ``fail`` that makes the rest
+        meaningless (no token), stop yielding.
         """
         ...

@@ -14,6 +14,9 @@ class InvoiceStatus(StrEnum):
     DRAFT = "draft"
     OPEN = "open"
     PAID = "paid"
+    """Settled, and the ledger shows a payment on it."""
+    CREDITED = "credited"
+    """Nothing left due, but no payment settled it (a credit note, a write-off)."""
     VOIDED = "voided"
     DELETED = "deleted"
 
@@ -63,7 +66,7 @@ class Invoice:
 
     @property
     def is_paid(self) -> bool:
-        """True when the ledger shows the invoice settled (paid in full or credited)."""
+        """True when the ledger shows the invoice paid in full (a payment, not a credit)."""
         return self.status is InvoiceStatus.PAID or (
             self.status is InvoiceStatus.OPEN and self.amount_due <= 0
         )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,5 +151,33 @@ class UpdatesReplyCursor(Protocol):
 
         Returns:
             The cursor to save instead; ``cursor`` itself when nothing changed.
+        """
+        ...
+
+
+Finding = tuple[str, Literal["ok", "warn", "fail"], str]
+"""One line of a preflight check: ``(what, verdict, says)``.
+
+``what`` names the check ("token", "organisation", "daily calls left"); ``verdict`` is
+``ok``, ``warn`` (a run works, but something deserves a look) or ``fail`` (a run would
+not work); ``says`` is what was found, and for ``warn`` and ``fail`` also what to do.
+"""
+
+
+@runtime_checkable
+class Preflight(Protocol):
+    """A transport that can check, without changing anything, that a run will work.
+
+    Optional: ``tahseel doctor`` asks it for the checks only it can make (the token
+    and its scopes, the sender address, the label); a transport without it gets the
+    generic checks only.
+    """
+
+    def preflight(self) -> Iterator[Finding]:
+        """Yield the transport's own checks, in the order a person would fix them.
+
+        Reads only: nothing is sent, written or labelled. A failing check is a
+        ``fail`` line, not an exception; after a ``fail`` that makes the rest
+        meaningless (no token), stop yielding.
         """
         ...

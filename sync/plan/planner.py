@@ -136,6 +136,8 @@ def _decide(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action
     inv, number = ctx.invoice, ctx.invoice.number
     if inv.status in (InvoiceStatus.DRAFT, InvoiceStatus.VOIDED, InvoiceStatus.DELETED):
         return None, Decision(number, "closed", f"invoice is {inv.status.value}")
+    if inv.status is InvoiceStatus.CREDITED:
+        return None, Decision(number, "closed", "settled without a payment (credited): no thanks")
     if inv.is_paid:
         return _thank(ctx, language)
     blocked = _blocked(ctx)

@@ -234,6 +234,15 @@ def test_thank_you_once_after_payment():
     assert only(plan([paid], {}, POLICY, CAL, at(MON)), paid) is None
 
 
+def test_a_credited_invoice_closes_without_thanks():
+    credited = invoice(MON - timedelta(days=5), status=InvoiceStatus.CREDITED, amount="0")
+    reminded = {credited.id: sent(("overdue", 0, MON - timedelta(days=4)))}
+    result = plan([credited], reminded, POLICY, CAL, at(MON))
+    assert result.actions == ()
+    (decision,) = [d for d in result.decisions if d.invoice == credited.number]
+    assert decision.outcome == "closed" and "credited" in decision.reason
+
+
 def test_resend_request_answered_before_any_reminder():
     inv = invoice(MON - timedelta(days=12))
     history = {
