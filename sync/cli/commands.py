@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import typer
 
-from sync.cli import auth, holds, reading, running
+from sync.cli import auth, doctor, holds, reading, running
 from sync.cli.common import plain_errors
 
 EXIT_CODES = """Exit codes (for cron and CI): 0 done; 1 done, but some invoices were skipped or
@@ -27,8 +27,9 @@ app = typer.Typer(
         "on and after the due date from your own mailbox, replies understood, every step\n"
         "noted on the invoice.\n\n"
         "Start with `tahseel demo` to see the whole loop on made-up data, or `tahseel init\n"
-        "DIR` to get a configuration to edit; then `tahseel check`, `tahseel plan` and\n"
-        "`tahseel run` (daily, from cron or a scheduled CI job).\n\n" + EXIT_CODES
+        "DIR` to get a configuration to edit; then `tahseel check`, `tahseel auth` and\n"
+        "`tahseel doctor` (for an online ledger or Gmail), `tahseel plan` and `tahseel run`\n"
+        "(daily, from cron or a scheduled CI job).\n\n" + EXIT_CODES
     ),
     no_args_is_help=True,
     add_completion=False,
@@ -39,6 +40,7 @@ COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("init", running.init),
     ("demo", running.demo_command),
     ("check", running.check),
+    ("doctor", doctor.doctor),
     ("plan", running.plan_command),
     ("run", running.run),
     ("status", reading.status),

@@ -76,7 +76,7 @@ def test_the_action_and_the_example_workflow_pass_actionlint(tmp_path):
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert len(steps["jobs"]["steps"]["steps"]) == 5
+    assert len(steps["jobs"]["steps"]["steps"]) == 6
 
 
 def test_the_example_runs_daily_and_by_hand_one_at_a_time_with_least_permissions():
@@ -321,3 +321,21 @@ def test_other_exit_codes_pass_through(tmp_path, runner_python, action_path):
     assert job.outcomes["tahseel heartbeat"] == 5
     assert job.outputs["exit-code"] == "5"
     assert "`tahseel heartbeat` exited 5: stale" in job.summary
+
+
+def test_the_doctor_runs_first_and_stops_a_broken_setup(tmp_path, runner_python, action_path):
+    from datetime import date
+
+    job = Job(tmp_path / "good", runner_python)
+    demo.install(job.workspace, anchor=date.fromisoformat(ANCHOR))
+    job.run_action(action_path, {"command": "check", "doctor": "true"}, skip={"Install Tahseel"})
+    assert job.outcomes["tahseel doctor"] == 0 and job.outcomes["tahseel check"] == 0
+
+    broken = Job(tmp_path / "broken", runner_python)
+    demo.install(broken.workspace, anchor=date.fromisoformat(ANCHOR))
+    (broken.workspace / "demo" / "invoices.csv").unlink()
+    broken.run_action(action_path, {"command": "run", "doctor": "true"}, skip={"Install Tahseel"})
+    assert broken.outcomes["tahseel doctor"] == 2
+    assert "tahseel run" not in broken.outcomes, "the run is not started"
+    assert broken.outputs["exit-code"] == "2"
+    assert "`tahseel doctor` exited 2: the setup needs fixing" in broken.summary
