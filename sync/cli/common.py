@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, NoReturn, ParamSpec
+from typing import TYPE_CHECKING, Annotated, NoReturn, ParamSpec
 from zoneinfo import ZoneInfo
 
 import typer
@@ -15,12 +15,11 @@ from rich.console import Console
 
 from connectors.errors import LedgerError, LedgerNotInstalled
 from mailer.errors import MailError
-from sync.config.loader import load_organisations
-from sync.config.organisations import select, select_all
-from sync.config.settings import Settings
 from sync.errors import ConfigError, SyncError
-from sync.plan.calendar import calendar_of
 from sync.run.outcome import EXIT_ABORTED, EXIT_USAGE
+
+if TYPE_CHECKING:
+    from sync.config.settings import Settings
 
 P = ParamSpec("P")
 
@@ -109,6 +108,10 @@ def settings_of(path: Path, org: str | None = None) -> Settings:
 
 def organisations_of(path: Path, names: list[str], *, every: bool) -> list[Settings]:
     """The organisations named, or (``every``) all of them when none is named."""
+    # Loading the settings needs pydantic: imported here, `tahseel --help` does without.
+    from sync.config.loader import load_organisations
+    from sync.config.organisations import select, select_all
+
     if not path.exists():
         demo = Path("tahseel-demo") / "tahseel.yaml"
         hint = f" The demo's is {demo}: pass -c {demo}." if demo.exists() else ""
@@ -127,6 +130,8 @@ def organisations_of(path: Path, names: list[str], *, every: bool) -> list[Setti
 
 def moment_of(settings: Settings, today: str | None) -> datetime:
     """Now, or the start of the send window on --today in the business's time zone."""
+    from sync.plan.calendar import calendar_of
+
     if today is None:
         return datetime.now(UTC)
     zone = ZoneInfo(settings.business.timezone)

@@ -11,10 +11,7 @@ from typing import Annotated
 import typer
 
 from sync.cli.common import ConfigOption, OrgsOption, organisations_of, out
-from sync.plan.calendar import calendar_of
-from sync.run.doctor import Line, examine
 from sync.run.outcome import EXIT_OK, EXIT_USAGE
-from sync.run.wiring import build_renderer
 
 _MARKS = {"ok": "ok  ", "warn": "warn", "fail": "FAIL"}
 
@@ -39,6 +36,10 @@ def doctor(
     needs holds (warnings allowed) and 2 otherwise. With --json: {"organisations":
     [{"organisation", "lines": [{"part", "what", "verdict", "says"}], "ok"}], "ok"}.
     """
+    from sync.plan.calendar import calendar_of
+    from sync.run.doctor import Line, examine
+    from sync.run.wiring import build_renderer
+
     every = organisations_of(config, orgs or [], every=True)
     results = []
     for settings in every:

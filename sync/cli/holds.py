@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from connectors.base import Ledger
-from connectors.models import Invoice
 from sync.cli.common import ConfigOption, OrgOption, fail, out, settings_of
-from sync.config.settings import Settings
 from sync.run.outcome import EXIT_OK
-from sync.run.wiring import build_ledger, build_store
+
+if TYPE_CHECKING:
+    from connectors.base import Ledger
+    from connectors.models import Invoice
+    from sync.config.settings import Settings
 
 
 def pause(
@@ -68,6 +69,8 @@ def unbounce(
     says so in every run's summary. Correcting the address in the ledger is enough;
     use this when the same address works again (a full mailbox, a fixed server).
     """
+    from sync.run.wiring import build_store
+
     settings = settings_of(config, org)
     if build_store(settings).clear_failing(settings.tenant, address):
         out.print(f"{address}: will be emailed again.")
@@ -76,6 +79,8 @@ def unbounce(
 
 
 def _hold(settings: Settings, name: str, **values: object) -> None:
+    from sync.run.wiring import build_ledger, build_store
+
     ledger, store = build_ledger(settings), build_store(settings)
     inv = _one_invoice(ledger, name)
     store.set_control(settings.tenant, inv.id, inv.number, datetime.now(UTC), **values)

@@ -25,11 +25,8 @@ from sync.cli.common import (
     out,
     settings_of,
 )
-from sync.config.durations import parse_age
 from sync.errors import ConfigError, SyncError
-from sync.reports.heartbeat import check as check_heartbeat
 from sync.run.outcome import EXIT_ABORTED, EXIT_SKIPPED, EXIT_STALE
-from sync.run.wiring import build_ledger, build_store
 
 
 def status(
@@ -42,6 +39,8 @@ def status(
     Rows of the ledger that cannot be read are listed after the tables, which leave them
     out, and make the exit code 1.
     """
+    from sync.run.wiring import build_ledger, build_store
+
     settings = settings_of(config, org)
     now = moment_of(settings, today)
     try:
@@ -103,6 +102,7 @@ def report(
     (and printed); the report is still written, and the exit code is 1.
     """
     from sync.reports.page import make_report
+    from sync.run.wiring import build_ledger, build_store
 
     settings = settings_of(config, org)
     if language not in (None, "en", "ar"):
@@ -165,6 +165,10 @@ def heartbeat(
     With several organisations each one is checked (or those given with --org), and
     one that is stale makes the exit 5.
     """
+    from sync.config.durations import parse_age
+    from sync.reports.heartbeat import check as check_heartbeat
+    from sync.run.wiring import build_store
+
     given = None
     if max_age is not None:
         try:

@@ -6,10 +6,9 @@ import json
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from connectors.errors import LedgerError
 from mailer.errors import MailError
@@ -28,19 +27,15 @@ from sync.cli.common import (
     out,
     settings_of,
 )
-from sync.config.loader import load_settings
-from sync.config.resources import example_config_dir
-from sync.config.settings import Settings
 from sync.errors import ConfigError, RunLocked, SyncError
-from sync.plan.calendar import calendar_of
-from sync.reports import summary
-from sync.run import checks
-from sync.run.firm import DEFAULT_JOBS, run_organisations
-from sync.run.job import Job
+from sync.run import DEFAULT_JOBS
 from sync.run.outcome import EXIT_ABORTED, EXIT_LOCKED, EXIT_OK, EXIT_SKIPPED, EXIT_USAGE
-from sync.run.preview import preview
-from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
-from sync.store.store import Store
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from sync.config.settings import Settings
+    from sync.store.store import Store
 
 
 def init(
@@ -83,6 +78,10 @@ def demo_command(
     folder that holds a configuration it did not write, nor, without --force, into any
     other folder that is not empty.
     """
+    from sync.config.loader import load_settings
+    from sync.config.resources import example_config_dir
+    from sync.plan.calendar import calendar_of
+
     _may_write_demo(directory, force=force)
     source = load_settings(example_config_dir() / "tahseel.yaml")
     moment = calendar_of(source).next_send_moment(datetime.now(UTC))
@@ -144,14 +143,22 @@ def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) 
     meant. A configuration of several organisations is checked for each of them.
     `tahseel run` checks the settings, templates and payment link before its first email.
     """
+    from sync.run.checks import (
+        check_ledger_settings,
+        check_mailbox_settings,
+        check_templates,
+        policy_warnings,
+    )
+    from sync.run.wiring import build_renderer
+
     problems, warnings = [], []
     for settings in organisations_of(config, orgs or [], every=True):
-        found = checks.check_templates(settings, build_renderer(settings))
-        found += checks.check_ledger_settings(settings)
-        found += checks.check_mailbox_settings(settings)
+        found = check_templates(settings, build_renderer(settings))
+        found += check_ledger_settings(settings)
+        found += check_mailbox_settings(settings)
         org = settings.organisation
         problems += [f"[{org}] {line}" if org else line for line in found]
-        doubts = checks.policy_warnings(settings)
+        doubts = policy_warnings(settings)
         warnings += [f"[{org}] {line}" if org else line for line in doubts]
     for line in warnings:
         err.print(f"warning: {line}", markup=False, highlight=False)
@@ -178,9 +185,14 @@ def plan_command(
     "problems": [...]}. Problems (rows of the ledger that cannot be read, replies that
     match no invoice, bounced addresses) make the exit code 1.
     """
+    from sync.run.checks import check_payment_link
+    from sync.run.job import Job
+    from sync.run.preview import preview
+    from sync.run.wiring import build_ledger, build_renderer, build_transport
+
     settings = settings_of(config, org)
     now = moment_of(settings, today)
-    for line in checks.check_payment_link(settings):
+    for line in check_payment_link(settings):
         err.print(line, markup=False, highlight=False)
         fail("The payment link is broken; fix it before planning. Run `tahseel check`.")
     try:
@@ -215,6 +227,9 @@ def _store_to_read(settings: Settings) -> Store:
 
     A plan writes nothing, so it does not create the state store a first run creates.
     """
+    from sync.run.wiring import build_store
+    from sync.store.store import Store
+
     url = settings.state_url
     prefix = "sqlite:///"
     if url.startswith(prefix) and "?" not in url and not Path(url[len(prefix) :]).exists():
@@ -254,6 +269,9 @@ def run(
     --jobs at a time; an organisation another runner holds is left to it. The exit
     code is the worst of theirs, and 3 only when every one was held elsewhere.
     """
+    from sync.reports import summary
+    from sync.run.firm import run_organisations
+
     chosen = organisations_of(config, orgs or [], every=True)
     if chosen[0].organisation is not None:
         moments = {s.organisation: moment_of(s, today) for s in chosen}
@@ -280,8 +298,14 @@ def _run_job(
     as_json: bool,
     approve: str | None = None,
 ) -> int:
+    from sync.plan.calendar import calendar_of
+    from sync.reports import summary
+    from sync.run.checks import check_payment_link, check_templates
+    from sync.run.job import Job
+    from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
+
     renderer = build_renderer(settings)
-    problems = checks.check_templates(settings, renderer) + checks.check_payment_link(settings)
+    problems = check_templates(settings, renderer) + check_payment_link(settings)
     if problems:
         for line in problems:
             err.print(line, markup=False, highlight=False)
@@ -329,6 +353,8 @@ class _progress:
 
     def __enter__(self) -> _progress:
         if self.enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             self.bar = Progress(
                 TextColumn("sending"),
                 BarColumn(),

@@ -5,21 +5,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from rich.cells import cell_len
 from rich.console import Console
-from rich.table import Table
 
-from connectors.models import Invoice
-from sync.config.settings import Settings
-from sync.plan.actions import Plan
-from sync.plan.calendar import calendar_of
-from sync.plan.history import MessageStatus
-from sync.plan.planner import ladder, plan_rows
-from sync.reports.figures import BUCKETS, aging
-from sync.run.outcome import RunReport, worst_exit_code
-from sync.store.store import Store
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from connectors.models import Invoice
+    from sync.config.settings import Settings
+    from sync.plan.actions import Plan
+    from sync.run.outcome import RunReport
+    from sync.store.store import Store
 
 TABLE_ROWS = 500
 """The most rows printed as one rich table; more are written as plain aligned lines.
@@ -41,6 +38,8 @@ def _print_rows(
     console's file as plain lines, the columns as wide as their widest cell: ``rows`` is
     called twice, once to measure and once to write, so no row is held.
     """
+    from rich.cells import cell_len
+
     if count <= TABLE_ROWS:
         for row in rows():
             table.add_row(*row)
@@ -66,6 +65,8 @@ def _print_rows(
 
 def _line(cells: Sequence[str], widths: Sequence[int]) -> str:
     """The cells padded to their column's width, two spaces apart."""
+    from rich.cells import cell_len
+
     return "  ".join(
         c + " " * (w - cell_len(c)) for c, w in zip(cells, widths, strict=True)
     ).rstrip()
@@ -79,6 +80,8 @@ def write_plan_json(
     {"actions": [...], "skipped": [{"invoice": ..., "reason": ...}], "problems": [...]}:
     the structure indented by two spaces, one row a line; never the whole text at once.
     """
+    from sync.plan.actions import Plan
+    from sync.plan.planner import plan_rows
 
     def chunks() -> Iterator[list[object]]:
         actions = result.actions
@@ -114,6 +117,8 @@ def _write_list(file: IO[str], key: str, blocks: Iterable[Sequence[object]], *, 
 
 def print_plan(console: Console, result: Plan, report: RunReport) -> None:
     """The plan as a table, then what a run would skip and why, and the breaker's verdict."""
+    from rich.table import Table
+
     table = Table(title="Plan", show_lines=False)
     for column in ("invoice", "customer", "action", "stage", "to", "language"):
         table.add_column(column)
@@ -169,6 +174,8 @@ def print_ledger_problems(
 
 def print_report(console: Console, report: RunReport, closed: str | None) -> None:
     """The summary at the end of a run."""
+    from rich.table import Table
+
     title = "Run summary"
     if report.mode == "preview":
         title = "Preview (mode: preview; nothing sent)"
@@ -211,6 +218,10 @@ def print_organisations(
     console: Console, results: Sequence[tuple[str | None, RunReport]], *, as_json: bool
 ) -> int:
     """Each organisation's summary, then one row each; returns the run's exit code."""
+    from rich.table import Table
+
+    from sync.run.outcome import worst_exit_code
+
     code = worst_exit_code(r for _, r in results)
     if as_json:
         rows = [{"organisation": name, **report.to_dict()} for name, report in results]
@@ -252,6 +263,13 @@ def print_status(
     console: Console, settings: Settings, invoices: list[Invoice], store: Store, now: datetime
 ) -> None:
     """Each open invoice with its stage and holds, then the aging table."""
+    from rich.table import Table
+
+    from sync.plan.calendar import calendar_of
+    from sync.plan.history import MessageStatus
+    from sync.plan.planner import ladder
+    from sync.reports.figures import BUCKETS, aging
+
     cal = calendar_of(settings)
     history = store.history(settings.tenant)
     order = {r.stage.name: i for i, r in enumerate(ladder(settings.policy))}

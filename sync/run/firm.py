@@ -22,7 +22,7 @@ from mailer.render import Renderer
 from sync.config.services import GmailSettings
 from sync.config.settings import Settings
 from sync.errors import ConfigError, RunLocked, SyncError
-from sync.run import checks
+from sync.run import DEFAULT_JOBS, checks
 from sync.run.job import Job
 from sync.run.outcome import RunReport
 from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
@@ -31,8 +31,6 @@ from sync.store.store import Store
 log = logging.getLogger(__name__)
 
 LOCKED = "locked, another runner has it"
-DEFAULT_JOBS = 4
-"""Organisations run at once unless ``--jobs`` says otherwise."""
 
 Results = list[tuple[str | None, RunReport]]
 
