@@ -431,7 +431,8 @@ def gmail_cassette(name: str) -> Iterator[tuple[GmailTransport, str]]:
             base_url = None
         # Queries hold the time, and ports differ per run: match on method and path.
         match_on = ("method", "path")
-        stack.enter_context(cassettes.cassette(CASSETTES, name, recording=recording, match_on=match_on))
+        recorded = cassettes.cassette(CASSETTES, name, recording=recording, match_on=match_on)
+        stack.enter_context(recorded)
         options: dict[str, object] = {"base_url": base_url, "retry": FAST_RETRY}
         if live_token is not None:
             options["token_file"] = Path(live_token)

@@ -23,7 +23,10 @@ _VALUE = rf"""(?>["']?\s*[:=]\s*["']?)(?!{SCRUBBED}\b|null\b|None\b|["'\s,}}&]|$
 _GUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("authorization header", re.compile(r"^\s*-?\s*['\"]?(proxy-)?authorization['\"]?:", re.I | re.M)),
+    (
+        "authorization header",
+        re.compile(r"^\s*-?\s*['\"]?(proxy-)?authorization['\"]?:", re.I | re.M),
+    ),
     ("bearer token", re.compile(r"\bbearer\s+[A-Za-z0-9._~+/=-]{8,}", re.I)),
     ("basic credentials", re.compile(r"\bbasic\s+[A-Za-z0-9+/=]{12,}", re.I)),
     ("access token", re.compile(r"access_token" + _VALUE, re.I)),
@@ -35,7 +38,7 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("cookie", re.compile(r"^\s*-?\s*['\"]?(set-)?cookie['\"]?:", re.I | re.M)),
     ("xero tenant id", re.compile(r"xero-tenant-id['\"]?:", re.I)),
     ("xero tenant id", re.compile(r"tenantid['\"]?\s*:\s*['\"]?" + _GUID, re.I)),
-    ("quickbooks realm id", re.compile(r"/company/(?!%s\b)\d+" % REPLAY_REALM)),
+    ("quickbooks realm id", re.compile(rf"/company/(?!{REPLAY_REALM}\b)\d+")),
     ("quickbooks realm id", re.compile(r"realmid['\"]?\s*[:=]\s*['\"]?\d{6,}", re.I)),
     ("json web token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
     ("google token", re.compile(r"\bya29\.[A-Za-z0-9_-]{10,}|\b1//[A-Za-z0-9_-]{20,}")),
@@ -55,9 +58,7 @@ class Finding:
         return f"{self.path}:{self.line}: {self.kind}"
 
 
-def scan_text(
-    path: Path, text: str, known: Sequence[tuple[str, str]] = ()
-) -> list[Finding]:
+def scan_text(path: Path, text: str, known: Sequence[tuple[str, str]] = ()) -> list[Finding]:
     """Every secret in ``text``; ``known`` pairs a kind with a literal value to find."""
     found: list[Finding] = []
     for kind, pattern in PATTERNS:

@@ -236,12 +236,16 @@ class Seeder:
                 line_items=[self._line(invoice)],
             )
             made = self._call(
-                "credit_notes.create", self.api.create_credit_notes, CreditNotes(credit_notes=[body])
+                "credit_notes.create",
+                self.api.create_credit_notes,
+                CreditNotes(credit_notes=[body]),
             )
             note = made.credit_notes[0]
             self.created.append(f"credit note {number}")
         allocation = Allocation(
-            invoice=Invoice(invoice_id=row.invoice_id), amount=float(amount), date=invoice.issue_date
+            invoice=Invoice(invoice_id=row.invoice_id),
+            amount=float(amount),
+            date=invoice.issue_date,
         )
         self._call(
             "credit_notes.allocate",

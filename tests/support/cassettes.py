@@ -117,6 +117,4 @@ def cassette(
     """
     if recording:
         (library / f"{name}.yaml").unlink(missing_ok=True)
-    return recorder(library, recording=recording, match_on=match_on).use_cassette(
-        f"{name}.yaml"
-    )
+    return recorder(library, recording=recording, match_on=match_on).use_cassette(f"{name}.yaml")

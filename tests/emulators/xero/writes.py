@@ -26,11 +26,15 @@ def answer(org: Org, method: str, path: str, query: dict[str, str], body: bytes)
     """Answer a seeding write (or a ``where`` lookup) for ``org``; None when not one."""
     data = json.loads(body) if body and method in ("PUT", "POST") else {}
     if method == "GET" and path == "/Contacts" and "where" in query:
-        return _ok(Contacts=[c.full() for c in _where(query["where"], "Name", org.contacts).values()])
+        return _ok(
+            Contacts=[c.full() for c in _where(query["where"], "Name", org.contacts).values()]
+        )
     if method == "GET" and path == "/CreditNotes":
         with org.lock:
             notes = _credit_notes(org)
-            wanted = _where(query["where"], "CreditNoteNumber", notes) if "where" in query else notes
+            wanted = (
+                _where(query["where"], "CreditNoteNumber", notes) if "where" in query else notes
+            )
             return _ok(CreditNotes=[_note_json(n) for n in wanted.values()])
     if method == "PUT" and path == "/ContactGroups":
         return _ok(ContactGroups=[_add_group(org, row["Name"]) for row in data["ContactGroups"]])
@@ -168,7 +172,12 @@ def _credit_notes(org: Org) -> dict[str, Any]:
 class _Note:
     def __init__(self, number: str, contact_id: str, total: Decimal, currency: str) -> None:
         self.note_id = str(uuid.uuid4())
-        self.number, self.contact_id, self.total, self.currency = number, contact_id, total, currency
+        self.number, self.contact_id, self.total, self.currency = (
+            number,
+            contact_id,
+            total,
+            currency,
+        )
         self.remaining = total
 
 
@@ -192,7 +201,9 @@ def _add_note(org: Org, row: dict[str, Any]) -> dict[str, Any]:
         # The spec is silent on duplicate credit note numbers; strict: refused.
         if any(n.number == number for n in notes.values()):
             raise BadRequest("Credit note number must be unique")
-        note = _Note(number, row["Contact"]["ContactID"], _total(row), row.get("CurrencyCode", "USD"))
+        note = _Note(
+            number, row["Contact"]["ContactID"], _total(row), row.get("CurrencyCode", "USD")
+        )
         notes[note.note_id] = note
         return _note_json(note)
 
