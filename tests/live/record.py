@@ -150,9 +150,15 @@ def restore(service: Service, run: Runner, environ: Mapping[str, str]) -> None:
 
 def record(service: Service, environ: Mapping[str, str], run: Runner, workdir: Path) -> int:
     """Seed, record, scan and replay one service; 0 when its new cassettes stand."""
+    if run(["git", "diff", "--quiet", "HEAD", "--", service.cassettes], environ) != 0:
+        print(
+            f"{service.name}: {service.cassettes} has uncommitted changes; commit or restore "
+            "them first (a failed recording puts back the last commit's files)."
+        )
+        return 1
     seeder = importlib.import_module(f"tests.live.seed_{service.name}")
     env = {**environ, **seeder.seed_from_env(environ, workdir)}
-    pytest = [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", *service.tests]
+    pytest = [sys.executable, "-m", "pytest", "-q", *service.tests]
     if run(pytest, {**env, **service.record}) != 0:
         print(f"{service.name}: the recording failed; the cassettes are put back.")
         restore(service, run, environ)
