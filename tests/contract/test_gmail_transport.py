@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import json
 import os
 import quopri
 from collections.abc import Iterator
@@ -12,7 +11,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import vcr
 from google.oauth2.credentials import Credentials
 
 from mailer.compose import compose, make_message_id
@@ -30,6 +28,7 @@ from tests.contract.transport_contract import (
     customer_reply,
 )
 from tests.emulators.gmail import GmailEmulator
+from tests.support import cassettes
 
 FAST_RETRY = RetryPolicy(attempts=4, max_seconds=5.0, initial_wait=0.01, max_wait=0.05)
 
@@ -412,24 +411,11 @@ def test_auto_replies_and_bounces_are_automatic(emulator):
 #
 # Replayed with record_mode="none". To re-record against the emulator:
 #   TAHSEEL_RECORD_CASSETTES=1 .venv/bin/pytest tests/contract/test_gmail_transport.py -k cassette
-# and against a real mailbox, add TAHSEEL_LIVE_GMAIL_TOKEN=<token file> and
-# TAHSEEL_LIVE_GMAIL_TO=<an address you own> (it sends two real emails).
+# and against a real mailbox, `python -m tests.live.record gmail` with
+# TAHSEEL_LIVE_GMAIL_TOKEN=<token file> and TAHSEEL_LIVE_GMAIL_TO=<an address you own>
+# (it sends two real emails). tests.support.cassettes scrubs what is written.
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes" / "test_gmail_transport"
-
-
-def _scrub_tokens(response: dict) -> dict:
-    body = response.get("body", {}).get("string", b"")
-    try:
-        data = json.loads(body)
-    except (ValueError, TypeError):
-        return response
-    if isinstance(data, dict) and {"access_token", "refresh_token", "id_token"} & data.keys():
-        for key in ("access_token", "refresh_token", "id_token"):
-            if key in data:
-                data[key] = "scrubbed"
-        response["body"]["string"] = json.dumps(data).encode()
-    return response
 
 
 @contextlib.contextmanager
@@ -437,22 +423,16 @@ def gmail_cassette(name: str) -> Iterator[tuple[GmailTransport, str]]:
     """A transport whose traffic replays from (or records into) the cassette ``name``."""
     recording = os.environ.get("TAHSEEL_RECORD_CASSETTES") == "1"
     live_token = os.environ.get("TAHSEEL_LIVE_GMAIL_TOKEN") if recording else None
-    recorder = vcr.VCR(
-        cassette_library_dir=str(CASSETTES),
-        record_mode="all" if recording else "none",
-        match_on=["method", "path"],  # queries hold the time; ports differ per run
-        filter_headers=["authorization"],
-        filter_post_data_parameters=["refresh_token", "client_secret", "code", "assertion"],
-        before_record_response=_scrub_tokens,
-        decode_compressed_response=True,
-    )
     with contextlib.ExitStack() as stack:
         base_url: str | None = "http://127.0.0.1:9/"  # replay: nothing listens there
         if recording and live_token is None:
             base_url = stack.enter_context(GmailEmulator(SENDER)).base_url
         elif live_token is not None:
             base_url = None
-        stack.enter_context(recorder.use_cassette(f"{name}.yaml"))
+        # Queries hold the time, and ports differ per run: match on method and path.
+        match_on = ("method", "path")
+        recorded = cassettes.cassette(CASSETTES, name, recording=recording, match_on=match_on)
+        stack.enter_context(recorded)
         options: dict[str, object] = {"base_url": base_url, "retry": FAST_RETRY}
         if live_token is not None:
             options["token_file"] = Path(live_token)

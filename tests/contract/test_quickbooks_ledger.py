@@ -5,30 +5,30 @@ over HTTP. ``TestQuickBooksLedgerReplay`` replays cassettes in
 ``tests/cassettes/test_quickbooks_ledger/`` with ``record_mode="none"``: no server
 runs, and a request the cassette lacks fails.
 
-Re-recording (see ``record_mode``): ``TAHSEEL_QBO_RECORD=emulator`` records from a
+Re-recording (see ``recording``): ``TAHSEEL_QBO_RECORD=emulator`` records from a
 freshly seeded emulator; ``TAHSEEL_QBO_RECORD=live`` records from the sandbox company
 named by ``TAHSEEL_QBO_REALM_ID`` with the token set in ``TAHSEEL_QBO_TOKEN`` (JSON)
-and the app in ``TAHSEEL_QBO_CLIENT_ID``/``_SECRET``; that company must hold the
-contract's seed. Authorization headers, the realm id and token bodies are scrubbed.
+and the app in ``TAHSEEL_QBO_CLIENT_ID``/``_SECRET``. ``python -m tests.live.record
+quickbooks`` seeds that company (``tests/live/seed_quickbooks.py``), records, and
+checks the files for secrets (``tests.support.cassettes`` scrubs them).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
-import vcr
 
 from connectors.models import Invoice, InvoiceStatus
 from connectors.quickbooks import QuickBooksLedger, mapping
 from tests.contract.ledger_contract import LedgerContract, SeededLedger
 from tests.emulators.quickbooks import QuickBooksEmulator, ledger_for
 from tests.emulators.quickbooks.company import Company
+from tests.support import cassettes
 
 CASSETTES = Path(__file__).parent.parent / "cassettes" / "test_quickbooks_ledger"
 STATUS = {
@@ -40,7 +40,7 @@ STATUS = {
 }
 LANGUAGE = "Language"
 REFERENCE = "P.O. Number"
-REPLAY_REALM = "9130350000000000"
+REPLAY_REALM = cassettes.REPLAY_REALM
 
 
 def seed_company(company: Company, invoices: Sequence[Invoice]) -> dict[str, str]:
@@ -141,35 +141,16 @@ class TestQuickBooksLedger(LedgerContract):
         assert ledger.calls == before
 
 
-def record_mode() -> str:
-    """``none`` unless ``TAHSEEL_QBO_RECORD`` asks to record (``emulator`` or ``live``)."""
-    return "all" if os.environ.get("TAHSEEL_QBO_RECORD") in ("emulator", "live") else "none"
-
-
-def _scrub_request(request: Any) -> Any:
-    request.uri = re.sub(r"/company/\d+/", f"/company/{REPLAY_REALM}/", request.uri)
-    return request
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    body = response.get("body", {}).get("string", b"")
-    if b"access_token" in body or b"refresh_token" in body:
-        response["body"]["string"] = b'{"access_token": "scrubbed", "refresh_token": "scrubbed"}'
-    return response
+def recording() -> bool:
+    """True when ``TAHSEEL_QBO_RECORD`` asks to record (``emulator`` or ``live``)."""
+    return os.environ.get("TAHSEEL_QBO_RECORD") in ("emulator", "live")
 
 
 def cassette(name: str) -> Any:
-    """A vcr cassette named after the test; secrets and the realm never reach the file."""
-    return vcr.VCR(
-        cassette_library_dir=str(CASSETTES),
-        record_mode=record_mode(),
-        match_on=("method", "path", "query", "body"),
-        filter_headers=["authorization", "cookie", "set-cookie"],
-        filter_post_data_parameters=["refresh_token", "client_secret", "code", "client_id"],
-        before_record_request=_scrub_request,
-        before_record_response=_scrub_response,
-        decode_compressed_response=True,
-    ).use_cassette(f"{name}.yaml")
+    """A cassette named after the test, scrubbed by ``tests.support.cassettes``."""
+    return cassettes.cassette(
+        CASSETTES, name, recording=recording(), match_on=("method", "path", "query", "body")
+    )
 
 
 class TestQuickBooksLedgerReplay(LedgerContract):

@@ -4,11 +4,12 @@
 ``TestXeroLedgerReplay`` replays cassettes in ``tests/cassettes/test_xero_ledger/``
 with ``record_mode="none"``: no server runs, and a request the cassette lacks fails.
 
-Re-recording (see ``record_mode``): ``TAHSEEL_XERO_RECORD=emulator`` records from a
+Re-recording (see ``recording``): ``TAHSEEL_XERO_RECORD=emulator`` records from a
 freshly seeded emulator; ``TAHSEEL_XERO_RECORD=live`` records from the Xero
 organisation named by ``TAHSEEL_XERO_TENANT_ID`` with the token set in
-``TAHSEEL_XERO_TOKEN`` (JSON) and the app in ``TAHSEEL_XERO_CLIENT_ID``/``_SECRET``;
-that organisation must hold the contract's seed (``tests/live/seed_xero_demo.py``).
+``TAHSEEL_XERO_TOKEN`` (JSON) and the app in ``TAHSEEL_XERO_CLIENT_ID``/``_SECRET``.
+``python -m tests.live.record xero`` seeds that organisation (``tests/live/seed_xero.py``),
+records, and checks the files for secrets.
 """
 
 from __future__ import annotations
@@ -21,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import vcr
 
 from connectors.models import Contact, Invoice, InvoiceStatus
 from connectors.xero import XeroLedger
 from tests.contract.ledger_contract import LedgerContract, SeededLedger
 from tests.emulators.xero import XeroEmulator, ledger_for
 from tests.emulators.xero.org import Org
+from tests.support import cassettes
 
 CASSETTES = Path(__file__).parent.parent / "cassettes" / "test_xero_ledger"
 XERO_STATUS = {
@@ -138,29 +139,16 @@ class TestXeroLedger(LedgerContract):
         assert history_reader(seeded.ledger)(invoice) == ["x" * 249 + "…"]
 
 
-def record_mode() -> str:
-    """``none`` unless ``TAHSEEL_XERO_RECORD`` asks to record (``emulator`` or ``live``)."""
-    return "all" if os.environ.get("TAHSEEL_XERO_RECORD") in ("emulator", "live") else "none"
-
-
-def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
-    body = response.get("body", {}).get("string", b"")
-    if b"access_token" in body or b"refresh_token" in body:
-        response["body"]["string"] = b'{"access_token": "scrubbed", "refresh_token": "scrubbed"}'
-    return response
+def recording() -> bool:
+    """True when ``TAHSEEL_XERO_RECORD`` asks to record (``emulator`` or ``live``)."""
+    return os.environ.get("TAHSEEL_XERO_RECORD") in ("emulator", "live")
 
 
 def cassette(name: str) -> Any:
-    """A vcr cassette named after the test; secrets never reach the file."""
-    return vcr.VCR(
-        cassette_library_dir=str(CASSETTES),
-        record_mode=record_mode(),
-        match_on=("method", "path", "query"),
-        filter_headers=["authorization", "xero-tenant-id", "cookie", "set-cookie"],
-        filter_post_data_parameters=["refresh_token", "client_secret", "code", "client_id"],
-        before_record_response=_scrub_response,
-        decode_compressed_response=True,
-    ).use_cassette(f"{name}.yaml")
+    """A cassette named after the test, scrubbed by ``tests.support.cassettes``."""
+    return cassettes.cassette(
+        CASSETTES, name, recording=recording(), match_on=("method", "path", "query")
+    )
 
 
 class TestXeroLedgerReplay(LedgerContract):
