@@ -51,7 +51,10 @@ def check(ledger: XeroLedger) -> Iterator[Finding]:
     scopes = _scopes(ledger.tokens.load().get("scope") or token.get("scope"))
     yield _granted(scopes)
     try:
-        yield _organisation(ledger)
+        finding = _organisation(ledger)
+        yield finding
+        if finding[1] == "fail":
+            return
         yield _calls_left(ledger)
     except LedgerError as exc:
         yield ("connection", "fail", f"{exc}")

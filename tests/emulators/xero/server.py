@@ -185,9 +185,11 @@ class XeroEmulator(ApiEmulator[Fault]):
         Xero: "Requests are counted against a fixed window which will reset at different
         times for each tenant" (the API limits page, as quoted at
         https://blog.featherbear.cc/post/using-xero-from-a-developer-s-perspective); the
-        emulator's window otherwise slides over 24 hours of its clock.
+        emulator's window otherwise slides over 24 hours of its clock. The minute's
+        window, a day later, is empty too.
         """
         self.rate.clear("day")
+        self.rate.clear("minute")
 
     def advance(self, seconds: float) -> None:
         """Move the identity clock forward (token expiry and refresh grace)."""
