@@ -68,7 +68,8 @@ def run(config: Path) -> tuple[int, dict]:
 def mailed(config: Path) -> list[str]:
     box = mailbox.Maildir(config.parent / "demo" / "mailbox", factory=None, create=False)
     sent_box, parser = box.get_folder("Sent"), BytesParser(policy=policy.default)
-    return [str(parser.parsebytes(sent_box.get_bytes(k))["X-Tahseel-Invoice"]) for k in sent_box.keys()]
+    messages = [parser.parsebytes(sent_box.get_bytes(key)) for key in sent_box.keys()]
+    return [str(message["X-Tahseel-Invoice"]) for message in messages]
 
 
 def noted(emulator: XeroEmulator) -> dict[str, int]:
