@@ -8,14 +8,27 @@ would do (the rotated refresh token is stored before it is used).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from connectors.base import Finding
 from connectors.errors import LedgerError
-from connectors.xero.client import REAUTH, REFRESH_AHEAD
+from connectors.tokens import TokenStore
+from connectors.xero.client import REAUTH, REFRESH_AHEAD, XeroClient
 
-if TYPE_CHECKING:
-    from connectors.xero.ledger import XeroLedger
+
+class XeroLedger(Protocol):
+    """What the checks use of ``connectors.xero.ledger.XeroLedger``."""
+
+    tokens: TokenStore
+
+    @property
+    def client(self) -> XeroClient: ...  # noqa: D102
+
+    @property
+    def tenant_id(self) -> str: ...  # noqa: D102
+
+    def calls_left_today(self) -> int | None: ...  # noqa: D102
+
 
 TYPICAL_RUN = 100
 """Calls a run of a few dozen reminders needs: its reads, then a link and a note each."""
