@@ -2,8 +2,8 @@
 
 Beside it, the optional capabilities a ledger may also have, each a protocol that
 ``isinstance`` can check: ``PaidHistory`` (which invoices were paid, and when) and
-``BatchNotes`` (many notes in a few requests) and ``Preflight`` (checks for
-``tahseel doctor``).
+``BatchNotes`` (many notes in a few requests), ``CallsLeft`` (the day's calls left)
+and ``Preflight`` (checks for ``tahseel doctor``).
 """
 
 from __future__ import annotations
@@ -121,6 +121,19 @@ class BatchNotes(Protocol):
                 were written is then unknown, and each may be written again, as a
                 repeated key adds nothing.
         """
+        ...
+
+
+@runtime_checkable
+class CallsLeft(Protocol):
+    """A ledger with a daily call limit that can say how many calls are left today.
+
+    Optional: before sending, a run keeps the calls each email's note needs and defers
+    what they cannot cover; a ledger without it (a file) is never short of calls.
+    """
+
+    def calls_left_today(self) -> int | None:
+        """Calls left today, the lower of the ledger's own count and the server's; None: unknown."""
         ...
 
 

@@ -67,6 +67,10 @@ class RateLimiter:
     safe: the server saw the request somewhere between start and finish, so any call
     the server still counts in its window, the limiter counts too.
 
+    Other runs may spend the same calls (another runner, a manual run), and a plan may
+    allow fewer than ``per_day``: ``learn`` takes the counts a server reports left, and
+    where they are lower than the limiter's own, the server's figure wins.
+
     Args:
         name: Whose limits these are, for messages (e.g. ``xero tenant 1f2e…``).
         per_minute: Calls allowed in any 60 seconds.
@@ -103,6 +107,11 @@ class RateLimiter:
         self._in_flight = 0
         self._pending = 0  # the weight of the calls in flight
         self._paused_until = 0.0
+        # Calls the server counts and this limiter did not make (other apps, a smaller
+        # plan): set by ``learn``; the minute's until its window has passed.
+        self._others_day = 0
+        self._others_minute = 0
+        self._others_minute_until = 0.0
         self.calls = 0
         self.waited = 0.0
 
@@ -136,21 +145,37 @@ class RateLimiter:
             self._paused_until = max(self._paused_until, self.clock() + seconds)
 
     def remaining_today(self) -> int:
-        """Calls left in the current 24-hour window."""
+        """Calls left in the current 24-hour window, at most what the server last said."""
         with self._lock:
             self._expire(self.clock())
-            return self.per_day - len(self._day) - self._pending
+            return max(0, self.per_day - len(self._day) - self._pending - self._others_day)
+
+    def learn(self, *, day_left: int | None = None, minute_left: int | None = None) -> None:
+        """Take the calls the server says are left (today, this minute) into account.
+
+        Call it while the answered call still holds its slot: the server counted that
+        call, and so does the limiter. A figure above the limiter's own is ignored (the
+        limiter counts what it was configured for); a lower one replaces the previous
+        estimate of the calls spent elsewhere.
+        """
+        with self._lock:
+            now = self.clock()
+            self._expire(now)
+            if day_left is not None:
+                own = self.per_day - len(self._day) - self._pending
+                self._others_day = max(0, own - max(0, day_left))
+            if minute_left is not None:
+                own = self.per_minute - len(self._minute) - self._pending
+                self._others_minute = max(0, own - max(0, minute_left))
+                self._others_minute_until = now + MINUTE
 
     def _acquire(self, weight: int) -> None:
         while True:
             with self._lock:
                 now = self.clock()
                 self._expire(now)
-                if len(self._day) + self._pending + weight > self.per_day:
-                    raise LedgerQuotaExceeded(
-                        f"{self.name}: daily API budget of {self.per_day} calls is spent; "
-                        "the rest waits for the next run"
-                    )
+                if len(self._day) + self._pending + weight + self._others_day > self.per_day:
+                    raise LedgerQuotaExceeded(self._spent())
                 delay = self._delay(now, weight)
                 if delay <= 0 and self._in_flight < self.concurrent:
                     self._in_flight += 1
@@ -165,6 +190,18 @@ class RateLimiter:
             self.waited += delay
             self.sleep(delay)
 
+    def _spent(self) -> str:
+        if self._others_day:
+            return (
+                f"{self.name}: the server says no calls are left today (other runs, or a"
+                f" plan allowing fewer than {self.per_day} a day, used them); the rest waits"
+                " for the next run"
+            )
+        return (
+            f"{self.name}: daily API budget of {self.per_day} calls is spent; "
+            "the rest waits for the next run"
+        )
+
     def _release(self, weight: int) -> None:
         with self._lock:
             now = self.clock()
@@ -176,10 +213,14 @@ class RateLimiter:
 
     def _delay(self, now: float, weight: int = 1) -> float:
         delay = self._paused_until - now
-        over = len(self._minute) + self._pending + weight - self.per_minute
+        others = self._others_minute if now < self._others_minute_until else 0
+        over = len(self._minute) + self._pending + weight + others - self.per_minute
         if over > 0 and over <= len(self._minute):
             # Wait for enough finished calls to leave the window.
             delay = max(delay, self._minute[over - 1] + MINUTE - now)
+        elif over > 0 and others:
+            # Calls made elsewhere fill the window: wait until they have left it.
+            delay = max(delay, self._others_minute_until - now)
         elif over > 0:
             # Calls still in flight fill the window: wait for them to finish.
             delay = max(delay, 0.05)

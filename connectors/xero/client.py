@@ -1,7 +1,9 @@
 """The xero-python SDK, set up once: tokens, limits, retries and error translation.
 
 ``XeroClient.call`` is the one way the ledger reaches Xero. Each attempt takes a slot
-from the organisation's ``RateLimiter``; unavailability and 429s are retried by
+from the organisation's ``RateLimiter``, which learns from every answer's
+``X-DayLimit-Remaining``/``X-MinLimit-Remaining`` what other apps and the plan leave
+(``remaining``); unavailability and 429s are retried by
 ``call_with_retries``; a 401 refreshes the token once; and every SDK or urllib3
 exception leaves as a ``LedgerError`` made by ``_translate``, the only code here
 that knows the SDK's exceptions.
@@ -21,7 +23,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import urllib3
 from xero_python.accounting import AccountingApi
@@ -63,6 +65,15 @@ IDS_PER_CALL = 50
 """Ids per ``IDs`` filter: Xero's URL length tops out near 52 GUIDs."""
 REFRESH_AHEAD = 120.0
 """Refresh this many seconds before the access token expires (the SDK's own margin is 60)."""
+
+REMAINING_HEADERS = {
+    "day": "X-DayLimit-Remaining",
+    "minute": "X-MinLimit-Remaining",
+    "app_minute": "X-AppMinLimit-Remaining",
+}
+"""Headers on every Xero answer with the calls left against each limit
+(https://developer.xero.com/faq/limits: "Each API response you receive will include the
+X-DayLimit-Remaining, X-MinLimit-Remaining and X-AppMinLimit-Remaining headers")."""
 
 _SDK_TOKEN_KEYS = ("access_token", "scope", "expires_in", "token_type", "refresh_token", "id_token")
 
@@ -106,6 +117,8 @@ class XeroClient:
         self.clock = clock
         self.sleep = sleep
         self.calls: dict[str, int] = {}
+        self.remaining: dict[str, int] = {}
+        """The calls Xero last said are left, by limit (``day``, ``minute``, ``app_minute``)."""
         self._calls_lock = threading.Lock()
         configuration = Configuration(
             oauth2_token=OAuth2Token(client_id=client_id, client_secret=client_secret)
@@ -141,6 +154,8 @@ class XeroClient:
         """
         subject = kwargs.pop("subject", None)
         kwargs.setdefault("_request_timeout", (self.timeout, self.timeout))
+        # The SDK then answers (data, status, headers): the headers say the calls left.
+        with_headers = kwargs.setdefault("_return_http_data_only", False) is False
         refreshed = False
 
         def attempt() -> T:
@@ -148,9 +163,16 @@ class XeroClient:
             with self.limiter.slot():
                 self._count(operation)
                 try:
-                    return method(*args, **kwargs)
+                    answer: Any = method(*args, **kwargs)
                 except Exception as exc:
                     failure = exc
+                    self._learn(_headers(exc))
+                else:
+                    if not with_headers:
+                        return cast(T, answer)
+                    data, _, headers = answer
+                    self._learn(headers)
+                    return cast(T, data)
             if _status(failure) == 401 and not refreshed:
                 refreshed = True
                 self.refresh(force=True)
@@ -209,6 +231,24 @@ class XeroClient:
         # Not reached: the SDK sees no expiry and so never refreshes by itself.
         raise LedgerError("xero: the SDK tried to refresh the token outside the token store")
 
+    def _learn(self, headers: Any) -> None:
+        """Tell the limiter what Xero says is left (inside the call's slot: see ``learn``)."""
+        seen = {}
+        for limit, name in REMAINING_HEADERS.items():
+            try:
+                value = headers.get(name) if headers is not None else None
+            except Exception:  # not a mapping
+                value = None
+            if value is not None and str(value).strip().isdigit():
+                seen[limit] = int(str(value).strip())
+        if not seen:
+            return
+        with self._calls_lock:
+            self.remaining.update(seen)
+        self.limiter.learn(day_left=seen.get("day"), minute_left=seen.get("minute"))
+        if self.limiter.within is not None and "app_minute" in seen:
+            self.limiter.within.learn(minute_left=seen["app_minute"])
+
     def _count(self, operation: str) -> None:
         with self._calls_lock:
             self.calls[operation] = self.calls.get(operation, 0) + 1
@@ -255,8 +295,15 @@ def _status(exc: BaseException) -> int | None:
     return status if isinstance(status, int) else None
 
 
+def _headers(exc: BaseException) -> Any:
+    try:
+        return getattr(exc, "headers", None) if isinstance(exc, ApiException) else None
+    except Exception:  # the SDK's headers accessor fails without a response
+        return None
+
+
 def _header(exc: BaseException, name: str) -> str | None:
-    headers = getattr(exc, "headers", None) if isinstance(exc, ApiException) else None
+    headers = _headers(exc)
     try:
         value = headers.get(name) if headers is not None else None
     except Exception:  # the SDK's headers accessor fails without a response

@@ -20,12 +20,13 @@ from urllib.parse import urlsplit
 
 from xero_python.accounting import HistoryRecord, HistoryRecords
 
+from connectors.base import Finding
 from connectors.batches import chunks
 from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerRejected
 from connectors.limits import RateLimiter
 from connectors.models import Invoice, InvoiceStatus, PaidInvoice
 from connectors.tokens import TokenStore
-from connectors.xero import mapping
+from connectors.xero import mapping, preflight
 from connectors.xero.client import (
     API_URL,
     CONNECTIONS_URL,
@@ -294,6 +295,14 @@ class XeroLedger:
             idempotency_key=_idempotency_key(invoice.id, key),
             subject=invoice.number,
         )
+
+    def calls_left_today(self) -> int | None:
+        """Calls left today: the daily limit less ours, at most what Xero last said is left."""
+        return self.client.limiter.remaining_today()
+
+    def preflight(self) -> Iterator[Finding]:
+        """Read-only checks for ``tahseel doctor`` (``connectors.xero.preflight``)."""
+        return preflight.check(self)
 
     def describe(self) -> str:
         """Name the organisation and API host; ids are shortened, secrets left out."""

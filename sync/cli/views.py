@@ -201,6 +201,8 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
     if closed and report.emails == 0:
         console.print(f"No mail now: {closed}.")
     _print_skipped(console, report.skipped, report.problems, report.excluded)
+    if report.deferred_reason:
+        console.print(report.deferred_reason, markup=False, highlight=False, soft_wrap=True)
     for line in report.errors:
         console.print(f"error: {line}", markup=False, highlight=False, soft_wrap=True)
     if report.breaker and report.dry_run:

@@ -92,6 +92,9 @@ def _section(name: str | None, report: RunReport) -> list[str]:
     lines += _listing("Skipped", [f"{n}: {r}" for n, r in report.skipped])
     lines += _listing("Excluded by policy", [f"{n}: {r}" for n, r in report.excluded])
     lines += _listing("Problems", report.problems)
+    if report.deferred_reason:
+        lines += [f"**Deferred:** {cell(report.deferred_reason)}", ""]
+        lines += _listing("Deferred to the next run", [f"{n} ({s})" for n, s in report.deferred])
     lines += _listing("Errors", report.errors)
     if report.breaker:
         lines += [

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from connectors.base import Ledger
+from connectors.base import CallsLeft, Ledger
 from connectors.batches import chunks
 from connectors.errors import LedgerError
 from connectors.models import Invoice
@@ -27,7 +27,7 @@ from sync.plan.calendar import calendar_of
 from sync.plan.history import History
 from sync.plan.planner import plan
 from sync.plan.safety import weigh
-from sync.run import recovery
+from sync.run import budget, recovery
 from sync.run.context import REREAD_CHUNK, CountsCalls, RunContext
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
@@ -231,10 +231,23 @@ class Job:
 
     def _execute(self, result: Plan) -> None:
         with self.outbox.notes_batched():
-            self._execute_actions(result)
+            self._execute_actions(self._within_calls_left(result.actions))
 
-    def _execute_actions(self, result: Plan) -> None:
-        actions = list(result.actions)
+    def _within_calls_left(self, actions: Sequence[Action]) -> list[Action]:
+        """The actions the ledger's calls left today carry, each with its note."""
+        left = self.ledger.calls_left_today() if isinstance(self.ledger, CallsLeft) else None
+        cache, incremental = self.ctx.cache, self.ledger.incremental
+        fitted = budget.fit(
+            actions,
+            calls_left=left,
+            link_kept=lambda i: incremental and cache.link(i) is not None,
+            chunk=REREAD_CHUNK,
+            ledger=self.ledger.display_name,
+        )
+        self.report.defer(fitted.deferred, fitted.reason)
+        return fitted.go
+
+    def _execute_actions(self, actions: list[Action]) -> None:
         done = 0
         for chunk in chunks(actions, REREAD_CHUNK):
             fresh = self._reread(chunk)

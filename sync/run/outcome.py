@@ -57,6 +57,9 @@ class RunReport:
     mode: str = "live"
     plan_fingerprint: str | None = None
     breaker: str | None = None
+    deferred: list[tuple[str, str]] = field(default_factory=list)
+    """(invoice, stage) of the actions the ledger's calls left today could not carry."""
+    deferred_reason: str | None = None
 
     def counts(self) -> list[tuple[str, int]]:
         """What the run did, one labelled count a line, after the reminders per stage."""
@@ -75,7 +78,7 @@ class RunReport:
             ("skipped", len(self.skipped)),
             ("excluded by policy", len(self.excluded)),
             ("errors", len(self.errors)),
-        ]
+        ] + ([("deferred to the next run", len(self.deferred))] if self.deferred else [])
 
     def add_plan(self, result: Plan) -> None:
         """Take the planner's decisions into the report."""
@@ -107,6 +110,11 @@ class RunReport:
         else:
             self.skipped.append((number, reason))
 
+    def defer(self, actions: Iterable[Action], reason: str | None) -> None:
+        """Note the actions left for the next run, the ledger's calls being short."""
+        self.deferred += [(a.invoice.number, a.stage) for a in actions]
+        self.deferred_reason = reason if self.deferred else None
+
     def count_reply(self, kind: str) -> None:
         """Count one new reply read from the mailbox, by kind."""
         self.replies[kind] += 1
@@ -125,7 +133,7 @@ class RunReport:
             return EXIT_ABORTED
         if self.locked:
             return EXIT_LOCKED
-        if self.skipped or self.errors or self.problems:
+        if self.skipped or self.errors or self.problems or self.deferred:
             return EXIT_SKIPPED
         return EXIT_OK
 
@@ -154,6 +162,8 @@ class RunReport:
             "replies": dict(sorted(self.replies.items())),
             "skipped": [{"invoice": n, "reason": r} for n, r in self.skipped],
             "excluded": [{"invoice": n, "reason": r} for n, r in self.excluded],
+            "deferred": [{"invoice": n, "stage": s} for n, s in self.deferred],
+            "deferred_reason": self.deferred_reason,
             "problems": list(self.problems),
             "errors": list(self.errors),
             "aborted": self.aborted,

@@ -123,6 +123,8 @@ def test_xero_daily_429_raises_quota_exceeded(tmp_path: Path, clock: ScaledClock
     with XeroEmulator(clock=clock.now, per_day=3) as emulator:
         ids = _open_invoices(emulator, 1)
         ledger = scaled(emulator, tmp_path, clock)
+        ledger.get_invoices(ids)  # learns from the headers that 2 calls are left
+        emulator.spend_elsewhere(2)  # another run spends them meanwhile
         started = time.monotonic()
         with pytest.raises(LedgerQuotaExceeded, match="daily call limit"):
             for _ in range(10):

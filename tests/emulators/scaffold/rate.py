@@ -145,6 +145,24 @@ class RateWindows:
         with self._lock:
             self._keys[key].in_flight -= 1
 
+    def charge(self, key: str, name: str, weight: int) -> None:
+        """Count ``weight`` in window ``name`` of ``key`` now, checking nothing (calls made
+        elsewhere, that the limit counts all the same)."""
+        with self._lock:
+            now = self.clock()
+            window = self._slots(key).windows[name]
+            span = next(limit.span for limit in self.limits if limit.name == name)
+            window.prune(now, span or 0.0)
+            window.seen.append((now, weight))
+            window.used += weight
+
+    def clear(self, name: str) -> None:
+        """Empty window ``name`` of every key, as a limit whose window resets does."""
+        with self._lock:
+            for slots in self._keys.values():
+                if name in slots.windows:
+                    slots.windows[name] = _Window()
+
     def used(self, key: str, name: str) -> int:
         """The weight ``key`` holds in window ``name``, as last counted (not pruned)."""
         with self._lock:

@@ -28,6 +28,7 @@ from tests.emulators.scaffold import (
     Exchange,
     Handler,
     Limit,
+    RateWindows,
     Rule,
     act,
     first_values,
@@ -37,6 +38,8 @@ from tests.emulators.xero.identity import GrantError, Identity
 from tests.emulators.xero.org import Org
 
 API_PREFIX = "/api.xro/2.0"
+APP_PER_MINUTE = 10_000
+"""Calls a minute one app may make across its organisations (https://developer.xero.com/faq/limits)."""
 
 
 @dataclass
@@ -59,7 +62,13 @@ def xero_limits(per_minute: int, per_day: int, concurrent: int) -> list[Limit]:
     429 names the limit in ``X-Rate-Limit-Problem`` (``minute``, ``day``, ``concurrent``)
     with ``Retry-After`` in seconds; every answer carries the ``X-*Limit-Remaining``
     headers (https://developer.xero.com/documentation/guides/oauth2/limits/ and
-    https://developer.xero.com/faq/limits).
+    https://developer.xero.com/faq/limits: "Each API response you receive will include
+    the X-DayLimit-Remaining, X-MinLimit-Remaining and X-AppMinLimit-Remaining
+    headers"). The daily figure depends on the plan: since Xero's tiers of 2 March
+    2026, the Starter tier is reported at 1,000 calls a day
+    (https://www.maesn.com/blog/how-to-integrate-with-xero-api: "5,000 calls per day
+    (1,000 for starter tier apps)"; Xero's own page was not reachable to confirm it, so
+    ``per_day`` is the test's to set).
     """
     return [
         Limit("day", per_day, 86_400),
@@ -106,6 +115,9 @@ class XeroEmulator(ApiEmulator[Fault]):
             timeout_delay=timeout_delay,
         )
         self.per_minute, self.per_day, self.concurrent = per_minute, per_day, concurrent
+        # The app-wide minute, counted for X-AppMinLimit-Remaining only: 10,000 calls a
+        # minute is beyond what any test makes, so it is never enforced here.
+        self.app_rate = RateWindows([Limit("appminute", APP_PER_MINUTE, 60)], clock)
         self.offset = 0.0
         self.identity = Identity(client_id, client_secret, self.wall)
         self.orgs: dict[str, Org] = {}
@@ -139,14 +151,45 @@ class XeroEmulator(ApiEmulator[Fault]):
         return org
 
     def issue_token(
-        self, tenants: list[str] | None = None, *, expires_in: float | None = None
+        self,
+        tenants: list[str] | None = None,
+        *,
+        expires_in: float | None = None,
+        scope: str | None = None,
     ) -> dict[str, Any]:
-        """A token set as ``tahseel auth xero`` stores it (with ``expires_at`` and tenants)."""
+        """A token set as ``tahseel auth xero`` stores it (with ``expires_at`` and tenants).
+
+        ``scope`` is what the consent granted (space-separated, as the token endpoint
+        answers it); the identity's default when not given.
+        """
         tenants = tenants or [self.org.tenant_id]
-        token = self.identity.issue(tenants)
+        token = self.identity.issue(tenants, scope) if scope else self.identity.issue(tenants)
         token["expires_at"] = time.time() + (expires_in or token["expires_in"])
         token["tenants"] = [{"tenantId": t, "tenantName": self.orgs[t].name} for t in tenants]
         return token
+
+    def spend_elsewhere(self, calls: int, tenant: str | None = None) -> None:
+        """Count ``calls`` against the organisation's day as made elsewhere.
+
+        Xero's limits are per connection (app and organisation): "each connection would
+        have 5000 API calls available in a given 24 hour period"
+        (https://developer.xero.com/faq/limits), so what another run of the same app
+        spent (a second runner, `tahseel doctor`, a person's manual run) is gone for
+        this one too, and the answers' ``X-DayLimit-Remaining`` says so.
+        """
+        self.rate.charge(tenant or self.org.tenant_id, "day", calls)
+
+    def new_day(self) -> None:
+        """Start a new day: every organisation's daily window is empty again.
+
+        Xero: "Requests are counted against a fixed window which will reset at different
+        times for each tenant" (the API limits page, as quoted at
+        https://blog.featherbear.cc/post/using-xero-from-a-developer-s-perspective); the
+        emulator's window otherwise slides over 24 hours of its clock. The minute's
+        window, a day later, is empty too.
+        """
+        self.rate.clear("day")
+        self.rate.clear("minute")
 
     def advance(self, seconds: float) -> None:
         """Move the identity clock forward (token expiry and refresh grace)."""
@@ -165,7 +208,9 @@ class XeroEmulator(ApiEmulator[Fault]):
         return {
             "X-DayLimit-Remaining": str(max(0, self.per_day - self.rate.used(tenant, "day"))),
             "X-MinLimit-Remaining": str(max(0, self.per_minute - self.rate.used(tenant, "minute"))),
-            "X-AppMinLimit-Remaining": "9999",
+            "X-AppMinLimit-Remaining": str(
+                max(0, APP_PER_MINUTE - self.app_rate.used("app", "appminute"))
+            ),
         }
 
 
@@ -203,6 +248,7 @@ class _Handler(Handler):
         if tenant not in tenants or tenant not in emulator.orgs:
             return self._problem(403, "Forbidden", "AuthorizationUnsuccessful")
         refused = emulator.rate.admit(tenant)
+        emulator.app_rate.charge("app", "appminute", 1)
         if refused:
             return self._too_many(refused.name, refused.retry_after, emulator.remaining(tenant))
         fault = emulator.script.draw(number, path)
