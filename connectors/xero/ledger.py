@@ -8,10 +8,8 @@ other invoice shifts into a page already read. Ids already yielded are dropped.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -43,6 +41,10 @@ PAGE_SIZE = 1000
 
 WAITING_PAGES = 4
 """Pages of invoice rows that may wait for their contacts before a short batch is read."""
+
+NOTE_KEY_LIFETIME = timedelta(minutes=6)
+"""How long Xero remembers an ``Idempotency-Key``: six minutes from the first call
+(https://developer.xero.com/documentation/guides/idempotent-requests/idempotency/)."""
 
 ALL_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
 _NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED)
@@ -81,6 +83,7 @@ class XeroLedger:
     setup_url = "https://developer.xero.com/app/manage"
     pip_extra = "xero"
     incremental = True
+    note_key_lifetime = NOTE_KEY_LIFETIME
 
     def __init__(
         self,
@@ -288,9 +291,21 @@ class XeroLedger:
             self.tenant_id,
             invoice.id,
             records,
-            idempotency_key=_idempotency_key(invoice.id, key),
+            idempotency_key=mapping.idempotency_key(invoice.id, key),
             subject=invoice.number,
         )
+
+    def has_note(self, invoice: Invoice, text: str) -> bool:
+        """Whether the invoice's history (GET /Invoices/{id}/History) holds this note."""
+        found = self.client.call(
+            "invoices.history",
+            self.client.accounting.get_invoice_history,
+            self.tenant_id,
+            invoice.id,
+            subject=invoice.number,
+        )
+        details = mapping.clip_note(text)
+        return any(row.details == details for row in found.history_records or ())
 
     def describe(self) -> str:
         """Name the organisation and API host; ids are shortened, secrets left out."""
@@ -378,12 +393,3 @@ def _wanted(row: Any, *, full: bool) -> bool:
     if full:
         return mapping.is_open_receivable(row)
     return getattr(row, "type", None) == mapping.RECEIVABLE
-
-
-def _idempotency_key(invoice_id: str, key: str) -> str:
-    # Scoped to the invoice, so one outbox key never collides across invoices; hashed
-    # when long, as Xero takes at most 128 characters.
-    raw = f"tahseel-note-{invoice_id}-{key}"
-    if len(raw) <= 128:
-        return raw
-    return "tahseel-note-" + str(uuid.UUID(bytes=hashlib.sha256(raw.encode()).digest()[:16]))

@@ -6,7 +6,9 @@ everything that leaves is checked and typed: money as ``Decimal``, moments aware
 
 from __future__ import annotations
 
+import hashlib
 import re
+import uuid
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -213,3 +215,13 @@ def _currency(value: object) -> str:
     if not isinstance(code, str) or len(code) != 3:
         raise MappingError(f"bad CurrencyCode {code!r}")
     return code
+
+
+def idempotency_key(invoice_id: str, key: str) -> str:
+    """The ``Idempotency-Key`` of a note: the outbox key, scoped to the invoice."""
+    # Scoped to the invoice, so one outbox key never collides across invoices; hashed
+    # when long, as Xero takes at most 128 characters.
+    raw = f"tahseel-note-{invoice_id}-{key}"
+    if len(raw) <= 128:
+        return raw
+    return "tahseel-note-" + str(uuid.UUID(bytes=hashlib.sha256(raw.encode()).digest()[:16]))
