@@ -2,14 +2,15 @@
 
 Beside it, the optional capabilities a ledger may also have, each a protocol that
 ``isinstance`` can check: ``PaidHistory`` (which invoices were paid, and when) and
-``BatchNotes`` (many notes in a few requests), ``CallsLeft`` (the day's calls left)
-and ``Preflight`` (checks for ``tahseel doctor``).
+``BatchNotes`` (many notes in a few requests), ``CallsLeft`` (the day's calls left),
+``NoteLookup`` (whether a note is already on an invoice) and ``Preflight`` (checks for
+``tahseel doctor``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Literal, Protocol, runtime_checkable
 
 from connectors.errors import LedgerError
@@ -161,5 +162,25 @@ class Preflight(Protocol):
         Reads only: nothing is sent, written or labelled. A failing check is a
         ``fail`` line, not an exception; after a ``fail`` that makes the rest
         meaningless (no token), stop yielding.
+        """
+        ...
+
+
+@runtime_checkable
+class NoteLookup(Protocol):
+    """A ledger whose note keys are remembered for a while only, and that can look.
+
+    Optional: a note left unwritten by a crash is written again with the same key and
+    the same text; once the key may be forgotten (Xero keeps one six minutes), the run
+    first looks for the note on the invoice, so it is not written twice.
+    """
+
+    note_key_lifetime: timedelta
+    """How long the ledger remembers a note's key after the first write."""
+
+    def has_note(self, invoice: Invoice, text: str) -> bool:
+        """Whether the invoice's history holds a note with exactly this text (as written).
+
+        Raises only ``connectors.errors.LedgerError`` subclasses.
         """
         ...

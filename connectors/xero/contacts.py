@@ -14,7 +14,7 @@ from typing import Any
 
 from connectors.batches import chunks, when_batch_is_full
 from connectors.models import Contact
-from connectors.xero import mapping
+from connectors.xero import mapping, pages
 from connectors.xero.client import IDS_PER_CALL, XeroClient
 
 
@@ -25,6 +25,8 @@ class Contacts:
         client: Returns the ledger's SDK connection (built on first use).
         tenant_id: Returns the organisation's id.
         arabic_group: Name of the contact group whose members read Arabic.
+        problems: Returns the ledger's list of row problems (a contact the SDK
+            cannot read is described there).
     """
 
     def __init__(
@@ -32,8 +34,10 @@ class Contacts:
         client: Callable[[], XeroClient],
         tenant_id: Callable[[], str],
         arabic_group: str | None,
+        problems: Callable[[], list[str]] = list,
     ) -> None:
         self._client = client
+        self._problems = problems
         self._tenant_id = tenant_id
         self.arabic_group = arabic_group
         self.known: dict[str, Contact] = {}
@@ -51,14 +55,17 @@ class Contacts:
         arabic = self._arabic_members()
         client = self._client()
         for chunk in chunks(missing, IDS_PER_CALL):
-            found = client.call(
+            found = pages.read_page(
+                client,
                 "contacts.list",
                 client.accounting.get_contacts,
                 self._tenant_id(),
+                listing=pages.CONTACTS,
+                problems=self._problems(),
                 i_ds=chunk,
                 include_archived=True,
             )
-            for row in found.contacts or ():
+            for row in found.rows:
                 language = "ar" if str(row.contact_id) in arabic else None
                 self.known[str(row.contact_id)] = mapping.to_contact(row, language=language)
 

@@ -8,10 +8,8 @@ other invoice shifts into a page already read. Ids already yielded are dropped.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -26,7 +24,7 @@ from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerRejected
 from connectors.limits import RateLimiter
 from connectors.models import Invoice, InvoiceStatus, PaidInvoice
 from connectors.tokens import TokenStore
-from connectors.xero import mapping, preflight
+from connectors.xero import mapping, pages, preflight
 from connectors.xero.client import (
     API_URL,
     CONNECTIONS_URL,
@@ -44,6 +42,10 @@ PAGE_SIZE = 1000
 
 WAITING_PAGES = 4
 """Pages of invoice rows that may wait for their contacts before a short batch is read."""
+
+NOTE_KEY_LIFETIME = timedelta(minutes=6)
+"""How long Xero remembers an ``Idempotency-Key``: six minutes from the first call
+(https://developer.xero.com/documentation/guides/idempotent-requests/idempotency/)."""
 
 ALL_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
 _NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED)
@@ -82,6 +84,7 @@ class XeroLedger:
     setup_url = "https://developer.xero.com/app/manage"
     pip_extra = "xero"
     incremental = True
+    note_key_lifetime = NOTE_KEY_LIFETIME
 
     def __init__(
         self,
@@ -132,7 +135,9 @@ class XeroLedger:
             "sleep": sleep or time.sleep,
         }
         self._client: XeroClient | None = None
-        self._contacts = Contacts(lambda: self.client, lambda: self.tenant_id, arabic_group)
+        self._contacts = Contacts(
+            lambda: self.client, lambda: self.tenant_id, arabic_group, lambda: self.problems
+        )
         self.problems: list[str] = []
 
     @property
@@ -183,14 +188,8 @@ class XeroLedger:
         wanted = list(dict.fromkeys(i for i in ids if mapping.is_id(i)))
         rows: dict[str, Any] = {}
         for chunk in chunks(wanted, IDS_PER_CALL):
-            found = self.client.call(
-                "invoices.get",
-                self.client.accounting.get_invoices,
-                self.tenant_id,
-                i_ds=chunk,
-                summary_only=True,
-            )
-            rows.update({str(row.invoice_id): row for row in found.invoices or ()})
+            found = self._page("invoices.get", i_ds=chunk, summary_only=True)
+            rows.update({str(row.invoice_id): row for row in found.rows})
         mapped = {invoice.id: invoice for invoice in self._map(rows.values())}
         return [mapped[i] for i in wanted if i in mapped]
 
@@ -199,7 +198,8 @@ class XeroLedger:
 
         Reads ``Statuses=PAID`` changed since that day (a payment changes the invoice),
         oldest change first, ``page_size`` a page; invoices fully paid earlier are left
-        out. Rows that cannot be read are described in ``problems``.
+        out, and so are those settled by credit notes with no payment (``CREDITED``).
+        Rows that cannot be read are described in ``problems``.
 
         Raises:
             LedgerError: By kind.
@@ -210,10 +210,8 @@ class XeroLedger:
     def _paid_scan(self, since: date) -> Iterator[PaidInvoice]:
         seen: set[str] = set()
         for page in range(1, 100_000):  # a guard, far above any real organisation
-            found = self.client.call(
+            found = self._page(
                 "invoices.paid",
-                self.client.accounting.get_invoices,
-                self.tenant_id,
                 where=f'Type=="{mapping.RECEIVABLE}"',
                 statuses=["PAID"],
                 order="UpdatedDateUTC ASC",
@@ -221,12 +219,14 @@ class XeroLedger:
                 page_size=self.page_size,
                 if_modified_since=datetime(since.year, since.month, since.day, tzinfo=UTC),
             )
-            rows = [r for r in found.invoices or () if str(r.invoice_id) not in seen]
+            rows = [r for r in found.rows if str(r.invoice_id) not in seen]
             seen.update(str(r.invoice_id) for r in rows)
             self._contacts.load(mapping.contact_ids(rows))
             for row in rows:
                 contact = self._contacts.get(str(row.contact.contact_id))
                 try:
+                    if mapping.settled_status(row) is InvoiceStatus.CREDITED:
+                        continue  # settled by credits, not paid: not a payment, late or not
                     paid = mapping.to_paid_invoice(row, contact or mapping.to_contact(row.contact))
                 except (mapping.MappingError, AttributeError) as exc:
                     label = row.invoice_number or row.invoice_id
@@ -234,7 +234,7 @@ class XeroLedger:
                     continue
                 if paid.paid_date >= since:
                     yield paid
-            if len(found.invoices or ()) < self.page_size:
+            if found.size < self.page_size:
                 return
         self.problems.append("xero: invoices.paid: stopped after 100,000 pages")
 
@@ -292,7 +292,7 @@ class XeroLedger:
             self.tenant_id,
             invoice.id,
             records,
-            idempotency_key=_idempotency_key(invoice.id, key),
+            idempotency_key=mapping.idempotency_key(invoice.id, key),
             subject=invoice.number,
         )
 
@@ -303,6 +303,18 @@ class XeroLedger:
     def preflight(self) -> Iterator[Finding]:
         """Read-only checks for ``tahseel doctor`` (``connectors.xero.preflight``)."""
         return preflight.check(self)
+
+    def has_note(self, invoice: Invoice, text: str) -> bool:
+        """Whether the invoice's history (GET /Invoices/{id}/History) holds this note."""
+        found = self.client.call(
+            "invoices.history",
+            self.client.accounting.get_invoice_history,
+            self.tenant_id,
+            invoice.id,
+            subject=invoice.number,
+        )
+        details = mapping.clip_note(text)
+        return any(row.details == details for row in found.history_records or ())
 
     def describe(self) -> str:
         """Name the organisation and API host; ids are shortened, secrets left out."""
@@ -323,16 +335,17 @@ class XeroLedger:
             rows, last = self._list_page(bound, page, full=full)
             fresh = [row for row in rows if str(row.invoice_id) not in seen]
             seen.update(str(row.invoice_id) for row in fresh)
-            waiting += [row for row in fresh if _wanted(row, full=full)]
-            if last or len(rows) < self.page_size:
+            waiting += [row for row in fresh if mapping.wanted(row, full=full)]
+            if last:
                 yield from self._map(waiting)
                 return
             ready, waiting = self._contacts.ready(waiting, bound=WAITING_PAGES * self.page_size)
             yield from self._map(ready)
             # Continue from the newest change read, a second early in case Xero
             # compares whole seconds; stay on the same moment when it did not move.
-            newest = max(row.updated_date_utc for row in rows) - timedelta(seconds=1)
-            if bound is None or newest > bound:
+            moments = [row.updated_date_utc for row in rows if row.updated_date_utc]
+            newest = max(moments) - timedelta(seconds=1) if moments else bound
+            if newest is not None and (bound is None or newest > bound):
                 bound, page = newest, 1
             else:
                 page += 1
@@ -342,7 +355,7 @@ class XeroLedger:
     def _list_page(
         self, bound: datetime | None, page: int, *, full: bool
     ) -> tuple[list[Any], bool]:
-        """One page of the invoice list, and whether Xero's pagination says it is the last."""
+        """One page of the invoice list, and whether it is the last (short, or so paginated)."""
         where = 'Type=="ACCREC"' + (" AND AmountDue>0" if full else "")
         options: dict[str, Any] = {
             "where": where,
@@ -354,11 +367,22 @@ class XeroLedger:
         }
         if bound is not None:
             options["if_modified_since"] = bound
-        found = self.client.call(
-            "invoices.list", self.client.accounting.get_invoices, self.tenant_id, **options
+        found = self._page("invoices.list", **options)
+        pages = getattr(found.pagination, "page_count", None)
+        last = found.size < self.page_size or (isinstance(pages, int) and page >= pages)
+        return found.rows, last
+
+    def _page(self, operation: str, **options: Any) -> pages.Page:
+        """One call of GET /Invoices; rows the SDK cannot read are left out, in ``problems``."""
+        return pages.read_page(
+            self.client,
+            operation,
+            self.client.accounting.get_invoices,
+            self.tenant_id,
+            listing=pages.INVOICES,
+            problems=self.problems,
+            **options,
         )
-        pages = getattr(getattr(found, "pagination", None), "page_count", None)
-        return list(found.invoices or ()), isinstance(pages, int) and page >= pages
 
     def _map(self, rows: Iterable[Any]) -> Iterator[Invoice]:
         rows = list(rows)
@@ -372,18 +396,3 @@ class XeroLedger:
                 yield mapping.to_invoice(row, contact)
             except (mapping.MappingError, AttributeError) as exc:
                 self.problems.append(f"xero: invoice {label}: {exc}")
-
-
-def _wanted(row: Any, *, full: bool) -> bool:
-    if full:
-        return mapping.is_open_receivable(row)
-    return getattr(row, "type", None) == mapping.RECEIVABLE
-
-
-def _idempotency_key(invoice_id: str, key: str) -> str:
-    # Scoped to the invoice, so one outbox key never collides across invoices; hashed
-    # when long, as Xero takes at most 128 characters.
-    raw = f"tahseel-note-{invoice_id}-{key}"
-    if len(raw) <= 128:
-        return raw
-    return "tahseel-note-" + str(uuid.UUID(bytes=hashlib.sha256(raw.encode()).digest()[:16]))

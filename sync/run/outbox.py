@@ -9,7 +9,7 @@ second email and without losing one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
@@ -318,15 +318,19 @@ class Outbox:
         *,
         to: str = "",
         detail: str = "",
+        at: datetime | None = None,
+        written: Callable[[str], bool] | None = None,
     ) -> None:
-        """Write the ledger note of outbox row ``(id, cycle)`` and mark it noted."""
+        """Write row ``(id, cycle)``'s note, sent ``at``, unless ``written(text)``; mark it."""
         row_id, cycle = row
         settings = self.ctx.settings
         if settings.mode == "test":
             instead = ", ".join(settings.test_recipients)
             detail = "; ".join(filter(None, [detail, f"test mode: sent to {instead} instead"]))
-        text = note_text(action, stage, to=to, when=self.ctx.now, detail=detail)
+        text = note_text(action, stage, to=to, when=at or self.ctx.now, detail=detail)
         key = rung_key(self.ctx.tenant, invoice.id, stage, cycle)
+        if written is not None and written(text):
+            return self._noted(row_id)
         if self._batched is not None:
             self._queue(self._batched, (row_id, invoice, text, key))
             return

@@ -7,10 +7,15 @@ it holds the message; a sent row left without its ledger note gets the note.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
+from functools import partial
 
+from connectors.base import NoteLookup
 from connectors.batches import chunks
+from connectors.errors import LedgerError
 from connectors.models import Invoice
 from mailer.errors import MailError
+from sync.errors import Aborted
 from sync.plan.actions import ActionKind
 from sync.plan.history import MessageStatus
 from sync.run.context import REREAD_CHUNK
@@ -60,7 +65,13 @@ def _settle(outbox: Outbox, row: OutboxRow) -> None:
 
 
 def finish_notes(outbox: Outbox, invoices: dict[str, Invoice]) -> None:
-    """Write the ledger notes a crash left unwritten."""
+    """Write the ledger notes a crash left unwritten, as they would have been written.
+
+    Each note says what its outbox row recorded (its send time too, not this run's),
+    so the same key carries the same words: a ledger that remembers a key refuses
+    another body for it. Where the ledger may have forgotten the key, the note is first
+    looked for on the invoice (``already_written``), so it is not written twice.
+    """
     ctx = outbox.ctx
     rows = ctx.store.unnoted(ctx.tenant)
     missing = [r.invoice_id for r in rows if r.invoice_id not in invoices]
@@ -73,4 +84,40 @@ def finish_notes(outbox: Outbox, invoices: dict[str, Invoice]) -> None:
                 f"{row.invoice_number}: no longer in the ledger; note not written"
             )
             continue
-        outbox.note((row.id, row.cycle), invoice, row.action, row.stage, to=row.recipients)
+        at = row.sent_at or row.created_at
+        try:
+            outbox.note(
+                (row.id, row.cycle),
+                invoice,
+                row.action,
+                row.stage,
+                to=row.recipients,
+                at=at,
+                written=partial(already_written, outbox, invoice, at=at),
+            )
+        except LedgerError as exc:  # the look-up failed: write nothing blind
+            ctx.report.errors.append(f"{row.invoice_number}: note not written yet ({exc})")
+            if exc.disposition == "abort":
+                raise Aborted(str(exc)) from exc
+
+
+def already_written(outbox: Outbox, invoice: Invoice, text: str, *, at: datetime) -> bool:
+    """Whether an earlier run's note is on the invoice, its key perhaps forgotten.
+
+    While the ledger still remembers the key (``NoteLookup.note_key_lifetime`` after
+    ``at``, the earliest the note can have been written), writing again adds nothing:
+    no look-up. A clock that did not move (a rerun with the same ``--today``) cannot
+    say how long ago that was: look.
+
+    Raises:
+        LedgerError: The look-up failed.
+    """
+    ledger, now = outbox.ctx.ledger, outbox.ctx.now
+    if not isinstance(ledger, NoteLookup):
+        return False
+    if timedelta(0) < now - at < ledger.note_key_lifetime:
+        return False
+    found = ledger.has_note(invoice, text)
+    if found:
+        log.info("%s: the note is already in the ledger; not written again", invoice.number)
+    return found

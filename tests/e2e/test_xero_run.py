@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli import app, demo
+from sync.cli import app, demo, running
 from tests.emulators.xero import XeroEmulator, token_file_for
+from tests.support import tally
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
 ROOT = Path(__file__).resolve().parents[2]
@@ -186,3 +187,73 @@ def test_auth_command_stores_the_token_for_the_next_run(xero):
     token_file = config.parent / "xero-token.json"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert run(config)["sent"] == {"courtesy": 1, "due": 1, "overdue": 1}
+
+
+def test_a_credit_note_settles_without_thanks_and_a_payment_is_thanked(xero):
+    emulator, config = xero
+    token_file_for(emulator, config.parent / "xero-token.json")
+    ids = seed(emulator.org)
+    assert run(config)["sent"] == {"courtesy": 1, "due": 1, "overdue": 1}
+
+    emulator.org.credit(ids["late"])  # Xero: PAID, AmountPaid 0, AmountCredited the total
+    emulator.org.pay(ids["due"])
+    tuesday = run(config, date(2026, 11, 24))
+    assert tuesday["thank_yous"] == 1
+    thanked = [m for m in sent(config.parent) if m["X-Tahseel-Stage"] == "thank_you"]
+    assert [m["X-Tahseel-Invoice"] for m in thanked] == ["INV-2"]
+    assert len(emulator.org.notes(ids["late"])) == 1, "no note of a thank-you for a credit"
+    tally.record("real services: xero data", bad_inputs=1, runs=2)
+
+
+def _crash_after_first_note(config: Path) -> None:
+    env = {**os.environ, "TAHSEEL_FAILPOINTS": "after_note=1", "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "sync", "run", "-c", str(config), "--today"]
+    crashed = subprocess.run(
+        [*command, ANCHOR.isoformat()], capture_output=True, text=True, env=env, cwd=ROOT
+    )
+    assert crashed.returncode == -9, crashed.stderr
+
+
+def _later(monkeypatch, minutes: int) -> None:
+    """The next `tahseel run --today` happens ``minutes`` after the crashed one."""
+    original = running.moment_of
+    monkeypatch.setattr(
+        running,
+        "moment_of",
+        lambda settings, today: original(settings, today) + timedelta(minutes=minutes),
+    )
+
+
+def test_a_note_written_again_soon_after_a_crash_says_the_same_words(xero, monkeypatch):
+    # Xero keeps a key six minutes and refuses it with another body (the run's time in
+    # the words was one): the note of the crashed run must be the same bytes.
+    emulator, config = xero
+    token_file_for(emulator, config.parent / "xero-token.json")
+    ids = seed(emulator.org)
+    _crash_after_first_note(config)
+    noted = [key for key in ("late", "due", "soon") if emulator.org.notes(ids[key])]
+    assert len(noted) == 1
+
+    _later(monkeypatch, 3)
+    report = run(config)
+    assert report["errors"] == []
+    assert emulator.org.idempotent.reused == 0
+    for key in ("late", "due", "soon"):
+        assert len(emulator.org.notes(ids[key])) == 1
+    tally.record("real services: xero data", bad_inputs=1, runs=2)
+
+
+def test_a_note_is_looked_for_once_its_key_may_be_forgotten(xero, monkeypatch):
+    emulator, config = xero
+    token_file_for(emulator, config.parent / "xero-token.json")
+    ids = seed(emulator.org)
+    _crash_after_first_note(config)
+    emulator.org.idempotent.pass_time(7 * 60)  # Xero forgot the key
+
+    _later(monkeypatch, 10)
+    report = run(config)
+    assert report["errors"] == []
+    for key in ("late", "due", "soon"):
+        assert len(emulator.org.notes(ids[key])) == 1, "a note written twice"
+    assert report["api_calls"]["xero"].get("invoices.history") == 1
+    tally.record("real services: xero data", bad_inputs=1, runs=2, duplicates=0)

@@ -15,6 +15,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from tests.emulators.xero.keys import IdempotencyKeys
+
 STATUSES = ("DRAFT", "SUBMITTED", "DELETED", "AUTHORISED", "PAID", "VOIDED")
 HISTORY_LIMIT = 250
 _CLAUSE = re.compile(r"^\s*([\w.]+)\s*(==|!=|>=|<=|>|<)\s*(.+?)\s*$")
@@ -45,6 +47,10 @@ class ContactRecord:
     email: str | None = None
     persons: list[tuple[str, str, str, bool]] = field(default_factory=list)
     status: str = "ACTIVE"
+    tax_number_type: str | None = None
+    """As the API writes it, e.g. ``TAXNUMBERTYPE/EIN``: not the spec's ``EIN``, which
+    xero-python's model refuses (XeroAPI/xero-python#231 for #203 and #205;
+    XeroAPI/xero-ruby#351 shows the prefixed value in a real answer)."""
 
     def summary(self) -> dict[str, Any]:
         """What an invoice in a summary list carries."""
@@ -68,6 +74,8 @@ class ContactRecord:
         }
         if self.email:
             body["EmailAddress"] = self.email
+        if self.tax_number_type:
+            body["TaxNumberType"] = self.tax_number_type
         return body
 
 
@@ -82,6 +90,9 @@ class InvoiceRecord:
     type: str = "ACCREC"
     status: str = "AUTHORISED"
     currency: str = "USD"
+    """Any code Xero holds: ``XCG`` (Caribbean guilder, ISO 4217 since 2025) is one
+    xero-python 15's ``CurrencyCode`` enum lacks; the SDK then raises ValueError for
+    the whole page (XeroAPI/xero-python#231)."""
     paid: Decimal = Decimal("0")
     credited: Decimal = Decimal("0")
     issued: date = date(2026, 10, 1)
@@ -89,6 +100,7 @@ class InvoiceRecord:
     reference: str | None = None
     updated: datetime = field(default_factory=lambda: datetime.now(UTC))
     fully_paid_on: date | None = None
+    credit_notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def amount_due(self) -> Decimal:
@@ -123,7 +135,14 @@ class InvoiceRecord:
         if self.status == "PAID" and self.fully_paid_on is not None:
             body["FullyPaidOnDate"] = ms_date(self.fully_paid_on)
         if not summary:
-            body.update({"LineItems": [], "Payments": [], "CreditNotes": [], "Overpayments": []})
+            body.update(
+                {
+                    "LineItems": [],
+                    "Payments": [],
+                    "CreditNotes": self.credit_notes,
+                    "Overpayments": [],
+                }
+            )
         return body
 
 
@@ -143,7 +162,7 @@ class Org:
         self.contacts: dict[str, ContactRecord] = {}
         self.groups: dict[str, tuple[str, list[str]]] = {}
         self.history: dict[str, list[dict[str, Any]]] = {}
-        self.idempotent: dict[str, tuple[int, bytes]] = {}
+        self.idempotent = IdempotencyKeys()
         self._last = datetime(2000, 1, 1, tzinfo=UTC)
 
     # -- test API --------------------------------------------------------------------
@@ -191,6 +210,40 @@ class Org:
         ``on`` is the payment's date (today by default): FullyPaidOnDate once PAID.
         """
         self.edit(invoice_id, paid=None, amount=amount, paid_on=on)
+
+    def credit(self, invoice_id: str, amount: str | Decimal | None = None) -> str:
+        """Allocate a credit note (the whole amount due by default); return its number.
+
+        As Xero does: ``AmountCredited`` grows, ``AmountPaid`` does not, and with
+        nothing left due the invoice is PAID (the spec's ``AmountCredited`` is the "sum
+        of all credit notes, over-payments and pre-payments applied to invoice"). The
+        full invoice lists the note under ``CreditNotes``.
+        """
+        with self.lock:
+            record = self.invoices[invoice_id]
+            applied = record.amount_due if amount is None else Decimal(str(amount))
+            number = f"CN-{len(self.credit_notes()) + 1:04d}"
+            record.credit_notes.append(
+                {
+                    "CreditNoteID": str(uuid.uuid4()),
+                    "CreditNoteNumber": number,
+                    "Type": "ACCRECCREDIT",
+                    "Date": ms_date(self.tick()),
+                    "Total": money(applied),
+                    "AppliedAmount": money(applied),
+                }
+            )
+            record.credited += applied
+            if record.amount_due <= 0:
+                record.status = "PAID"
+                record.fully_paid_on = self.tick().date()
+            record.updated = self.tick()
+            return number
+
+    def credit_notes(self) -> list[dict[str, Any]]:
+        """Every credit note allocated so far."""
+        with self.lock:
+            return [note for record in self.invoices.values() for note in record.credit_notes]
 
     def void(self, invoice_id: str) -> None:
         """Void an invoice."""

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tests.emulators.xero import writes
+from tests.emulators.xero.keys import KEY_LENGTH, KeyReused
 from tests.emulators.xero.org import BadRequest, Org, ms_date
 
 Answer = tuple[int, str, bytes, dict[str, str]]
@@ -84,29 +85,38 @@ def _invoice_route(
             rows = list(org.history.get(invoice_id, []))
         return _json(_envelope(HistoryRecords=rows))
     if tail == "/History" and method in ("PUT", "POST"):
-        return _add_history(org, invoice_id, body, key)
+        return _add_history(org, invoice_id, method, body, key)
     return _not_found()
 
 
-def _add_history(org: Org, invoice_id: str, body: bytes, key: str | None) -> Answer:
-    if key is not None and len(key) > 128:
-        raise BadRequest("Idempotency-Key must be at most 128 characters")
+def _add_history(org: Org, invoice_id: str, method: str, body: bytes, key: str | None) -> Answer:
+    if key is not None and len(key) > KEY_LENGTH:
+        raise BadRequest(f"Idempotency-Key must be at most {KEY_LENGTH} characters")
+    path = f"/Invoices/{invoice_id}/History"
     with org.lock:
-        if key is not None and key in org.idempotent:
-            status, payload = org.idempotent[key]
-            return status, "application/json", payload, {}
-        try:
-            records = json.loads(body or b"{}").get("HistoryRecords") or []
-        except ValueError:
-            raise BadRequest("The request body is not JSON") from None
-        added = [org.add_history(invoice_id, str(row.get("Details") or "")) for row in records]
-        added = [
-            {**row, "DateUTCString": _iso(row["DateUTC"]), "ValidationErrors": []} for row in added
-        ]
-        status, ctype, payload, headers = _json(_envelope(HistoryRecords=added))
         if key is not None:
-            org.idempotent[key] = (status, payload)
-        return status, ctype, payload, headers
+            try:
+                replayed = org.idempotent.replay(key, method, path, body)
+            except KeyReused as exc:
+                return _bad_request(str(exc))
+            if replayed is not None:
+                return replayed
+        try:
+            answer = _json(_envelope(HistoryRecords=_history_rows(org, invoice_id, body)))
+        except BadRequest as exc:
+            answer = _bad_request(str(exc))
+        if key is not None:
+            org.idempotent.keep(key, method, path, body, answer)  # errors are kept too
+        return answer
+
+
+def _history_rows(org: Org, invoice_id: str, body: bytes) -> list[dict[str, Any]]:
+    try:
+        records = json.loads(body or b"{}").get("HistoryRecords") or []
+    except ValueError:
+        raise BadRequest("The request body is not JSON") from None
+    added = [org.add_history(invoice_id, str(row.get("Details") or "")) for row in records]
+    return [{**row, "DateUTCString": _iso(row["DateUTC"]), "ValidationErrors": []} for row in added]
 
 
 def _invoices(org: Org, query: dict[str, str], since: datetime | None) -> dict[str, Any]:
