@@ -96,6 +96,7 @@ class GmailEmulator(LoopbackEmulator):
         self.hang_seconds = hang_seconds
         self.faults: list[Fault] = []
         self.uploads = Uploads()
+        self.uploaded: Counter[str] = Counter()  # messages taken by upload, by uploadType
         self.injected: Counter[str] = Counter()
         self._chaos: tuple[float, tuple[str, ...], random.Random] | None = None
         self.log = RequestLog()
@@ -394,6 +395,7 @@ class _Handler(Handler):
                 method, kind, self.headers.get("Content-Type", ""), data
             )
         check_media(ctype, len(media))
+        emulator.uploaded[kind] += 1
         return json.dumps(json_body(method, metadata, media)).encode()
 
     def _authorised(self) -> bool:
