@@ -3,16 +3,17 @@
 Sending is draft-then-send. The message is stored as a draft in the invoice's thread,
 the caller is told the draft's reference (``prepared``), then the draft is sent. A
 draft can be sent only once, so retrying ``drafts.send`` after an ambiguous failure
-(including the resend httplib2 does by itself when a connection drops) can never send
-twice: the retry finds the draft gone.
+(including httplib2's own resend when a connection drops) never sends twice; and any
+error of a send whose draft is then gone leaves the outcome unknown, never "failed".
 
-A send costs those two calls and nothing more. Gmail replaces a client-set Message-ID,
-so the composed one travels in ``X-Tahseel-Message-Id`` and names the message
-(``Sent.message_id``); the thread is named by Gmail's thread id, which ``drafts.send``
-answers. Gmail's own Message-IDs are read only when they are needed: the next message
-into a thread reads the thread once (``threads.get``) and refers to the Message-IDs
-Gmail stored, and replies are matched through the same aliases. Gmail keeps no user
-label on a draft, so sent messages are labelled in batches (``flush``).
+A send costs those two calls (a big message is uploaded: ``draft_request``). Gmail
+replaces a client-set Message-ID, so the composed one travels in ``X-Tahseel-Message-Id``
+and names the message (``Sent.message_id``); the thread is named by Gmail's thread id,
+which ``drafts.send`` answers. Gmail's own Message-IDs are read only when they are
+needed: the next message into a thread reads the thread once (``threads.get``) and
+refers to the Message-IDs Gmail stored, and replies are matched through the same
+aliases. Gmail keeps no user label on a draft, so sent messages are labelled in batches
+(``flush``).
 """
 
 from __future__ import annotations
@@ -33,11 +34,14 @@ from mailer.gmail.mailbox import GmailMailbox
 from mailer.gmail.mime import (
     ORIGINAL_ID_HEADER,
     decode_raw,
-    encode_raw,
+    draft_request,
     first_recipient,
     join_label,
+    message_bytes,
     meta_header,
+    refers_to_composed,
     split_label,
+    unfolded,
 )
 from mailer.gmail.replies import read_replies
 from mailer.mime import first_id
@@ -150,17 +154,15 @@ class GmailTransport:
         self._check_daily_cap()
         gmail_thread = self._box.gmail_thread(thread)
         aliases: dict[str, str] = {}
-        if gmail_thread and _refers_to_composed(message):
+        if gmail_thread and refers_to_composed(message):
             # The thread's earlier messages are known here by the Message-IDs Tahseel
             # composed; the customer's mailbox knows them by Gmail's.
             view = self._box.thread(gmail_thread)
             aliases = {composed: stored for stored, composed in view.aliases.items()}
             aliases.pop(client_id, None)
-        body: dict[str, Any] = {"raw": encode_raw(message, client_id, aliases)}
-        if gmail_thread:
-            body["threadId"] = gmail_thread
+        data, base = message_bytes(message, client_id, aliases), self._api.base_url
         draft = self._api.call(
-            "drafts.create", lambda u: u.drafts().create(userId="me", body={"message": body})
+            "drafts.create", lambda u: draft_request(u.drafts(), data, gmail_thread, base)
         )
         draft_id = str(draft["id"])
         if prepared is not None:
@@ -197,7 +199,18 @@ class GmailTransport:
             return found
         except SendOutcomeUnknown:
             raise
-        except MailError:
+        except MailError as exc:
+            # A refusal may answer httplib2's own resend of a try that sent the draft: only
+            # the draft, still there, proves nothing went out.
+            try:
+                kept = self._draft_exists(draft_id)
+            except MailError:
+                kept = False
+            if not kept:
+                raise SendOutcomeUnknown(
+                    f"{exc}; draft {draft_id} is gone, so the message may have been sent: "
+                    "settle it with find_sent, never resend"
+                ) from exc
             self._discard(draft_id)  # refused, so never sent: leave nothing to send later
             raise
         self._count_sent()
@@ -208,8 +221,8 @@ class GmailTransport:
             ref=ref,
             message_id=client_id,
             thread=str(result["threadId"]),
-            invoice=_header(message, "X-Tahseel-Invoice"),
-            stage=_header(message, "X-Tahseel-Stage"),
+            invoice=unfolded(message, "X-Tahseel-Invoice"),
+            stage=unfolded(message, "X-Tahseel-Stage"),
         )
 
     def flush(self) -> None:
@@ -377,15 +390,3 @@ class GmailTransport:
             "messages.get", lambda u: u.messages().get(userId="me", id=ref, format="raw")
         )
         return decode_raw(str(found["raw"]))
-
-
-def _header(message: EmailMessage, name: str) -> str | None:
-    """A header as ``format=metadata`` would give it back (unfolded), or None."""
-    value = message.get(name)
-    return " ".join(str(value).split()) or None if value is not None else None
-
-
-def _refers_to_composed(message: EmailMessage) -> bool:
-    """Whether the message refers to Message-IDs Tahseel composed (Gmail replaced them)."""
-    refs = str(message.get("In-Reply-To", "")) + " " + str(message.get("References", ""))
-    return "<tahseel." in refs

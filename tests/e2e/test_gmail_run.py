@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 
 from sync.cli import app
 from tests.emulators.gmail import GmailEmulator
+from tests.support.tally import record
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
 SENDER = "accounts@nakheel.example"
@@ -115,3 +117,29 @@ def test_a_lost_state_file_sends_nothing_twice(gmail):
         keys = [line.split(",")[3] for line in f.readlines()[1:]]
     assert len(keys) == len(set(keys)) == first["emails"]
     assert run(folder, date(2026, 11, 24))["emails"] >= 1, "and the schedule goes on"
+
+
+def _outbox(folder: Path) -> list[tuple[str, str, str]]:
+    with sqlite3.connect(folder / "tahseel-state.db") as db:
+        return db.execute("SELECT invoice_number, stage, status FROM outbox").fetchall()
+
+
+def test_a_delivered_send_whose_retry_is_refused_is_settled_by_the_next_run(gmail):
+    emulator, folder = gmail
+    # Gmail sends the first draft, the connection drops before the answer, and the
+    # resend (httplib2's own) is refused: the draft is gone, so the outcome is unknown.
+    emulator.inject("drafts.send", "drop", act_first=True)
+    emulator.inject("drafts.send", "400")
+    first = run(folder)
+    unsettled = [r for r in _outbox(folder) if r[2] in ("unknown", "failed")]
+    assert [r[2] for r in unsettled] == ["unknown"], unsettled  # never "failed"
+    invoice, stage, _ = unsettled[0]
+    assert emulator.calls["drafts.delete"] == 0, "the draft that may be sent is left alone"
+    assert len(emulator.sent()) == first["emails"] + 1, "it was sent, once"
+
+    second = run(folder)
+    assert second["reconciled"] == 1 and second["emails"] == 0
+    assert (invoice, stage, "sent") in _outbox(folder)
+    keys = Counter((m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]) for _, m in sent(emulator))
+    assert keys[(invoice, stage)] == 1 and max(keys.values()) == 1, keys
+    record("real services: gmail send", bad_inputs=1, runs=2)

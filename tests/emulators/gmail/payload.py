@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
+import re
 from email import message_from_bytes
 from email.message import Message
 
@@ -82,3 +84,31 @@ def _walk(part: Message, part_id: str):  # type: ignore[no-untyped-def]
         prefix = f"{part_id}." if part_id else ""
         for i, child in enumerate(part.get_payload()):  # type: ignore[arg-type]
             yield from _walk(child, f"{prefix}{i}")
+
+
+def related_parts(content_type: str, body: bytes) -> tuple[dict[str, object], str, bytes]:
+    """Split a ``multipart/related`` upload into its JSON metadata, media type and media.
+
+    The Uploads guide (https://developers.google.com/gmail/api/guides/uploads, "Multipart
+    upload") describes the body: the metadata part first (``application/json``), then the
+    media part; google-api-python-client writes it so (``discovery.createMethod``, the
+    media part with ``Content-Transfer-Encoding: binary``). The line break before each
+    delimiter belongs to the delimiter (RFC 2046 5.1.1), so the media comes back byte for
+    byte. Error wording is the emulator's (Google's is not published).
+    """
+    found = re.search(r'boundary="?([^";]+)"?', content_type)
+    if not found:
+        raise ApiError(400, "badRequest", "Missing boundary in multipart/related body")
+    delimiter = b"--" + found.group(1).encode()
+    parts, types = [], []
+    for chunk in body.split(delimiter)[1:]:
+        if chunk.startswith(b"--"):
+            break  # the close delimiter
+        headed = re.split(rb"\r?\n\r?\n", re.sub(rb"\A\r?\n", b"", chunk), maxsplit=1)
+        found_type = re.search(rb"(?im)^content-type:\s*([^\s;]+)", headed[0])
+        types.append(found_type.group(1).decode() if found_type else "")
+        parts.append(re.sub(rb"\r?\n\Z", b"", headed[-1]))
+    if len(parts) != 2:
+        raise ApiError(400, "badRequest", "A multipart upload needs metadata and media parts")
+    metadata = json.loads(parts[0] or b"{}")
+    return metadata if isinstance(metadata, dict) else {}, types[1], parts[1]

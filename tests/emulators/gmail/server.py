@@ -4,9 +4,12 @@ Use it as a context manager (or through a pytest fixture) and point the client a
 ``emulator.base_url``; the OAuth token endpoint is ``emulator.token_uri``.
 
 Faults are scripted per method and taken in order: ``429`` and ``500`` answer with
-Gmail's error body, ``drop`` closes the socket without an answer, ``hang`` holds the
-request until the client gives up. With ``act_first`` the server does the work before
-failing, as in "delivered, then the connection dropped".
+Gmail's error body, ``400`` with a refusal, ``drop`` closes the socket without an answer,
+``hang`` holds the request until the client gives up. With ``act_first`` the server does
+the work before failing, as in "delivered, then the connection dropped".
+
+Messages also arrive on the media upload paths (``uploads.py``), and a JSON body over
+the size Gmail is reported to refuse is answered 413.
 """
 
 from __future__ import annotations
@@ -28,7 +31,23 @@ from tests.emulators.gmail import payload
 from tests.emulators.gmail.mailbox import ApiError, Mailbox
 from tests.emulators.gmail.routes import ROUTES, SEND_METHODS, UNITS, gmail_limits
 from tests.emulators.gmail.search import search
-from tests.emulators.scaffold import Handler, LoopbackEmulator, RateWindows, RequestLog
+from tests.emulators.gmail.uploads import (
+    JSON_BODY_LIMIT,
+    TOO_LARGE_PAGE,
+    UPLOADABLE,
+    TooLarge,
+    Uploads,
+    check_media,
+    json_body,
+    upload_body,
+)
+from tests.emulators.scaffold import (
+    Handler,
+    LoopbackEmulator,
+    RateWindows,
+    RequestLog,
+    first_values,
+)
 
 
 @dataclass
@@ -36,7 +55,7 @@ class Fault:
     """One scripted failure for ``method`` (``"*"`` for any)."""
 
     method: str
-    kind: str  # "429", "500", "drop" or "hang"
+    kind: str  # "400", "429", "500", "drop" or "hang"
     act_first: bool = False
 
 
@@ -76,6 +95,8 @@ class GmailEmulator(LoopbackEmulator):
         self.daily_send_limit = daily_send_limit
         self.hang_seconds = hang_seconds
         self.faults: list[Fault] = []
+        self.uploads = Uploads()
+        self.uploaded: Counter[str] = Counter()  # messages taken by upload, by uploadType
         self.injected: Counter[str] = Counter()
         self._chaos: tuple[float, tuple[str, ...], random.Random] | None = None
         self.log = RequestLog()
@@ -311,7 +332,7 @@ def _sent_answer(stored: Any) -> dict[str, Any]:
 
 
 class _Handler(Handler):
-    methods = ("GET", "POST", "DELETE")
+    methods = ("GET", "POST", "PUT", "DELETE")
     held = ("hang",)
 
     @property
@@ -320,9 +341,13 @@ class _Handler(Handler):
 
     def dispatch(self, verb: str, path: str, query: str, data: bytes) -> None:
         emulator = self.emulator
-        for route_verb, pattern, name in ROUTES:
-            found = re.fullmatch(pattern, path)
-            if route_verb == verb and found:
+        # An upload URI is the method's URI with an /upload prefix (Uploads guide); a
+        # resumable session's chunks are PUT to it.
+        upload = path.startswith("/upload/")
+        route_path, route_verb = (path.removeprefix("/upload"), "POST") if upload else (path, verb)
+        for pattern_verb, pattern, name in ROUTES:
+            found = re.fullmatch(pattern, route_path)
+            if pattern_verb == route_verb and found and (not upload or name in UPLOADABLE):
                 method = name
                 break
         else:
@@ -331,20 +356,60 @@ class _Handler(Handler):
         emulator.log.count(method)
         emulator.enter()
         try:
-            self._run(method, found.groupdict(), parse_qs(query), data)
+            if not upload and len(data) > JSON_BODY_LIMIT:
+                raise TooLarge
+            body = self._upload(method, path, query, data) if upload else data
+            if body is not None:
+                self._run(method, found.groupdict(), parse_qs(query), body)
+        except TooLarge:
+            self.send(413, TOO_LARGE_PAGE, "text/html; charset=UTF-8")
+        except ApiError as exc:
+            self._reply(exc.code, exc.body())
         except _Drop:
             self.drop()
         finally:
             emulator.leave()
+
+    def _upload(self, method: str, path: str, query: str, data: bytes) -> bytes | None:
+        """The JSON body an upload stands for; None when it only moved a session on."""
+        emulator, one = self.emulator, first_values(query)
+        kind = one.get("uploadType", "")
+        if kind == "resumable" and not self._authorised():
+            raise ApiError(401, "authError", "Invalid Credentials")
+        if kind == "resumable" and "upload_id" not in one:
+            size = int(self.headers.get("X-Upload-Content-Length") or 0)
+            ctype = self.headers.get("X-Upload-Content-Type", "")
+            upload_id = emulator.uploads.open(data, ctype, size)
+            session = f"{emulator.origin}{path}?uploadType=resumable&upload_id={upload_id}"
+            self.send(200, b"", None, {"Location": session})
+            return None
+        if kind == "resumable":
+            chunk_range = self.headers.get("Content-Range", "")
+            done = emulator.uploads.put(one["upload_id"], chunk_range, data)
+            if isinstance(done, int):
+                self.send(308, b"", None, {"Range": f"bytes=0-{done - 1}"} if done else {})
+                return None
+            metadata, ctype, media = done
+        else:
+            metadata, ctype, media = upload_body(
+                method, kind, self.headers.get("Content-Type", ""), data
+            )
+        check_media(ctype, len(media))
+        emulator.uploaded[kind] += 1
+        return json.dumps(json_body(method, metadata, media)).encode()
+
+    def _authorised(self) -> bool:
+        emulator = self.emulator
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ")
+        return not (emulator.revoked or token == auth or token in emulator.rejected_tokens)
 
     def _run(self, method: str, match: dict[str, str], query: dict[str, list[str]], data: bytes):
         emulator = self.emulator
         if method == "token":
             self._reply(*emulator.token(parse_qs(data.decode())))
             return
-        auth = self.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ")
-        if emulator.revoked or token == auth or token in emulator.rejected_tokens:
+        if not self._authorised():
             self._reply(401, ApiError(401, "authError", "Invalid Credentials").body())
             return
         fault = emulator._take_fault(method)
@@ -367,6 +432,14 @@ class _Handler(Handler):
             raise _Drop
         if fault.kind == "429":
             raise ApiError(429, "rateLimitExceeded", "Too many concurrent requests for user")
+        if fault.kind == "400":
+            # What Gmail answers a drafts.send whose draft was already sent is not
+            # documented: the drafts guide says only that a sent draft "is automatically
+            # deleted" (https://developers.google.com/gmail/api/guides/drafts), so the
+            # emulator answers 404 by itself. This fault stands for any other refusal of
+            # such a retry, with the 400 "Invalid id value" Gmail gives an id it cannot
+            # use (LeoIannacone/goopg#34), so that nothing may rely on the 404.
+            raise ApiError(400, "invalidArgument", "Invalid id value")
         raise ApiError(500, "backendError", "Backend Error")
 
     def _reply(self, status: int, body: Any) -> None:
