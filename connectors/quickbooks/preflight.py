@@ -14,20 +14,36 @@ CompanyInfo read, which QuickBooks refuses (403, fault 3100) without the scope.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from connectors.base import Finding
 from connectors.errors import LedgerAuthError, LedgerError
-from connectors.quickbooks.client import REFRESH_AHEAD
-
-if TYPE_CHECKING:
-    from connectors.quickbooks.ledger import QuickBooksLedger
+from connectors.quickbooks.client import REFRESH_AHEAD, QuickBooksClient
+from connectors.tokens import TokenStore
 
 ACCOUNTING = "com.intuit.quickbooks.accounting"
 REAUTH = "run `tahseel auth quickbooks`"
 PER_MINUTE = 500
 CONCURRENT = 10
+
+
+class QuickBooksLedger(Protocol):
+    """What the checks read of ``connectors.quickbooks.ledger.QuickBooksLedger``."""
+
+    tokens: TokenStore
+    environment: str
+    api_url: str
+
+    @property
+    def client(self) -> QuickBooksClient:
+        """The SDK connection."""
+        ...
+
+    @property
+    def realm_id(self) -> str:
+        """The company id."""
+        ...
 
 
 def check(ledger: QuickBooksLedger, limits: Mapping[str, Any]) -> Iterator[Finding]:
