@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from connectors.base import NoteItem
+from connectors.base import Finding, NoteItem
 from connectors.errors import LedgerDataError, LedgerError, LedgerRejected
 from connectors.limits import RateLimiter
 from connectors.models import Invoice, InvoiceStatus, PaidInvoice
-from connectors.quickbooks import mapping
+from connectors.quickbooks import mapping, preflight
 from connectors.quickbooks.client import API_URLS, QuickBooksClient, company_limiter
 from connectors.quickbooks.customers import Customers
 from connectors.quickbooks.mapping import Row
@@ -296,6 +296,10 @@ class QuickBooksLedger:
             f"QuickBooks Online company {shown} ({self.environment}) via {host}; "
             f"tokens in {self.tokens.path.name}"
         )
+
+    def preflight(self) -> Iterator[Finding]:
+        """Yield the checks only QuickBooks can make, for ``tahseel doctor`` (reads only)."""
+        return preflight.check(self, self._limits)
 
     # -- reads ------------------------------------------------------------------------------
 

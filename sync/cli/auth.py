@@ -106,24 +106,81 @@ def auth_gmail(
     _print_connected(token_file, after_consent_page=False)
 
 
+RedirectUriOption = Annotated[
+    str | None,
+    typer.Option(
+        "--redirect-uri",
+        metavar="URL",
+        help=(
+            "An https redirect URI registered on the app's production keys (e.g."
+            " https://developer.intuit.com/v2/OAuth2Playground/RedirectUrl): open the"
+            " printed page, then paste the address the browser lands on."
+        ),
+    ),
+]
+ImportTokenOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--token-file",
+        metavar="FILE",
+        help=(
+            "Import a token set obtained elsewhere (Intuit's OAuth 2.0 Playground): its"
+            " JSON with refresh_token and realmId. Nothing is opened."
+        ),
+    ),
+]
+
+
 def auth_quickbooks(
     config: ConfigOption = Path("tahseel.yaml"),
     no_browser: NoBrowserOption = False,
     org: OrgOption = None,
+    redirect_uri: RedirectUriOption = None,
+    import_from: ImportTokenOption = None,
 ) -> None:
     """Authorise Tahseel for your QuickBooks Online company and store the token.
 
-    Needs `ledger.type: quickbooks`, the app's client id and secret in the environment
-    variables it names (QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET by default), and
-    http://localhost:8765/callback (or `ledger.auth_port`) registered as a redirect URI
-    at developer.intuit.com. Opens Intuit's consent page, waits for you to choose the
-    company, and writes `ledger.token_file` (mode 0600) with the company's realm id.
+    Needs `ledger.type: quickbooks` and the app's client id and secret in the
+    environment variables it names (QUICKBOOKS_CLIENT_ID, QUICKBOOKS_CLIENT_SECRET by
+    default), of the keys `ledger.environment` names. Development (sandbox) keys:
+    register http://localhost:8765/callback (or `ledger.auth_port`) as a redirect URI;
+    Tahseel opens Intuit's consent page and takes the redirect itself. Production keys
+    take https redirect URIs only: pass one registered on the app with --redirect-uri,
+    open the printed page, choose the company, and paste the address the browser
+    landed on. Or import tokens from Intuit's OAuth 2.0 Playground with --token-file.
+    Writes `ledger.token_file` (mode 0600) with the company's realm id.
     """
-    from connectors.quickbooks.auth import authorise
+    from connectors.quickbooks.auth import authorise, import_token, redirect_problem
 
     settings, ledger = _configured(config, org, "ledger", "quickbooks", QuickBooksLedgerSettings)
+    if redirect_uri and import_from:
+        fail("Give --redirect-uri or --token-file, not both.")
+    loopback = f"http://localhost:{ledger.auth_port}/callback"
+    redirect = redirect_uri or loopback
+    problem = None if import_from else redirect_problem(redirect, ledger.environment)
+    if problem:
+        alone = (
+            "" if redirect_uri else " Without --redirect-uri Tahseel listens on http://localhost."
+        )
+        fail(f"{config}: ledger.environment is {ledger.environment}: {problem}{alone}")
     client_id, client_secret = _app_credentials(config, ledger)
     token_file = settings.resolve(ledger.token_file)
+    if import_from:
+        realm = _connect(
+            partial(
+                import_token,
+                import_from,
+                client_id=client_id,
+                client_secret=client_secret,
+                token_file=token_file,
+                environment=ledger.environment,
+                discovery_url=ledger.discovery_url,
+                realm_id=ledger.realm_id,
+            ),
+            LedgerError,
+        )
+        _print_connected(token_file, f"to company {realm}", after_consent_page=False)
+        return
     realm = _connect(
         partial(
             authorise,
@@ -133,11 +190,19 @@ def auth_quickbooks(
             environment=ledger.environment,
             discovery_url=ledger.discovery_url,
             port=ledger.auth_port,
+            redirect_uri=redirect_uri,
+            ask=_ask,
             show=_consent_page(no_browser, "QuickBooks"),
         ),
         LedgerError,
     )
     _print_connected(token_file, f"to company {realm}", after_consent_page=True)
+
+
+def _ask(prompt: str) -> str:
+    """Read one answer from the person (stdin), after a blank line below the printed URL."""
+    out.print("")
+    return str(typer.prompt(prompt))
 
 
 # The `tahseel auth` commands by the `type` of the ledger or mailbox they connect, in

@@ -26,6 +26,7 @@ from connectors.quickbooks.auth import authorise
 from connectors.quickbooks.client import StaleSyncToken
 from connectors.tokens import FAILPOINTS
 from tests.emulators.quickbooks import QuickBooksEmulator, ledger_for, token_file_for
+from tests.emulators.quickbooks.oauth import free_loopback_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -309,12 +310,15 @@ def test_consent_flow_stores_tokens_and_realm(tmp_path: Path) -> None:
             threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read()).start()
 
         token_file = tmp_path / "qbo.json"
+        port = free_loopback_port()  # registered on the app's development keys
+        emulator.identity.register(f"http://localhost:{port}/callback")
         realm = authorise(
             client_id=emulator.identity.client_id,
             client_secret=emulator.identity.client_secret,
             token_file=token_file,
+            environment="sandbox",
             discovery_url=emulator.discovery_url,
-            port=0,
+            port=port,
             show=browser,
             wait=10,
         )

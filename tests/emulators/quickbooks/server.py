@@ -14,17 +14,17 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs
 
 from tests.emulators.crash import CrashHook
-from tests.emulators.quickbooks import routes
+from tests.emulators.quickbooks import companyinfo, routes
 from tests.emulators.quickbooks.company import Company
-from tests.emulators.quickbooks.faults import AUTH_FAILED, THROTTLE_XML, Fault
-from tests.emulators.quickbooks.oauth import GrantError, Identity
+from tests.emulators.quickbooks.faults import THROTTLE_XML, Fault
+from tests.emulators.quickbooks.oauth import ACCOUNTING, GrantError, Identity
 from tests.emulators.scaffold import (
     ApiEmulator,
     Handler,
@@ -77,6 +77,9 @@ class QuickBooksEmulator(ApiEmulator[Injected]):
         seed: Seed of the generator behind probabilistic faults.
         timeout_delay: Real seconds a ``timeout`` fault holds the connection.
         cdc_days: Change data capture's look-back window.
+        keys: ``development`` or ``production``: the kind of the app's keys (see
+            ``oauth``: production keys take https redirect URIs only).
+        redirect_uris: The redirect URIs registered for the keys (``oauth.Identity``).
     """
 
     def __init__(
@@ -93,6 +96,8 @@ class QuickBooksEmulator(ApiEmulator[Injected]):
         seed: int = 0,
         timeout_delay: float = 0.5,
         cdc_days: int = 30,
+        keys: str = "development",
+        redirect_uris: Iterable[str] | None = None,
     ) -> None:
         limits = quickbooks_limits(per_minute, concurrent, batches_per_minute)
         super().__init__(
@@ -102,7 +107,14 @@ class QuickBooksEmulator(ApiEmulator[Injected]):
         self.batches_per_minute = batches_per_minute
         self.offset = 0.0
         self.cdc_days = cdc_days
-        self.identity = Identity(client_id, client_secret, self.wall_seconds, grace=grace)
+        self.identity = Identity(
+            client_id,
+            client_secret,
+            self.wall_seconds,
+            grace=grace,
+            keys=keys,
+            redirect_uris=redirect_uris,
+        )
         self.companies: dict[str, Company] = {}
         self._realms = 4620816365
         self.company = self.add_company("Sandbox Company_US_1", payments=payments)
@@ -139,11 +151,15 @@ class QuickBooksEmulator(ApiEmulator[Injected]):
         return company
 
     def issue_token(
-        self, realm_id: str | None = None, *, expires_in: float | None = None
+        self,
+        realm_id: str | None = None,
+        *,
+        expires_in: float | None = None,
+        scopes: Iterable[str] = (ACCOUNTING,),
     ) -> dict[str, Any]:
         """A token set as ``tahseel auth quickbooks`` stores it (with expiry and realm)."""
         realm = realm_id or self.company.realm_id
-        token = self.identity.issue(realm)
+        token = self.identity.issue(realm, scopes)
         token["expires_at"] = time.time() + (expires_in or token["expires_in"])
         token["realm_id"] = realm
         return token
@@ -194,8 +210,9 @@ class _Handler(Handler):
         emulator = self.emulator
         realm, _, rest = path.partition("/")
         number = emulator.log.number(routes.route_name(method, rest))
-        if emulator.identity.realm_for(self.headers.get("Authorization")) != realm:
-            return self.send(401, json.dumps(AUTH_FAILED).encode(), "application/json")
+        refused = emulator.identity.refusal(self.headers.get("Authorization"), realm)
+        if refused:
+            return self.send(*refused, "application/json")
         company = emulator.companies.get(realm)
         if company is None:
             return self.send(
@@ -209,7 +226,8 @@ class _Handler(Handler):
             return self.send(429, THROTTLE_XML, "application/xml")
         fault = emulator.script.draw(number, rest)
         try:
-            answer = act(fault, lambda: routes.answer(emulator, company, method, rest, query, body))
+            route = companyinfo.answer if rest.startswith("companyinfo/") else routes.answer
+            answer = act(fault, lambda: route(emulator, company, method, rest, query, body))
         finally:
             emulator.rate.release(realm)
         if fault and self.lose(fault.kind, emulator.timeout_delay):
@@ -257,11 +275,10 @@ class _Handler(Handler):
 
     def _authorize(self, query: dict[str, str]) -> None:
         self.emulator.log.count("GET authorize")
-        realm = self.emulator.company.realm_id
-        redirect = query.get("redirect_uri", "")
-        code = self.emulator.identity.code(redirect, realm)
-        answer = {"code": code, "state": query.get("state", ""), "realmId": realm}
-        self.send(302, b"", "text/plain", {"Location": f"{redirect}?{urlencode(answer)}"})
+        consent = self.emulator.identity.authorize(query, self.emulator.company.realm_id)
+        if consent.location:
+            return self.send(302, b"", "text/plain", {"Location": consent.location})
+        return self.send(consent.status, consent.page, "text/html")
 
 
 def _batch_items(method: str, rest: str, body: bytes) -> int | None:
