@@ -228,8 +228,11 @@ def idempotency_key(invoice_id: str, key: str) -> str:
 
 
 def wanted(row: Any, *, full: bool) -> bool:
-    """Whether a list row is read on: an open receivable on a full read, any receivable
-    on an incremental one (which also learns of those paid or voided)."""
+    """Whether a list row is read on.
+
+    On a full read, open receivables; on an incremental one, every receivable, so the
+    caller also learns of those paid or voided.
+    """
     if full:
         return is_open_receivable(row)
     return getattr(row, "type", None) == RECEIVABLE
