@@ -11,17 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Literal, TypeVar
 
 import typer
 
 from connectors.errors import LedgerError
 from mailer.errors import MailError
 from sync.cli.common import ConfigOption, OrgOption, fail, out, settings_of
-from sync.config.services import GmailSettings, QuickBooksLedgerSettings, XeroLedgerSettings, secret
-from sync.config.settings import Settings
 from sync.errors import MissingSecret
 from sync.run.outcome import EXIT_ABORTED
+
+if TYPE_CHECKING:
+    from sync.config.services import QuickBooksLedgerSettings, XeroLedgerSettings
+    from sync.config.settings import Settings
 
 _Section = TypeVar("_Section")
 _Result = TypeVar("_Result")
@@ -45,6 +47,7 @@ def auth_xero(
     for you to approve, and writes `ledger.token_file` (mode 0600).
     """
     from connectors.xero.auth import AUTHORIZE_URL, authorise
+    from sync.config.services import XeroLedgerSettings
 
     settings, ledger = _configured(config, org, "ledger", "xero", XeroLedgerSettings)
     client_id, client_secret = _app_credentials(config, ledger)
@@ -86,6 +89,7 @@ def auth_gmail(
     replies, and the Tahseel label.
     """
     from mailer.gmail.auth import authorize_installed_app
+    from sync.config.services import GmailSettings
 
     settings, box = _configured(config, org, "mailbox", "gmail", GmailSettings)
     # Google's client library opens the consent page itself; its app credentials are
@@ -151,6 +155,7 @@ def auth_quickbooks(
     Writes `ledger.token_file` (mode 0600) with the company's realm id.
     """
     from connectors.quickbooks.auth import authorise, import_token, redirect_problem
+    from sync.config.services import QuickBooksLedgerSettings
 
     settings, ledger = _configured(config, org, "ledger", "quickbooks", QuickBooksLedgerSettings)
     if redirect_uri and import_from:
@@ -240,6 +245,8 @@ def _configured(
 def _app_credentials(
     config: Path, ledger: XeroLedgerSettings | QuickBooksLedgerSettings
 ) -> tuple[str, str]:
+    from sync.config.services import secret
+
     try:
         client_id = secret("ledger.client_id_env", ledger.client_id_env)
         client_secret = secret("ledger.client_secret_env", ledger.client_secret_env)
