@@ -52,10 +52,12 @@ def preflight(
     address = box.address or known.primary
     refusal = known.refusal(address)
     if refusal is not None:
-        yield "gmail sender", "fail", refusal.removeprefix("gmail: ")
+        says = refusal.removeprefix("gmail: ").removesuffix(". Nothing was sent")
+        yield "gmail sender", "fail", says
+    elif address == known.primary:
+        yield "gmail sender", "ok", f"{address}, the account's own address"
     else:
-        kind = "its own address" if address == known.primary else "a verified send-as alias"
-        yield "gmail sender", "ok", f"{address} ({kind} of {known.primary})"
+        yield "gmail sender", "ok", f"{address}, a verified send-as alias of {known.primary}"
     yield from _label(box)
     yield from _daily_cap(box, daily_cap)
 
