@@ -37,6 +37,16 @@ class MailAuthError(MailError):
     disposition: ClassVar[Disposition] = "abort"
 
 
+class MailConfigError(MailError):
+    """The mailbox refuses what the configuration asks (a sender it may not send as).
+
+    Nothing was sent; the fix is in the configuration or the mailbox's own settings, so
+    a run ends as any configuration error does (exit code 2).
+    """
+
+    disposition: ClassVar[Disposition] = "abort"
+
+
 class MailQuotaExceeded(MailError):
     """The daily sending cap is reached: stop the run rather than sleep."""
 

@@ -2,7 +2,8 @@
 
 ``transport`` holds ``GmailTransport``; ``api`` the client, quota budget and retries;
 ``auth`` the token file and service-account credentials; ``mailbox`` labels, threads
-and searches; ``mime`` the pure raw-message helpers; ``replies`` reading replies.
+and searches; ``mime`` the pure raw-message helpers; ``replies`` reading replies;
+``sender`` the send-as check before the first draft; ``preflight`` the doctor's checks.
 
 Importing this package is cheap: nothing here imports googleapiclient. ``GmailTransport``
 is re-exported lazily, so ``from mailer.gmail import GmailTransport`` loads the transport

@@ -29,13 +29,16 @@ from mailer.gmail.auth import REAUTH_HINT
 
 log = logging.getLogger(__name__)
 
-#: Gmail quota units per method (per user); see Gmail's "Usage limits" page.
+#: Gmail quota units per method (per user), from Google's per-method table
+#: (https://developers.google.com/gmail/api/reference/quota): a batchModify is 50 units,
+#: ten times a single messages.modify, whatever the number of ids.
 UNITS = {
     "messages.send": 100,
     "drafts.send": 100,
     "messages.get": 5,
     "messages.list": 5,
     "messages.modify": 5,
+    "messages.batchModify": 50,
     "drafts.create": 10,
     "drafts.delete": 10,
     "drafts.get": 5,
@@ -44,12 +47,17 @@ UNITS = {
     "getProfile": 1,
     "labels.list": 1,
     "labels.create": 5,
+    "settings.sendAs.list": 1,
 }
 _RATE_REASONS = {"rateLimitExceeded", "userRateLimitExceeded"}
 
 
 class GmailNotFound(MailError):
     """Gmail answered 404: the message, draft, thread or history id does not exist."""
+
+
+class GmailForbidden(MailAuthError):
+    """Gmail answered 403 (not a rate limit): the token's scopes or a policy forbid it."""
 
 
 GMAIL_UNITS_PER_SECOND = 250.0
@@ -371,7 +379,7 @@ def _from_http(exc: Any, where: str) -> MailError:
     if status == 429 or status >= 500 or (status == 403 and reason in _RATE_REASONS):
         return TransportUnavailable(said)
     if status == 403:
-        return MailAuthError(f"{said}: not allowed (scope or admin policy); {REAUTH_HINT}")
+        return GmailForbidden(f"{said}: not allowed (scope or admin policy); {REAUTH_HINT}")
     if status == 404:
         return GmailNotFound(said)
     if status in (400, 413):

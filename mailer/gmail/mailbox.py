@@ -97,6 +97,20 @@ class GmailMailbox:
                 self._absent = self._label_id is None
             return self._label_id
 
+    def has_sent(self) -> bool:
+        """Whether Tahseel sent anything from this mailbox, never creating the label.
+
+        A message waiting for its label counts; otherwise one search for a sent message
+        with the label, and only when the label exists (1 unit for labels.list, 5 more).
+        """
+        with self._lock:
+            if self._unlabelled:
+                return True
+        if self.known_label() is None:
+            return False
+        name = self.label.replace(" ", "-")  # as Gmail's search names a label
+        return next(self.search(f'in:sent label:"{name}"', limit=1), None) is not None
+
     def recall_label(self, label_id: str) -> None:
         """Use the label id an earlier run found, without asking Gmail.
 

@@ -45,6 +45,11 @@ def read_replies(
     if candidates is None:
         # Read the history id before searching, so that nothing falls in between.
         new_history = str(box.profile()["historyId"])
+        if since is None and not box.has_sent():
+            # The first read of a mailbox Tahseel has sent nothing from: nothing in it can
+            # answer Tahseel, so none of its messages is looked at (each would cost Gmail
+            # quota units: a thread read, its headers, a search per message it refers to).
+            return [], f"{new_history}:{started}"
         window = (
             f"after:{since - OVERLAP_SECONDS}"
             if since is not None
@@ -82,8 +87,13 @@ def _history(box: GmailMailbox, start: str) -> tuple[list[tuple[str, str]], str]
 
 
 def _replies(box: GmailMailbox, candidates: list[tuple[str, str]]) -> list[Incoming]:
-    """Keep the candidates that answer Tahseel, read in full."""
+    """Keep the candidates that answer Tahseel, read in full.
+
+    Each thread is read once, and each Message-ID a candidate refers to is searched for
+    once, however many candidates refer to it (5 quota units a search).
+    """
     threads: dict[str, ThreadView] = {}
+    searched: dict[str, str | None] = {}
     replies: list[Incoming] = []
     for ref, thread_id in candidates:
         if thread_id not in threads:
@@ -93,7 +103,7 @@ def _replies(box: GmailMailbox, candidates: list[tuple[str, str]]) -> list[Incom
         if ours is None:
             # Gmail may file a bounce or a reply with a changed subject in a thread of its
             # own: it is still ours when it refers to a message Tahseel sent.
-            found = _referred_thread(box, ref)
+            found = _referred_thread(box, ref, threads, searched)
             if found is None:
                 continue
             ours, view = found
@@ -123,8 +133,18 @@ def _with_aliases(ids: tuple[str, ...], aliases: dict[str, str]) -> tuple[str, .
     return tuple(dict.fromkeys(out))
 
 
-def _referred_thread(box: GmailMailbox, ref: str) -> tuple[str, ThreadView] | None:
-    """The thread of the Tahseel message that ``ref`` answers, if it answers one."""
+def _referred_thread(
+    box: GmailMailbox, ref: str, threads: dict[str, ThreadView], searched: dict[str, str | None]
+) -> tuple[str, ThreadView] | None:
+    """The thread of the Tahseel message that ``ref`` answers, if it answers one.
+
+    Args:
+        box: The mailbox.
+        ref: The candidate's Gmail id.
+        threads: Threads read so far in this scan, by id (added to).
+        searched: Message-IDs searched for so far in this scan, each with the thread of
+            the sent message that has it, or None (added to).
+    """
     try:
         meta = box.api.call(
             "messages.get",
@@ -141,8 +161,14 @@ def _referred_thread(box: GmailMailbox, ref: str) -> tuple[str, ThreadView] | No
         meta_header(meta, "References")
     )
     for message_id in list(dict.fromkeys(ids))[:3]:
-        for _, thread_id in box.search(f"in:sent rfc822msgid:{message_id}", limit=1):
-            view = box.thread(thread_id)
-            if view.labelled:
-                return thread_id, view
+        if message_id not in searched:
+            found = box.search(f"in:sent rfc822msgid:{message_id}", limit=1)
+            searched[message_id] = next((thread for _, thread in found), None)
+        thread_id = searched[message_id]
+        if thread_id is None:
+            continue
+        if thread_id not in threads:
+            threads[thread_id] = box.thread(thread_id)
+        if threads[thread_id].labelled:
+            return thread_id, threads[thread_id]
     return None

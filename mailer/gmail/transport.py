@@ -22,7 +22,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -43,9 +43,11 @@ from mailer.gmail.mime import (
     split_label,
     unfolded,
 )
+from mailer.gmail.preflight import preflight
 from mailer.gmail.replies import read_replies
+from mailer.gmail.sender import SenderCheck
 from mailer.mime import first_id
-from mailer.transport import Incoming, Sent
+from mailer.transport import Finding, Incoming, Sent
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ class GmailTransport:
         )
         self._box = GmailMailbox(api, label)
         self._box.address = address.lower() if address else None
-        self._api = api
+        self._api, self._sender = api, SenderCheck(api)
         self.daily_cap = daily_cap
         self.lookback_days, self.initial_days = lookback_days, initial_days
         self._sent_today: int | None = None
@@ -151,6 +153,7 @@ class GmailTransport:
         if client_id is None:
             raise MailError("gmail send: the message has no Message-ID")
         to = first_recipient(message)
+        self._sender.require(message)  # Gmail would send a From it does not own as another
         self._check_daily_cap()
         gmail_thread = self._box.gmail_thread(thread)
         aliases: dict[str, str] = {}
@@ -258,6 +261,10 @@ class GmailTransport:
     def _count_sent(self) -> None:
         with self._lock:
             self._sent_today = (self._sent_today or 0) + 1
+
+    def preflight(self) -> Iterator[Finding]:
+        """The checks only Gmail can make, for ``tahseel doctor``; reads only."""
+        return preflight(self._api, self._box, self._sender, self.daily_cap)
 
     # -- settling -----------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from connectors.base import CallsLeft, Ledger
 from connectors.batches import chunks
 from connectors.errors import LedgerError
 from connectors.models import Invoice
-from mailer.errors import MailError
+from mailer.errors import MailConfigError, MailError
 from mailer.render import Renderer
 from mailer.transport import FlushesBatches, Transport, UpdatesReplyCursor
 from sync.config.settings import Settings
@@ -152,6 +152,8 @@ class Job:
         return fresh and not self.dry_run and self.transport.has_sent_mail()
 
     def _aborted(self, exc: Exception) -> None:
+        if isinstance(exc, MailConfigError) or isinstance(exc.__cause__, MailConfigError):
+            self.report.config_problem = str(exc)  # exit code 2, as for tahseel.yaml's
         self.report.aborted = str(exc)
         log.error("run aborted: %s", exc)
 
@@ -293,7 +295,7 @@ class Job:
         self.report.errors.append(f"{number}: {exc}")
         log.warning("%s: %s", number, exc)
         if disposition == "abort":
-            raise Aborted(str(exc))
+            raise Aborted(str(exc)) from exc
 
     def _close(self, invoices: Iterable[Invoice], history: dict[str, History]) -> None:
         """Stop re-reading invoices that are settled for good."""

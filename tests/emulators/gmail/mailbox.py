@@ -158,8 +158,48 @@ class Mailbox:
         self.history_floor = 0
         self.sent_at: list[float] = []
         self._ids = itertools.count(0x18F0000000000)
+        self.send_as: dict[str, dict[str, object]] = {}
+        self.add_alias(address, "primary")
         self._label_ids = itertools.count(1)  # Gmail never gives a deleted label's id again
         self._last_ms = 0
+
+    # -- send-as addresses ----------------------------------------------------------------
+
+    def add_alias(self, address: str, status: str = "accepted") -> None:
+        """Add a send-as address: ``primary``, or an alias ``accepted`` or ``pending``.
+
+        The resource is Gmail's SendAs (users.settings.sendAs): the primary address has
+        ``isPrimary`` and no ``verificationStatus`` ("This setting only applies to custom
+        from aliases"); an alias has ``accepted`` ("ready to use as a send-as alias") or
+        ``pending`` ("awaiting verification by the owner").
+        """
+        entry: dict[str, object] = {
+            "sendAsEmail": address,
+            "displayName": "",
+            "replyToAddress": "",
+            "signature": "",
+            "isPrimary": status == "primary",
+            "isDefault": status == "primary",
+        }
+        if status != "primary":
+            entry.update(treatAsAlias=True, verificationStatus=status)
+        self.send_as[address.lower()] = entry
+
+    def check_from(self, headers: Message) -> None:
+        """Refuse a message whose From the account may not send as.
+
+        Gmail itself does not refuse it: it sends it from the primary address instead
+        (googleapis/google-api-php-client#2393; taylorwilsdon/google_workspace_mcp#1075,
+        "Gmail quietly substitutes the default sender and returns success"). Being
+        strict, the emulator refuses with 400, so a client that would send from an
+        address it did not mean to is noticed; the error itself is invented.
+        """
+        found = [a.lower() for _, a in getaddresses([str(headers.get("From", ""))]) if a]
+        if not found:
+            return  # Gmail fills in the primary address
+        entry = self.send_as.get(found[0], {})
+        if not (entry.get("isPrimary") or entry.get("verificationStatus") == "accepted"):
+            raise ApiError(400, "invalidArgument", f"Invalid From header: {found[0]}")
 
     # -- writes -------------------------------------------------------------------------
 
@@ -214,6 +254,7 @@ class Mailbox:
         """Send as the user: check recipients, rewrite the Message-ID, file it under SENT."""
         with self.lock:
             check_recipients(_headers_of(raw))
+            self.check_from(_headers_of(raw))
             if self.rewrite_message_ids:
                 raw = replace_message_id(raw, f"<CA+{self._next_id()}@mail.gmail.com>")
             self.sent_at.append(self.clock())
@@ -222,6 +263,7 @@ class Mailbox:
     def create_draft(self, raw: bytes, thread: str | None) -> tuple[str, Stored]:
         """Store a draft and return its id and message."""
         with self.lock:
+            self.check_from(_headers_of(raw))
             stored = self.store(raw, {"DRAFT"}, thread=thread, outgoing=True)
             draft_id = f"r{self._next_id()}"
             self.drafts[draft_id] = stored.id

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs
 from tests.emulators.crash import CrashHook
 from tests.emulators.gmail import payload
 from tests.emulators.gmail.mailbox import ApiError, Mailbox
-from tests.emulators.gmail.routes import ROUTES, SEND_METHODS, UNITS, gmail_limits
+from tests.emulators.gmail.routes import ROUTES, SEND_METHODS, UNITS, check_scope, gmail_limits
 from tests.emulators.gmail.search import search
 from tests.emulators.gmail.uploads import (
     JSON_BODY_LIMIT,
@@ -104,6 +104,8 @@ class GmailEmulator(LoopbackEmulator):
         self.rate = RateWindows(gmail_limits(units_per_second, quota_window))
         self.token_error: str | None = None
         self.revoked = False
+        # The scopes of the grant (None: all); enforced per method (routes.check_scope).
+        self.granted_scopes: tuple[str, ...] | None = None
         self.rejected_tokens: set[str] = set()
         self.issued_tokens = 0
         self._lock = threading.Lock()
@@ -214,6 +216,9 @@ class GmailEmulator(LoopbackEmulator):
         """Run one API method (after faults, auth and quota) and return its JSON answer."""
         box = self.mailbox
         one = {k: v[0] for k, v in query.items()}
+        check_scope(method, self.granted_scopes)
+        if method == "settings.sendAs.list":
+            return {"sendAs": list(box.send_as.values())}
         if method == "getProfile":
             return {"emailAddress": box.address, "historyId": str(box.history_id)}
         if method in SEND_METHODS:
@@ -314,7 +319,10 @@ class GmailEmulator(LoopbackEmulator):
             "access_token": f"emulated-access-{self.issued_tokens}",
             "expires_in": 3599,
             "token_type": "Bearer",
-            "scope": form.get("scope", ["https://www.googleapis.com/auth/gmail.modify"])[0],
+            # What was granted, which may be less than asked (RFC 6749 3.3 and 5.1).
+            "scope": " ".join(self.granted_scopes)
+            if self.granted_scopes is not None
+            else form.get("scope", ["https://www.googleapis.com/auth/gmail.modify"])[0],
         }
 
     def enter(self) -> None:
