@@ -197,3 +197,27 @@ def test_every_organisation_is_checked(folder: Path) -> None:
         ("one", True),
         ("two", False),
     ]
+
+
+def test_gmail_passes_and_names_the_sender(gmail) -> None:
+    emulator, folder = gmail
+    code, report = doctor(folder / "tahseel.yaml")
+    assert code == 0, report
+    seen = verdicts(report)
+    for what in ("gmail token", "gmail sender", "gmail label", "gmail daily cap"):
+        assert seen[f"mailbox (Gmail): {what}"] == "ok", what
+    assert not any(route.startswith(("drafts", "messages.send")) for route in emulator.calls)
+
+
+def test_gmail_refuses_a_sender_the_account_may_not_send_as(gmail) -> None:
+    _, folder = gmail
+    config = folder / "tahseel.yaml"
+    text = config.read_text("utf-8").replace(
+        "email: accounts@nakheel.example", "email: ceo@elsewhere.example"
+    )
+    config.write_text(text, "utf-8")
+    code, report = doctor(config)
+    assert code == 2
+    (line,) = failed(report)
+    assert line["what"] == "gmail sender" and "ceo@elsewhere.example" in line["says"]
+    assert "Send mail as" in line["says"] or "sender.email" in line["says"]

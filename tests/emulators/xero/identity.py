@@ -15,6 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+GRANTED = "offline_access accounting.invoices accounting.contacts.read"
+"""What a consent to ``tahseel auth xero`` grants (``connectors.xero.auth.SCOPES``)."""
+
 
 class GrantError(Exception):
     """An OAuth error; ``str(exc)`` is the ``error`` code to send back."""
@@ -60,9 +63,7 @@ class Identity:
         self.refreshes = 0
         self.refused = 0
 
-    def issue(
-        self, tenants: list[str], scope: str = "offline_access accounting.invoices"
-    ) -> dict[str, Any]:
+    def issue(self, tenants: list[str], scope: str = GRANTED) -> dict[str, Any]:
         """A new token set for ``tenants``, as the token endpoint returns it."""
         with self.lock:
             return self._issue(tenants, scope)
