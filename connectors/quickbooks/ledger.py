@@ -373,7 +373,7 @@ class QuickBooksLedger:
                 if not only_open or mapping.to_status(row) is InvoiceStatus.OPEN:
                     keep.append(row)
             except mapping.MappingError as exc:
-                self.problems.append(f"quickbooks: invoice {mapping.label(row)}: {exc}")
+                self.problems.append(mapping.skipped("invoice", row, exc))
         self._customers.load(mapping.customer_ids(keep))
         read_linked_payments(self._queries, keep, self._payments)
         for row in keep:
@@ -385,7 +385,7 @@ class QuickBooksLedger:
                     payments=self._payments,
                 )
             except mapping.MappingError as exc:
-                self.problems.append(f"quickbooks: invoice {mapping.label(row)}: {exc}")
+                self.problems.append(mapping.skipped("invoice", row, exc))
                 continue
             if not only_open or invoice.is_open:
                 yield invoice

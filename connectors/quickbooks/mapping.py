@@ -257,6 +257,11 @@ def label(row: Row) -> str:
     return "(no DocNumber or Id)"
 
 
+def skipped(what: str, row: Row, error: MappingError) -> str:
+    """The problem line of a row left out: which invoice, which field, what to do."""
+    return f"quickbooks: {what} {label(row)}: {error}; skipped (correct it in QuickBooks)"
+
+
 def customer_id_of(row: Row) -> str | None:
     """The id in an invoice's ``CustomerRef``, or None when it names none plainly."""
     ref = row.get("CustomerRef")

@@ -77,7 +77,7 @@ def paid_since(
                     payments=seen,
                 )
             except mapping.MappingError as exc:
-                problem(f"quickbooks: paid invoice {mapping.label(row)}: {exc}")
+                problem(mapping.skipped("paid invoice", row, exc))
 
 
 def read_linked_payments(queries: Queries, rows: Iterable[Row], known: dict[str, Row]) -> None:
