@@ -258,6 +258,7 @@ def test_list_pages_ask_for_no_payment_links_only_the_reread_does(
 ODD_VALUES = [
     ("CurrencyRef", {"value": "US$", "name": "Dollar"}),
     ("CustomerRef", ABSENT),
+    ("CustomerRef", "24"),
     ("Balance", "n/a"),
     ("status", "Archived"),
     ("BillEmail", "ap@odd.example"),
@@ -265,7 +266,11 @@ ODD_VALUES = [
 ]
 
 
-@pytest.mark.parametrize(("field", "value"), ODD_VALUES, ids=[f for f, _ in ODD_VALUES])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    ODD_VALUES,
+    ids=[f"{f}={'absent' if v is ABSENT else v!r}" for f, v in ODD_VALUES],
+)
 def test_one_odd_row_is_skipped_with_a_reason_and_the_others_go_on(
     emulator: QuickBooksEmulator, tmp_path: Path, field: str, value: object
 ) -> None:
