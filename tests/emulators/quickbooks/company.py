@@ -1,37 +1,28 @@
 """One QuickBooks Online company (realm) held in memory, and its JSON as the API writes it.
 
-Field names follow Intuit's XSDs (``Finance.xsd``): ``DocNumber``, ``TxnDate``,
-``Balance``, ``CustomerRef``, ``BillEmail``, ``PrivateNote``, ``CustomField``,
-``MetaData``; deleted and draft invoices carry the entity ``status`` attribute (an
-invoice seeded with ``status="Voided"`` does too: the XSD's ``EntityStatusEnum`` has the
-value). Every change bumps ``SyncToken`` and ``MetaData.LastUpdatedTime``.
+Field names follow Intuit's XSDs (``Finance.xsd``). Deleted and draft invoices carry
+the entity ``status`` attribute (so does one seeded ``status="Voided"``: the XSD's
+``EntityStatusEnum`` has it). Every change bumps ``SyncToken`` and ``LastUpdatedTime``.
 
-``void`` leaves what Intuit documents: no ``status`` attribute, amounts zeroed,
-"Voided" before the PrivateNote, no linked payments (Intuit developer blog, "Voiding
+``void`` leaves what Intuit documents: no ``status``, amounts zeroed, "Voided" before
+the PrivateNote, no linked payments, online payment off (developer blog, "Voiding
 Invoice Objects", 6 April 2016, https://blogs.intuit.com/2016/04/06/voiding-invoice-objects,
-whose sample answer has ``"PrivateNote": "Voided"``, ``"LinkedTxn": []``, zero line
-amounts and online payment off; the API reference: "all amounts and quantities are
-zeroed and the string 'Voided' is injected into Invoice.PrivateNote, prepended to
-existing text if present").
+sample answer; API reference: "all amounts and quantities are zeroed and the string
+'Voided' is injected into Invoice.PrivateNote, prepended to existing text if present").
+Payments show on the invoice as ``LinkedTxn`` of type ``Payment`` (Intuit, "Manage
+linked transactions"). ``credit`` applies a credit memo or journal entry through a
+zero-dollar payment linking both (Breadwinner's QuickBooks guide, "Applying Credit to
+an Invoice": "you need to create a zero-dollar payment, which is the link between the
+Credit Memo and the Invoice").
 
-Payments appear on the invoice as ``LinkedTxn`` of type ``Payment`` (Intuit, "Manage
-linked transactions": "a payment applied to a given invoice is considered a linked
-transaction to that invoice"). A credit memo or journal entry is applied through a
-zero-dollar payment that links both (Breadwinner's QuickBooks guide, "Applying Credit
-to an Invoice": "you need to create a zero-dollar payment, which is the link between
-the Credit Memo and the Invoice"); ``credit`` does that.
+``InvoiceLink`` is written only when asked (``include=invoiceLink``) for an invoice that
+allows online payment and has a BillEmail (Intuit's Invoice reference, quoted in
+routablehq/python-quickbooks#198). Making one costs QuickBooks a round trip that made
+queries time out (Intuit, quoted in routablehq/python-quickbooks#241); Intuit gives no
+figure, so each link sleeps ``link_delay`` seconds and counts in ``links_made``.
 
-``InvoiceLink`` is written only when the request asks ``include=invoiceLink`` and the
-invoice allows online payment and has a BillEmail (Intuit's Invoice reference, quoted in
-routablehq/python-quickbooks#198). Making one costs QuickBooks a round trip: "the
-generation of invoiceLink was causing timeouts ... due to the additional roundtrip the
-service makes to generate that link" (Intuit, quoted in routablehq/python-quickbooks#241).
-Intuit gives no figure, so each link made sleeps ``link_delay`` seconds and counts in
-``links_made``.
-
-``tamper`` sets any field of an invoice's JSON to any value, or leaves it out
-(``ABSENT``), for data QuickBooks' own forms would not write but other apps and imports
-may; Intuit documents no such rows, so they appear only when a test asks.
+``tamper`` writes odd fields (data imports and other apps may leave; Intuit documents
+none), only when a test asks.
 """
 
 from __future__ import annotations
@@ -49,8 +40,7 @@ from tests.emulators.quickbooks.faults import Fault
 
 NOTE_LIMIT = 4000
 _LETTERS = string.ascii_lowercase
-ABSENT = object()
-"""A ``tamper`` value that leaves the field out of the invoice's JSON."""
+ABSENT = object()  # a ``tamper`` value: leave the field out
 
 
 _PACIFIC = timezone(timedelta(hours=-8))
@@ -117,11 +107,7 @@ class InvoiceRecord:
 
 @dataclass
 class PaymentRecord:
-    """A customer payment applied to one invoice, or a credit applied through one.
-
-    ``credit`` names the credit's type (``CreditMemo``, ``JournalEntry``) when the
-    payment is a zero-dollar one applying it.
-    """
+    """A payment applied to one invoice; with ``credit``, a zero-dollar one applying it."""
 
     id: str
     invoice_id: str
@@ -211,25 +197,15 @@ class Company:
             self._touch(record)
 
     def pay(
-        self, invoice_id: str, amount: Decimal | str | None = None, *, on: date | None = None
-    ) -> None:
-        """Record a Payment of ``amount`` (the whole balance by default) dated ``on`` (today)."""
-        self._settle(invoice_id, amount, on, credit=None)
-
-    def credit(
         self,
         invoice_id: str,
         amount: Decimal | str | None = None,
         *,
-        by: str = "CreditMemo",
         on: date | None = None,
+        credit: str | None = None,
     ) -> None:
-        """Apply a credit (``CreditMemo`` or ``JournalEntry``) through a zero-dollar payment."""
-        self._settle(invoice_id, amount, on, credit=by)
-
-    def _settle(
-        self, invoice_id: str, amount: Decimal | str | None, on: date | None, credit: str | None
-    ) -> None:
+        """Record a Payment of ``amount`` (the whole balance by default) dated ``on`` (today);
+        with ``credit`` (``CreditMemo``, ``JournalEntry``), a zero-dollar one applying it."""
         with self.lock:
             record = self.invoices[invoice_id]
             paid = record.balance if amount is None else Decimal(str(amount))
@@ -240,6 +216,12 @@ class Company:
                 payment_id, invoice_id, paid, on or moment.date(), moment, credit
             )
             self.edit(invoice_id, balance=record.balance - paid)
+
+    def credit(
+        self, invoice_id: str, amount: Decimal | str | None = None, *, by: str = "CreditMemo"
+    ) -> None:
+        """Apply a credit memo (or ``by`` another credit) through a zero-dollar payment."""
+        self.pay(invoice_id, amount, credit=by)
 
     def void(self, invoice_id: str) -> None:
         """Void an invoice as QuickBooks does (see the module's docstring)."""
