@@ -46,17 +46,17 @@ class Customers:
             "customers.query", "Customer", missing, where="Active IN (true, false)"
         ):
             for row in rows:
-                self.known[str(row["Id"])] = row
+                if mapping.plain(row.get("Id")):
+                    self.known[str(row["Id"])] = row
 
     def contact(self, invoice: Row) -> Contact:
         """The contact the invoice is billed to, from its customer if that was read.
 
         Raises:
-            MappingError: The invoice names no customer.
+            MappingError: The invoice names no customer, or an address is odd.
         """
-        ref = invoice.get("CustomerRef") or {}
         return mapping.to_contact(
-            self.known.get(str(ref.get("value"))),
+            self.known.get(mapping.customer_id_of(invoice) or ""),
             invoice,
             email_source=self.email_source,
             language_field=self.language_field,
@@ -72,7 +72,7 @@ class Customers:
         return when_batch_is_full(
             rows,
             ids=mapping.customer_ids,
-            id_of=lambda row: str((row.get("CustomerRef") or {}).get("value")),
+            id_of=lambda row: str(mapping.customer_id_of(row)),
             known=self.known,
             load=self.load,
             batch=IDS_PER_QUERY,

@@ -2,15 +2,17 @@
 
 A full read pages ``SELECT * FROM Invoice WHERE Balance > '0' ORDERBY Id`` 1,000 rows
 at a time (see ``connectors.quickbooks.query`` for how pages overlap); ids already
-yielded are dropped. ``include=invoiceLink`` brings the customer's payment link with
-the rows.
+yielded are dropped. Payment links come with the re-read of the invoices about to be
+emailed (``get_invoices``), never with list pages. An invoice with nothing left due is
+paid only when a payment that moved money is linked to it (``fields.to_status``). A row
+that cannot be mapped is skipped with a line in ``problems``; the others go on.
 
 An incremental read asks change data capture (``cdc``) what changed since the cursor,
 within its 30-day window; further back, or when CDC's 1,000-object answer is full, it
 reads instead (all invoices changed since, or a full read).
 
-The customers are read in ``customers.py``, the notes written in ``notes.py`` and the
-paid history read in ``payments.py``.
+The customers are read in ``customers.py``, the notes written in ``notes.py``, the
+payment links kept in ``links.py`` and the paid history read in ``payments.py``.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from connectors.base import Finding, NoteItem
 from connectors.errors import LedgerDataError, LedgerError, LedgerRejected
@@ -30,9 +32,10 @@ from connectors.models import Invoice, InvoiceStatus, PaidInvoice
 from connectors.quickbooks import mapping, preflight
 from connectors.quickbooks.client import API_URLS, QuickBooksClient, company_limiter
 from connectors.quickbooks.customers import Customers
+from connectors.quickbooks.links import Links
 from connectors.quickbooks.mapping import Row
 from connectors.quickbooks.notes import BATCH_SIZE, Notes
-from connectors.quickbooks.payments import paid_since
+from connectors.quickbooks.payments import paid_since, read_linked_payments
 from connectors.quickbooks.query import IDS_PER_QUERY, Queries
 from connectors.tokens import TokenStore
 
@@ -163,7 +166,8 @@ class QuickBooksLedger:
             self._queries, email_source=email_source, language_field=language_field
         )
         self._notes = Notes(lambda: self.client, self._queries, self._remember)
-        self._links: dict[str, str] = {}
+        self._links = Links(lambda: self.client, payment_link_fallback, self._notes.keep)
+        self._payments: dict[str, Row] = {}
         self.problems: list[str] = []
 
     @property
@@ -219,11 +223,17 @@ class QuickBooksLedger:
         return self._changes(start)
 
     def get_invoices(self, ids: Sequence[str]) -> list[Invoice]:
-        """Re-read the given invoices, ``IDS_PER_QUERY`` per query; unknown ids are left out."""
+        """Re-read the given invoices, ``IDS_PER_QUERY`` per query; unknown ids are left out.
+
+        The read of the invoices about to be emailed: it asks for their payment links.
+        """
         wanted = list(dict.fromkeys(i for i in ids if i.isdigit()))
         rows: dict[str, Row] = {}
-        for found in self._queries.by_ids("invoices.get", "Invoice", wanted):
-            rows.update({str(row["Id"]): row for row in found})
+        for found in self._queries.by_ids("invoices.get", "Invoice", wanted, links=True):
+            for row in found:
+                self._links.keep(row, asked=True)
+                if str(row.get("Id")) in wanted:
+                    rows[str(row["Id"])] = row
         mapped = {invoice.id: invoice for invoice in self._map(rows.values(), only_open=False)}
         return [mapped[i] for i in wanted if i in mapped]
 
@@ -245,21 +255,17 @@ class QuickBooksLedger:
         return document
 
     def payment_link(self, invoice: Invoice) -> str | None:
-        """Return the payment link read with the invoice, else the configured pattern's.
+        """Return the invoice's QuickBooks payment link, else the configured pattern's.
 
-        Costs no call: QuickBooks sends ``InvoiceLink`` with the invoice when the
-        company takes online payments. Drafts, voided and deleted invoices have none.
+        No call for an invoice re-read by ``get_invoices``; else one, once, for an open
+        invoice that allows online payment. Drafts, voided and deleted ones have none.
+
+        Raises:
+            LedgerError: By kind.
         """
         if invoice.status in _NO_LINK:
             return None
-        link = self._links.get(invoice.id)
-        if link:
-            return link
-        if self.payment_link_fallback:
-            return self.payment_link_fallback.format(
-                number=quote(invoice.number, safe=""), id=quote(invoice.id, safe="")
-            )
-        return None
+        return self._links.link(invoice)
 
     def add_note(self, invoice: Invoice, text: str, *, key: str) -> None:
         """Append a line to the invoice's PrivateNote; a repeated ``key`` adds nothing.
@@ -371,24 +377,26 @@ class QuickBooksLedger:
                 if not only_open or mapping.to_status(row) is InvoiceStatus.OPEN:
                     keep.append(row)
             except mapping.MappingError as exc:
-                self.problems.append(f"quickbooks: invoice {mapping.label(row)}: {exc}")
+                self.problems.append(mapping.skipped("invoice", row, exc))
         self._customers.load(mapping.customer_ids(keep))
+        read_linked_payments(self._queries, keep, self._payments)
         for row in keep:
             try:
                 invoice = mapping.to_invoice(
-                    row, self._customers.contact(row), reference_field=self.reference_field
+                    row,
+                    self._customers.contact(row),
+                    reference_field=self.reference_field,
+                    payments=self._payments,
                 )
             except mapping.MappingError as exc:
-                self.problems.append(f"quickbooks: invoice {mapping.label(row)}: {exc}")
+                self.problems.append(mapping.skipped("invoice", row, exc))
                 continue
             if not only_open or invoice.is_open:
                 yield invoice
 
     def _remember(self, row: Row) -> None:
         """Keep the payment link and the note's SyncToken an invoice row brings."""
-        link = row.get("InvoiceLink")
-        if isinstance(link, str) and link.startswith("https://"):
-            self._links[str(row.get("Id"))] = link
+        self._links.keep(row)
         self._notes.keep(row)
 
     def _problem(self, text: str) -> None:

@@ -15,13 +15,26 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Literal
 
 from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
+from connectors.quickbooks.fields import (
+    MappingError,
+    currency,
+    day,
+    money,
+    paid_money,
+    payment_ids,
+    payments_to_check,
+    plain,
+    shown,
+    to_status,
+)
 
 EmailSource = Literal["bill", "customer", "both"]
 Row = Mapping[str, Any]
+__all__ = ["MappingError", "payment_ids", "payments_to_check", "to_status"]
 
 NOTE_LIMIT = 4000
 """Most characters kept in ``PrivateNote`` (Intuit documents about 4,000)."""
@@ -29,36 +42,23 @@ NOTE_LIMIT = 4000
 NOTE_PREFIX = "Tahseel"
 _NOTE_LINE = re.compile(rf"^{NOTE_PREFIX} \[([^\]]+)\] ?(.*)$")
 _KEY = re.compile(r"[\w.:-]{1,40}")
-_STATUSES = {
-    "Deleted": InvoiceStatus.DELETED,
-    "Voided": InvoiceStatus.VOIDED,
-    "Draft": InvoiceStatus.DRAFT,
-    "Pending": InvoiceStatus.DRAFT,
-}
 _LANGUAGES = {"arabic": "ar", "العربية": "ar", "عربي": "ar", "english": "en"}
 
 
-class MappingError(ValueError):
-    """A QuickBooks object lacks something an ``Invoice`` needs; the message names what."""
+def split_emails(value: object, field: str = "EmailAddress") -> tuple[str, ...]:
+    """Addresses of an ``EmailAddress`` object; QuickBooks separates several by commas.
 
-
-def to_status(row: Row) -> InvoiceStatus:
-    """The invoice's status: the entity's ``status`` attribute, else by its balance.
-
-    QuickBooks has no status field on invoices; voided, deleted and draft objects
-    carry the ``status`` attribute, and a paid invoice is one with nothing left due.
+    Raises:
+        MappingError: ``value`` is neither absent nor an object whose ``Address`` is
+            text (``field`` names it in the message).
     """
-    marked = row.get("status")
-    if isinstance(marked, str) and marked in _STATUSES:
-        return _STATUSES[marked]
-    return InvoiceStatus.OPEN if _money(row.get("Balance"), "Balance") > 0 else InvoiceStatus.PAID
-
-
-def split_emails(value: object) -> tuple[str, ...]:
-    """Addresses of an ``EmailAddress`` object; QuickBooks separates several by commas."""
-    address = value.get("Address") if isinstance(value, Mapping) else None
-    if not isinstance(address, str):
+    if value is None:
         return ()
+    address = value.get("Address") if isinstance(value, Mapping) else value
+    if address is None:
+        return ()
+    if not isinstance(address, str) or not isinstance(value, Mapping):
+        raise MappingError(f"bad {field} {shown(value)}")
     found: list[str] = []
     for part in re.split(r"[,;]", address):
         part = part.strip()
@@ -85,7 +85,8 @@ def custom_field(row: Row | None, name: str | None) -> str | None:
     """The string value of the custom field called ``name`` (case ignored), if set."""
     if row is None or not name:
         return None
-    for field in row.get("CustomField") or ():
+    fields = row.get("CustomField") or ()
+    for field in fields if isinstance(fields, list) else ():
         if not isinstance(field, Mapping):
             continue
         if str(field.get("Name", "")).strip().casefold() == name.strip().casefold():
@@ -125,50 +126,66 @@ def to_contact(
             the customer's.
 
     Raises:
-        MappingError: The invoice names no customer.
+        MappingError: The invoice names no customer, or an address is not as
+            QuickBooks writes it.
     """
     ref = invoice.get("CustomerRef")
-    customer_id = ref.get("value") if isinstance(ref, Mapping) else None
+    customer_id = customer_id_of(invoice)
     if not customer_id:
-        raise MappingError("no CustomerRef")
-    name = (customer or {}).get("DisplayName") or (ref.get("name") if ref else None) or ""
-    customer_emails = split_emails((customer or {}).get("PrimaryEmailAddr"))
-    emails = choose_emails(split_emails(invoice.get("BillEmail")), customer_emails, email_source)
+        raise MappingError("no CustomerRef" if ref is None else f"bad CustomerRef {shown(ref)}")
+    assert isinstance(ref, Mapping)
+    name = (customer or {}).get("DisplayName") or ref.get("name") or ""
+    primary = (customer or {}).get("PrimaryEmailAddr")
+    customer_emails = split_emails(primary, "PrimaryEmailAddr of the customer")
+    emails = choose_emails(
+        split_emails(invoice.get("BillEmail"), "BillEmail"), customer_emails, email_source
+    )
     language = to_language(
         custom_field(invoice, language_field) or custom_field(customer, language_field)
     )
     return Contact(id=str(customer_id), name=str(name), emails=emails, language=language)
 
 
-def to_invoice(row: Row, contact: Contact, *, reference_field: str | None = None) -> Invoice:
+def to_invoice(
+    row: Row,
+    contact: Contact,
+    *,
+    reference_field: str | None = None,
+    payments: Mapping[str, Row] | None = None,
+) -> Invoice:
     """Build an ``Invoice`` from a QuickBooks invoice and its already-mapped contact.
+
+    ``payments`` are the payments read so far (see ``to_status``).
 
     Raises:
         MappingError: A field the reminder needs is missing or malformed.
     """
-    number = row.get("DocNumber") or row.get("Id")
-    if not row.get("Id") or not number:
+    if not plain(row.get("Id")):
         raise MappingError("no Id")
-    issue = _date(row.get("TxnDate"), "TxnDate")
-    due = _date(row.get("DueDate"), "DueDate") if row.get("DueDate") else issue
+    number = row.get("DocNumber") if plain(row.get("DocNumber")) else row["Id"]
     meta = row.get("MetaData")
     return Invoice(
         id=str(row["Id"]),
         number=str(number),
         contact=contact,
-        currency=_currency(row.get("CurrencyRef")),
-        total=_money(row.get("TotalAmt"), "TotalAmt"),
-        amount_due=_money(row.get("Balance"), "Balance"),
-        issue_date=issue,
-        due_date=due,
-        status=to_status(row),
+        currency=currency(row.get("CurrencyRef")),
+        total=money(row.get("TotalAmt"), "TotalAmt"),
+        amount_due=money(row.get("Balance"), "Balance"),
+        issue_date=day(row.get("TxnDate"), "TxnDate"),
+        due_date=day(row.get("DueDate"), "DueDate"),
+        status=to_status(row, payments),
         reference=custom_field(row, reference_field),
         updated_at=_moment(meta.get("LastUpdatedTime") if isinstance(meta, Mapping) else None),
     )
 
 
 def to_paid_invoice(
-    row: Row, contact: Contact, paid_on: date, *, reference_field: str | None = None
+    row: Row,
+    contact: Contact,
+    paid_on: date,
+    *,
+    reference_field: str | None = None,
+    payments: Mapping[str, Row] | None = None,
 ) -> PaidInvoice:
     """Build a ``PaidInvoice`` from a QuickBooks invoice with nothing left to pay.
 
@@ -177,11 +194,12 @@ def to_paid_invoice(
         contact: Its already-mapped customer.
         paid_on: The date of the last payment linked to it.
         reference_field: As ``to_invoice``.
+        payments: As ``to_invoice``.
 
     Raises:
         MappingError: The invoice still has a balance, or lacks a needed field.
     """
-    base = to_invoice(row, contact, reference_field=reference_field)
+    base = to_invoice(row, contact, reference_field=reference_field, payments=payments)
     if base.status is not InvoiceStatus.PAID:
         raise MappingError(f"not paid in full ({base.status.value}, balance {base.amount_due})")
     return PaidInvoice.of(base, paid_on)
@@ -190,16 +208,22 @@ def to_paid_invoice(
 def paid_invoice_dates(payment: Row) -> dict[str, date]:
     """The invoices a QuickBooks Payment pays (its lines' ``LinkedTxn``), with its date.
 
+    A zero-dollar payment pays nothing: it only applies a credit memo or a journal
+    entry to the invoices it links.
+
     Raises:
         MappingError: The payment has no ``TxnDate``.
     """
-    day = _date(payment.get("TxnDate"), "TxnDate")
+    when = day(payment.get("TxnDate"), "TxnDate")
     found: dict[str, date] = {}
-    for line in payment.get("Line") or ():
+    if not paid_money(payment):
+        return found
+    lines = payment.get("Line") or ()
+    for line in lines if isinstance(lines, list) else ():
         for linked in (line.get("LinkedTxn") if isinstance(line, Mapping) else None) or ():
             if isinstance(linked, Mapping) and linked.get("TxnType") == "Invoice":
                 if linked.get("TxnId"):
-                    found[str(linked["TxnId"])] = day
+                    found[str(linked["TxnId"])] = when
     return found
 
 
@@ -227,17 +251,31 @@ def deleted_invoice(row: Row) -> Invoice:
 
 def label(row: Row) -> str:
     """How a problem names an invoice row: its number, else its id."""
-    return str(row.get("DocNumber") or row.get("Id"))
+    for name in ("DocNumber", "Id"):
+        if plain(row.get(name)):
+            return str(row[name])
+    return "(no DocNumber or Id)"
+
+
+def skipped(what: str, row: Row, error: MappingError) -> str:
+    """The problem line of a row left out: which invoice, which field, what to do."""
+    return f"quickbooks: {what} {label(row)}: {error}; skipped (correct it in QuickBooks)"
+
+
+def customer_id_of(row: Row) -> str | None:
+    """The id in an invoice's ``CustomerRef``, or None when it names none plainly."""
+    ref = row.get("CustomerRef")
+    value = ref.get("value") if isinstance(ref, Mapping) else None
+    return str(value) if plain(value) else None
 
 
 def customer_ids(rows: Iterable[Row]) -> list[str]:
     """Distinct customer ids of the invoices, in first-seen order."""
     seen: dict[str, None] = {}
     for row in rows:
-        ref = row.get("CustomerRef")
-        value = ref.get("value") if isinstance(ref, Mapping) else None
+        value = customer_id_of(row)
         if value:
-            seen[str(value)] = None
+            seen[value] = None
     return list(seen)
 
 
@@ -294,26 +332,6 @@ def _length(lines: list[str]) -> int:
     return len("\n".join(lines))
 
 
-def _money(value: object, field: str) -> Decimal:
-    if value is None or isinstance(value, bool):
-        raise MappingError(f"no {field}")
-    if isinstance(value, Decimal):
-        return value
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        raise MappingError(f"bad {field}") from None
-
-
-def _date(value: object, field: str) -> date:
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            pass
-    raise MappingError(f"no {field}")
-
-
 def _moment(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -322,10 +340,3 @@ def _moment(value: object) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _currency(value: object) -> str:
-    code = value.get("value") if isinstance(value, Mapping) else value
-    if not isinstance(code, str) or len(code) != 3:
-        raise MappingError(f"bad CurrencyRef {code!r}")
-    return code

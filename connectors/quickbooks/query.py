@@ -3,13 +3,21 @@
 Every page of a scan is ordered by ``Id`` and starts a few rows before the end of the
 last one, so a row that leaves the result during the scan (an invoice paid meanwhile
 shifts the later rows back) skips nothing; the caller drops the ids it has seen.
-Invoice queries ask for ``include=invoiceLink``, which brings the customer's payment
-link with each row.
+
+Only a query given ``links=True`` asks for ``include=invoiceLink`` (the customer's
+payment link with each row). Intuit made the link opt-in because generating it made
+queries time out ("The generation of invoiceLink was causing timeouts to developers
+due to the additional roundtrip the service makes to generate that link", Intuit's
+answer quoted in routablehq/python-quickbooks#241; intuit/QuickBooks-V3-PHP-SDK#276),
+so list pages never ask for it, only the re-read of the invoices about to be emailed.
+
+A row that is not a JSON object is left out of a page, with a problem line; the rows
+around it go on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from connectors.batches import chunks
 from connectors.quickbooks.client import QuickBooksClient
@@ -52,6 +60,7 @@ class Queries:
         *,
         start: int = 1,
         order: str | None = None,
+        links: bool = False,
     ) -> list[Row]:
         """One query: ``page_size`` rows of ``entity`` from the ``start``-th (1-based).
 
@@ -61,19 +70,40 @@ class Queries:
             where: The condition, e.g. ``Balance > '0'``.
             start: First row wanted.
             order: Column to order by.
+            links: Ask for each invoice's payment link (``include=invoiceLink``).
 
         Raises:
             LedgerError: By kind.
         """
+        return self._objects(
+            operation, entity, self._raw(operation, entity, where, start, order, links)
+        )
+
+    def _raw(
+        self, operation: str, entity: str, where: str, start: int, order: str | None, links: bool
+    ) -> list[object]:
         select = f"SELECT * FROM {entity} WHERE {where}"
         if order:
             select += f" ORDERBY {order}"
         select += f" STARTPOSITION {start} MAXRESULTS {self.page_size}"
-        params = {"include": "invoiceLink"} if entity == "Invoice" else None
+        params = {"include": "invoiceLink"} if links else None
         client = self._client()
         answer = client.call(operation, client.qb.query, select, params=params)
-        found = (answer or {}).get("QueryResponse") or {}
-        return list(found.get(entity) or ())
+        found = answer.get("QueryResponse") if isinstance(answer, Mapping) else None
+        rows = found.get(entity) if isinstance(found, Mapping) else None
+        return list(rows) if isinstance(rows, list) else []
+
+    def _objects(self, operation: str, entity: str, rows: Iterable[object]) -> list[Row]:
+        """The rows that are JSON objects; each other one is a problem line."""
+        kept: list[Row] = []
+        for n, row in enumerate(rows, 1):
+            if isinstance(row, Mapping):
+                kept.append(row)
+            else:
+                self._problem(
+                    f"quickbooks: {operation}: {entity} row {n} is not an object; skipped"
+                )
+        return kept
 
     def pages(self, operation: str, entity: str, where: str) -> Iterator[list[Row]]:
         """Every row of ``entity`` matching ``where``, a page at a time, by ``Id``.
@@ -87,8 +117,8 @@ class Queries:
         overlap = min(OVERLAP, self.page_size // 10)
         start = 1
         for _ in range(MAX_PAGES):
-            rows = self.page(operation, entity, where, start=start, order="Id")
-            yield rows
+            rows = self._raw(operation, entity, where, start, "Id", False)
+            yield self._objects(operation, entity, rows)
             if len(rows) < self.page_size:
                 return
             start += len(rows) - overlap
@@ -102,6 +132,7 @@ class Queries:
         *,
         where: str = "",
         per_query: int = IDS_PER_QUERY,
+        links: bool = False,
     ) -> Iterator[list[Row]]:
         """The rows of ``entity`` with the given ids, ``per_query`` ids a query.
 
@@ -111,6 +142,7 @@ class Queries:
             ids: Ids to read; unknown ones are left out of the answer.
             where: A condition the rows must also meet, e.g. ``Active IN (true, false)``.
             per_query: Ids per query.
+            links: Ask for each invoice's payment link (``include=invoiceLink``).
 
         Yields:
             The rows of each query.
@@ -120,7 +152,8 @@ class Queries:
         """
         for chunk in chunks(ids, per_query):
             condition = f"Id IN ({quoted(chunk)})"
-            yield self.page(operation, entity, f"{where} AND {condition}" if where else condition)
+            condition = f"{where} AND {condition}" if where else condition
+            yield self.page(operation, entity, condition, links=links)
 
     def changes(self, operation: str, entity: str, since: str) -> list[Row]:
         """What change data capture says changed since ``since`` (ISO 8601, in UTC).
@@ -132,11 +165,17 @@ class Queries:
         """
         client = self._client()
         answer = client.call(operation, client.qb.change_data_capture, entity, since)
-        rows: list[Row] = []
-        for block in answer.get("CDCResponse") or ():
-            for found in block.get("QueryResponse") or ():
-                rows += found.get(entity) or ()
-        return rows
+        rows: list[object] = []
+        for block in _list(answer, "CDCResponse"):
+            for found in _list(block, "QueryResponse"):
+                rows += _list(found, entity)
+        return self._objects(operation, entity, rows)
+
+
+def _list(value: object, name: str) -> list[object]:
+    """The list ``value[name]``, or an empty one when the answer is not so shaped."""
+    found = value.get(name) if isinstance(value, Mapping) else None
+    return list(found) if isinstance(found, list) else []
 
 
 def quoted(ids: Sequence[str]) -> str:

@@ -44,7 +44,11 @@ REPLAY_REALM = cassettes.REPLAY_REALM
 
 
 def seed_company(company: Company, invoices: Sequence[Invoice]) -> dict[str, str]:
-    """Put the invoices in an emulated company; return number -> QuickBooks id."""
+    """Put the invoices in an emulated company; return number -> QuickBooks id.
+
+    What was paid of an open or paid invoice is paid by a Payment: QuickBooks calls an
+    invoice paid only when a payment is linked to it.
+    """
     customers: dict[str, str] = {}
     ids = {}
     for invoice in invoices:
@@ -54,11 +58,12 @@ def seed_company(company: Company, invoices: Sequence[Invoice]) -> dict[str, str
             customers[contact.id] = company.add_customer(
                 contact.name, *contact.emails, fields=fields
             )
+        paid = invoice.status in (InvoiceStatus.OPEN, InvoiceStatus.PAID)
         ids[invoice.number] = company.add_invoice(
             invoice.number,
             customers[contact.id],
             invoice.total,
-            balance=invoice.amount_due,
+            balance=invoice.total if paid else invoice.amount_due,
             status=STATUS[invoice.status],
             currency=invoice.currency,
             issued=invoice.issue_date,
@@ -66,6 +71,8 @@ def seed_company(company: Company, invoices: Sequence[Invoice]) -> dict[str, str
             fields={REFERENCE: invoice.reference} if invoice.reference else {},
             updated=invoice.updated_at,
         )
+        if paid and invoice.amount_due < invoice.total:
+            company.pay(ids[invoice.number], invoice.total - invoice.amount_due)
     return ids
 
 
@@ -131,14 +138,31 @@ class TestQuickBooksLedger(LedgerContract):
         seeded.ledger.add_note(invoice, "Reminder\n1   sent", key="ob-7")
         assert api_notes(seeded.ledger)(invoice) == ["Reminder 1 sent"]
 
-    def test_payment_link_comes_with_the_read(self, seeded: SeededLedger) -> None:
+    def test_payment_link_comes_with_the_reread_not_the_list(self, seeded: SeededLedger) -> None:
         ledger = seeded.ledger
         assert isinstance(ledger, QuickBooksLedger)
-        invoices = list(ledger.list_open_invoices())
+        asked = "POST query include=invoiceLink"
+        start = self.emulator.calls[asked]
+        listed = list(ledger.list_open_invoices())
+        assert self.emulator.calls[asked] == start
+        # The re-read before sending asks for the links: they then cost no call.
+        invoices = ledger.get_invoices([invoice.id for invoice in listed])
+        assert self.emulator.calls[asked] == start + 1
         before = dict(ledger.calls)
         links = [ledger.payment_link(invoice) for invoice in invoices]
         assert all(link and link.startswith("https://connect.intuit.com/") for link in links)
         assert ledger.calls == before
+
+    def test_payment_link_without_the_reread_costs_one_call_once(
+        self, seeded: SeededLedger
+    ) -> None:
+        ledger = seeded.ledger
+        assert isinstance(ledger, QuickBooksLedger)
+        invoice = next(i for i in ledger.list_open_invoices() if i.number == "CT-101")
+        first = ledger.payment_link(invoice)
+        assert first and first.startswith("https://connect.intuit.com/")
+        assert ledger.payment_link(invoice) == first
+        assert ledger.calls["invoices.link"] == 1
 
 
 def recording() -> bool:

@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from connectors.models import InvoiceStatus
+from connectors.models import Invoice, InvoiceStatus
+from connectors.quickbooks import QuickBooksLedger
 from tests.emulators.quickbooks import QuickBooksEmulator, ledger_for
+from tests.emulators.quickbooks.company import ABSENT
+from tests.support.tally import record
 
 LONG_AGO = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 
@@ -155,10 +158,12 @@ def test_company_without_online_payments_uses_the_fallback(tmp_path: Path) -> No
             emulator, tmp_path, payment_link_fallback="https://pay.example/{number}"
         )
         invoice = next(iter(plain.list_open_invoices()))
-        before = dict(plain.calls)
+        list(fallback.list_open_invoices())
+        before, fallback_before = dict(plain.calls), dict(fallback.calls)
+        # Online payment is off on every invoice: no link to ask QuickBooks for.
         assert plain.payment_link(invoice) is None
         assert fallback.payment_link(invoice) == f"https://pay.example/{invoice.number}"
-        assert plain.calls == before and fallback.calls == {}
+        assert plain.calls == before and fallback.calls == fallback_before
 
 
 def test_payments_company_link_wins_over_the_fallback(
@@ -223,5 +228,91 @@ def test_get_invoices_in_one_query(emulator: QuickBooksEmulator, tmp_path: Path)
     ledger = ledger_for(emulator, tmp_path)
     found = ledger.get_invoices(list(reversed(ids)) + ["not-an-id", "99999"])
     assert [i.id for i in found] == list(reversed(ids))
-    assert ledger.calls == {"invoices.get": 1, "customers.query": 1}
+    # The paid one's payment is read to tell money received from a credit applied.
+    assert ledger.calls == {"invoices.get": 1, "customers.query": 1, "payments.get": 1}
     assert sum(i.status is InvoiceStatus.PAID for i in found) == 1
+
+
+def test_list_pages_ask_for_no_payment_links_only_the_reread_does(
+    emulator: QuickBooksEmulator, tmp_path: Path
+) -> None:
+    ids = seed(emulator, 2500)
+    company = emulator.company
+    ledger = ledger_for(emulator, tmp_path)
+    assert len(list(ledger.list_open_invoices())) == 2500
+    changed = datetime.now(UTC)
+    company.pay(ids[0], "1.00")
+    list(ledger_for(emulator, tmp_path).list_open_invoices(since=changed - timedelta(minutes=1)))
+    # Intuit made links opt-in because making them slowed whole queries into timeouts.
+    assert [name for name in emulator.calls if "include=invoiceLink" in name] == []
+    assert company.links_made == 0
+    # The re-read of the invoices about to be emailed asks for theirs, and no others.
+    chosen = ledger.get_invoices(ids[10:13])
+    before = dict(ledger.calls)
+    assert [ledger.payment_link(i) for i in chosen] == [company.payment_url(i) for i in ids[10:13]]
+    assert ledger.calls == before and company.links_made == 3
+    assert emulator.calls["POST query include=invoiceLink"] == 1
+    record("real services: QuickBooks data", bad_inputs=1, runs=1)
+
+
+ODD_VALUES = [
+    ("CurrencyRef", {"value": "US$", "name": "Dollar"}),
+    ("CustomerRef", ABSENT),
+    ("CustomerRef", "24"),
+    ("Balance", "n/a"),
+    ("status", "Archived"),
+    ("BillEmail", "ap@odd.example"),
+    ("DueDate", ABSENT),
+]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    ODD_VALUES,
+    ids=[f"{f}={'absent' if v is ABSENT else v!r}" for f, v in ODD_VALUES],
+)
+def test_one_odd_row_is_skipped_with_a_reason_and_the_others_go_on(
+    emulator: QuickBooksEmulator, tmp_path: Path, field: str, value: object
+) -> None:
+    ids = seed(emulator, 30)
+    company = emulator.company
+    cursor = datetime.now(UTC)
+    company.tamper(ids[7], **{field: value})
+
+    def check(ledger: QuickBooksLedger, found: list[Invoice]) -> None:
+        assert len(found) == 29 and ids[7] not in {i.id for i in found}
+        assert len(ledger.problems) == 1, ledger.problems
+        assert ledger.problems[0].startswith("quickbooks: invoice INV-00007: ")
+        assert field in ledger.problems[0]
+
+    full = ledger_for(emulator, tmp_path)
+    check(full, list(full.list_open_invoices()))
+    reread = ledger_for(emulator, tmp_path)
+    check(reread, reread.get_invoices(ids))
+    for invoice_id in ids:
+        company.edit(invoice_id)  # every row changed: the change feed brings them all
+    changes = ledger_for(emulator, tmp_path)
+    check(changes, list(changes.list_open_invoices(since=cursor)))
+    record("real services: QuickBooks data", bad_inputs=3, runs=3)
+
+
+def test_paid_history_leaves_out_credited_and_voided_invoices(
+    emulator: QuickBooksEmulator, tmp_path: Path
+) -> None:
+    ids = seed(emulator, 4)
+    company = emulator.company
+    company.pay(ids[0])
+    company.credit(ids[1])
+    company.credit(ids[2], by="JournalEntry")
+    company.void(ids[3])
+    ledger = ledger_for(emulator, tmp_path)
+    paid = list(ledger.paid_invoices(datetime.now(UTC).date() - timedelta(days=1)))
+    assert [p.id for p in paid] == [ids[0]] and ledger.problems == []
+    statuses = {i.id: i.status for i in ledger.get_invoices(ids)}
+    assert statuses == {
+        ids[0]: InvoiceStatus.PAID,
+        ids[1]: InvoiceStatus.CREDITED,
+        ids[2]: InvoiceStatus.CREDITED,
+        ids[3]: InvoiceStatus.VOIDED,
+    }
+    record("real services: QuickBooks data", bad_inputs=3, runs=1)

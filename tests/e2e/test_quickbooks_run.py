@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from sync.cli import app, demo
 from tests.emulators.quickbooks import QuickBooksEmulator, token_file_for
+from tests.support.tally import record
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
 runner = CliRunner()
@@ -151,3 +152,32 @@ def test_an_invoice_deleted_past_a_full_change_feed_is_skipped_once_then_dropped
     wednesday = day(date(2026, 11, 25))
     assert wednesday["skipped"] == [] and wednesday["emails"] == 0
     assert wednesday["open_invoices"] == 0
+
+
+def test_only_a_real_payment_earns_a_thank_you(qbo):
+    """Reminded invoices later voided, credited or paid: only the paid one is thanked."""
+    emulator, config = qbo
+    company = emulator.company
+    hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    who = company.add_customer("Blue Harbor", "ap@blueharbor.example.com")
+    ids = {
+        name: company.add_invoice(number, who, "500.00", due=ANCHOR, updated=hour_ago)
+        for name, number in (("voided", "4001"), ("credited", "4002"), ("paid", "4003"))
+    }
+    first = run(config)
+    assert first["sent"] == {"due": 3}
+    # The reminders were noted in each PrivateNote; voiding puts "Voided" before them.
+    company.void(ids["voided"])
+    company.credit(ids["credited"])  # a credit memo, applied through a zero-dollar payment
+    company.pay(ids["paid"])
+    assert company.invoice_json(company.invoices[ids["voided"]], link=False).get("status") is None
+
+    tuesday = run(config, date(2026, 11, 24))
+    assert tuesday["thank_yous"] == 1 and tuesday["emails"] == 1
+    box = mailbox.Maildir(config.parent / "demo" / "mailbox", factory=None, create=False)
+    sent = box.get_folder("Sent")
+    parse = BytesParser(policy=policy.default).parsebytes
+    numbers = [parse(sent.get_bytes(key))["X-Tahseel-Invoice"] for key in sent.keys()]
+    assert sorted(numbers) == ["4001", "4002", "4003", "4003"]
+    assert run(config, date(2026, 11, 25))["emails"] == 0
+    record("real services: QuickBooks data", bad_inputs=2, runs=3)

@@ -32,19 +32,91 @@ def test_invoice_keeps_decimal_money_and_aware_moments() -> None:
     assert contact.name == "Rawda" and contact.emails == ("ap@rawda.example", "cfo@rawda.example")
 
 
+PAYMENT = [{"TxnId": "190", "TxnType": "Payment"}]
+# Intuit's voided invoice ("Voiding Invoice Objects", developer blog, 6 April 2016):
+# no status attribute, amounts zeroed, "Voided" before the PrivateNote, no links.
+VOIDED = {"TotalAmt": 0, "Balance": 0, "PrivateNote": "Voided", "LinkedTxn": []}
+
+
 @pytest.mark.parametrize(
     ("extra", "status"),
     [
-        ({"Balance": 0}, InvoiceStatus.PAID),
+        ({"Balance": 0, "LinkedTxn": PAYMENT}, InvoiceStatus.PAID),
+        ({"Balance": 0}, InvoiceStatus.CREDITED),
+        (
+            {"Balance": 0, "LinkedTxn": [{"TxnId": "7", "TxnType": "Estimate"}]},
+            InvoiceStatus.CREDITED,
+        ),
+        (VOIDED, InvoiceStatus.VOIDED),
+        (
+            {**VOIDED, "PrivateNote": "Voided Customer asked for monthly statements."},
+            InvoiceStatus.VOIDED,
+        ),
         ({"status": "Voided"}, InvoiceStatus.VOIDED),
         ({"status": "Deleted"}, InvoiceStatus.DELETED),
         ({"status": "Draft"}, InvoiceStatus.DRAFT),
+        ({"status": "Synchronized"}, InvoiceStatus.OPEN),
     ],
 )
-def test_status_from_the_status_attribute_or_the_balance(
-    extra: dict, status: InvoiceStatus
-) -> None:
+def test_status_from_what_quickbooks_really_returns(extra: dict, status: InvoiceStatus) -> None:
     assert mapping.to_status({**ROW, **extra}) is status
+
+
+def test_a_zero_dollar_payment_applies_a_credit_and_pays_nothing() -> None:
+    row = {**ROW, "Balance": 0, "LinkedTxn": PAYMENT}
+    credit = {
+        "Id": "190",
+        "TotalAmt": 0,
+        "TxnDate": "2026-11-02",
+        "Line": [
+            {"Amount": 400, "LinkedTxn": [{"TxnId": "130", "TxnType": "Invoice"}]},
+            {"Amount": 400, "LinkedTxn": [{"TxnId": "77", "TxnType": "CreditMemo"}]},
+        ],
+    }
+    assert mapping.to_status(row, {"190": credit}) is InvoiceStatus.CREDITED
+    assert mapping.to_status(row, {"190": {**credit, "TotalAmt": 400}}) is InvoiceStatus.PAID
+    assert mapping.to_status(row, {}) is InvoiceStatus.PAID  # not read: the link is evidence
+    assert mapping.paid_invoice_dates(credit) == {}
+    assert mapping.payments_to_check(row) == ["190"] and mapping.payments_to_check(ROW) == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ({"CurrencyRef": {"value": "US$"}}, "CurrencyRef"),
+        ({"CurrencyRef": "USD"}, "CurrencyRef"),
+        ({"CurrencyRef": None}, "CurrencyRef"),
+        ({"CustomerRef": None}, "CustomerRef"),
+        ({"CustomerRef": "24"}, "CustomerRef"),
+        ({"CustomerRef": {"value": {"id": 24}}}, "CustomerRef"),
+        ({"Balance": "four hundred"}, "Balance"),
+        ({"Balance": float("nan")}, "Balance"),
+        ({"Balance": "Infinity"}, "Balance"),
+        ({"Balance": {"value": 400}}, "Balance"),
+        ({"TotalAmt": [1150]}, "TotalAmt"),
+        ({"status": "Archived"}, "status"),
+        ({"status": 3}, "status"),
+        ({"BillEmail": "ap@rawda.example"}, "BillEmail"),
+        ({"BillEmail": {"Address": ["ap@rawda.example"]}}, "BillEmail"),
+        ({"DueDate": None}, "DueDate"),
+        ({"DueDate": "31/10/2026"}, "DueDate"),
+        ({"TxnDate": 20261001}, "TxnDate"),
+        ({"Balance": 0, "LinkedTxn": {"TxnId": "190"}}, "LinkedTxn"),
+    ],
+)
+def test_an_odd_value_is_a_mapping_error_naming_its_field(extra: dict, field: str) -> None:
+    row = {**ROW, **extra}
+    with pytest.raises(mapping.MappingError, match=field):
+        mapping.to_invoice(row, mapping.to_contact(None, row))
+
+
+def test_odd_but_harmless_values_pass() -> None:
+    row = {**ROW, "CurrencyRef": {"value": "XCG"}, "CustomField": "junk", "BillEmail": {}}
+    invoice = mapping.to_invoice(row, mapping.to_contact(None, row, language_field="Language"))
+    assert invoice.currency == "XCG" and invoice.contact.emails == ()
+    assert mapping.label({"Id": "9"}) == "9" and mapping.label({}) == "(no DocNumber or Id)"
+    with pytest.raises(mapping.MappingError, match="PrimaryEmailAddr"):
+        mapping.to_contact({"PrimaryEmailAddr": 7}, ROW, email_source="customer")
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,28 @@
 """One QuickBooks Online company (realm) held in memory, and its JSON as the API writes it.
 
-Field names follow Intuit's XSDs (``Finance.xsd``): ``DocNumber``, ``TxnDate``,
-``Balance``, ``CustomerRef``, ``BillEmail``, ``PrivateNote``, ``CustomField``,
-``MetaData``; voided, deleted and draft invoices carry the entity ``status``
-attribute. Every change bumps ``SyncToken`` and ``MetaData.LastUpdatedTime``.
+Field names follow Intuit's XSDs (``Finance.xsd``). Deleted and draft invoices carry
+the entity ``status`` attribute (so does one seeded ``status="Voided"``: the XSD's
+``EntityStatusEnum`` has it). Every change bumps ``SyncToken`` and ``LastUpdatedTime``.
+
+``void`` leaves what Intuit documents: no ``status``, amounts zeroed, "Voided" before
+the PrivateNote, no linked payments, online payment off (developer blog, "Voiding
+Invoice Objects", 6 April 2016, https://blogs.intuit.com/2016/04/06/voiding-invoice-objects,
+sample answer; API reference: "all amounts and quantities are zeroed and the string
+'Voided' is injected into Invoice.PrivateNote, prepended to existing text if present").
+Payments show on the invoice as ``LinkedTxn`` of type ``Payment`` (Intuit, "Manage
+linked transactions"). ``credit`` applies a credit memo or journal entry through a
+zero-dollar payment linking both (Breadwinner's QuickBooks guide, "Applying Credit to
+an Invoice": "you need to create a zero-dollar payment, which is the link between the
+Credit Memo and the Invoice").
+
+``InvoiceLink`` is written only when asked (``include=invoiceLink``) for an invoice that
+allows online payment and has a BillEmail (Intuit's Invoice reference, quoted in
+routablehq/python-quickbooks#198). Making one costs QuickBooks a round trip that made
+queries time out (Intuit, quoted in routablehq/python-quickbooks#241); Intuit gives no
+figure, so each link sleeps ``link_delay`` seconds and counts in ``links_made``.
+
+``tamper`` writes odd fields (data imports and other apps may leave; Intuit documents
+none), only when a test asks.
 """
 
 from __future__ import annotations
@@ -11,6 +30,7 @@ from __future__ import annotations
 import hashlib
 import string
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -20,6 +40,7 @@ from tests.emulators.quickbooks.faults import Fault
 
 NOTE_LIMIT = 4000
 _LETTERS = string.ascii_lowercase
+ABSENT = object()  # a ``tamper`` value: leave the field out
 
 
 _PACIFIC = timezone(timedelta(hours=-8))
@@ -80,17 +101,20 @@ class InvoiceRecord:
     sync_token: int = 0
     created: datetime = field(default_factory=lambda: datetime.now(UTC))
     updated: datetime = field(default_factory=lambda: datetime.now(UTC))
+    voided: bool = False
+    overrides: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
 class PaymentRecord:
-    """A customer payment applied to one invoice."""
+    """A payment applied to one invoice; with ``credit``, a zero-dollar one applying it."""
 
     id: str
     invoice_id: str
     amount: Decimal
     on: date
     created: datetime
+    credit: str | None = None
 
 
 class Company:
@@ -103,7 +127,9 @@ class Company:
         wall: The current moment (the emulator's, which tests may advance).
     """
 
-    def __init__(self, realm_id: str, name: str, *, payments: bool, wall: Any) -> None:
+    def __init__(
+        self, realm_id: str, name: str, *, payments: bool, wall: Any, link_delay: float = 0.001
+    ) -> None:
         self.realm_id = realm_id
         self.name = name
         self.payments = payments
@@ -114,6 +140,8 @@ class Company:
         self.deleted: dict[str, datetime] = {}
         self.races: dict[str, int] = {}
         self.payment_records: dict[str, PaymentRecord] = {}
+        self.link_delay = link_delay
+        self.links_made = 0
         self._next = 100
 
     # -- seeding and outside changes --------------------------------------------------------
@@ -169,9 +197,15 @@ class Company:
             self._touch(record)
 
     def pay(
-        self, invoice_id: str, amount: Decimal | str | None = None, *, on: date | None = None
+        self,
+        invoice_id: str,
+        amount: Decimal | str | None = None,
+        *,
+        on: date | None = None,
+        credit: str | None = None,
     ) -> None:
-        """Record a Payment of ``amount`` (the whole balance by default) dated ``on`` (today)."""
+        """Record a Payment of ``amount`` (the whole balance by default) dated ``on`` (today);
+        with ``credit`` (``CreditMemo``, ``JournalEntry``), a zero-dollar one applying it."""
         with self.lock:
             record = self.invoices[invoice_id]
             paid = record.balance if amount is None else Decimal(str(amount))
@@ -179,13 +213,35 @@ class Company:
             # Payments number apart, so invoices keep the ids they would have had.
             payment_id = str(9000 + len(self.payment_records))
             self.payment_records[payment_id] = PaymentRecord(
-                payment_id, invoice_id, paid, on or moment.date(), moment
+                payment_id, invoice_id, paid, on or moment.date(), moment, credit
             )
             self.edit(invoice_id, balance=record.balance - paid)
 
+    def credit(
+        self, invoice_id: str, amount: Decimal | str | None = None, *, by: str = "CreditMemo"
+    ) -> None:
+        """Apply a credit memo (or ``by`` another credit) through a zero-dollar payment."""
+        self.pay(invoice_id, amount, credit=by)
+
     def void(self, invoice_id: str) -> None:
-        """Void an invoice."""
-        self.edit(invoice_id, status="Voided")
+        """Void an invoice as QuickBooks does (see the module's docstring)."""
+        with self.lock:
+            record = self.invoices[invoice_id]
+            # Intuit says "prepended" but not with what between: a space here.
+            note = "Voided" + (f" {record.private_note}" if record.private_note else "")
+            self.edit(
+                invoice_id,
+                total=Decimal(0),
+                balance=Decimal(0),
+                online=False,
+                voided=True,
+                private_note=note,
+            )
+
+    def tamper(self, invoice_id: str, **fields: Any) -> None:
+        """Write these fields into the invoice's JSON as given (``ABSENT``: leave one out)."""
+        with self.lock:
+            self.invoices[invoice_id].overrides.update(fields)
 
     def delete(self, invoice_id: str) -> None:
         """Delete an invoice: gone from queries, reported by CDC as Deleted."""
@@ -205,7 +261,7 @@ class Company:
 
     # -- what the API does ------------------------------------------------------------------
 
-    def sparse_update(self, body: dict[str, Any]) -> dict[str, Any]:
+    def sparse_update(self, body: dict[str, Any], *, link: bool = False) -> dict[str, Any]:
         """Apply a sparse invoice update; raise ``Fault`` as QuickBooks would."""
         with self.lock:
             record = self.invoices.get(str(body.get("Id")))
@@ -228,7 +284,7 @@ class Company:
                     )
                 record.private_note = note
             self._touch(record)
-            return self.invoice_json(record, link=True)
+            return self.invoice_json(record, link=link)
 
     def invoice_json(self, record: InvoiceRecord, *, link: bool) -> dict[str, Any]:
         """The invoice as read, query and update answers write it."""
@@ -246,8 +302,14 @@ class Company:
             "TotalAmt": float(record.total),
             "Balance": float(record.balance),
             "EmailStatus": "NotSet",
-            "AllowOnlineCreditCardPayment": record.online,
-            "AllowOnlineACHPayment": record.online,
+            # Online payment needs QuickBooks Payments on (Intuit's Invoice reference).
+            "AllowOnlineCreditCardPayment": record.online and self.payments,
+            "AllowOnlineACHPayment": record.online and self.payments,
+            "LinkedTxn": [
+                {"TxnId": p.id, "TxnType": "Payment"}
+                for p in self.payment_records.values()
+                if p.invoice_id == record.id and not record.voided
+            ],
             "Line": [
                 {
                     "Id": "1",
@@ -272,6 +334,13 @@ class Company:
             body["CustomField"] = _custom_fields(record.fields)
         if link and self.payments and record.online and record.bill_emails and not record.status:
             body["InvoiceLink"] = self.payment_url(record.id)
+            self.links_made += 1
+            time.sleep(self.link_delay)
+        for name, value in record.overrides.items():
+            if value is ABSENT:
+                body.pop(name, None)
+            else:
+                body[name] = value
         return body
 
     def payment_json(self, record: PaymentRecord) -> dict[str, Any]:
@@ -284,7 +353,7 @@ class Company:
             "domain": "QBO",
             "sparse": False,
             "TxnDate": record.on.isoformat(),
-            "TotalAmt": float(record.amount),
+            "TotalAmt": 0 if record.credit else float(record.amount),
             "UnappliedAmt": 0,
             "ProcessPayment": False,
             "CurrencyRef": {"value": invoice.currency if invoice else "USD"},
@@ -299,6 +368,10 @@ class Company:
                 "LastUpdatedTime": stamp(record.created),
             },
         }
+        if record.credit:
+            # The credit's own line: its id is made up, never read back by Tahseel.
+            credit = {"TxnId": f"{record.id}0", "TxnType": record.credit}
+            body["Line"].append({"Amount": float(record.amount), "LinkedTxn": [credit]})
         if customer is not None:
             body["CustomerRef"] = {"value": customer.id, "name": customer.name}
         return body
