@@ -312,11 +312,8 @@ class QuickBooksLedger:
     def paid_invoices(self, since: date) -> Iterator[PaidInvoice]:
         """Yield the invoices paid in full by a payment dated on or after ``since``.
 
-        See ``connectors.quickbooks.payments``; rows that cannot be read are described
-        in ``problems``.
-
-        Raises:
-            LedgerError: By kind.
+        See ``connectors.quickbooks.payments``; unreadable rows go to ``problems``, and
+        failures raise ``LedgerError`` by kind.
         """
         self.problems = []
         return paid_since(
