@@ -24,7 +24,7 @@ from typing import Any
 from quickbooks.objects.invoice import Invoice as QboInvoice
 
 from connectors.models import Invoice, InvoiceStatus
-from connectors.quickbooks import QuickBooksLedger
+from connectors.quickbooks import QuickBooksLedger, fields
 from tests.contract.ledger_contract import SEED
 
 LANGUAGE = "Language"
@@ -149,7 +149,7 @@ class Seeder:
     def _settle(self, invoice: Invoice, row: dict[str, Any], customer_id: str) -> None:
         """Pay, credit or void ``row`` until it matches the seed (nothing if it does)."""
         balance = Decimal(str(row.get("Balance", invoice.total)))
-        voided = row.get("status") == "Voided"
+        voided = fields.to_status(row) is InvoiceStatus.VOIDED  # Intuit's shape, no status
         if invoice.status is InvoiceStatus.VOIDED:
             if not voided:
                 sdk = QboInvoice.from_json({"Id": row["Id"], "SyncToken": row["SyncToken"]})

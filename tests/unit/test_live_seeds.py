@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 
+from connectors.models import InvoiceStatus
 from tests.contract.ledger_contract import SEED
 from tests.support import tally
 
@@ -104,7 +105,10 @@ def test_the_quickbooks_seed_twice_creates_nothing_twice(tmp_path: Path) -> None
         if seed.number == "CT-105":
             continue
         invoice = found[seed.number]
-        assert (invoice.total, invoice.amount_due) == (seed.total, seed.amount_due)
+        if seed.status is InvoiceStatus.VOIDED:  # QuickBooks zeroes a voided invoice
+            assert (invoice.total, invoice.amount_due) == (0, 0)
+        else:
+            assert (invoice.total, invoice.amount_due) == (seed.total, seed.amount_due)
         assert invoice.contact.emails == seed.contact.emails
         assert invoice.contact.language == seed.contact.language
         assert invoice.reference == seed.reference and invoice.currency == seed.currency
