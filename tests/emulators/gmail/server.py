@@ -29,6 +29,7 @@ from tests.emulators.gmail.mailbox import ApiError, Mailbox
 from tests.emulators.gmail.routes import ROUTES, SEND_METHODS, UNITS, gmail_limits
 from tests.emulators.gmail.search import search
 from tests.emulators.scaffold import Handler, LoopbackEmulator, RateWindows, RequestLog
+from tests.emulators.validate import gmail as gmail_spec
 
 
 @dataclass
@@ -313,6 +314,7 @@ def _sent_answer(stored: Any) -> dict[str, Any]:
 class _Handler(Handler):
     methods = ("GET", "POST", "DELETE")
     held = ("hang",)
+    spec = staticmethod(gmail_spec.check)
 
     @property
     def emulator(self) -> GmailEmulator:
