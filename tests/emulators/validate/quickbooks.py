@@ -52,12 +52,18 @@ PARAMETERS = {
     "": (set(), {"minorversion", "requestid", "include"}),
 }
 
-#: The 401 body Intuit sends is not the XSD's Fault: its keys are lowercase
-#: (``fault``/``error``/``message``/``detail``/``code``/``type``). Sources: the shared
-#: wire reference (section 2.6, "401 body reported with lowercase keys") and
-#: python-quickbooks, which reads ``fault`` lowercase for it (``quickbooks/client.py``,
-#: ``handle_exceptions`` takes ``Fault`` or ``fault``). Checked against this shape.
-AUTH_FAULT_KEYS = {"fault": {"error": {"message", "detail", "code"}, "type": None}}
+#: The 401 and 403 bodies Intuit sends are not the XSD's JSON: they are its Java
+#: serialisation, keys in lower camel case, ``time`` in epoch ms, empty members null.
+#: Captured real answers: routablehq/python-quickbooks issue 250 (401, "fault": {"error":
+#: [{"message": "message=AuthenticationFailed; errorCode=003200; statusCode=401",
+#: "detail", "code": "3200", "element": null}], "type": "AUTHENTICATION"}, beside
+#: "warnings", "intuitObject", "report", "queryResponse", ... "cdcresponse") and
+#: intuit/oauth-jsclient issue 2 (403, the same envelope, AuthorizationFailed 3100).
+LOWER_ENVELOPE = {
+    "warnings", "intuitObject", "fault", "report", "queryResponse", "batchItemResponse",
+    "attachableResponse", "syncErrorResponse", "requestId", "time", "status", "cdcresponse",
+}  # fmt: skip
+LOWER_ERROR = {"message", "detail", "code", "element"}
 
 
 @functools.cache
@@ -267,7 +273,7 @@ def _answer(call: Call, rest: str) -> list[str]:
         body = thin(json.loads(call.answer))
     except ValueError:
         return ["the body is not JSON"]
-    if call.status == 401 and isinstance(body, dict) and "fault" in body:
+    if call.status in (401, 403) and isinstance(body, dict) and "fault" in body:
         return _auth_fault(body)
     problems = json_problems(body, _schema().elements["IntuitResponse"].type)
     if call.status >= 400 and "Fault" not in body:
@@ -276,14 +282,14 @@ def _answer(call: Call, rest: str) -> list[str]:
 
 
 def _auth_fault(body: dict[str, Any]) -> list[str]:
+    problems = [f"{key}: not in Intuit's 401/403 envelope" for key in set(body) - LOWER_ENVELOPE]
     fault = body.get("fault")
-    if set(body) != {"fault"} or not isinstance(fault, dict):
-        return [f"401: keys {sorted(body)}; Intuit sends only fault"]
-    problems = []
-    if set(fault) - {"error", "type"} or not isinstance(fault.get("error"), list):
-        problems.append(f"401 fault: keys {sorted(fault)}; Intuit sends error (a list) and type")
-    for index, error in enumerate(fault.get("error") or []):
-        unknown = set(error) - set(AUTH_FAULT_KEYS["fault"]["error"])  # type: ignore[index]
-        if unknown:
-            problems.append(f"401 fault/error/{index}: unknown keys {sorted(unknown)}")
+    if not isinstance(fault, dict) or not isinstance(fault.get("error"), list):
+        return [*problems, "fault: Intuit sends an object with an error list and a type"]
+    problems += [f"fault/{key}: unknown" for key in sorted(set(fault) - {"error", "type"})]
+    for index, error in enumerate(fault["error"]):
+        for key in sorted(set(error) - LOWER_ERROR):
+            problems.append(f"fault/error/{index}/{key}: unknown")
+        if not isinstance(error.get("code"), str):
+            problems.append(f"fault/error/{index}/code: Intuit sends the code as a string")
     return problems
