@@ -23,32 +23,37 @@ from tests.emulators.validate.record import Call
 SPEC = Path(__file__).resolve().parents[2] / "fixtures" / "specs" / "xero_accounting.yaml"
 PREFIX = "/api.xro/2.0"
 
-#: Xero's problem body on 401 and 403, from "HTTP response codes"
-#: (https://developer.xero.com/documentation/api/accounting/responsecodes) and the
-#: OAuth 2.0 troubleshooting page: {"Type":null,"Title":"Unauthorized","Status":401,
-#: "Detail":"TokenExpired: ...","Instance":"<uuid>","Extensions":{}}.
-_PROBLEM = {
+#: Xero's problem body on 401 and 403, as the shared wire reference (section 1.6) gives
+#: it: {"Type":null,"Title":"Unauthorized","Status":401,"Detail":"TokenExpired: ...",
+#: "Instance":"<uuid>","Extensions":{}}. A real 401 captured in January 2020 writes the
+#: same members in lower case (https://gist.github.com/dobesv/5b422c3deb749449df621a014ea35cfe:
+#: {"title":"Unauthorized","status":401,"detail":"AuthenticationUnsuccessful",
+#: "instance":"<uuid>"}), so either casing is accepted, not a mixture.
+_MEMBERS = {
+    "Type": {"type": "string", "nullable": True},
+    "Title": {"type": "string"},
+    "Status": {"type": "integer"},
+    "Detail": {"type": "string"},
+    "Instance": {"type": "string"},
+    "Extensions": {"type": "object"},
+}
+_PROBLEM = {"type": "object", "required": ["Title", "Status", "Detail"], "properties": _MEMBERS}
+_PROBLEM_LOWER = {
     "type": "object",
-    "required": ["Title", "Status", "Detail"],
-    "properties": {
-        "Type": {"type": "string", "nullable": True},
-        "Title": {"type": "string"},
-        "Status": {"type": "integer"},
-        "Detail": {"type": "string"},
-        "Instance": {"type": "string", "format": "uuid"},
-        "Extensions": {"type": "object"},
-    },
+    "required": ["title", "status", "detail"],
+    "properties": {name.lower(): schema for name, schema in _MEMBERS.items()},
 }
 
 #: Statuses the spec leaves out, with what Xero documents for them.
-#: 400 on operations whose spec lists none (GETs): "A validation exception has occurred"
-#: with the same ``Error`` body the spec gives writes (responsecodes page; the emulator
-#: answers it for a malformed ``IDs`` and an online invoice of a draft).
-#: 401/403: the problem body above. 404: "The resource you're looking for cannot be
-#: found" as text (responsecodes page; xero-python maps 404 to NotFoundException and
-#: never reads the body). 429: Retry-After and X-Rate-Limit-Problem headers, body not
-#: documented (https://developer.xero.com/documentation/guides/oauth2/limits/).
-#: 500/503: the responsecodes page lists them with no body shape; any text is allowed.
+#: 400 on operations whose spec lists none (GETs): the same ``Error`` body the spec gives
+#: writes (https://developer.xero.com/documentation/api/accounting/responsecodes: "A
+#: validation exception has occurred"; the emulator answers it for a malformed ``IDs``
+#: and for the online invoice of a draft).
+#: 401/403: the problem body above. 404: Xero's pages give no body shape and
+#: xero-python maps 404 to NotFoundException without reading it (reference 1.6).
+#: 429: Retry-After and X-Rate-Limit-Problem headers, body not documented
+#: (https://developer.xero.com/documentation/guides/oauth2/limits/, reference 1.5).
+#: 500/503: listed on the responsecodes page with no body shape; any body is allowed.
 DOCUMENTED_ELSEWHERE: dict[int, dict[str, Any] | str | None] = {
     400: "/components/schemas/Error",
     401: _PROBLEM,
@@ -60,9 +65,9 @@ DOCUMENTED_ELSEWHERE: dict[int, dict[str, Any] | str | None] = {
 }
 
 _ENVELOPE = (
-    "Every answer's envelope: the spec's own examples of getInvoices, getContacts and "
-    "createInvoiceHistory show Id, Status, ProviderName and DateTimeUTC beside the "
-    "collection, as Xero's API Explorer answers do, but no response schema defines them"
+    "Every answer's envelope: the spec's own example answers (getInvoices, getContacts, "
+    "createInvoiceHistory and the rest) show Id, Status, ProviderName and DateTimeUTC "
+    "beside the collection, but no response schema defines them"
 )
 _CREATED = (
     "The spec's own example answer of createInvoiceHistory (components/responses/"
@@ -124,6 +129,8 @@ def _answer(api: OpenApi, op: Any, call: Call) -> list[str]:
         document = json.loads(call.answer)
     except ValueError:
         return [f"{call.status}: the body is not JSON"]
+    if schema is _PROBLEM and isinstance(document, dict) and "title" in document:
+        schema = _PROBLEM_LOWER
     if isinstance(schema, str):
         found = api.document.problems(schema, document, answer=True)
     else:
