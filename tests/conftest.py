@@ -68,7 +68,9 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     if TALLY.total:
         counts = {s: len(TALLY.operations(s)) for s in sorted({s for s, _ in TALLY.validated})}
         shown = ", ".join(f"{s} {n} operations" for s, n in counts.items())
-        terminalreporter.write_line(f"spec checks: {TALLY.total} exchanges validated ({shown})")
+        terminalreporter.write_line(
+            f"spec checks: {TALLY.total} exchanges validated ({shown}) in {TALLY.seconds:.1f} s"
+        )
     lines = tally.table()
     if lines:
         terminalreporter.section("reliability: what was tried and what was found")

@@ -12,6 +12,7 @@ per process.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -52,10 +53,11 @@ def screen(
     """Check one exchange; return the answer to write (a 599 when the answer is bad)."""
     method, path, query, sent = getattr(handler, "request_seen", ("", "", "", b""))
     call = Call(method, path, query, dict(handler.headers), sent, status, ctype, body, headers)
+    started = time.perf_counter()
     verdict = spec(call)
     if verdict.operation is None:
         return status, body, ctype
-    TALLY.count(verdict.service, verdict.operation)
+    TALLY.count(verdict.service, verdict.operation, time.perf_counter() - started)
     for side, problems in (("request", verdict.request), ("answer", verdict.answer)):
         if problems:
             TALLY.report(Violation(verdict.service, verdict.operation, side, problems, call))

@@ -61,13 +61,15 @@ class Tally:
 
     def __init__(self) -> None:
         self.validated: Counter[tuple[str, str]] = Counter()
+        self.seconds = 0.0
         self.violations: list[Violation] = []
         self._lock = threading.Lock()
 
-    def count(self, service: str, operation: str) -> None:
-        """Count one validated exchange."""
+    def count(self, service: str, operation: str, seconds: float = 0.0) -> None:
+        """Count one validated exchange and the time its check took."""
         with self._lock:
             self.validated[service, operation] += 1
+            self.seconds += seconds
 
     def report(self, violation: Violation) -> None:
         """Keep a violation (tests fail on it unless it is ``expected``)."""
