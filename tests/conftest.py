@@ -9,6 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.emulators.validate import TALLY
 from tests.support import postgres
 
 
@@ -26,6 +27,16 @@ def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
         return real(self, address)  # type: ignore[arg-type]
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(autouse=True)
+def _emulators_follow_the_specs() -> Iterator[None]:
+    """Fail a test whose emulator exchanges broke a vendor's spec (tests/emulators/validate)."""
+    mark = len(TALLY.violations)
+    yield
+    found = TALLY.since(mark)
+    if found:
+        pytest.fail("\n".join(map(str, found)), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +67,12 @@ def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untype
     """Print what the reliability suites tried and found (tests/support/tally.py)."""
     from tests.support import tally
 
+    if TALLY.total:
+        counts = {s: len(TALLY.operations(s)) for s in sorted({s for s, _ in TALLY.validated})}
+        shown = ", ".join(f"{s} {n} operations" for s, n in counts.items())
+        terminalreporter.write_line(
+            f"spec checks: {TALLY.total} exchanges validated ({shown}) in {TALLY.seconds:.1f} s"
+        )
     lines = tally.table()
     if lines:
         terminalreporter.section("reliability: what was tried and what was found")

@@ -1,12 +1,17 @@
 """The emulator's answers validate against Xero's official OpenAPI spec.
 
-Every accounting endpoint the ledger uses is called through the real SDK with the
-emulator recording the exchanges; each answer is then validated with openapi-core
-against ``tests/fixtures/specs/xero_accounting.yaml`` (the official spec, vendored).
+Every accounting endpoint the ledger uses is called through the real SDK. The emulator
+checks each request and answer itself as it goes (``tests/emulators/validate``, on for
+the whole suite); here the recorded answers are checked a second time, independently,
+with openapi-core against ``tests/fixtures/specs/xero_accounting.yaml`` (the official
+spec, vendored), and error answers (401, 403, 429, 500) are shown to pass the same check.
 """
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,7 +22,9 @@ from openapi_core.exceptions import OpenAPIError
 from openapi_core.testing import MockRequest, MockResponse
 from xero_python.accounting import HistoryRecord, HistoryRecords
 
+from tests.emulators.validate import TALLY
 from tests.emulators.xero import XeroEmulator, ledger_for
+from tests.support import tally
 
 SPEC = next(
     (
@@ -29,6 +36,8 @@ SPEC = next(
     ),
     None,
 )
+#: Operations the emulator's own check validated during the scenario.
+CHECKED: set[str] = set()
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +53,7 @@ def openapi() -> OpenAPI:
 
 @pytest.fixture
 def exchanges(tmp_path: Path) -> Iterator[list]:  # type: ignore[type-arg]
+    before = Counter(TALLY.validated)
     with XeroEmulator(record=True) as emulator:
         org = emulator.org
         persons = [("Huda", "A", "huda@rawda.example", True)]
@@ -67,6 +77,9 @@ def exchanges(tmp_path: Path) -> Iterator[list]:  # type: ignore[type-arg]
         too_long = HistoryRecords(history_records=[HistoryRecord(details="x" * 300)])
         with pytest.raises(Exception, match="400"):  # a validation error, as Xero writes it
             ledger.client.accounting.create_invoice_history(org.tenant_id, first, too_long)
+        checked = Counter(TALLY.validated)
+        checked.subtract(before)
+        CHECKED.update(op for (service, op), n in checked.items() if service == "xero" and n)
         yield emulator.exchanges
 
 
@@ -94,6 +107,37 @@ def test_every_answer_follows_the_official_spec(openapi: OpenAPI, exchanges: lis
     assert ("PUT", 400, "application/json") in routes
     assert ("GET", 200, "application/pdf") in routes
     assert ("PUT", 200, "application/json") in routes
+    # The emulator's own check ran on every one of these calls, as on every test's.
+    assert {
+        "getInvoices", "getInvoice", "getInvoiceAsPdf", "getOnlineInvoice", "getContacts",
+        "getInvoiceHistory", "createInvoiceHistory",
+    } <= CHECKED  # fmt: skip
+
+
+def test_error_answers_follow_the_spec_and_xeros_pages() -> None:
+    """401, 403, 429 and 500 go through the same check as every other answer."""
+    before = TALLY.validated["xero", "getInvoices"]
+    with XeroEmulator() as emulator:
+        org = emulator.org
+        org.add_invoice("INV-1", org.add_contact("Rawda", "ap@rawda.example"), "10")
+        token = emulator.issue_token()["access_token"]
+        cases = [
+            ({"Authorization": "Bearer expired"}, 401),
+            ({"Authorization": f"Bearer {token}", "xero-tenant-id": "not-ours"}, 403),
+            ({"Authorization": f"Bearer {token}", "xero-tenant-id": org.tenant_id}, 429),
+            ({"Authorization": f"Bearer {token}", "xero-tenant-id": org.tenant_id}, 500),
+        ]
+        for headers, status in cases:
+            emulator.faults.clear()
+            if status in (429, 500):
+                emulator.fail(str(status), probability=1.0)
+            headers.setdefault("xero-tenant-id", org.tenant_id)
+            request = urllib.request.Request(emulator.api_url + "/Invoices", headers=headers)
+            with pytest.raises(urllib.error.HTTPError) as answer:
+                urllib.request.urlopen(request, timeout=5)
+            assert answer.value.code == status  # not 599: the answer passed the check
+    assert TALLY.validated["xero", "getInvoices"] == before + len(cases)
+    tally.record("real services: spec checks", bad_inputs=len(cases))
 
 
 def test_a_broken_answer_fails_validation(openapi: OpenAPI) -> None:

@@ -48,6 +48,7 @@ from tests.emulators.scaffold import (
     RequestLog,
     first_values,
 )
+from tests.emulators.validate import gmail as gmail_spec
 
 
 @dataclass
@@ -342,6 +343,7 @@ def _sent_answer(stored: Any) -> dict[str, Any]:
 class _Handler(Handler):
     methods = ("GET", "POST", "PUT", "DELETE")
     held = ("hang",)
+    spec = staticmethod(gmail_spec.check)
 
     @property
     def emulator(self) -> GmailEmulator:

@@ -33,6 +33,7 @@ from tests.emulators.scaffold import (
     act,
     first_values,
 )
+from tests.emulators.validate import quickbooks as quickbooks_spec
 
 API_PREFIX = "/v3/company/"
 DISCOVERY_PATH = "/.well-known/openid_configuration"
@@ -185,6 +186,7 @@ class QuickBooksEmulator(ApiEmulator[Injected]):
 
 class _Handler(Handler):
     methods = ("GET", "POST")
+    spec = staticmethod(quickbooks_spec.check)
 
     @property
     def emulator(self) -> QuickBooksEmulator:

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, urlsplit
 from tests.emulators.scaffold.faults import FaultScript, R
 from tests.emulators.scaffold.log import Exchange, RequestLog
 from tests.emulators.scaffold.rate import Limit, RateWindows
+from tests.emulators.validate import screen
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -34,6 +35,8 @@ class Handler(BaseHTTPRequestHandler):
     methods: ClassVar[tuple[str, ...]] = ("GET", "POST")
     #: Fault kinds that hold the connection before dropping it (the vendor's name for it).
     held: ClassVar[tuple[str, ...]] = ("timeout",)
+    #: The vendor's spec check (``tests.emulators.validate``), run on every answer.
+    spec: ClassVar[Callable[..., Any] | None] = None
     server: ThreadingHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
@@ -64,6 +67,7 @@ class Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        self.request_seen = (self.command, url.path, url.query, body)
         self.dispatch(self.command, url.path, url.query, body)
 
     def dispatch(self, method: str, path: str, query: str, body: bytes) -> None:
@@ -82,11 +86,14 @@ class Handler(BaseHTTPRequestHandler):
         headers: dict[str, str] | None = None,
     ) -> None:
         """Write one answer; no ``Content-Type`` when ``ctype`` is None."""
+        headers = {**self.stamp(), **(headers or {})}
+        if self.spec is not None:
+            status, body, ctype = screen(type(self).spec, self, status, body, ctype, headers)
         self.send_response(status)
         if ctype is not None:
             self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
-        for name, value in {**self.stamp(), **(headers or {})}.items():
+        for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(body)

@@ -33,6 +33,7 @@ from tests.emulators.scaffold import (
     act,
     first_values,
 )
+from tests.emulators.validate import xero as xero_spec
 from tests.emulators.xero import routes
 from tests.emulators.xero.identity import GrantError, Identity
 from tests.emulators.xero.org import Org
@@ -216,6 +217,7 @@ class XeroEmulator(ApiEmulator[Fault]):
 
 class _Handler(Handler):
     methods = ("GET", "PUT", "POST")
+    spec = staticmethod(xero_spec.check)
 
     @property
     def emulator(self) -> XeroEmulator:
@@ -262,6 +264,8 @@ class _Handler(Handler):
             status, ctype, payload, extra = answer
         if fault and fault.kind == "429":
             status, ctype, payload = 429, "text/plain", b""
+        elif fault and fault.kind == "400":  # the spec's 400 is a ValidationException JSON
+            status, ctype, payload, _ = routes._bad_request("Injected validation error")
         elif fault:
             status, ctype, payload = int(fault.kind), "text/plain", b"Internal Server Error"
         wrote = method in ("PUT", "POST") and route.endswith("/History")
