@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from connectors.models import InvoiceStatus
+from tests.emulators.validate import TALLY
 from tests.emulators.xero import XeroEmulator, ledger_for
 from tests.support import tally
 
@@ -214,13 +215,18 @@ def test_a_value_the_sdk_does_not_know_costs_its_row_not_the_page(
         when = LONG_AGO + timedelta(seconds=n)
         org.add_invoice(f"INV-{n}", people[n % 3], "10.00", currency=currency, updated=when)
     ledger = ledger_for(emulator, tmp_path, page_size=4)
-    listed = {invoice.number: invoice for invoice in ledger.list_open_invoices()}
+    # Xero sends codes newer than its OpenAPI list (xero-python#203: "ValueError: 'XCG'
+    # is not a valid CurrencyCode" came from live answers), so the answer goes out.
+    with TALLY.departing("currency and tax number type newer than the spec") as beyond:
+        listed = {invoice.number: invoice for invoice in ledger.list_open_invoices()}
+        xcg = next(i for i, r in org.invoices.items() if r.number == "INV-2")
+        reread = ledger.get_invoices([xcg, *(i.id for i in listed.values())])
+    assert beyond, "the answers really were outside the spec"
     assert sorted(listed) == ["INV-0", "INV-1", "INV-3", "INV-4", "INV-5"]
     assert listed["INV-1"].contact.emails == ("ap1@example.com",)
-    (problem,) = ledger.problems
+    assert len(ledger.problems) == 1
+    problem = ledger.problems[0]
     assert "invoice INV-2" in problem and "'XCG'" in problem
     assert "pip install -U xero-python" in problem
-    xcg = next(i for i, r in org.invoices.items() if r.number == "INV-2")
-    reread = ledger.get_invoices([xcg, *(i.id for i in listed.values())])
     assert sorted(i.number for i in reread) == sorted(listed)
     tally.record("real services: xero data", bad_inputs=2)

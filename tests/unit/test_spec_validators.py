@@ -237,6 +237,26 @@ def test_a_bad_answer_becomes_a_599_and_fails_the_test(monkeypatch: pytest.Monke
     tally.record("real services: spec checks", bad_inputs=1)
 
 
+def test_a_departure_from_the_spec_is_answered_as_is_and_collected() -> None:
+    with XeroEmulator() as emulator:
+        org = emulator.org
+        org.add_invoice("INV-1", org.add_contact("Rawda", "ap@rawda.example"), "10", currency="XCG")
+        token = emulator.issue_token()["access_token"]
+        request = urllib.request.Request(
+            emulator.api_url + "/Invoices",
+            headers={"Authorization": f"Bearer {token}", "xero-tenant-id": org.tenant_id},
+        )
+        with TALLY.departing("a currency newer than the spec") as found:
+            with urllib.request.urlopen(request, timeout=5) as answer:
+                assert answer.status == 200 and b'"XCG"' in answer.read()
+        assert [v.side for v in found] == ["answer"] and "XCG" in str(found[0])
+        assert TALLY.departures == []
+        with TALLY.expected(), pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=5)
+        assert refused.value.code == 599, "outside the block the answer is refused again"
+    tally.record("real services: spec checks", bad_inputs=1)
+
+
 def test_a_bad_request_is_reported_and_still_answered() -> None:
     with GmailEmulator() as emulator, TALLY.expected() as found:
         url = emulator.base_url + "gmail/v1/users/me/labels?labelid=INBOX"
