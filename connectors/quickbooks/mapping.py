@@ -34,7 +34,7 @@ from connectors.quickbooks.fields import (
 
 EmailSource = Literal["bill", "customer", "both"]
 Row = Mapping[str, Any]
-__all__ = ["MappingError", "payment_ids", "payments_to_check", "to_status"]
+__all__ = ["MappingError", "payment_ids", "payments_to_check", "plain", "to_status"]
 
 NOTE_LIMIT = 4000
 """Most characters kept in ``PrivateNote`` (Intuit documents about 4,000)."""

@@ -19,6 +19,8 @@ from connectors.models import Contact, Invoice, InvoiceStatus
 from mailer.render import Rendered
 from sync.config.settings import Settings
 from sync.plan.actions import ActionKind
+from sync.replies.understanding import Intent
+from sync.store.tables import ReplyRow
 
 _RE = ("re:", "aw:", "رد:")
 
@@ -147,6 +149,29 @@ def tahseel_headers(invoice: Invoice, stage: str, cycle: int) -> dict[str, str]:
         "X-Tahseel-Stage": stage,
         "X-Tahseel-Cycle": str(cycle),
     }
+
+
+PAUSES = {
+    Intent.ALREADY_PAID: "the customer says it is paid",
+    Intent.DISPUTE: "the customer disputes it",
+    Intent.PAYMENT_PLAN: "the customer asks to pay in instalments",
+}
+"""The replies that pause an invoice's reminders, and why, in the pause's note."""
+
+
+def hold_detail(reply: ReplyRow) -> str:
+    """Why a reply holds its invoice (a pause, a snooze), as the hold's note says it.
+
+    Made from the stored reply alone, so a note written again after a crash has the
+    words of the first try: a ledger that remembers the note's key (Xero) refuses the
+    same key with other words.
+    """
+    intent = Intent(reply.kind)
+    if intent is Intent.PROMISE_TO_PAY and reply.promised is not None:
+        return f"the customer promised {reply.promised}"
+    if intent in PAUSES:
+        return f"{PAUSES[intent]} ({reply.received_at:%Y-%m-%d})"
+    return ""
 
 
 def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: str = "") -> str:

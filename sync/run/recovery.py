@@ -19,6 +19,7 @@ from sync.errors import Aborted
 from sync.plan.actions import ActionKind
 from sync.plan.history import MessageStatus
 from sync.run.context import REREAD_CHUNK
+from sync.run.outbound import hold_detail
 from sync.run.outbox import Outbox
 from sync.store.tables import OutboxRow
 
@@ -85,6 +86,10 @@ def finish_notes(outbox: Outbox, invoices: dict[str, Invoice]) -> None:
             )
             continue
         at = row.sent_at or row.created_at
+        detail = ""
+        if row.action in (ActionKind.PAUSE, ActionKind.SNOOZE):  # cycle: the reply's id
+            reply = ctx.store.reply(ctx.tenant, row.cycle)
+            detail = hold_detail(reply) if reply is not None else ""
         try:
             outbox.note(
                 (row.id, row.cycle),
@@ -92,6 +97,7 @@ def finish_notes(outbox: Outbox, invoices: dict[str, Invoice]) -> None:
                 row.action,
                 row.stage,
                 to=row.recipients,
+                detail=detail,
                 at=at,
                 written=partial(already_written, outbox, invoice, at=at),
             )

@@ -37,16 +37,12 @@ from sync.replies.understanding import Intent, Understanding, failed_recipients,
 from sync.run.context import RunContext
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
+from sync.run.outbound import PAUSES, hold_detail
 from sync.run.outbox import Outbox
 from sync.store.tables import ReplyRow
 
 log = logging.getLogger(__name__)
 
-PAUSES = {
-    Intent.ALREADY_PAID: "the customer says it is paid",
-    Intent.DISPUTE: "the customer disputes it",
-    Intent.PAYMENT_PLAN: "the customer asks to pay in instalments",
-}
 TELLS = {
     **PAUSES,
     Intent.PROMISE_TO_PAY: "the customer promises to pay, without a date",
@@ -177,16 +173,13 @@ class ReplyDesk:
                 ctx.store.set_control(
                     ctx.tenant, invoice.id, invoice.number, ctx.now, snoozed_until=until
                 )
-                self.outbox.hold_note(
-                    invoice, "snooze", row.id, f"the customer promised {row.promised}"
-                )
+                self.outbox.hold_note(invoice, "snooze", row.id, hold_detail(row))
                 ctx.report.snoozes += 1
                 if not self._acknowledge(row, invoice, row.promised):
                     continue
             else:
                 if intent in PAUSES:
-                    reason = f"{PAUSES[intent]} ({row.received_at:%Y-%m-%d})"
-                    self.outbox.pause(invoice, reason, cycle=row.id)
+                    self.outbox.pause(invoice, hold_detail(row), cycle=row.id)
                 if not self._tell(row, invoice, TELLS[intent]):
                     continue
             ctx.store.handle_reply(ctx.tenant, row.ref)

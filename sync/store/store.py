@@ -206,6 +206,12 @@ class Store(Database):
         except IntegrityError:
             return False
 
+    def reply(self, tenant: str, reply_id: int) -> ReplyRow | None:
+        """One recorded reply by its id, or None."""
+        with self.session() as s:
+            row = s.get(ReplyRow, reply_id)
+            return row if row is not None and row.tenant == tenant else None
+
     def open_replies(self, tenant: str) -> list[ReplyRow]:
         """Replies whose action is not complete yet, oldest first."""
         with self.session() as s:

@@ -262,6 +262,29 @@ def test_a_notice_gmail_took_just_before_a_kill_is_not_written_on_the_invoice(
         assert [k for k in notes if ":pause:" in k] and not [k for k in notes if ":notice:" in k]
 
 
+def test_a_pause_note_written_again_after_a_kill_says_the_same_words(scratch, clean_env):
+    # A pause's note says why ("the customer says it is paid (date)"). Written again
+    # after a kill between the note and its mark, it must carry the same words under
+    # the same key, or Xero refuses it (400: the key is live with another body). The
+    # words used to come from the reply being handled, which the rerun no longer has.
+    with World(scratch / "pause", "xero", "Pause Trading") as world:
+        for name, value in world.credentials():
+            os.environ[name] = value
+        monday, tuesday = date(2026, 11, 23), date(2026, 11, 24)
+        world.seed(random.Random(1), 1, tuesday)
+        world.run(monday)
+        answered = world.reply(random.Random(3), monday, intents=("already_paid",), share=1)
+        assert len(answered) == 1
+        crash = world.crash(tuesday, "after_note", 1)  # replies come first: the pause
+        assert crash.killed
+        report = world.run(tuesday)
+        assert not report["errors"] and not report["aborted"], report["errors"]
+        (invoice_id,) = world.ids.values()
+        pauses = [n for n in world.ledger.org.notes(invoice_id) if "paused" in n]
+        assert len(pauses) == 1 and "the customer says it is paid" in pauses[0]
+        assert world.ledger.org.idempotent.reused == 0
+
+
 def test_the_reply_texts_mean_what_the_sweep_expects():
     for intent, text in REPLIES.items():
         meant = understand(text.format(promised="2026-12-10"), received=TODAY)
