@@ -50,6 +50,9 @@ PARAMETERS = {
     "query": ({"query"}, {"minorversion", "requestid", "include"}),
     "cdc": ({"entities", "changedSince"}, {"minorversion", "requestid"}),
     "": (set(), {"minorversion", "requestid", "include"}),
+    # Voiding: POST .../invoice?operation=void with Id and SyncToken (Intuit's API
+    # reference, Invoice, "Void an invoice"; python-quickbooks' ``Invoice.void``).
+    "invoice": (set(), {"minorversion", "requestid", "include", "operation"}),
 }
 
 #: The 401 and 403 bodies Intuit sends are not the XSD's JSON: they are its Java
@@ -73,7 +76,12 @@ def _schema() -> xmlschema.XMLSchema:
 
 @functools.cache
 def _type(name: str) -> Any:
-    return _schema().maps.types[NS + name]
+    types = _schema().maps.types
+    if NS + name in types:
+        return types[NS + name]
+    # A path names its entity in lower case ("creditmemo"); the XSD's type is CreditMemo.
+    lowered = {key.lower(): key for key in types}
+    return types[lowered[(NS + name).lower()]]
 
 
 @functools.cache
