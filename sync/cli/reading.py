@@ -32,13 +32,25 @@ from sync.run.outcome import EXIT_ABORTED, EXIT_SKIPPED, EXIT_STALE
 def status(
     config: ConfigOption = Path("tahseel.yaml"),
     today: TodayOption = None,
+    every: Annotated[
+        bool,
+        typer.Option("--all", help="Print every row (over 200, a summary and the first 20)."),
+    ] = False,
+    as_csv: Annotated[
+        bool, typer.Option("--csv", help="Print the open invoices as CSV, without the aging.")
+    ] = False,
     org: OrgOption = None,
 ) -> None:
     """List open invoices (days overdue, stage reached, last contact, holds) and the aging.
 
-    Rows of the ledger that cannot be read are listed after the tables, which leave them
-    out, and make the exit code 1.
+    Over 200 open invoices it prints how many are at each stage reached and in each
+    aging bucket, per currency, then the 20 most overdue and how many it did not show;
+    --all prints every row. With --csv: a header, then one row an open invoice, the most
+    overdue first (days_late is negative before the due date). Rows of the ledger that
+    cannot be read are listed after the tables (with --csv, on stderr), which leave
+    them out, and make the exit code 1.
     """
+    from sync.cli.status_rows import print_status, write_status_csv
     from sync.run.wiring import build_ledger, build_store
 
     settings = settings_of(config, org)
@@ -51,8 +63,11 @@ def status(
         fail(str(exc))
     except (LedgerError, SyncError) as exc:
         fail(f"cannot read: {exc}", exit_code_of(exc))
-    views.print_status(out, settings, invoices, store, now)
-    views.print_ledger_problems(out, ledger.problems)
+    if as_csv:
+        write_status_csv(sys.stdout, settings, invoices, store, now)
+    else:
+        print_status(out, settings, invoices, store, now, every=every)
+    views.print_ledger_problems(err if as_csv else out, ledger.problems)
     if ledger.problems:
         raise typer.Exit(EXIT_SKIPPED)
 

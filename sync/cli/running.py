@@ -173,6 +173,14 @@ def plan_command(
     config: ConfigOption = Path("tahseel.yaml"),
     today: TodayOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    as_csv: Annotated[
+        bool,
+        typer.Option("--csv", help="Print the actions and the skipped invoices as CSV."),
+    ] = False,
+    every: Annotated[
+        bool,
+        typer.Option("--all", help="Print every row (over 200, a summary and the first 20)."),
+    ] = False,
     org: OrgOption = None,
 ) -> None:
     """Show what a run would do now (or on --today), without sending or writing anything.
@@ -181,15 +189,25 @@ def plan_command(
     and invoices the run would skip (an implausible amount, an unknown currency, no
     email address, only addresses that bounced) show as skipped, with the reason.
 
+    A plan of more than 200 rows (actions, skipped and excluded invoices) prints the
+    counts by action, stage, currency and skip reason, then the first 20 actions and
+    how many it did not show; --all prints every row.
+
     With --json: {"actions": [...], "skipped": [{"invoice": ..., "reason": ...}],
-    "problems": [...]}. Problems (rows of the ledger that cannot be read, replies that
-    match no invoice, bounced addresses) make the exit code 1.
+    "problems": [...]}. With --csv: a header, then one row an action (the fields of
+    --json's actions; "to" and "cc" joined by ", ") and one row a skipped invoice
+    (action "skip", with its reason); the problems go to stderr. Problems (rows of the
+    ledger that cannot be read, replies that match no invoice, bounced addresses) make
+    the exit code 1.
     """
+    from sync.cli import listings
     from sync.run.checks import check_payment_link
     from sync.run.job import Job
     from sync.run.preview import preview
     from sync.run.wiring import build_ledger, build_renderer, build_transport
 
+    if as_json and as_csv:
+        fail("--json and --csv: choose one of them.")
     settings = settings_of(config, org)
     now = moment_of(settings, today)
     for line in check_payment_link(settings):
@@ -212,9 +230,13 @@ def plan_command(
         fail(f"cannot plan: {exc}", exit_code_of(exc))
     report = seen.report
     if as_json:
-        views.write_plan_json(sys.stdout, seen.plan, seen.skipped, report.problems)
+        listings.write_plan_json(sys.stdout, seen.plan, seen.skipped, report.problems)
+    elif as_csv:
+        listings.write_plan_csv(sys.stdout, seen.plan, seen.skipped)
+        for line in report.problems:
+            err.print(f"problem: {line}", markup=False, highlight=False, soft_wrap=True)
     else:
-        views.print_plan(out, seen.plan, report)
+        listings.print_plan(out, seen.plan, report, every=every)
         closed = report.window_closed
         if closed and not seen.plan.actions:
             out.print(f"No mail would go out at {now:%Y-%m-%d %H:%M %Z}: {closed}. Try --today.")

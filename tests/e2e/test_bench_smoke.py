@@ -10,10 +10,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_local_cost_prints_its_table():
+def test_local_cost_prints_its_tables():
     out = _smoke("local_cost.py")
     assert "measure" in out
     assert "PASS" in out or "MISS" in out
+    # Every row of the commands' target table, each with its ratio and a verdict.
+    rows = {
+        "tahseel --help ": "x import",
+        "tahseel check (demo) ": "x import",
+        "tahseel classify (one reply) ": "x import",
+        "tahseel run --dry-run ": "x csv",
+        "tahseel plan ": "x csv",
+        "tahseel plan --json ": "MB",
+        "tahseel run, daily ": "s a run",
+    }
+    lines = out.splitlines()
+    for start, target in rows.items():
+        line = next((line for line in lines if line.startswith(start)), None)
+        assert line is not None, f"no row {start.strip()!r} in\n{out[-3000:]}"
+        assert target in line and line.split()[-1] in ("PASS", "MISS"), line
+    floors = [line for line in lines if line.startswith("floor: ")]
+    assert len(floors) == 2 and all(line.split()[-4] == "1.00" for line in floors), floors
 
 
 def test_run_calls_prints_one_table_per_ledger():

@@ -1,4 +1,4 @@
-"""`plan`, `plan --json` and `status` over a large ledger write their rows as they go.
+"""`plan --all`, `plan --json` and `status --all` over a large ledger write rows as they go.
 
 Over 200,000 invoices rich's pretty-printed JSON and one rich table holding every row
 took minutes and gigabytes. Here a CSV ledger of a few thousand invoices is enough to
@@ -35,7 +35,7 @@ ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
 COUNT = 3_000
 NO_EMAIL = 7  # every 7th customer has no address: a skip the plan names
 BROKEN = 3  # rows whose amount cannot be read: problems
-BLOCK = 500  # the most rows one rich table may hold (views.TABLE_ROWS)
+BLOCK = 500  # the most rows one rich table may hold (listings.TABLE_ROWS)
 runner = CliRunner()
 
 
@@ -148,7 +148,7 @@ def test_plan_json_is_written_a_block_of_rows_at_a_time(large, monkeypatch):
 
 
 def test_plan_prints_its_rows_without_one_table_over_all(large, monkeypatch):
-    code, stream = invoke(large, monkeypatch, "plan", "--today", ANCHOR.isoformat())
+    code, stream = invoke(large, monkeypatch, "plan", "--all", "--today", ANCHOR.isoformat())
     assert code == 1
     text = stream.getvalue()
     actions = document_as_before(large, ANCHOR)["actions"]
@@ -165,7 +165,7 @@ def test_plan_prints_its_rows_without_one_table_over_all(large, monkeypatch):
 
 
 def test_status_prints_its_rows_without_one_table_over_all(large, monkeypatch):
-    code, stream = invoke(large, monkeypatch, "status", "--today", ANCHOR.isoformat())
+    code, stream = invoke(large, monkeypatch, "status", "--all", "--today", ANCHOR.isoformat())
     assert code == 1
     text = stream.getvalue()
     lines = text.splitlines()
