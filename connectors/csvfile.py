@@ -76,7 +76,6 @@ from connectors.csvread import (
 )
 from connectors.errors import LedgerDataError, LedgerUnavailable
 from connectors.models import Invoice, PaidInvoice
-from connectors.pdf import render_invoice_pdf
 
 __all__ = [
     "COLUMNS",
@@ -270,6 +269,8 @@ class FileLedger:
 
     def fetch_pdf(self, invoice: Invoice) -> bytes:
         """Render the invoice as a PDF, in the customer's language."""
+        from connectors.pdf import render_invoice_pdf  # fpdf2 only for a run that attaches
+
         return render_invoice_pdf(
             invoice,
             business_name=self.business_name,

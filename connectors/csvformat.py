@@ -181,6 +181,11 @@ def places_of(currency: str | None) -> int:
     return 3 if currency in _THREE_DECIMALS else 2
 
 
+_PLAIN_AMOUNT = re.compile(r"\d+(?:\.(\d+))?", re.ASCII)
+"""Digits and maybe a point and decimals: read alike under every format whose decimal
+separator is a point."""
+
+
 @functools.lru_cache(maxsize=16)
 def _amount_pattern(decimal: str, thousands: str | None) -> re.Pattern[str]:
     """An amount with these separators: groups of three, or none, then the decimals."""
@@ -201,6 +206,9 @@ def parse_amount(value: str, fmt: CsvFormat, currency: str | None = None) -> Dec
     Raises:
         Unaccepted: The value is not an amount in this format, or is ambiguous.
     """
+    plain = _PLAIN_AMOUNT.fullmatch(value) if fmt.decimal == "." else None
+    if plain and len(plain.group(1) or "") <= places_of(currency):
+        return Decimal(value)  # what the steps below make of it, for most amounts
     accepted = f"an amount like {fmt.example}"
     try:
         text = latin_digits(value)

@@ -144,10 +144,13 @@ def read_file(path: Path, fmt: CsvFormat | None = None) -> Reading:
         # (a list a row would cost memory at 100,000 rows).
         first_id: dict[str, str] = {}
         shared: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        memo: dict[tuple[object, object], object] = {}
+        name = path.name
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
-            row = _Row(dict(zip(columns, values, strict=False)), path.name, reader.line_num)
+            stripped = [value.strip() for value in values]
+            row = _Row(dict(zip(columns, stripped, strict=False)), name, reader.line_num, memo)
             if len(values) > len(columns):
                 row.fail(
                     "row",
@@ -266,31 +269,68 @@ def _read_header(reader: Iterator[list[str]], path: Path, fmt: CsvFormat) -> lis
     return columns
 
 
-class _Row:
-    """One data row, collecting every problem instead of stopping at the first."""
+_UNSEEN = object()
+"""What the memo answers for a value not parsed yet."""
 
-    def __init__(self, values: dict[str, str], filename: str, line: int) -> None:
+
+class _Row:
+    """One data row, its values stripped, collecting every problem instead of stopping at
+    the first."""
+
+    def __init__(
+        self,
+        values: dict[str, str],
+        filename: str,
+        line: int,
+        memo: dict[tuple[object, object], object] | None = None,
+    ) -> None:
         self.values = values
         self.filename = filename
         self.line = line
         self.problems: list[RowProblem] = []
+        # The values parsed so far in this file, by (parser, text), and its contacts: a
+        # ledger repeats its dates, customers and currencies on many rows, and every
+        # parser is pure.
+        self.memo: dict[tuple[object, object], object] = {} if memo is None else memo
 
     def text(self, column: str, *, required: bool = False) -> str:
-        value = self.values.get(column, "").strip()
+        value = self.values.get(column, "")
         if required and not value:
             self.fail(column, "a value is required")
         return value
 
-    def parse(self, column: str, parser: Callable[[str], T], *, required: bool = False) -> T | None:
-        value = self.text(column, required=required)
+    def parse(
+        self,
+        column: str,
+        parser: Callable[[str], T],
+        *,
+        required: bool = False,
+        remember: bool = True,
+    ) -> T | None:
+        """The column's value read by ``parser``; None, with the problem kept, if it fails.
+
+        With ``remember`` the value is kept in the file's memo for the rows that write
+        it alike; a failure is not kept. Amounts, nearly all different, are not.
+        """
+        value = self.values.get(column, "")
         if not value:
+            if required:
+                self.fail(column, "a value is required")
             return None
+        memo_key = (parser, value)
+        if remember:
+            found = self.memo.get(memo_key, _UNSEEN)
+            if found is not _UNSEEN:
+                return found  # type: ignore[return-value]
         try:
-            return parser(value)
+            parsed = parser(value)
         except ValueError as exc:
             expected = exc.accepted if isinstance(exc, Unaccepted) else None
             self.fail(column, str(exc), value=value, expected=expected)
             return None
+        if remember:
+            self.memo[memo_key] = parsed
+        return parsed
 
     def fail(
         self, column: str, message: str, *, value: str | None = None, expected: str | None = None
@@ -310,8 +350,12 @@ def _to_invoice(row: _Row, fmt: CsvFormat) -> Invoice | None:
     def amount(value: str) -> Decimal:
         return parse_amount(value, fmt, currency)
 
-    amount_due = row.parse("amount_due", amount, required=True)
-    total = row.parse("total", amount) if row.text("total") else amount_due
+    amount_due = row.parse("amount_due", amount, required=True, remember=False)
+    written = row.text("total")
+    if not written or (amount_due is not None and written == row.text("amount_due")):
+        total = amount_due  # one parse when the two are written alike, as they mostly are
+    else:
+        total = row.parse("total", amount, remember=False)
     due_date = row.parse("due_date", parse_date, required=True)
     issue_date = row.parse("issue_date", parse_date) if row.text("issue_date") else due_date
     updated_at = row.parse("updated_at", _parse_moment)
@@ -345,7 +389,15 @@ def _to_contact(row: _Row) -> Contact | None:
     if not name:
         return None
     contact_id = row.text("contact_id") or name
-    return Contact(id=contact_id, name=name, emails=emails, language=language, timezone=timezone)
+    # One Contact for all the rows of a customer: the same values, and less memory.
+    key = (Contact, (contact_id, name, emails, language, timezone))
+    contact = row.memo.get(key)
+    if not isinstance(contact, Contact):
+        contact = Contact(
+            id=contact_id, name=name, emails=emails, language=language, timezone=timezone
+        )
+        row.memo[key] = contact
+    return contact
 
 
 def _parse_status(value: str) -> InvoiceStatus:
