@@ -68,9 +68,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 def wall(argv: list[str], cwd: Path) -> float:
     """Wall seconds of ``argv`` in a fresh process, its output thrown away."""
     start = time.perf_counter()
-    done = subprocess.run(
-        argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    done = subprocess.run(argv, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     seconds = time.perf_counter() - start
     if done.returncode not in (0, 1):  # 1: a run that skipped an invoice (the demo has one)
         sys.exit(f"{argv[3:]} exited {done.returncode}: {done.stderr.decode()[-2000:]}")

@@ -274,8 +274,7 @@ _UNSEEN = object()
 
 
 class _Row:
-    """One data row, its values stripped, collecting every problem instead of stopping at
-    the first."""
+    """One data row (its values stripped), collecting every problem, not only the first."""
 
     def __init__(
         self,
