@@ -14,11 +14,10 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.addresses import parse_addresses
 from connectors.csvformat import (
@@ -30,7 +29,11 @@ from connectors.csvformat import (
     delimiter_hint,
     encoding_hint,
     parse_amount,
+    parse_currency,
     parse_date,
+    parse_language,
+    parse_moment,
+    parse_timezone,
 )
 from connectors.errors import LedgerDataError, LedgerUnavailable
 from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
@@ -53,10 +56,10 @@ _SYNONYMS = {
 _STATUSES = {status.value: status for status in InvoiceStatus} | {
     word: status for status, words in _SYNONYMS.items() for word in words
 }
-_LANGUAGES = ("en", "ar")
 _GONE = (InvoiceStatus.VOIDED, InvoiceStatus.DELETED)
 
 T = TypeVar("T")
+_Memo = dict[tuple[object, object], object]
 
 
 @dataclass
@@ -144,7 +147,7 @@ def read_file(path: Path, fmt: CsvFormat | None = None) -> Reading:
         # (a list a row would cost memory at 100,000 rows).
         first_id: dict[str, str] = {}
         shared: dict[str, list[tuple[int, str]]] = defaultdict(list)
-        memo: dict[tuple[object, object], object] = {}
+        memo: _Memo = {}
         name = path.name
         for values in reader:
             if not any(value.strip() for value in values):
@@ -269,28 +272,19 @@ def _read_header(reader: Iterator[list[str]], path: Path, fmt: CsvFormat) -> lis
     return columns
 
 
-_UNSEEN = object()
-"""What the memo answers for a value not parsed yet."""
-
-
 class _Row:
-    """One data row (its values stripped), collecting every problem, not only the first."""
+    """One data row (its values stripped), collecting every problem, not only the first.
 
-    def __init__(
-        self,
-        values: dict[str, str],
-        filename: str,
-        line: int,
-        memo: dict[tuple[object, object], object] | None = None,
-    ) -> None:
+    ``memo`` is shared by the rows of one file: the values parsed so far, by (parser,
+    text), and the contacts made; a ledger repeats its dates, customers and currencies.
+    """
+
+    def __init__(self, values: dict[str, str], filename: str, line: int, memo: _Memo) -> None:
         self.values = values
         self.filename = filename
         self.line = line
         self.problems: list[RowProblem] = []
-        # The values parsed so far in this file, by (parser, text), and its contacts: a
-        # ledger repeats its dates, customers and currencies on many rows, and every
-        # parser is pure.
-        self.memo: dict[tuple[object, object], object] = {} if memo is None else memo
+        self.memo = memo
 
     def text(self, column: str, *, required: bool = False) -> str:
         value = self.values.get(column, "")
@@ -298,37 +292,21 @@ class _Row:
             self.fail(column, "a value is required")
         return value
 
-    def parse(
-        self,
-        column: str,
-        parser: Callable[[str], T],
-        *,
-        required: bool = False,
-        remember: bool = True,
-    ) -> T | None:
-        """The column's value read by ``parser``; None, with the problem kept, if it fails.
-
-        With ``remember`` the value is kept in the file's memo for the rows that write
-        it alike; a failure is not kept. Amounts, nearly all different, are not.
-        """
-        value = self.values.get(column, "")
+    def parse(self, column: str, parser: Callable[[str], T], *, required: bool = False) -> T | None:
+        value = self.text(column, required=required)
         if not value:
-            if required:
-                self.fail(column, "a value is required")
             return None
-        memo_key = (parser, value)
-        if remember:
-            found = self.memo.get(memo_key, _UNSEEN)
-            if found is not _UNSEEN:
-                return found  # type: ignore[return-value]
+        found = self.memo.get((parser, value))  # no parser answers None
+        if found is not None:
+            return found  # type: ignore[return-value]
         try:
             parsed = parser(value)
         except ValueError as exc:
             expected = exc.accepted if isinstance(exc, Unaccepted) else None
             self.fail(column, str(exc), value=value, expected=expected)
             return None
-        if remember:
-            self.memo[memo_key] = parsed
+        if parser in _KEPT:
+            self.memo[(parser, value)] = parsed
         return parsed
 
     def fail(
@@ -344,20 +322,18 @@ def _to_invoice(row: _Row, fmt: CsvFormat) -> Invoice | None:
     invoice_id = row.text("invoice_id", required=True)
     number = row.text("number", required=True)
     status = row.parse("status", _parse_status, required=True)
-    currency = row.parse("currency", _parse_currency, required=True)
+    currency = row.parse("currency", parse_currency, required=True)
 
     def amount(value: str) -> Decimal:
         return parse_amount(value, fmt, currency)
 
-    amount_due = row.parse("amount_due", amount, required=True, remember=False)
+    amount_due = row.parse("amount_due", amount, required=True)
     written = row.text("total")
-    if not written or (amount_due is not None and written == row.text("amount_due")):
-        total = amount_due  # one parse when the two are written alike, as they mostly are
-    else:
-        total = row.parse("total", amount, remember=False)
+    alike = not written or (amount_due is not None and written == row.text("amount_due"))
+    total = amount_due if alike else row.parse("total", amount)  # mostly written alike
     due_date = row.parse("due_date", parse_date, required=True)
     issue_date = row.parse("issue_date", parse_date) if row.text("issue_date") else due_date
-    updated_at = row.parse("updated_at", _parse_moment)
+    updated_at = row.parse("updated_at", parse_moment)
     contact = _to_contact(row)
     if total is not None and amount_due is not None and amount_due > total:
         row.fail("amount_due", f"is more than the total {total}")
@@ -383,20 +359,15 @@ def _to_invoice(row: _Row, fmt: CsvFormat) -> Invoice | None:
 def _to_contact(row: _Row) -> Contact | None:
     name = row.text("contact_name", required=True)
     emails = row.parse("emails", parse_addresses) or ()
-    language = row.parse("language", _parse_language)
-    timezone = row.parse("timezone", _parse_timezone)
+    language = row.parse("language", parse_language)
+    timezone = row.parse("timezone", parse_timezone)
     if not name:
         return None
     contact_id = row.text("contact_id") or name
-    # One Contact for all the rows of a customer: the same values, and less memory.
     key = (Contact, (contact_id, name, emails, language, timezone))
-    contact = row.memo.get(key)
-    if not isinstance(contact, Contact):
-        contact = Contact(
-            id=contact_id, name=name, emails=emails, language=language, timezone=timezone
-        )
-        row.memo[key] = contact
-    return contact
+    if key not in row.memo:  # one Contact for all the rows of a customer
+        row.memo[key] = Contact(contact_id, name, emails, language, timezone)
+    return row.memo[key]  # type: ignore[return-value]
 
 
 def _parse_status(value: str) -> InvoiceStatus:
@@ -406,31 +377,8 @@ def _parse_status(value: str) -> InvoiceStatus:
     return _STATUSES[word]
 
 
-def _parse_currency(value: str) -> str:
-    code = value.upper()
-    if not (len(code) == 3 and code.isascii() and code.isalpha()):
-        raise Unaccepted("a three-letter currency code like SAR")
-    return code
-
-
-def _parse_moment(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Unaccepted("a moment like 2026-11-22T06:00:00Z") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _parse_language(value: str) -> str:
-    code = value.lower()
-    if code not in _LANGUAGES:
-        raise Unaccepted(f"one of {', '.join(_LANGUAGES)}")
-    return code
-
-
-def _parse_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unaccepted("an IANA time zone like Asia/Riyadh") from None
-    return value
+_KEPT = frozenset(
+    {parse_date, parse_addresses, _parse_status, parse_currency, parse_moment}
+    | {parse_language, parse_timezone}
+)
+"""The parsers whose answers the file's other rows reuse (an amount's is the row's own)."""
