@@ -76,7 +76,6 @@ from connectors.csvread import (
 )
 from connectors.errors import LedgerDataError, LedgerUnavailable
 from connectors.models import Invoice, PaidInvoice
-from connectors.pdf import render_invoice_pdf
 
 __all__ = [
     "COLUMNS",
@@ -217,6 +216,7 @@ class FileLedger:
         self.problems: list[str] = []
         self.row_problems: list[RowProblem] = []
         self._parsed: tuple[tuple[int, ...] | None, Reading] | None = None
+        self._by_id: tuple[Reading, dict[str, Invoice]] | None = None
         self.calls: dict[str, int] = {}
 
     def list_open_invoices(self, since: datetime | None = None) -> Iterator[Invoice]:
@@ -249,7 +249,11 @@ class FileLedger:
         Returns:
             The invoices found, in the order asked; unknown ids are left out.
         """
-        by_id = {invoice.id: invoice for invoice in self._read()}
+        reading = self._reading()
+        if self._by_id is None or self._by_id[0] is not reading:
+            # Once per parse, not once per batch of 50 re-read before sending.
+            self._by_id = (reading, {invoice.id: invoice for invoice in reading.invoices})
+        by_id = self._by_id[1]
         wanted = dict.fromkeys(ids)
         return [by_id[invoice_id] for invoice_id in wanted if invoice_id in by_id]
 
@@ -270,6 +274,8 @@ class FileLedger:
 
     def fetch_pdf(self, invoice: Invoice) -> bytes:
         """Render the invoice as a PDF, in the customer's language."""
+        from connectors.pdf import render_invoice_pdf  # fpdf2 only for a run that attaches
+
         return render_invoice_pdf(
             invoice,
             business_name=self.business_name,

@@ -23,8 +23,9 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "DECIMALS",
@@ -37,7 +38,11 @@ __all__ = [
     "delimiter_hint",
     "encoding_hint",
     "parse_amount",
+    "parse_currency",
     "parse_date",
+    "parse_language",
+    "parse_moment",
+    "parse_timezone",
 ]
 
 DECIMALS = (".", ",")
@@ -49,6 +54,8 @@ THOUSANDS = (",", ".", " ", "'")
 DELIMITERS = (",", ";", "\t", "|")
 """Column delimiters a ledger may declare, and those ``delimiter_hint`` tries."""
 
+LANGUAGES = ("en", "ar")
+"""The languages a ledger may give a customer."""
 _THREE_DECIMALS = frozenset({"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"})
 """ISO 4217 currencies with three decimals (the fils, baisa and millime)."""
 
@@ -181,6 +188,11 @@ def places_of(currency: str | None) -> int:
     return 3 if currency in _THREE_DECIMALS else 2
 
 
+_PLAIN_AMOUNT = re.compile(r"\d+(?:\.(\d+))?", re.ASCII)
+"""Digits and maybe a point and decimals: read alike under every format whose decimal
+separator is a point."""
+
+
 @functools.lru_cache(maxsize=16)
 def _amount_pattern(decimal: str, thousands: str | None) -> re.Pattern[str]:
     """An amount with these separators: groups of three, or none, then the decimals."""
@@ -201,6 +213,9 @@ def parse_amount(value: str, fmt: CsvFormat, currency: str | None = None) -> Dec
     Raises:
         Unaccepted: The value is not an amount in this format, or is ambiguous.
     """
+    plain = _PLAIN_AMOUNT.fullmatch(value) if fmt.decimal == "." else None
+    if plain and len(plain.group(1) or "") <= places_of(currency):
+        return Decimal(value)  # what the steps below make of it, for most amounts
     accepted = f"an amount like {fmt.example}"
     try:
         text = latin_digits(value)
@@ -246,6 +261,40 @@ def parse_date(value: str) -> date:
         with contextlib.suppress(ValueError):
             return date.fromisoformat(text)
     raise Unaccepted(accepted)
+
+
+def parse_currency(value: str) -> str:
+    """Read a three-letter currency code, in capitals; raise ``Unaccepted`` for anything else."""
+    code = value.upper()
+    if not (len(code) == 3 and code.isascii() and code.isalpha()):
+        raise Unaccepted("a three-letter currency code like SAR")
+    return code
+
+
+def parse_moment(value: str) -> datetime:
+    """Read an ISO 8601 moment (UTC without an offset); raise ``Unaccepted`` for anything else."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise Unaccepted("a moment like 2026-11-22T06:00:00Z") from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def parse_language(value: str) -> str:
+    """Read one of ``LANGUAGES``, in lower case; raise ``Unaccepted`` for any other."""
+    code = value.lower()
+    if code not in LANGUAGES:
+        raise Unaccepted(f"one of {', '.join(LANGUAGES)}")
+    return code
+
+
+def parse_timezone(value: str) -> str:
+    """Read an IANA time zone's name; raise ``Unaccepted`` for one the database lacks."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Unaccepted("an IANA time zone like Asia/Riyadh") from None
+    return value
 
 
 @dataclass(frozen=True)

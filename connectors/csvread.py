@@ -14,11 +14,10 @@ import io
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from connectors.addresses import parse_addresses
 from connectors.csvformat import (
@@ -30,7 +29,11 @@ from connectors.csvformat import (
     delimiter_hint,
     encoding_hint,
     parse_amount,
+    parse_currency,
     parse_date,
+    parse_language,
+    parse_moment,
+    parse_timezone,
 )
 from connectors.errors import LedgerDataError, LedgerUnavailable
 from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
@@ -53,10 +56,10 @@ _SYNONYMS = {
 _STATUSES = {status.value: status for status in InvoiceStatus} | {
     word: status for status, words in _SYNONYMS.items() for word in words
 }
-_LANGUAGES = ("en", "ar")
 _GONE = (InvoiceStatus.VOIDED, InvoiceStatus.DELETED)
 
 T = TypeVar("T")
+_Memo = dict[tuple[object, object], object]
 
 
 @dataclass
@@ -144,10 +147,13 @@ def read_file(path: Path, fmt: CsvFormat | None = None) -> Reading:
         # (a list a row would cost memory at 100,000 rows).
         first_id: dict[str, str] = {}
         shared: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        memo: _Memo = {}
+        name = path.name
         for values in reader:
             if not any(value.strip() for value in values):
                 continue
-            row = _Row(dict(zip(columns, values, strict=False)), path.name, reader.line_num)
+            stripped = [value.strip() for value in values]
+            row = _Row(dict(zip(columns, stripped, strict=False)), name, reader.line_num, memo)
             if len(values) > len(columns):
                 row.fail(
                     "row",
@@ -267,16 +273,21 @@ def _read_header(reader: Iterator[list[str]], path: Path, fmt: CsvFormat) -> lis
 
 
 class _Row:
-    """One data row, collecting every problem instead of stopping at the first."""
+    """One data row (its values stripped), collecting every problem, not only the first.
 
-    def __init__(self, values: dict[str, str], filename: str, line: int) -> None:
+    ``memo`` is shared by the rows of one file: the values parsed so far, by (parser,
+    text), and the contacts made; a ledger repeats its dates, customers and currencies.
+    """
+
+    def __init__(self, values: dict[str, str], filename: str, line: int, memo: _Memo) -> None:
         self.values = values
         self.filename = filename
         self.line = line
         self.problems: list[RowProblem] = []
+        self.memo = memo
 
     def text(self, column: str, *, required: bool = False) -> str:
-        value = self.values.get(column, "").strip()
+        value = self.values.get(column, "")
         if required and not value:
             self.fail(column, "a value is required")
         return value
@@ -285,12 +296,18 @@ class _Row:
         value = self.text(column, required=required)
         if not value:
             return None
+        found = self.memo.get((parser, value))  # no parser answers None
+        if found is not None:
+            return found  # type: ignore[return-value]
         try:
-            return parser(value)
+            parsed = parser(value)
         except ValueError as exc:
             expected = exc.accepted if isinstance(exc, Unaccepted) else None
             self.fail(column, str(exc), value=value, expected=expected)
             return None
+        if parser in _KEPT:
+            self.memo[(parser, value)] = parsed
+        return parsed
 
     def fail(
         self, column: str, message: str, *, value: str | None = None, expected: str | None = None
@@ -305,16 +322,18 @@ def _to_invoice(row: _Row, fmt: CsvFormat) -> Invoice | None:
     invoice_id = row.text("invoice_id", required=True)
     number = row.text("number", required=True)
     status = row.parse("status", _parse_status, required=True)
-    currency = row.parse("currency", _parse_currency, required=True)
+    currency = row.parse("currency", parse_currency, required=True)
 
     def amount(value: str) -> Decimal:
         return parse_amount(value, fmt, currency)
 
     amount_due = row.parse("amount_due", amount, required=True)
-    total = row.parse("total", amount) if row.text("total") else amount_due
+    written = row.text("total")
+    alike = not written or (amount_due is not None and written == row.text("amount_due"))
+    total = amount_due if alike else row.parse("total", amount)  # mostly written alike
     due_date = row.parse("due_date", parse_date, required=True)
     issue_date = row.parse("issue_date", parse_date) if row.text("issue_date") else due_date
-    updated_at = row.parse("updated_at", _parse_moment)
+    updated_at = row.parse("updated_at", parse_moment)
     contact = _to_contact(row)
     if total is not None and amount_due is not None and amount_due > total:
         row.fail("amount_due", f"is more than the total {total}")
@@ -340,12 +359,15 @@ def _to_invoice(row: _Row, fmt: CsvFormat) -> Invoice | None:
 def _to_contact(row: _Row) -> Contact | None:
     name = row.text("contact_name", required=True)
     emails = row.parse("emails", parse_addresses) or ()
-    language = row.parse("language", _parse_language)
-    timezone = row.parse("timezone", _parse_timezone)
+    language = row.parse("language", parse_language)
+    timezone = row.parse("timezone", parse_timezone)
     if not name:
         return None
     contact_id = row.text("contact_id") or name
-    return Contact(id=contact_id, name=name, emails=emails, language=language, timezone=timezone)
+    key = (Contact, (contact_id, name, emails, language, timezone))
+    if key not in row.memo:  # one Contact for all the rows of a customer
+        row.memo[key] = Contact(contact_id, name, emails, language, timezone)
+    return row.memo[key]  # type: ignore[return-value]
 
 
 def _parse_status(value: str) -> InvoiceStatus:
@@ -355,31 +377,8 @@ def _parse_status(value: str) -> InvoiceStatus:
     return _STATUSES[word]
 
 
-def _parse_currency(value: str) -> str:
-    code = value.upper()
-    if not (len(code) == 3 and code.isascii() and code.isalpha()):
-        raise Unaccepted("a three-letter currency code like SAR")
-    return code
-
-
-def _parse_moment(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise Unaccepted("a moment like 2026-11-22T06:00:00Z") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
-
-
-def _parse_language(value: str) -> str:
-    code = value.lower()
-    if code not in _LANGUAGES:
-        raise Unaccepted(f"one of {', '.join(_LANGUAGES)}")
-    return code
-
-
-def _parse_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Unaccepted("an IANA time zone like Asia/Riyadh") from None
-    return value
+_KEPT = frozenset(
+    {parse_date, parse_addresses, _parse_status, parse_currency, parse_moment}
+    | {parse_language, parse_timezone}
+)
+"""The parsers whose answers the file's other rows reuse (an amount's is the row's own)."""

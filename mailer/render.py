@@ -82,6 +82,7 @@ class Renderer:
         self.max_output = max_output
         self._loader = FileSystemLoader([str(p) for p in self.search_path])
         self._environments: dict[tuple[str, bool], Sandbox] = {}
+        self._compiled = _Compiled()
 
     def render(self, template: str, language: str, context: Mapping[str, Any]) -> Rendered:
         """Render the subject, text and HTML parts of ``template`` in ``language``.
@@ -216,6 +217,8 @@ class Renderer:
                 keep_trailing_newline=False,
                 # One run renders from files that do not change under it: no stat per use.
                 auto_reload=False,
+                # Checked and strict rendering compile alike: each file is compiled once.
+                bytecode_cache=self._compiled,
             )
             env.globals.pop("lipsum", None)
             env.filters.update(babel_filters(language, self.digits))
@@ -225,6 +228,25 @@ class Renderer:
 
 class _OutputTooLarge(Exception):
     pass
+
+
+class _Compiled(jinja2.BytecodeCache):
+    """The compiled code of each template file, shared by one renderer's environments.
+
+    They differ only in what is looked up as a template runs (the undefined type, the
+    language's filters), not in how a file compiles; the bucket's checksum of the
+    source still decides whether the code fits.
+    """
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str], Any] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        bucket.code = self._code.get((bucket.key, bucket.checksum))
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if bucket.code is not None:
+            self._code[(bucket.key, bucket.checksum)] = bucket.code
 
 
 def _autoescape(name: str | None) -> bool:

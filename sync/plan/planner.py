@@ -104,7 +104,8 @@ def plan(
             local[zone] = (calendar.today(now, zone), calendar.why_closed(now, zone))
         today, closed = local[zone]
         past = history.get(invoice.id, no_history)
-        ctx = _Context(invoice, past, policy, calendar, now, today, closed)
+        last = _last_contact(past, calendar, zone) if past.messages else None
+        ctx = _Context(invoice, past, policy, calendar, now, today, closed, last)
         action, decision = _decide(ctx, rungs, language_of(invoice, languages))
         if action is not None:
             actions.append(action)
@@ -121,15 +122,21 @@ class _Context:
     now: datetime
     today: date  # the customer's date at ``now``
     closed: str | None  # why mail cannot go out to the customer at ``now``, or None
+    last: date | None  # the customer's date of the last message about the invoice
 
     def last_contact(self) -> date | None:
-        sent = [
-            m.at
-            for m in self.history.messages
-            if m.emailed
-            and m.status in (MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.UNKNOWN)
-        ]
-        return self.calendar.today(max(sent), self.invoice.contact.timezone) if sent else None
+        return self.last
+
+
+def _last_contact(history: History, calendar: BusinessCalendar, zone: str | None) -> date | None:
+    """The customer's date of the last message that may have reached them, if any."""
+    sent = [
+        m.at
+        for m in history.messages
+        if m.emailed
+        and m.status in (MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.UNKNOWN)
+    ]
+    return calendar.today(max(sent), zone) if sent else None
 
 
 def _decide(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action | None, Decision]:

@@ -139,8 +139,11 @@ def check_payment_link(settings: Settings) -> list[str]:
         return []
     if not ledger.payment_link:
         return []
+    problems = check_link_pattern(ledger.payment_link)
+    if not problems:
+        return []  # the usual case: the file is not read again to say where
     where = _located(settings, "ledger", "payment_link")
-    return [f"{where}: ledger.payment_link: {p}" for p in check_link_pattern(ledger.payment_link)]
+    return [f"{where}: ledger.payment_link: {p}" for p in problems]
 
 
 def _ledger_section(settings: Settings) -> str:

@@ -41,6 +41,7 @@ or written) before the run stops with exit 4. Each was already retried by the tr
 and its row released; one or two can be a passing fault, but three in a row is the
 mailbox, not the invoices, and going on would only report every invoice as skipped."""
 
+NO_THREAD = ThreadInfo(None, None, ())
 Batched = tuple[int, Invoice, str, str]
 """A note waiting for the ledger's batch: (outbox row id, invoice, text, key)."""
 
@@ -58,8 +59,9 @@ class Outbox:
         self.composer = composer
         self.fresh = False
         self._batched: list[Batched] | None = None
-        # Invoices with mail on record; the others have no thread to look up (None: ask).
-        self._threaded: set[str] | None = None
+        # The thread of every invoice with mail on record, read at once (None: ask); an
+        # invoice not in it has none, one claimed since (None) is asked about again.
+        self._threads: dict[str, ThreadInfo | None] | None = None
         self._sends = 0  # sends handed to the mailbox this run
         self._refused: list[str] = []  # the refusals since the last send that went
 
@@ -151,20 +153,20 @@ class Outbox:
     # -- threads --------------------------------------------------------------------------
 
     def track_threads(self) -> None:
-        """Learn which invoices have mail on record, so the others are not asked about."""
-        self._threaded = self.ctx.store.threaded_invoices(self.ctx.tenant)
+        """Read the thread of every invoice with mail on record (the others have none)."""
+        self._threads = dict(self.ctx.store.threads(self.ctx.tenant))
 
     def thread_of(self, invoice: Invoice) -> ThreadInfo:
-        """The invoice's thread; no query for an invoice never mailed (most of a first run)."""
-        if self._threaded is not None and invoice.id not in self._threaded:
-            return ThreadInfo(None, None, ())
-        return self.ctx.store.thread_of(self.ctx.tenant, invoice.id)
+        """The invoice's thread; no query for one never mailed or read by ``track_threads``."""
+        known = None if self._threads is None else self._threads.get(invoice.id, NO_THREAD)
+        return known or self.ctx.store.thread_of(self.ctx.tenant, invoice.id)
 
     # -- email actions --------------------------------------------------------------------
 
     def email(self, action: EmailAction, invoice: Invoice) -> None:
         """Send one email action through the outbox: claim, send, mark sent, note."""
-        message, base_subject = self.composer.build(action, invoice, self.thread_of(invoice))
+        thread = self.thread_of(invoice)
+        message, base_subject = self.composer.build(action, invoice, thread)
         if self.ctx.dry_run:
             self.ctx.report.record(action)
             return
@@ -179,15 +181,16 @@ class Outbox:
         row.recipients, row.subject = ", ".join(action.to), base_subject
         row.request_ref = action.request_ref if isinstance(action, ResendInvoice) else None
         row_id = self.claim(row)
-        if self._threaded is not None:
-            self._threaded.add(invoice.id)
+        if self._threads is not None:
+            self._threads[invoice.id] = None
         if row_id is None:
             self._already_done(action)
             return
         checkpoint("after_intent")
         if self.fresh and self._found_in_mailbox(row_id, action, invoice, message):
             return
-        self._send(row_id, action, invoice, message)
+        sent = self._transmit(row_id, message, thread.thread)  # a claim is not a thread
+        self._sent(row_id, action, invoice, sent)
 
     def escalate(self, action: Escalate, invoice: Invoice) -> None:
         """Record an escalation in the outbox and as a ledger note."""
@@ -232,10 +235,8 @@ class Outbox:
         )
         return True
 
-    def _send(
-        self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
-    ) -> None:
-        sent = self._transmit(row_id, message, self.thread_of(invoice).thread)
+    def _sent(self, row_id: int, action: EmailAction, invoice: Invoice, sent: Sent) -> None:
+        """Mark the claimed row sent, settle what asked for it, and write its note."""
         self.mark_sent(row_id, sent)
         if isinstance(action, ResendInvoice):
             self.ctx.store.handle_reply(self.ctx.tenant, action.request_ref)

@@ -63,8 +63,9 @@ class LedgerReading:
         data is wrong; mailing it would only embarrass the business.
         """
         kept = {}
+        known: dict[str, bool] = {}  # is_currency by code: a ledger has a few currencies
         for inv in invoices.values():
-            problem = _implausible(inv) if inv.is_open else None
+            problem = _implausible(inv, known) if inv.is_open else None
             if problem is None:
                 kept[inv.id] = inv
             else:
@@ -93,11 +94,14 @@ class LedgerReading:
         return kept
 
 
-def _implausible(inv: Invoice) -> str | None:
+def _implausible(inv: Invoice, known: dict[str, bool]) -> str | None:
     """Why an open invoice's data cannot be right, or None when it can."""
     if CONTROL_CHARACTERS.search(inv.number):
         return "the invoice number has a line break or control character"
-    if not is_currency(inv.currency):
+    currency = known.get(inv.currency)
+    if currency is None:
+        currency = known[inv.currency] = is_currency(inv.currency)
+    if not currency:
         return f"currency {inv.currency!r} is not an ISO 4217 code"
     if inv.amount_due > MAX_AMOUNT or inv.total > MAX_AMOUNT:
         return f"amount due {inv.amount_due} {inv.currency} is not plausible"

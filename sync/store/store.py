@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -83,15 +84,44 @@ class Store(Database):
             )
             return list(s.scalars(query.order_by(OutboxRow.id)))
 
-    def threaded_invoices(self, tenant: str) -> set[str]:
-        """Ids of the invoices that have outbox rows or replies (the rest have no thread)."""
+    def threads(self, tenant: str) -> dict[str, ThreadInfo]:
+        """The thread of every invoice with outbox rows or replies, in two queries.
+
+        Each is what ``thread_of`` says of that invoice; a run looks them up here
+        instead of asking once per email.
+        """
+        sent: dict[str, list[Any]] = defaultdict(list)
         with self.session() as s:
-            found = set(s.scalars(select(OutboxRow.invoice_id).where(OutboxRow.tenant == tenant)))
-            replies = select(ReplyRow.invoice_id).where(
-                ReplyRow.tenant == tenant, ReplyRow.invoice_id.is_not(None)
-            )
-            found.update(str(i) for i in s.scalars(replies))
-        return found
+            rows = s.execute(
+                select(
+                    OutboxRow.invoice_id,
+                    OutboxRow.action,
+                    OutboxRow.message_id,
+                    OutboxRow.status,
+                    OutboxRow.thread,
+                    OutboxRow.subject,
+                    OutboxRow.sent_at,
+                    OutboxRow.created_at,
+                )
+                .where(OutboxRow.tenant == tenant)
+                .order_by(OutboxRow.id)
+            ).all()
+            replies = s.execute(
+                select(ReplyRow.invoice_id, ReplyRow.received_at, ReplyRow.message_id).where(
+                    ReplyRow.tenant == tenant, ReplyRow.invoice_id.is_not(None)
+                )
+            ).all()
+        for r in rows:
+            found = sent[r.invoice_id]  # every invoice with a row has a thread, maybe empty
+            if r.message_id and r.action not in INTERNAL_ACTIONS:
+                found.append(r)
+        replied: dict[str, list[Any]] = defaultdict(list)
+        for rep in replies:
+            replied[str(rep.invoice_id)].append(rep)
+        return {
+            invoice_id: _thread(sent.get(invoice_id, []), replied.get(invoice_id, []))
+            for invoice_id in set(sent) | set(replied)
+        }
 
     def thread_of(self, tenant: str, invoice_id: str) -> ThreadInfo:
         """The thread an invoice's messages live in, from what was sent and replied."""
@@ -100,18 +130,11 @@ class Store(Database):
             for r in self.rows(tenant, invoice_id=invoice_id)
             if r.message_id and r.action not in INTERNAL_ACTIONS
         ]
-        delivered = [r for r in sent if r.status == MessageStatus.SENT and r.thread]
-        thread = delivered[0].thread if delivered else None
-        subject = next((r.subject for r in sent if r.subject), None)
         with self.session() as s:
             replies = s.scalars(
                 select(ReplyRow).where(ReplyRow.tenant == tenant, ReplyRow.invoice_id == invoice_id)
             ).all()
-        timeline = sorted(
-            [(r.sent_at or r.created_at, r.message_id or "") for r in delivered]
-            + [(r.received_at, r.message_id) for r in replies]
-        )
-        return ThreadInfo(thread, subject, tuple(mid for _, mid in timeline if mid))
+        return _thread(sent, replies)
 
     # -- history ------------------------------------------------------------------------
 
@@ -331,3 +354,15 @@ class Store(Database):
                 .limit(limit)
             )
             return list(s.scalars(query))
+
+
+def _thread(sent: Sequence[Any], replies: Sequence[Any]) -> ThreadInfo:
+    """An invoice's thread from its messages with a Message-ID (oldest first) and replies."""
+    delivered = [r for r in sent if r.status == MessageStatus.SENT and r.thread]
+    thread = delivered[0].thread if delivered else None
+    subject = next((r.subject for r in sent if r.subject), None)
+    timeline = sorted(
+        [(r.sent_at or r.created_at, r.message_id or "") for r in delivered]
+        + [(r.received_at, r.message_id) for r in replies]
+    )
+    return ThreadInfo(thread, subject, tuple(mid for _, mid in timeline if mid))
