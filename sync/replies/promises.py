@@ -32,7 +32,8 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from sync.replies.text import fold
 
@@ -160,6 +161,8 @@ def _within(m: re.Match[str], received: date) -> date | None:
     raw = m["n"]
     n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
     unit = m["unit"]
+    if raw.endswith("few") and not unit.startswith(("day", "ايام", "يوم")):
+        return None  # "a few days" is about 3; "the next few months" names no date
     if unit.startswith(("week", "اسبوع", "اسابيع")):
         n *= 7
     elif unit.startswith(("month", "شهر", "اشهر", "شهور")):
@@ -227,7 +230,10 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
     (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),
-    (r"\b(?:(?:the )?day after tomorrow|بعد (?:بكره|بكرا|باجر|غد|غدا|بكرة))", _fixed(2)),
+    (
+        r"\b(?:(?:the )?day after tomorrow|after tomorrow|بعد (?:بكره|بكرا|باجر|غد|غدا|بكرة))",
+        _fixed(2),
+    ),
     (r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|بكره|بكرا|باجر|باكر|غدا|غد)\b", _fixed(1)),
     (r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا)\b", _fixed(0)),
     (
@@ -281,3 +287,39 @@ def promised_date(text: str, received: date) -> date | None:
     """
     found = [d for d in _candidates(text, received) if d >= received]
     return min(found, default=None)
+
+
+def writer_day(value: str) -> date:
+    """The day a reply was written, in the writer's own time zone.
+
+    Accepts what a mail's Date header gives and what people type: an RFC 2822 date
+    ("Wed, 2 Dec 2026 23:30:00 +0400"), an ISO 8601 date-time with its offset
+    ("2026-12-02T23:30:00+04:00"), or a day ("2026-12-02"). The offset given is the
+    writer's, so the day is read in it, not converted: 23:30 at +04:00 on the 2nd is
+    the 2nd, the day "tomorrow" is counted from.
+
+    Args:
+        value: The date as written.
+
+    Returns:
+        The writer's day.
+
+    Raises:
+        ValueError: When ``value`` is none of these forms.
+    """
+    text = value.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(
+            f"expected a day (2026-12-01), an ISO 8601 date-time (2026-12-01T09:30:00+03:00)"
+            f" or a Date header (Tue, 01 Dec 2026 09:30:00 +0300), got {value!r}"
+        ) from None

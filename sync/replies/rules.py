@@ -77,6 +77,15 @@ NOT_RECEIVED = Lexicon(
         r"\bsend (?:us|me) (?:the|a|your) (?:invoice|copy of the invoice)\b",
         r"\b(?:invoice|it) (?:has |have )?not (?:yet )?(?:been )?received|^not received\b|\bnot the invoice\b",  # noqa: E501
         r"\bnothing from you\b|\bwhere is the invoice\b",
+        # lost or unreadable on the customer's side; asked for again in other words
+        r"\b(?:invoice|bill|it|copy|email)\b.{0,25}\b(?:(?:got |been |was |is )?(?:lost|misplaced|deleted|went missing)|(?:is )?not available with us|(?:can'?t|cannot|could ?n'?t) be found)\b",  # noqa: E501
+        r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
+        r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
+        r"\bre-?share\b|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
+        r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
+        r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
+        rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
+        r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من )?(?:ال)?فاتوره",  # noqa: E501
         r"\b(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|نلاقي)[^\s]*",  # noqa: E501
         r"\b(?:موصلتش|موصلتناش|موصلناش|موصلنيش|موصلش|مجتليش|مجاتش|مجتش|مجاليش|مجاش|مستلمناش|ماوصلتش|ماوصلت|ماوصلنا|ماوصلتنا|ماجتنا|ماجاتنا|ماوصلني)",  # noqa: E501
         rf"{_AR_INVOICE} (?:مش|مو|ليست|غير) (?:واصل|واصله|موجود|موجوده|عندنا|عندي|لدينا)",
@@ -107,7 +116,10 @@ ALREADY_PAID = Lexicon(
         r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|was sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
         r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
         r"\bsettled\b|\bpaid in full\b",
-        r"\bتم (?:ال)?(?:سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)",
+        r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
+        r"\balready (?:sorted|done|cleared|taken care of)\b",
+        r"\b(?:deposited|credited|lodged) (?:in|into|to) your (?:account|bank)",
+        r"\bتم (?:ال)?(?:سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)(?! (?:ال)?(?:ايميل|بريد|رساله|طلب|موضوع|مكالمه))",  # noqa: E501
         r"\b[وف]?(?:قد |لقد )?(?:دفعنا|دفعناها|دفعناه|دفعتها|دفعته|دفعت|سددنا|سددناها|سددتها|سددت|ودعنا|اودعنا|خلصنا (?:الدفع|السداد|الفاتوره))\b",  # noqa: E501
         rf"\b[وف]?{_AR_TRANSFER}",
         r"\b(?:مدفوعه|مدفوع|مسدده|مسدد|دافعين|دافعينها|مسددين|اتدفعت|اتدفع|اندفعت|اتسددت|انسددت)\b",
@@ -152,6 +164,21 @@ DISPUTE = Lexicon(
         r"\bليش تطالب|\bالمتفق عليه|\bمتفقين (?:علي|ع)|\bاتفقنا (?:علي|ع)",
         r"\b(?:تصحيح|تعديل) (?:ال)?(?:فاتوره|مبلغ)|\bفاتوره (?:معدله|مصححه|جديده)",
         r"\bمرتين\b",
+        # the work or the service, not the invoice, is what is wrong
+        r"\b(?:quality|workmanship|finish|colou?rs?|service|work)\b.{0,30}?\b(?:poor|bad|unacceptable|terrible|substandard|below standard|not acceptable)\b|\b(?:poor|bad|substandard|unacceptable) (?:quality|workmanship|service|work)\b",  # noqa: E501
+        r"\bnot as (?:described|advertised|agreed|quoted|promised|specified|ordered)\b|\bnever worked\b",  # noqa: E501
+        r"\b(?:won'?t|will not|cannot|can'?t|can not|unable to|not able to) (?:be )?(?:approve|accept)d? (?:the |this |your )?(?:invoice|bill|it)\b|\b(?:invoice|bill)\b (?:will|can|would) not be (?:approved|accepted)",  # noqa: E501
+        r"\b(?:holding|withholding|hold(?:ing)? back) (?:the |our )?payment\b|\bnot (?:paying|settling) for\b|\bonly (?:be )?paying for\b",  # noqa: E501
+        r"\b(?:not|n'?t|never) (?:be )?(?:paying|settling)\b.{0,40}\buntil\b",
+        r"\b(?:had to be|has to be|needs to be|must be) (?:redone|re-?done|fixed|repaired|replaced)\b|\bhalf[- ]finished\b|\bunfinished\b",  # noqa: E501
+        r"\b(?:never|did ?n'?t|did not) (?:show(?:ed)? up|turn(?:ed)? up|attend(?:ed)?)\b",
+        r"\b(?:hours|amount|invoice|figures?|charges?)\b.{0,20}\b(?:do not|don'?t|does not|does ?n'?t) reflect\b",  # noqa: E501
+        r"\bwe (?:were|had been) (?:quoted|told|promised)\b|\bwaived\b",
+        r"\b(?:rest|balance|remainder|fee|charge)\b (?:is |was )?(?:wrong|incorrect|not correct)\b",
+        r"(?:الشغل|العمل|الخدمه|التركيب|الجوده|الشغله|التنفيذ)\s(?:[^\s]+\s){0,2}?(?:سيء|سيي|سييه|وحش|مش كويس|رديء|ردي|رديه|مو زين|مب زين|ما خلص|مش مظبوط)",  # noqa: E501
+        r"(?:يتعاد|تتعاد|لازم يتصلح|اعاده العمل)|\b(?:لا|ما|مش|مو) ?(?:تطابق|يطابق|تتطابق|مطابق|مطابقه)\b",  # noqa: E501
+        r"\b(?:لن|ما|مش|مو|لا)\b(?: [^\s]+){0,2} (?:نعتمد|اعتماد|يعتمد|قبول|نقبل) (?:ال)?فاتوره",
+        r"\b[وف]?استلمنا \d+ (?:[^\s]+ )?(?:فقط|بس)\b",
     ),
     checked=_compile(r"$^"),
 )
@@ -168,6 +195,11 @@ PAYMENT_PLAN = Lexicon(
         r"\b(?:two|three|four|2|3|4) (?:payments|parts|instalments)\b",
         r"\b(?:full amount|whole amount|the full balance|in full) (?:right )?now\b|\bcan'?t pay (?:it )?(?:all|in full)",  # noqa: E501
         r"\b(?:the rest|the balance|the remainder|the other half) (?:later|next|on|by|in|at)\b",
+        # hardship: asking for time in parts, without the word "instalment"
+        r"\bover the (?:next|coming) (?:few |couple of |\d+ |two |three |four |six )?months\b|\b(?:all|everything|it|this) at once\b",  # noqa: E501
+        r"\b(?:two|2) halves\b|\bin halves\b|\bbreak (?:this|it|the amount|the payment) up\b|\blittle (?:by )?little\b|\bbit by bit\b",  # noqa: E501
+        r"\bsmaller (?:weekly |monthly )?(?:amounts|payments|sums)\b|\bsomething every (?:week|month)\b",  # noqa: E501
+        r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|(?:علي|ع) كم دفعه",
         r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|جدوله|جدولة|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
         r"\b(?:جزء|نص|نصف|بعض|ربع) (?:من )?(?:ال)?(?:مبلغ|فاتوره|قيمه)",
@@ -183,6 +215,15 @@ PROMISE = Lexicon(
         r"\b(?:next |our |the )payment run\b|\bpayment run\b",
         r"\bpayment (?:will|'ll|should|shall) (?:be )?(?:made|sent|processed|transferred|released|done|paid|go out|leave)\b",  # noqa: E501
         r"\bas soon as possible\b|\basap\b",
+        # arrangements: a transfer scheduled, approved or booked; money that will arrive
+        r"\b(?:transfer|payment|cheque|check|money|funds|it|remittance)\b (?:is |has been |was |will be |are )?(?:now )?(?:scheduled|booked|approved|released|queued|set up|lined up|authori[sz]ed|planned) (?:for|on|in|to go)\b",  # noqa: E501
+        r"\b(?:money|funds|payment|transfer|amount|cheque)\b (?:should|will|'ll|shall|is going to) (?:reach|be with|hit|land|arrive|be in|be credited|clear)\b",  # noqa: E501
+        r"\b(?:transfer|payment|cheque|money|amount|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) be (?:done|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
+        r"\b(?:released|approved|scheduled|booked|queued|cleared) (?:it |this |the invoice )?for payment\b|\b(?:pay|payment) (?:run|cycle)\b",  # noqa: E501
+        r"\b(?:payment|it) is (?:in|on) (?:our |the )?(?:system|queue|schedule|list|run) for\b",
+        r"(?:التحويل|الدفعه|الصرف|السداد|المبلغ) (?:[^\s]+ )?(?:مجدول|مجدوله|مبرمج|مبرمجه|معتمد|معتمده)",  # noqa: E501
+        rf"(?:{_AR_MONEY}|الدفعه) (?:[^\s]+ )?(?:هتنزل|راح تنزل|رح تنزل|بتنزل|ح تنزل|تنزل|هتوصل|راح توصل|رح توصل|بتوصل)|(?:يكون|تكون) {_AR_MONEY} عندكم",  # noqa: E501
+        r"\b[وف]?موعد (?:ال)?(?:تحويل|سداد|دفع)|(?:التحويل|الدفع|السداد|الدفعه) (?:راح يكون |رح يكون |بيكون |هيكون |سيكون )?(?:يوم|بتاريخ|نهايه|اخر|بكره|بكرا|باجر|غدا|الاسبوع)\b",  # noqa: E501
         r"\b(?:won'?t|will not|can'?t|cannot|unable to|not able to) (?:be able to )?pay (?:it |this |you )?(?:until|till|before)\b",  # noqa: E501
     ),
     checked=_compile(
@@ -207,6 +248,10 @@ AUTO_BODY = _compile(
     r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
     r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
     r"\bرد (?:تلقايي|الي)\b|\bرساله (?:اليه|تلقاييه)\b|\bيرجي عدم الرد\b",
+    r"\b(?:mailbox|inbox|e-?mail address|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
+    r"\b(?:we have|we've) received your (?:e-?mail|message|enquiry|request)\b.{0,80}\b(?:respond|reply|get back)\b|\byour (?:reference|ticket|case) (?:number |no\.? )?is\b",  # noqa: E501
+    r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
+    r"\bغير مراقب|\bلا تتم مراقبه",
     r"(?<!كنت )(?<!كنا )\b(?:انا )?(?:حاليا )?خارج المكتب\b|\b(?:انا|حاليا) (?:حاليا )?في اجازه",
 )
 BOUNCE_BODY = _compile(
@@ -263,12 +308,18 @@ def find(lexicon: Lexicon, text: str) -> str | None:
     Returns:
         The matched words, as evidence.
     """
+    found = find_kind(lexicon, text)
+    return found[0] if found else None
+
+
+def find_kind(lexicon: Lexicon, text: str) -> tuple[str, bool] | None:
+    """Like ``find``, with whether the phrase was a ``fixed`` one (True) or ``checked``."""
     fixed = lexicon.fixed.search(text)
-    if fixed:
-        return fixed.group().strip()
+    if fixed and fixed.group().strip():
+        return fixed.group().strip(), True
     for m in lexicon.checked.finditer(text):
-        if not _cancelled(text, m, guarded=lexicon.guarded):
-            return m.group().strip()
+        if m.group().strip() and not _cancelled(text, m, guarded=lexicon.guarded):
+            return m.group().strip(), False
     return None
 
 

@@ -2,7 +2,9 @@
 
 ``understand`` reads a reply (its text, subject, headers and the day it arrived) and
 returns an ``Understanding``: one ``Intent``, the promised payment date when there is
-one, and whether the reply is a bounce. Rules and lexicons only: no network, no model.
+one, whether the reply is a bounce, and a confidence score (``sync.replies.confidence``).
+Rules and lexicons only: no network, no model. ``settle`` turns a guess scored below
+the floor (``replies.min_confidence``) into ``other``, so that a person reads it.
 
 When a reply says several things, the intent that acts most safely wins, in this order:
 
@@ -37,6 +39,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from enum import StrEnum
 
+from sync.replies import confidence
 from sync.replies import rules as rules
 from sync.replies.promises import promised_date
 from sync.replies.text import normalise as _normalise
@@ -136,6 +139,9 @@ class Understanding:
         evidence: The words that decided the intent (normalised: folded case, unified
             Arabic letters, Latin digits), for the note the accountant reads.
         also: Other intents the reply expressed, in precedence order.
+        score: How sure the reading is, from 0 to 1 (``sync.replies.confidence``).
+        doubt: Why a person is told instead of acting on the reading (a guess below the
+            floor, or a model that read it otherwise); empty when there is no doubt.
     """
 
     intent: Intent
@@ -143,6 +149,8 @@ class Understanding:
     bounce: bool = False
     evidence: str = ""
     also: tuple[Intent, ...] = ()
+    score: float = 1.0
+    doubt: str = ""
 
     @property
     def kind(self) -> ReplyKind:
@@ -197,15 +205,42 @@ def understand(
     automatic = _automatic(subject, headers or {}, words)
     if automatic is not None:
         return automatic
-    found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find(lex, words))]
+    found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find_kind(lex, words))]
     if not found:
-        return Understanding(Intent.OTHER)
-    intent, evidence = found[0]
+        return Understanding(Intent.OTHER, score=confidence.NOTHING_FOUND)
+    intent, (evidence, fixed) = found[0]
     also = tuple(i for i, _ in found[1:])
     promised = None
     if intent in _DATED or (intent is Intent.INVOICE_NOT_RECEIVED and _DATED & set(also)):
         promised = promised_date(words, received)
-    return Understanding(intent, promised, evidence=evidence, also=also)
+    at = words.find(evidence) + len(evidence)
+    question = bool(_QUESTION.match(words[at:]))
+    score = confidence.rule_score(
+        intent.value, fixed=fixed, also=[a.value for a in also], words=words, question=question
+    )
+    return Understanding(intent, promised, evidence=evidence, also=also, score=score)
+
+
+_QUESTION = re.compile(r"[^.!\n?]{0,60}\?")
+
+
+def settle(meant: Understanding, minimum: float) -> Understanding:
+    """``other``, with the guess in ``doubt``, when ``meant`` scores below ``minimum``.
+
+    Args:
+        meant: What ``understand`` (or a model's agreement) made of a reply.
+        minimum: The floor, ``replies.min_confidence``.
+
+    Returns:
+        ``meant`` itself when it is sure enough or already ``other``.
+    """
+    if meant.intent is Intent.OTHER or meant.score >= minimum:
+        return meant
+    doubt = (
+        f"read as {meant.intent.value} ({meant.evidence!r}) with confidence"
+        f" {meant.score:.2f}, below replies.min_confidence {minimum:.2f}"
+    )
+    return Understanding(Intent.OTHER, evidence=meant.evidence, score=meant.score, doubt=doubt)
 
 
 def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understanding | None:
@@ -214,15 +249,26 @@ def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understa
     folded_subject = _normalise(subject)
     bounce = _bounce_evidence(lowered, folded_subject)
     if bounce:
-        return Understanding(Intent.AUTO_REPLY, bounce=True, evidence=bounce)
-    auto = _auto_header(lowered) or rules.search(rules.AUTO_SUBJECT, folded_subject)
+        return Understanding(
+            Intent.AUTO_REPLY, bounce=True, evidence=bounce, score=confidence.HEADER
+        )
+    auto = _auto_header(lowered)
     if auto:
-        return Understanding(Intent.AUTO_REPLY, evidence=auto)
+        return Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.HEADER)
+    auto = rules.search(rules.AUTO_SUBJECT, folded_subject)
+    if auto:
+        return Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.SUBJECT)
     bounced = rules.search(rules.BOUNCE_BODY, words)
     if bounced:
-        return Understanding(Intent.AUTO_REPLY, bounce=True, evidence=bounced)
+        return Understanding(
+            Intent.AUTO_REPLY, bounce=True, evidence=bounced, score=confidence.BODY_BOUNCE
+        )
     auto = rules.search(rules.AUTO_BODY, words)
-    return Understanding(Intent.AUTO_REPLY, evidence=auto) if auto else None
+    return (
+        Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.BODY_AUTO)
+        if auto
+        else None
+    )
 
 
 def _bounce_evidence(headers: Mapping[str, str], subject: str) -> str | None:

@@ -1,0 +1,69 @@
+"""How sure the rules are of an intent: a score between 0 and 1. Pure.
+
+The score is not a probability computed from data; it is a small set of rules of
+thumb, checked against the labelled replies by ``bench/replies.py`` (its calibration
+table shows, per score band, how often the intent was right). What lowers it:
+
+- the phrase was a ``checked`` one (a negation or a future word could have cancelled
+  it, and did not) rather than a ``fixed`` one that says the thing on its own;
+- the reply also says something that pulls another way (paid and disputed; a promise
+  and "we never got it" go together and do not count);
+- the reply is long, so the phrase found is a small part of what it says;
+- the phrase is in a question ("have you received our payment?").
+
+Machine-written replies known by their headers score highest; by their words, less.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FIXED = 0.93
+CHECKED = 0.84
+HEADER = 0.99
+SUBJECT = 0.95
+BODY_BOUNCE = 0.9
+BODY_AUTO = 0.86
+NOTHING_FOUND = 0.6
+"""The score of ``other`` when no phrase matched: a person reads it whatever it is."""
+
+_CONFLICT = 0.12
+_LONG, _VERY_LONG = 60, 120
+# Pairs of intents that are said together without doubt: (winner, also said).
+_TOGETHER = frozenset(
+    {
+        ("invoice_not_received", "promise_to_pay"),
+        ("invoice_not_received", "payment_plan"),
+        ("payment_plan", "promise_to_pay"),
+        ("dispute", "promise_to_pay"),
+        ("dispute", "payment_plan"),
+    }
+)
+
+
+def rule_score(
+    intent: str, *, fixed: bool, also: Iterable[str], words: str, question: bool = False
+) -> float:
+    """The confidence in ``intent`` found by a rule.
+
+    Args:
+        intent: The winning intent's value.
+        fixed: Whether the deciding phrase was a ``fixed`` one.
+        also: The other intents the reply expressed.
+        words: The reply's own words, normalised.
+        question: Whether the deciding phrase ends in a question mark.
+
+    Returns:
+        A score in [0.05, 1], rounded to two places.
+    """
+    score = FIXED if fixed else CHECKED
+    conflicts = [a for a in also if (intent, a) not in _TOGETHER]
+    score -= _CONFLICT * min(len(conflicts), 2)
+    count = words.count(" ") + 1
+    if count > _VERY_LONG:
+        score -= 0.1
+    elif count > _LONG:
+        score -= 0.05
+    if question:
+        score -= 0.1
+    return round(max(score, 0.05), 2)
