@@ -31,6 +31,7 @@ from sync.replies.text import normalise, own_words
 from sync.replies.understanding import Intent, Understanding
 
 MAX_CHARS = 4000
+_MAX_DOUBT = 300  # it ends up in a notice's subject line
 PROMPT = """You read customers' replies to payment reminders for invoices.
 Say what this reply means, as one JSON object and nothing else:
 {{"intent": "<one of: {intents}>", "promised_date": "<YYYY-MM-DD or null>",
@@ -143,5 +144,6 @@ def second_reading(
 
 def _disagree(meant: Understanding, theirs: str) -> Understanding:
     ours = meant.intent.value + (f" on {meant.promised_date}" if meant.promised_date else "")
-    doubt = f"the rules read {ours} (confidence {meant.score:.2f}); {theirs}"
+    doubt = " ".join(f"the rules read {ours} (confidence {meant.score:.2f}); {theirs}".split())
+    doubt = doubt if len(doubt) <= _MAX_DOUBT else doubt[: _MAX_DOUBT - 1] + "…"
     return Understanding(Intent.OTHER, evidence=meant.evidence, score=meant.score, doubt=doubt)

@@ -237,8 +237,8 @@ def settle(meant: Understanding, minimum: float) -> Understanding:
     if meant.intent is Intent.OTHER or meant.score >= minimum:
         return meant
     doubt = (
-        f"read as {meant.intent.value} ({meant.evidence!r}) with confidence"
-        f" {meant.score:.2f}, below replies.min_confidence {minimum:.2f}"
+        f"read as {meant.intent.value} with confidence {meant.score:.2f},"
+        f" below replies.min_confidence {minimum:.2f}"
     )
     return Understanding(Intent.OTHER, evidence=meant.evidence, score=meant.score, doubt=doubt)
 

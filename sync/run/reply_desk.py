@@ -205,7 +205,7 @@ class ReplyDesk:
                     reason = f"{PAUSES[intent]} ({row.received_at:%Y-%m-%d})"
                     self.outbox.pause(invoice, reason, cycle=row.id)
                 doubt = self.doubts.get(row.ref)
-                what = f"{TELLS[intent]}: {doubt}" if doubt else TELLS[intent]
+                what = f"Tahseel is not sure what it means ({doubt})" if doubt else TELLS[intent]
                 if not self._tell(row, invoice, what):
                     continue
             ctx.store.handle_reply(ctx.tenant, row.ref)
