@@ -81,7 +81,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:invoice|bill|it|copy|email)\b.{0,25}\b(?:(?:got |been |was |is )?(?:lost|misplaced|deleted|went missing)|(?:is )?not available with us|(?:can'?t|cannot|could ?n'?t) be found)\b",  # noqa: E501
         r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
-        r"\bre-?share\b|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
+        r"\bre-?share\b|\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have) (?:a |another )?copy\b|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
         r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
         r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
         rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
@@ -167,6 +167,8 @@ DISPUTE = Lexicon(
         # the work or the service, not the invoice, is what is wrong
         r"\b(?:quality|workmanship|finish|colou?rs?|service|work)\b.{0,30}?\b(?:poor|bad|unacceptable|terrible|substandard|below standard|not acceptable)\b|\b(?:poor|bad|substandard|unacceptable) (?:quality|workmanship|service|work)\b",  # noqa: E501
         r"\bnot as (?:described|advertised|agreed|quoted|promised|specified|ordered)\b|\bnever worked\b",  # noqa: E501
+        r"\b(?:did ?n'?t|does ?n'?t|did not|does not|do not|don'?t) (?:meet|match|comply with|conform to) (?:the |our )?(?:agreed |required )?(?:spec|specs|specification|specifications|requirements|standard|scope|brief)\b",  # noqa: E501
+        r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
         r"\b(?:won'?t|will not|cannot|can'?t|can not|unable to|not able to) (?:be )?(?:approve|accept)d? (?:the |this |your )?(?:invoice|bill|it)\b|\b(?:invoice|bill)\b (?:will|can|would) not be (?:approved|accepted)",  # noqa: E501
         r"\b(?:holding|withholding|hold(?:ing)? back) (?:the |our )?payment\b|\bnot (?:paying|settling) for\b|\bonly (?:be )?paying for\b",  # noqa: E501
         r"\b(?:not|n'?t|never) (?:be )?(?:paying|settling)\b.{0,40}\buntil\b",
@@ -199,6 +201,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bover the (?:next|coming) (?:few |couple of |\d+ |two |three |four |six )?months\b|\b(?:all|everything|it|this) at once\b",  # noqa: E501
         r"\b(?:two|2) halves\b|\bin halves\b|\bbreak (?:this|it|the amount|the payment) up\b|\blittle (?:by )?little\b|\bbit by bit\b",  # noqa: E501
         r"\bsmaller (?:weekly |monthly )?(?:amounts|payments|sums)\b|\bsomething every (?:week|month)\b",  # noqa: E501
+        r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?flow (?:problems?|issues?|difficult\w*)",  # noqa: E501
         r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|(?:علي|ع) كم دفعه",
         r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|جدوله|جدولة|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
@@ -221,13 +224,15 @@ PROMISE = Lexicon(
         r"\b(?:transfer|payment|cheque|money|amount|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) be (?:done|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
         r"\b(?:released|approved|scheduled|booked|queued|cleared) (?:it |this |the invoice )?for payment\b|\b(?:pay|payment) (?:run|cycle)\b",  # noqa: E501
         r"\b(?:payment|it) is (?:in|on) (?:our |the )?(?:system|queue|schedule|list|run) for\b",
+        r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
+        r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
         r"(?:التحويل|الدفعه|الصرف|السداد|المبلغ) (?:[^\s]+ )?(?:مجدول|مجدوله|مبرمج|مبرمجه|معتمد|معتمده)",  # noqa: E501
         rf"(?:{_AR_MONEY}|الدفعه) (?:[^\s]+ )?(?:هتنزل|راح تنزل|رح تنزل|بتنزل|ح تنزل|تنزل|هتوصل|راح توصل|رح توصل|بتوصل)|(?:يكون|تكون) {_AR_MONEY} عندكم",  # noqa: E501
         r"\b[وف]?موعد (?:ال)?(?:تحويل|سداد|دفع)|(?:التحويل|الدفع|السداد|الدفعه) (?:راح يكون |رح يكون |بيكون |هيكون |سيكون )?(?:يوم|بتاريخ|نهايه|اخر|بكره|بكرا|باجر|غدا|الاسبوع)\b",  # noqa: E501
         r"\b(?:won'?t|will not|can'?t|cannot|unable to|not able to) (?:be able to )?pay (?:it |this |you )?(?:until|till|before)\b",  # noqa: E501
     ),
     checked=_compile(
-        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment)\b",  # noqa: E501
+        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment)\b",  # noqa: E501
         r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b",  # noqa: E501
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
@@ -242,7 +247,7 @@ PROMISE = Lexicon(
 
 # Auto-replies and bounces, from the text itself (headers and subject are checked first).
 AUTO_BODY = _compile(
-    r"\b(?:automatic|automated|auto)[- ]?(?:reply|response|message|generated|responder)\b",
+    r"\b(?:automatic|automated|auto)[- ]?(?:reply|response|message|generated|responder|acknowledge?ment|notification)\b",  # noqa: E501
     r"\bautoreply\b|\bthis is an automated\b|\bdo not reply to this (?:e-?mail|message)\b",
     r"\b(?:i am|i'm|am|i will be|i'll be|currently|presently) (?:currently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:annual |sick |maternity |paternity |parental )?leave|on vacation|on holiday|travell?ing)",  # noqa: E501
     r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501

@@ -62,7 +62,8 @@ _QUOTE_HEADERS = (
     r"on\b.{0,200}\bwrote\s*:",  # Gmail, Apple Mail, Thunderbird (English)
     r"في\s.{0,200}(?:كتب|كتابه)[^\n]{0,200}:",  # Gmail and Apple Mail (Arabic)
     r"بتاريخ\s.{0,200}كتب[^\n]{0,200}:",
-    r"-{2,}\s*(?:original message|الرساله الاصليه|forwarded message|رساله معاد توجيهها)\s*-{2,}",
+    r"-{2,}\s*(?:original message|(?:ال)?رساله (?:ال)?اصليه|forwarded message"
+    r"|(?:ال)?رساله (?:ال)?معاد(?:ه)? توجيهها|(?:ال)?رساله (?:ال)?محوله)\s*-{2,}",
     r"-{2,}\s*(?:original message|forwarded message)\b",
     r"begin forwarded message\s*:",
     r"_{10,}",  # Outlook's rule above its header block
@@ -71,7 +72,8 @@ _QUOTE_HEADER = re.compile(r"^(?:" + "|".join(_QUOTE_HEADERS) + r")\s*$", re.DOT
 # Outlook: "From:" / "من:" followed within a few lines by "Sent:" / "تاريخ الإرسال:" etc.
 _FROM_LINE = re.compile(r"^(?:\*?from\s*:|\*?من\s*:|المرسل\s*:)")
 _HEADER_FIELD = re.compile(
-    r"^\*?(?:sent|date|to|subject|cc|تاريخ الارسال|ارسلت|ارسل|التاريخ|الي|الموضوع|نسخه)\s*:"
+    r"^\*?(?:sent|date|to|subject|cc|تاريخ الارسال|ارسلت|ارسل|التاريخ|بتاريخ|الي|الموضوع|نسخه"
+    r"|نسخه الي|المرسل اليه)\s*:"
 )
 
 _SIG_DELIMITER = re.compile(r"^--\s*$")

@@ -62,7 +62,8 @@ def test_a_bad_json_line_names_its_line():
 
 def test_received_takes_what_a_date_header_gives(tmp_path):
     reply = tmp_path / "reply.txt"
-    reply.write_text("We will pay the day after tomorrow, or next Wednesday at the latest.", "utf-8")
+    text = "We will pay the day after tomorrow, or next Wednesday at the latest."
+    reply.write_text(text, "utf-8")
     # Wednesday 2 December, late in the evening where the customer is (UTC: the 3rd)
     for received in ("Wed, 2 Dec 2026 22:30:00 -0500", "2026-12-02T22:30:00-05:00"):
         (row,) = classify(str(reply), "--received", received)

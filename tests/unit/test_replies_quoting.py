@@ -1,0 +1,32 @@
+"""Quoted history in the forms Arabic mail clients write it is cut off before reading."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from sync.replies.text import own_words
+from sync.replies.understanding import Intent, understand
+
+QUOTED = "نرجو إعادة إرسال إشعار التحويل إن كنتم قد دفعتم، وإن لم تصلكم الفاتورة فأخبرونا."
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        # Outlook (Arabic) with its newer "بتاريخ" field
+        f"من: شركة الأرز <accounts@cedar.example>\nبتاريخ: الاثنين، ٢ نوفمبر ٢٠٢٦\n"
+        f"إلى: ahmad@client.example\nالموضوع: الفاتورة\n\n{QUOTED}",
+        # Gmail (Arabic) forwarding
+        f"---------- الرسالة المُعاد توجيهها ---------\nمن: Cedar <a@cedar.example>\n{QUOTED}",
+        # Outlook (Arabic) "original message" separator
+        f"-----الرسالة الأصلية-----\nمن: Cedar\nأرسلت: الأحد\n{QUOTED}",
+    ],
+)
+def test_arabic_quote_headers_end_the_customers_words(history):
+    text = f"تمام، التحويل يوم الأحد الجاي\n\n{history}"
+    assert own_words(text) == "تمام، التحويل يوم الأحد الجاي"
+    result = understand(text, received=date(2026, 11, 3))
+    assert result.intent is Intent.PROMISE_TO_PAY
+    assert result.promised_date == date(2026, 11, 8)
