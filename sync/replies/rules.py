@@ -48,6 +48,8 @@ _AR_NEG = r"(?:لم|لن|ما|مش|مو|مب|موب|ليس|ليست|غير|ول�
 _INVOICE = r"(?:invoice|invoices|inv|bill|attachment|attached file|pdf|copy|statement|document|it|anything|one)\b"  # noqa: E501
 _DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
 _GET = r"(?:got|get|gotten|receive|received|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
+# What a customer may ask to have sent again that is not the invoice.
+_NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate)\b)"  # noqa: E501
 _AR_INVOICE = r"(?:ال)?(?:فاتوره|فواتير|فاتورتكم|نسخه|مرفق|ملف)"
 _AR_GOODS = r"(?:ال)?(?:بضاعه|بضايع|طلبيه|طلبيات|شحنه|اغراض|منتجات|منتج|اجهزه|قطع|خدمه|مواد)"
 _AR_SEND = (
@@ -71,8 +73,8 @@ NOT_RECEIVED = Lexicon(
         r"\bno (?:invoice|attachment)\b",
         r"\b(?:attachment|invoice|pdf) (?:is |was )?missing|\bmissing (?:the )?(?:invoice|attachment)",  # noqa: E501
         r"\bno record of (?:receiving |getting |having )?(?:this|the|that|your|an|any)? ?(?:invoice|bill|it)",  # noqa: E501
-        r"\b(?:please|pls|plz|kindly|can you|could you|would you|can u|could u|pl) (?:re-?send|send (?:it|this|the invoice|over|again)|send (?:us|me) (?:the|a|your) (?:invoice|copy|bill)|send (?:a |the )?copy|forward (?:a|the) (?:copy|invoice)|email (?:it|the invoice))",  # noqa: E501
-        r"\bre-?send\b",
+        rf"\b(?:please|pls|plz|kindly|can you|could you|would you|can u|could u|pl) (?:re-?send{_NOT_INVOICE}|send (?:it|this|the invoice|over|again)|send (?:us|me) (?:the|a|your) (?:invoice|copy|bill)|send (?:a |the )?copy|forward (?:a|the) (?:copy|invoice)|email (?:it|the invoice))",  # noqa: E501
+        rf"\bre-?send\b{_NOT_INVOICE}",
         r"\bsend (?:it |this |the invoice |us the invoice |me the invoice )?(?:over )?again\b",
         r"\bsend (?:us|me) (?:the|a|your) (?:invoice|copy of the invoice)\b",
         r"\b(?:invoice|it) (?:has |have )?not (?:yet )?(?:been )?received|^not received\b|\bnot the invoice\b",  # noqa: E501
@@ -85,7 +87,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
         r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
         rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
-        r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من )?(?:ال)?فاتوره",  # noqa: E501
+        r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من |عن )?(?:ال)?فاتوره",  # noqa: E501
         r"\b(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|نلاقي)[^\s]*",  # noqa: E501
         r"\b(?:موصلتش|موصلتناش|موصلناش|موصلنيش|موصلش|مجتليش|مجاتش|مجتش|مجاليش|مجاش|مستلمناش|ماوصلتش|ماوصلت|ماوصلنا|ماوصلتنا|ماجتنا|ماجاتنا|ماوصلني)",  # noqa: E501
         rf"{_AR_INVOICE} (?:مش|مو|ليست|غير) (?:واصل|واصله|موجود|موجوده|عندنا|عندي|لدينا)",
@@ -160,7 +162,7 @@ DISPUTE = Lexicon(
         rf"{_AR_GOODS} (?:لم|ما|مش|لسه ما) ?(?:تقدم|تكتمل|تتم|تنفذ|اكتملت|خلصت|تصل|وصلت|تخلص|يكتمل|يخلص|ينته|انتهي|اكتمل|خلص)",  # noqa: E501
         r"(?:الشغل|العمل|المشروع) (?:ما|لم|مش|لسه ما) ?(?:خلص|يكتمل|يخلص|ينته|انتهي|اكتمل|تم)",
         r"\b(?:نعترض|اعتراض|معترضين|نرفض|نحتج|ملغيه|ملغي|الغينا|الغاء الطلب|الغاء الطلبيه|ليست لنا|مو لنا|مش لنا|مش بتاعتنا|مب لنا|اشعار دائن|اشعار خصم|مرتجع)",  # noqa: E501
-        r"\b(?:لن|مش|ما|مو|مب) ?(?:راح |رح |ح |ه |هن|حن)?(?:نقوم بال)?(?:ندفع|نسدد|دفع|سداد|تسديد)\b|\bمش هندفع|\bنعتذر عن (?:ال)?(?:سداد|دفع)",  # noqa: E501
+        r"\b[وف]?(?:لن|مش|ما|مو|مب) ?(?:راح |رح |ح |ه |هن|حن)?(?:نقوم بال)?(?:ندفع|نسدد|دفع|سداد|تسديد)\b|\bمش هندفع|\bنعتذر عن (?:ال)?(?:سداد|دفع)",  # noqa: E501
         r"\bليش تطالب|\bالمتفق عليه|\bمتفقين (?:علي|ع)|\bاتفقنا (?:علي|ع)",
         r"\b(?:تصحيح|تعديل) (?:ال)?(?:فاتوره|مبلغ)|\bفاتوره (?:معدله|مصححه|جديده)",
         r"\bمرتين\b",
@@ -169,6 +171,10 @@ DISPUTE = Lexicon(
         r"\bnot as (?:described|advertised|agreed|quoted|promised|specified|ordered)\b|\bnever worked\b",  # noqa: E501
         r"\b(?:did ?n'?t|does ?n'?t|did not|does not|do not|don'?t) (?:meet|match|comply with|conform to) (?:the |our )?(?:agreed |required )?(?:spec|specs|specification|specifications|requirements|standard|scope|brief)\b",  # noqa: E501
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
+        r"\b(?:goods|items|products|work|delivery|order|materials?)\b.{0,20}\b(?:do not|don'?t|does not|does ?n'?t|did not|did ?n'?t) (?:match|meet|correspond)\b",  # noqa: E501
+        r"\bonly (?:delivered|did|completed|supplied|sent|provided|installed)\b|\bhalf of what (?:was|we) (?:agreed|ordered)\b",  # noqa: E501
+        r"\b(?:raised|have|opened|logged) (?:a |an )?(?:query|queries|concern|concerns)\b|\bquery (?:on|about|regarding) (?:this|the|your) invoice\b",  # noqa: E501
+        r"\b(?:مش|مو|مب|ليس|ما|ليست) (?:زي|مثل|كما|متل|حسب) (?:ما )?(?:اتفقنا|المتفق|تم الاتفاق|طلبنا|المطلوب)",  # noqa: E501
         r"\b(?:won'?t|will not|cannot|can'?t|can not|unable to|not able to) (?:be )?(?:approve|accept)d? (?:the |this |your )?(?:invoice|bill|it)\b|\b(?:invoice|bill)\b (?:will|can|would) not be (?:approved|accepted)",  # noqa: E501
         r"\b(?:holding|withholding|hold(?:ing)? back) (?:the |our )?payment\b|\bnot (?:paying|settling) for\b|\bonly (?:be )?paying for\b",  # noqa: E501
         r"\b(?:not|n'?t|never) (?:be )?(?:paying|settling)\b.{0,40}\buntil\b",
@@ -203,7 +209,8 @@ PAYMENT_PLAN = Lexicon(
         r"\bsmaller (?:weekly |monthly )?(?:amounts|payments|sums)\b|\bsomething every (?:week|month)\b",  # noqa: E501
         r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?flow (?:problems?|issues?|difficult\w*)",  # noqa: E501
         r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|(?:علي|ع) كم دفعه",
-        r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|جدوله|جدولة|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
+        r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
+        r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
         r"\b(?:جزء|نص|نصف|بعض|ربع) (?:من )?(?:ال)?(?:مبلغ|فاتوره|قيمه)",
         r"\b(?:و)?(?:الباقي|المتبقي|البقيه)\b",
@@ -224,6 +231,9 @@ PROMISE = Lexicon(
         r"\b(?:transfer|payment|cheque|money|amount|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) be (?:done|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
         r"\b(?:released|approved|scheduled|booked|queued|cleared) (?:it |this |the invoice )?for payment\b|\b(?:pay|payment) (?:run|cycle)\b",  # noqa: E501
         r"\b(?:payment|it) is (?:in|on) (?:our |the )?(?:system|queue|schedule|list|run) for\b",
+        r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
+        r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
+        r"\b(?:تمت|تم) جدوله (?:ال)?(?:دفعه|تحويل|سداد|صرف)|\b(?:بيتحول|هيتحول|سيتحول|يتحول|بتتحول|هتتحول|هيتدفع|بيتدفع|هيتسدد|بيتسدد|رح يتحول|راح يتحول)\b",  # noqa: E501
         r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
         r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
         r"(?:التحويل|الدفعه|الصرف|السداد|المبلغ) (?:[^\s]+ )?(?:مجدول|مجدوله|مبرمج|مبرمجه|معتمد|معتمده)",  # noqa: E501
@@ -233,7 +243,7 @@ PROMISE = Lexicon(
     ),
     checked=_compile(
         r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment)\b",  # noqa: E501
-        r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b",  # noqa: E501
+        r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link)\b)",  # noqa: E501
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
         r"\b[وف]?(?:راح|رح|ح|رايحين|حن|هن|ه|ح)\s?(?:ن|ا|ي)?(?:دفع|سدد)\w*",
@@ -253,7 +263,7 @@ AUTO_BODY = _compile(
     r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
     r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
     r"\bرد (?:تلقايي|الي)\b|\bرساله (?:اليه|تلقاييه)\b|\bيرجي عدم الرد\b",
-    r"\b(?:mailbox|inbox|e-?mail address|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
+    r"\b(?:mailbox|inbox|e-?mail address|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read|in use|active)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
     r"\b(?:we have|we've) received your (?:e-?mail|message|enquiry|request)\b.{0,80}\b(?:respond|reply|get back)\b|\byour (?:reference|ticket|case) (?:number |no\.? )?is\b",  # noqa: E501
     r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
     r"\bغير مراقب|\bلا تتم مراقبه",

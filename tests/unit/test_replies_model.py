@@ -124,3 +124,10 @@ def test_only_the_customers_own_words_are_sent(model):
     assert sent == prompt_for(text, subject="Re: INV-1", received=RECEIVED)
     assert "Please resend the invoice." in sent and "4,200" not in sent
     assert "2026-11-23 (Monday)" in sent
+
+
+def test_a_configured_model_asks_for_the_llm_extra():
+    from sync.config.extras import extras_needed
+
+    assert extras_needed({"replies": {"model": "gpt-4o-mini"}}) == ["llm"]
+    assert extras_needed({"replies": {"min_confidence": 0.9, "model": None}}) == []
