@@ -57,7 +57,7 @@ _AR_SEND = (
     r"|ابعت|ابعتي|ابعتو|ابعتوا|ابعث|ابعثو|ابعثوا|تبعث|تبعثو|تبعثون|تعيد|تعيدو|تعيدون|اعيدو|اعيدوا|ترسلولي"
     r"|تبعتولي|تبعتلي|ابعتلي|ابعتيلي|ابعثلي|ارسللي|ارسلي لي)(?:ها|وها|يها|لنا|لي|ه|و)?"
 )
-_AR_MONEY = r"(?:ال)?(?:مبلغ|فلوس|قيمه|مستحق|دفعه|حواله|باقي|مبالغ)"
+_AR_MONEY = r"(?:ال)?(?:مبلغ|فلوس|مصاري|قيمه|مستحق|دفعه|حواله|باقي|مبالغ)"
 _AR_TRANSFER = (
     rf"(?:حول(?:ت|نا)(?:ها|لكم|لك|له|ناها|هالكم)|حولناها|حول(?:ت|نا) (?:لكم |لك )?{_AR_MONEY})"
 )
@@ -114,13 +114,14 @@ ALREADY_PAID = Lexicon(
     checked=_compile(
         r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )\b(?:paid|settled|payed)\b(?! (?:by|on|before|within|in) (?:next|the end|end|tomorrow|friday|monday))",  # noqa: E501
         r"\b(?:we|i|we've|i've|we have|i have|accounts|finance) (?:have |has |'ve |already |just |also |now )*(?:transferred|wired|remitted|cleared|sent (?:the |you |over )?(?:the )?(?:payment|money|funds|amount|transfer|cheque)|made (?:the |a |full )?payment)",  # noqa: E501
-        r"\bpayment (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
+        r"\b(?:payment|transfer|wire|remittance) (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
         r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|was sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
         r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
         r"\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
         r"\balready (?:sorted|done|cleared|taken care of)\b",
         r"\b(?:deposited|credited|lodged) (?:in|into|to) your (?:account|bank)",
+        r"\bقمنا (?:ب)?(?:دفع|سداد|تسديد|تحويل|ايداع)",
         r"\bتم (?:ال)?(?:سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)(?! (?:ال)?(?:ايميل|بريد|رساله|طلب|موضوع|مكالمه))",  # noqa: E501
         r"\b[وف]?(?:قد |لقد )?(?:دفعنا|دفعناها|دفعناه|دفعتها|دفعته|دفعت|سددنا|سددناها|سددتها|سددت|ودعنا|اودعنا|خلصنا (?:الدفع|السداد|الفاتوره))\b",  # noqa: E501
         rf"\b[وف]?{_AR_TRANSFER}",
@@ -139,7 +140,7 @@ DISPUTE = Lexicon(
         r"\b(?:dispute|disputing|disputed|contest|contesting)\b",
         r"\b(?:never|not|did ?n'?t|did not) (?:order|ordered|request|requested|authori[sz]e|authori[sz]ed|agree to|agreed to|sign|signed)\b",  # noqa: E501
         rf"\b{_NEG} (?:yet |ever |even )?{_GET} (?:the |any |our |your |all )?(?:goods|items|products|order|delivery|parts|shipment|service)\b",  # noqa: E501
-        r"\bnever did business\b|\bnot (?:our|my) (?:invoice|order)\b|\bnot ours\b|\bnot for us\b",
+        r"\bnever did business\b|\bnot (?:our|my) (?:invoice|order)\b|\b(?:not|is ?n'?t|are ?n'?t) ours\b|\bnot for us\b",  # noqa: E501
         r"\b(?:goods|items|products|order|delivery|parts|stock|shipment|boxes)\b.{0,30}?\b(?:damaged|faulty|broken|defective|missing|short|incomplete|returned|never (?:arrived|came|delivered))",  # noqa: E501
         r"\b(?:returned|sent back) (?:the |all |some of the )?(?:goods|items|products|order|them|it)\b",  # noqa: E501
         r"\b(?:work|service|job|project|installation)\b.{0,25}?\b(?:not|never|was ?n'?t|is ?n'?t|has ?n'?t been|was not|is not) (?:yet )?(?:completed|complete|done|finished|delivered|provided|performed)",  # noqa: E501
@@ -171,10 +172,13 @@ DISPUTE = Lexicon(
         r"\bnot as (?:described|advertised|agreed|quoted|promised|specified|ordered)\b|\bnever worked\b",  # noqa: E501
         r"\b(?:did ?n'?t|does ?n'?t|did not|does not|do not|don'?t) (?:meet|match|comply with|conform to) (?:the |our )?(?:agreed |required )?(?:spec|specs|specification|specifications|requirements|standard|scope|brief)\b",  # noqa: E501
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
+        r"\b(?:we were|we've been|we have been|you(?:'ve)?|you have) (?:charged|billed|invoiced) (?:us )?(?:for|twice|\d)",  # noqa: E501
+        r"\b(?:never|did ?n'?t|did not|not) (?:place|placed|make|made) (?:this |that |the |an |any )?(?:order|booking|purchase)\b",  # noqa: E501
+        r"\b(?:لا|ما|مش|مو|لن) ?(?:نوافق|موافقين|نقبل|نعتمد) (?:علي )?(?:هذه |هذي |هاي )?(?:ال)?فاتوره|\bفروقات\b|\bفرق في\b",  # noqa: E501
         r"\b(?:goods|items|products|work|delivery|order|materials?)\b.{0,20}\b(?:do not|don'?t|does not|does ?n'?t|did not|did ?n'?t) (?:match|meet|correspond)\b",  # noqa: E501
         r"\bonly (?:delivered|did|completed|supplied|sent|provided|installed)\b|\bhalf of what (?:was|we) (?:agreed|ordered)\b",  # noqa: E501
         r"\b(?:raised|have|opened|logged) (?:a |an )?(?:query|queries|concern|concerns)\b|\bquery (?:on|about|regarding) (?:this|the|your) invoice\b",  # noqa: E501
-        r"\b(?:مش|مو|مب|ليس|ما|ليست) (?:زي|مثل|كما|متل|حسب) (?:ما )?(?:اتفقنا|المتفق|تم الاتفاق|طلبنا|المطلوب)",  # noqa: E501
+        r"\b(?:مش|مو|مب|ليس|ما|ليست) (?:زي|مثل|كما|متل|حسب) (?:ما )?(?:اتفقنا|المتفق|تم الاتفاق|طلبنا|المطلوب|العرض|عرض السعر|الاتفاق|العقد|الطلب)",  # noqa: E501
         r"\b(?:won'?t|will not|cannot|can'?t|can not|unable to|not able to) (?:be )?(?:approve|accept)d? (?:the |this |your )?(?:invoice|bill|it)\b|\b(?:invoice|bill)\b (?:will|can|would) not be (?:approved|accepted)",  # noqa: E501
         r"\b(?:holding|withholding|hold(?:ing)? back) (?:the |our )?payment\b|\bnot (?:paying|settling) for\b|\bonly (?:be )?paying for\b",  # noqa: E501
         r"\b(?:not|n'?t|never) (?:be )?(?:paying|settling)\b.{0,40}\buntil\b",
@@ -202,7 +206,7 @@ PAYMENT_PLAN = Lexicon(
         r"\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b",
         r"\b(?:two|three|four|2|3|4) (?:payments|parts|instalments)\b",
         r"\b(?:full amount|whole amount|the full balance|in full) (?:right )?now\b|\bcan'?t pay (?:it )?(?:all|in full)",  # noqa: E501
-        r"\b(?:the rest|the balance|the remainder|the other half) (?:later|next|on|by|in|at)\b",
+        r"\b(?:the rest|the remainder|the other half|(?:and|then) (?:the )?balance) (?:later|next|on|by|in|at)\b",  # noqa: E501
         # hardship: asking for time in parts, without the word "instalment"
         r"\bover the (?:next|coming) (?:few |couple of |\d+ |two |three |four |six )?months\b|\b(?:all|everything|it|this) at once\b",  # noqa: E501
         r"\b(?:two|2) halves\b|\bin halves\b|\bbreak (?:this|it|the amount|the payment) up\b|\blittle (?:by )?little\b|\bbit by bit\b",  # noqa: E501
@@ -233,6 +237,7 @@ PROMISE = Lexicon(
         r"\b(?:payment|it) is (?:in|on) (?:our |the )?(?:system|queue|schedule|list|run) for\b",
         r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
+        r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
         r"\b(?:تمت|تم) جدوله (?:ال)?(?:دفعه|تحويل|سداد|صرف)|\b(?:بيتحول|هيتحول|سيتحول|يتحول|بتتحول|هتتحول|هيتدفع|بيتدفع|هيتسدد|بيتسدد|رح يتحول|راح يتحول)\b",  # noqa: E501
         r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
         r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
@@ -247,6 +252,7 @@ PROMISE = Lexicon(
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
         r"\b[وف]?(?:راح|رح|ح|رايحين|حن|هن|ه|ح)\s?(?:ن|ا|ي)?(?:دفع|سدد)\w*",
+        r"\b[وف]?(?:بدفع|بحول|بسدد)(?:لكم|لك|ك|كم|ها|ه)\b",
         rf"\b[وف]?(?:راح|رح|ح|حن|هن|ه|بن|سن|ن)\s?(?:ا)?حول(?:ها|لكم|كم|ه)?\b(?: [^\s]+)?(?: {_AR_MONEY})?",  # noqa: E501
         r"\b[وف]?بن(?:دفع|سدد)\w*",
         r"(?:ان شاء الله|انشاء الله|ان شاءالله|انشالله|باذن الله|بإذن الله)(?: [^\s]+){0,3}? (?:ن|ا)?(?:سدد|دفع|حول|السداد|الدفع|التحويل|تحويل|سداد|دفع)\w*",  # noqa: E501
