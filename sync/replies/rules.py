@@ -47,7 +47,7 @@ _NEG = r"(?:never|not|no|nor|cannot|can ?not|unable to|yet to|(?:did|do|does|hav
 _AR_NEG = r"(?:لم|لن|ما|مش|مو|مب|موب|ليس|ليست|غير|ولا|لا|ماني|مانا|محنا|ماحنا|مافي)"
 _INVOICE = r"(?:invoice|invoices|inv|bill|attachment|attached file|pdf|copy|statement|document|it|anything|one)\b"  # noqa: E501
 _DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
-_GET = r"(?:got|get|gotten|receive|received|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
+_GET = r"(?:got|get|getting|gotten|receive|received|receiving|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
 # What a customer may ask to have sent again that is not the invoice.
 _NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate)\b)"  # noqa: E501
 _AR_INVOICE = r"(?:ال)?(?:فاتوره|فواتير|فاتورتكم|نسخه|مرفق|ملف)"
@@ -120,6 +120,7 @@ ALREADY_PAID = Lexicon(
         r"\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
         r"\balready (?:sorted|done|cleared|taken care of)\b",
+        r"\b(?:amount|money|payment|funds|invoice|bill) (?:was |has been |is |had been )?(?:already )?(?:transferred|remitted|wired|deposited)\b",  # noqa: E501
         r"\b(?:deposited|credited|lodged) (?:in|into|to) your (?:account|bank)",
         r"\bقمنا (?:ب)?(?:دفع|سداد|تسديد|تحويل|ايداع)",
         r"\bتم (?:ال)?(?:سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)(?! (?:ال)?(?:ايميل|بريد|رساله|طلب|موضوع|مكالمه))",  # noqa: E501
@@ -150,7 +151,7 @@ DISPUTE = Lexicon(
         r"\b(?:cancell?ed|canceled) (?:the |our |this |that )?(?:order|contract|subscription|service|invoice|booking)|\b(?:invoice|order) (?:was |has been |is )?(?:cancell?ed|canceled|void)",  # noqa: E501
         r"\b(?:price|prices|amount|rates?|figures?|quantities|total) (?:on this invoice |on the invoice )?(?:don'?t|do not|does ?n'?t|does not) (?:match|agree|correspond)",  # noqa: E501
         r"\b(?:discount|credit) (?:we agreed |agreed )?(?:is ?n'?t|is not|was ?n'?t|not) (?:applied|included|deducted)",  # noqa: E501
-        r"\bwe agreed (?:on )?(?:a |an )?(?:\d|lower|different|discount|price|rate|£|\$)",
+        r"\bwe agreed? (?:on )?(?:a |an )?(?:\d|lower|different|discount|price|rate|£|\$)",
         r"\bthe quote (?:said|was|says)\b|\bnot what we ordered\b",
         r"\b(?:issue|send|provide) (?:a |an |us a )?(?:corrected|revised|amended|new) invoice|\b(?:correct|amend|fix) (?:the |this |your )?(?:invoice|amount|price)|\bplease fix\b",  # noqa: E501
         r"\b(?:should be|should only be) (?:for )?(?:\d|£|\$)",
@@ -172,6 +173,8 @@ DISPUTE = Lexicon(
         r"\bnot as (?:described|advertised|agreed|quoted|promised|specified|ordered)\b|\bnever worked\b",  # noqa: E501
         r"\b(?:did ?n'?t|does ?n'?t|did not|does not|do not|don'?t) (?:meet|match|comply with|conform to) (?:the |our )?(?:agreed |required )?(?:spec|specs|specification|specifications|requirements|standard|scope|brief)\b",  # noqa: E501
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
+        r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:quoted|agreed|the quote|expected|what we agreed)",  # noqa: E501
+        r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
         r"\b(?:we were|we've been|we have been|you(?:'ve)?|you have) (?:charged|billed|invoiced) (?:us )?(?:for|twice|\d)",  # noqa: E501
         r"\b(?:never|did ?n'?t|did not|not) (?:place|placed|make|made) (?:this |that |the |an |any )?(?:order|booking|purchase)\b",  # noqa: E501
         r"\b(?:لا|ما|مش|مو|لن) ?(?:نوافق|موافقين|نقبل|نعتمد) (?:علي )?(?:هذه |هذي |هاي )?(?:ال)?فاتوره|\bفروقات\b|\bفرق في\b",  # noqa: E501
@@ -201,9 +204,9 @@ PAYMENT_PLAN = Lexicon(
         r"\bpay(?:ing)? (?:it |this |the (?:invoice|amount|balance) )?in (?:\d+|two|three|four|five|six|parts|stages|chunks|part)\b(?! ?(?:days?|weeks?|months?|working|business))",  # noqa: E501
         r"\bsplit (?:it|this|the payment|the amount|the invoice|the bill|the balance|into|in)\b|\bspread (?:it|this|the payment|the cost|the amount|the balance)",  # noqa: E501
         r"\bpart(?:ial)?[- ]payments?\b|\bpart of (?:it|the amount|the balance|the invoice) (?:now|today)",  # noqa: E501
-        r"\b(?:half|some|\d+%?|£\s?\d+|\$\s?\d+) (?:of it )?(?:now|today|this month|this week) and (?:the )?(?:rest|balance|remainder|other half|half|\w+ on)",  # noqa: E501
+        r"\b(?:half|some|\d+%?|£\s?\d+|\$\s?\d+) (?:of it )?(?:now|today|this month|this week) and (?:the )?(?:rest|balance|remainder|remaining|other half|half|\w+ on)",  # noqa: E501
         r"\b(?:weekly|monthly|fortnightly) (?:payments|instal\w*|amounts)",
-        r"\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b",
+        r"\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b|\b\d+ (?:on the \d{1,2}(?:st|nd|rd|th)? )?of each month\b",  # noqa: E501
         r"\b(?:two|three|four|2|3|4) (?:payments|parts|instalments)\b",
         r"\b(?:full amount|whole amount|the full balance|in full) (?:right )?now\b|\bcan'?t pay (?:it )?(?:all|in full)",  # noqa: E501
         r"\b(?:the rest|the remainder|the other half|(?:and|then) (?:the )?balance) (?:later|next|on|by|in|at)\b",  # noqa: E501
@@ -211,7 +214,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bover the (?:next|coming) (?:few |couple of |\d+ |two |three |four |six )?months\b|\b(?:all|everything|it|this) at once\b",  # noqa: E501
         r"\b(?:two|2) halves\b|\bin halves\b|\bbreak (?:this|it|the amount|the payment) up\b|\blittle (?:by )?little\b|\bbit by bit\b",  # noqa: E501
         r"\bsmaller (?:weekly |monthly )?(?:amounts|payments|sums)\b|\bsomething every (?:week|month)\b",  # noqa: E501
-        r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?flow (?:problems?|issues?|difficult\w*)",  # noqa: E501
+        r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?(?:flow )?(?:problems?|issues?|difficult\w*|crunch|shortage)",  # noqa: E501
         r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|(?:علي|ع) كم دفعه",
         r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
         r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
@@ -232,7 +235,7 @@ PROMISE = Lexicon(
         # arrangements: a transfer scheduled, approved or booked; money that will arrive
         r"\b(?:transfer|payment|cheque|check|money|funds|it|remittance)\b (?:is |has been |was |will be |are )?(?:now )?(?:scheduled|booked|approved|released|queued|set up|lined up|authori[sz]ed|planned) (?:for|on|in|to go)\b",  # noqa: E501
         r"\b(?:money|funds|payment|transfer|amount|cheque)\b (?:should|will|'ll|shall|is going to) (?:reach|be with|hit|land|arrive|be in|be credited|clear)\b",  # noqa: E501
-        r"\b(?:transfer|payment|cheque|money|amount|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) be (?:done|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
+        r"\b(?:transfer|payment|cheque|money|amount|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
         r"\b(?:released|approved|scheduled|booked|queued|cleared) (?:it |this |the invoice )?for payment\b|\b(?:pay|payment) (?:run|cycle)\b",  # noqa: E501
         r"\b(?:payment|it) is (?:in|on) (?:our |the )?(?:system|queue|schedule|list|run) for\b",
         r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
