@@ -65,7 +65,9 @@ _AR_DAY_NAMES = {
 }  # fmt: skip
 _WEEKDAYS = {**_EN_DAYS, **{fold(k): v for k, v in _AR_DAY_NAMES.items()}}
 # Short English names ("sun", "sat", "wed") are ordinary words too: only after a cue.
-_FULL_DAY = "|".join(sorted((k for k in _WEEKDAYS if len(k) > 4), key=len, reverse=True))
+_FULL_DAY = "|".join(
+    sorted((k for k in _WEEKDAYS if len(k) > 4 or not k.isascii()), key=len, reverse=True)
+)
 _SHORT_DAY = "|".join(k for k in _EN_DAYS if len(k) <= 4)
 _WEEKDAY = rf"(?P<wd>{_FULL_DAY}|(?:(?<=on |by )|(?<=pay ))(?:{_SHORT_DAY}))\b"
 
