@@ -246,6 +246,10 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"\b(?:خلال|بعد|في غضون) يومين", _fixed(2)),
     (r"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون) اسبوعين", _fixed(14)),
     (
+        r"\b(?:within|in|after) (?:a|one) month\b|(?:خلال|بعد|في غضون) شهر\b(?! " + _NEXT_AR + ")",
+        _fixed(30),
+    ),
+    (
         r"\b(?:within|in) (?:a|one) week|(?:خلال|بعد|في غضون) (?:ال)?اسبوع\b(?! " + _NEXT_AR + ")",
         _fixed(7),
     ),

@@ -23,8 +23,12 @@ from dataclasses import dataclass
 from sync.replies.text import fold
 
 
-def _compile(*parts: str) -> re.Pattern[str]:
+def phrases(*parts: str) -> re.Pattern[str]:
+    """One pattern matching any of ``parts``, folded (see the module docstring)."""
     return re.compile("|".join(f"(?:{fold(p)})" for p in parts))
+
+
+_compile = phrases
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ NOT_RECEIVED = Lexicon(
         # lost or unreadable on the customer's side; asked for again in other words
         r"\b(?:invoice|bill|it|copy|email)\b.{0,25}\b(?:(?:got |been |was |is )?(?:lost|misplaced|deleted|went missing)|(?:is )?not available with us|(?:can'?t|cannot|could ?n'?t) be found)\b",  # noqa: E501
         r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
-        r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
+        r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
         r"\bre-?share\b|\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have) (?:a |another )?copy\b|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
         r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
         r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
@@ -124,7 +128,7 @@ ALREADY_PAID = Lexicon(
         r"\b(?:payment|transfer|التحويل|الدفع|السداد|المبلغ|الدفعه) تم\b(?! (?:جدول|اعتماد|تاجيل|تحديد))",  # noqa: E501
         r"\b(?:amount|money|payment|funds|invoice|bill) (?:was |has been |is |had been )?(?:already )?(?:transferred|remitted|wired|deposited)\b",  # noqa: E501
         r"\b(?:deposited|credited|lodged) (?:in|into|to) your (?:account|bank)",
-        r"\bقمنا (?:ب)?(?:دفع|سداد|تسديد|تحويل|ايداع)",
+        r"\bقمنا (?:ب)?(?:دفع|سداد|تسديد|تحويل|ايداع)|\bسوينا (?:ال)?(?:تحويل|دفع|سداد)",
         r"\bتم (?:ال)?(?:سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)(?! (?:ال)?(?:ايميل|بريد|رساله|طلب|موضوع|مكالمه))",  # noqa: E501
         r"\b[وف]?(?:قد |لقد )?(?:دفعنا|دفعناها|دفعناه|دفعتها|دفعته|دفعت|سددنا|سددناها|سددتها|سددت|ودعنا|اودعنا|خلصنا (?:الدفع|السداد|الفاتوره))\b",  # noqa: E501
         rf"\b[وف]?{_AR_TRANSFER}",
@@ -145,7 +149,7 @@ DISPUTE = Lexicon(
         rf"\b{_NEG} (?:yet |ever |even )?{_GET} (?:the |any |our |your |all )?(?:goods|items|products|order|delivery|parts|shipment|service)\b",  # noqa: E501
         r"\bnever did business\b|\bnot (?:our|my) (?:invoice|order)\b|\b(?:not|is ?n'?t|are ?n'?t) ours\b|\bnot for us\b",  # noqa: E501
         r"\b(?:goods|items|products|order|delivery|parts|stock|shipment|boxes)\b.{0,30}?\b(?:damaged|faulty|broken|defective|missing|short|incomplete|returned|never (?:arrived|came|delivered))",  # noqa: E501
-        r"\b(?:returned|sent back) (?:the |all |some of the )?(?:goods|items|products|order|them|it)\b",  # noqa: E501
+        r"\b(?:returned|sent back) (?:[^\s]+ ){0,4}?(?:goods|items|products|order|them|it|units|parts|boxes|chairs)\b|\barrived (?:damaged|broken|scratched|faulty|defective)\b|\b(?:issue|send|raise) (?:us )?(?:a )?credit\b",  # noqa: E501  # noqa: E501
         r"\b(?:work|service|job|project|installation)\b.{0,25}?\b(?:not|never|was ?n'?t|is ?n'?t|has ?n'?t been|was not|is not) (?:yet )?(?:completed|complete|done|finished|delivered|provided|performed)",  # noqa: E501
         r"\bcredit note\b|\brefund\b",
         r"\b(?:won'?t|will not|refuse to|not going to|shan'?t) (?:be )?pay(?:ing)?\b",
@@ -164,7 +168,7 @@ DISPUTE = Lexicon(
         rf"(?:رجعنا|ارجعنا|تم ارجاع|تم استرجاع|رجعناها|ارجعناها|رجعناهم) (?:لكم )?{_AR_GOODS}?",
         rf"\b(?:لم|ما|لسه ما)\s?(?:نستلم|استلمنا|تصل|تصلنا|وصلت|وصلتنا|وصلنا|يصل|يصلنا|وصل|توصل|جت|جتنا|جاتنا)[^\s]* (?:[^\s]+ )?{_AR_GOODS}",  # noqa: E501
         rf"{_AR_GOODS} (?:لم|ما|مش|لسه ما) ?(?:تقدم|تكتمل|تتم|تنفذ|اكتملت|خلصت|تصل|وصلت|تخلص|يكتمل|يخلص|ينته|انتهي|اكتمل|خلص)",  # noqa: E501
-        r"(?:الشغل|العمل|المشروع) (?:ما|لم|مش|لسه ما) ?(?:خلص|يكتمل|يخلص|ينته|انتهي|اكتمل|تم)",
+        r"(?:الشغل|العمل|المشروع|التركيب|الصيانه|التوريد|التسليم|الخدمه) (?:ما|لم|مش|لسه ما) ?(?:خلص|يكتمل|يخلص|ينته|انتهي|اكتمل|تم)",  # noqa: E501
         r"\b(?:نعترض|اعتراض|معترضين|نرفض|نحتج|ملغيه|ملغي|الغينا|الغاء الطلب|الغاء الطلبيه|ليست لنا|مو لنا|مش لنا|مش بتاعتنا|مب لنا|اشعار دائن|اشعار خصم|مرتجع)",  # noqa: E501
         r"\b[وف]?(?:لن|مش|ما|مو|مب) ?(?:راح |رح |ح |ه |هن|حن)?(?:نقوم بال)?(?:ندفع|نسدد|دفع|سداد|تسديد)\b|\bمش هندفع|\bنعتذر عن (?:ال)?(?:سداد|دفع)",  # noqa: E501
         r"\bليش تطالب|\bالمتفق عليه|\bمتفقين (?:علي|ع)|\bاتفقنا (?:علي|ع)",
@@ -178,7 +182,9 @@ DISPUTE = Lexicon(
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:quoted|agreed|the quote|expected|what we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
         r"\b(?:invoice|bill|amount|price|الفاتوره|المبلغ|السعر)\b (?:[^\s]+ )?(?:مو|مش|مب|غير|ليست|ليس) (?:صحيح|صحيحه|صح|مظبوط|مضبوط)|\b(?:quantity|quantities|qty)\b (?:is|are|was|were) (?:less|short|lower|wrong)",  # noqa: E501
-        r"\b(?:we were|we've been|we have been|you(?:'ve)?|you have) (?:charged|billed|invoiced) (?:us )?(?:for|twice|\d)",  # noqa: E501
+        r"\b(?:we were|we've been|we have been|we are|we're|but were|and were|you(?:'ve)?|you have) (?:being )?(?:charged|billed|invoiced) (?:us )?(?:for|twice|\d|a |an )",  # noqa: E501
+        r"\bonly (?:received|got) \d+|\b(?:never|not) in (?:the |our )?(?:contract|agreement|quote)\b|\b(?:covered|included) (?:under|by|in) (?:the )?(?:warranty|guarantee|contract|maintenance)|\bsupposed to be (?:free|included|covered)",  # noqa: E501
+        r"\b(?:الفاتوره )?(?:مكرره|مكرر|متكرره)\b",  # noqa: E501
         r"\b(?:never|did ?n'?t|did not|not) (?:place|placed|make|made) (?:this |that |the |an |any )?(?:order|booking|purchase)\b",  # noqa: E501
         r"\b(?:لا|ما|مش|مو|لن) ?(?:نوافق|موافقين|نقبل|نعتمد) (?:علي )?(?:هذه |هذي |هاي )?(?:ال)?فاتوره|\bفروقات\b|\bفرق في\b",  # noqa: E501
         r"\b(?:goods|items|products|work|delivery|order|materials?)\b.{0,20}\b(?:do not|don'?t|does not|does ?n'?t|did not|did ?n'?t) (?:match|meet|correspond)\b",  # noqa: E501
@@ -209,7 +215,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bpart(?:ial)?[- ]payments?\b|\bpart of (?:it|the amount|the balance|the invoice) (?:now|today)",  # noqa: E501
         r"\b(?:half|some|\d+%?|£\s?\d+|\$\s?\d+) (?:of it )?(?:now|today|this month|this week) and (?:the )?(?:rest|balance|remainder|remaining|other half|half|\w+ on)",  # noqa: E501
         r"\b(?:weekly|monthly|fortnightly) (?:payments|instal\w*|amounts)",
-        r"\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b|\b\d+ (?:on the \d{1,2}(?:st|nd|rd|th)? )?of each month\b",  # noqa: E501
+        r"(?:[$£]\s?)?\d[\d,.]*\s?(?:a|per|every|each) (?:month|week)\b|\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b|\b\d+ (?:on the \d{1,2}(?:st|nd|rd|th)? )?of each month\b",  # noqa: E501
         r"\b(?:two|three|four|2|3|4) (?:payments|parts|instalments)\b",
         r"\b(?:full amount|whole amount|the full balance|in full) (?:right )?now\b|\bcan'?t pay (?:it )?(?:all|in full)",  # noqa: E501
         r"\b(?:the rest|the remainder|the other half|(?:and|then) (?:the )?balance) (?:later|next|on|by|in|at)\b",  # noqa: E501
@@ -238,12 +244,12 @@ PROMISE = Lexicon(
         # arrangements: a transfer scheduled, approved or booked; money that will arrive
         r"\b(?:transfer|payment|cheque|check|money|funds|it|remittance)\b (?:is |has been |was |will be |are )?(?:now )?(?:scheduled|booked|approved|released|queued|set up|lined up|authori[sz]ed|planned) (?:for|on|in|to go)\b",  # noqa: E501
         r"\b(?:money|funds|payment|transfer|amount|cheque)\b (?:should|will|'ll|shall|is going to) (?:reach|be with|hit|land|arrive|be in|be credited|clear)\b",  # noqa: E501
-        r"\b(?:transfer|payment|cheque|money|amount|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
         r"\b(?:released|approved|scheduled|booked|queued|cleared) (?:it |this |the invoice )?for payment\b|\b(?:pay|payment) (?:run|cycle)\b",  # noqa: E501
         r"\b(?:payment|it) is (?:in|on) (?:our |the )?(?:system|queue|schedule|list|run) for\b",
         r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
+        r"\b(?:payment|transfer)\b (?:is )?(?:due|expected|set|planned|scheduled) to (?:go out|be made|be sent|leave|clear)\b|\b(?:the )?(?:payment|transfer) date (?:is|as|will be)\b",  # noqa: E501
         r"\b(?:تمت|تم) جدوله (?:ال)?(?:دفعه|تحويل|سداد|صرف)|\b(?:بيتحول|هيتحول|سيتحول|يتحول|بتتحول|هتتحول|هيتدفع|بيتدفع|هيتسدد|بيتسدد|رح يتحول|راح يتحول)\b",  # noqa: E501
         r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
         r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
@@ -253,6 +259,7 @@ PROMISE = Lexicon(
         r"\b(?:won'?t|will not|can'?t|cannot|unable to|not able to) (?:be able to )?pay (?:it |this |you )?(?:until|till|before)\b",  # noqa: E501
     ),
     checked=_compile(
+        r"\b(?:transfer|payment|cheque|money|amount|funds|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
         r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment)\b",  # noqa: E501
         r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link)\b)",  # noqa: E501
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
@@ -268,37 +275,10 @@ PROMISE = Lexicon(
     ),
 )
 
-# Auto-replies and bounces, from the text itself (headers and subject are checked first).
-AUTO_BODY = _compile(
-    r"\b(?:automatic|automated|auto)[- ]?(?:reply|response|message|generated|responder|acknowledge?ment|notification)\b",  # noqa: E501
-    r"\bautoreply\b|\bthis is an automated\b|\bdo not reply to this (?:e-?mail|message)\b",
-    r"\b(?:i am|i'm|am|i will be|i'll be|currently|presently) (?:currently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:annual |sick |maternity |paternity |parental )?leave|on vacation|on holiday|travell?ing)",  # noqa: E501
-    r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
-    r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
-    r"\bرد (?:تلقايي|الي)\b|\bرساله (?:اليه|تلقاييه)\b|\bيرجي عدم الرد\b",
-    r"\b(?:mailbox|inbox|e-?mail address|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read|in use|active)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
-    r"\b(?:we have|we've) received your (?:e-?mail|message|enquiry|request)\b.{0,80}\b(?:respond|reply|get back)\b|\byour (?:reference|ticket|case) (?:number |no\.? )?is\b",  # noqa: E501
-    r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
-    r"\bغير مراقب|\bلا تتم مراقبه",
-    r"(?<!كنت )(?<!كنا )\b(?:انا )?(?:حاليا )?خارج المكتب\b|\b(?:انا|حاليا) (?:حاليا )?في اجازه",
-)
-BOUNCE_BODY = _compile(
-    r"\bdelivery (?:has )?failed\b|\bcould ?n'?t be delivered\b|\bcould not be delivered\b",
-    r"\bwas ?n'?t delivered\b|\bwas not delivered\b|\bundeliverable\b|\baddress not found\b",
-    r"\buser unknown\b|\bmailbox (?:unavailable|not found|full|does not exist)\b",
-    r"\bpermanent error\b|\bdelivery status notification\b|\bmail delivery (?:failed|subsystem|system)\b",  # noqa: E501
-    r"\bتعذر تسليم\b|\bفشل (?:ال)?تسليم\b|\bلم يتم تسليم\b",
-)
-AUTO_SUBJECT = _compile(
-    r"\b(?:automatic|auto)[- ]?(?:reply|response)\b|\bautoreply\b|\bout of (?:the )?office\b|\booo\b",  # noqa: E501
-    r"\b(?:away from (?:the )?office|on leave|vacation reply|holiday reply)\b",
-    r"^(?:read|read receipt|تمت القراءه|مقروء)\s*:",
-    r"رد (?:تلقايي|الي)|خارج المكتب|في اجازه",
-)
-BOUNCE_SUBJECT = _compile(
-    r"\bundeliverable\b|\bdelivery status notification\b|\bmail delivery failed\b",
-    r"\breturned mail\b|\bfailure notice\b|\bdelivery (?:failure|failed|has failed)\b",
-    r"\bundelivered mail\b|فشل (?:ال)?تسليم|تعذر (?:ال)?تسليم",
+# Talk of invoices to come, not of one missing ("send invoices to Omar from now on").
+FUTURE_ONLY = _compile(
+    r"\b(?:in (?:the )?future|from now on|going forward|next time|future invoices)\b",
+    r"\b(?:مستقبلا|في المستقبل|من الان|من هلا|من هلق|بعد كذا|الفواتير القادمه|الفواتير الجايه)\b",
 )
 
 _NEGATION = re.compile(rf"(?:\b{_NEG}\b|\b{_AR_NEG}\b)[^,.;!?\n]{{0,24}}$")
@@ -306,6 +286,10 @@ _ANSWERED_NO = re.compile(r"^\s*\?+\s*(?:no|nope|not|لا|لأ)\b")
 _FUTURE = re.compile(
     r"\b(?:will|'ll|shall|going to|gonna|if|once|when|until|hope|hopefully|should|would|could"
     r"|can|to be|expect|اذا|لو|لما|عندما|حين|حتي|قبل ما)\b"
+)
+# "I'll let you know when it will be paid": a question for later, not a claim or promise.
+_ASKING = re.compile(
+    r"\b(?:let you know|advise|inform you|confirm|check|find out|ask) (?:when|if|whether)\b"
 )
 _NEG_INSIDE = re.compile(rf"\b{_NEG}\b")
 _CLAUSE_END = re.compile(r"[,.;!?\n]|\b(?:but|however|though|although|لكن|لكننا|بس|بينما)\b")
@@ -321,7 +305,7 @@ def _cancelled(text: str, m: re.Match[str], *, guarded: bool) -> bool:
     before = _clause_before(text, m.start())
     if _NEGATION.search(before) or _ANSWERED_NO.match(text[m.end() :]):
         return True
-    if _NEG_INSIDE.search(m.group()):
+    if _NEG_INSIDE.search(m.group()) or _ASKING.search(before):
         return True
     return guarded and bool(_FUTURE.search(before))
 

@@ -39,7 +39,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from enum import StrEnum
 
-from sync.replies import confidence
+from sync.replies import confidence, machine
 from sync.replies import rules as rules
 from sync.replies.promises import promised_date
 from sync.replies.text import normalise as _normalise
@@ -206,6 +206,8 @@ def understand(
     if automatic is not None:
         return automatic
     found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find_kind(lex, words))]
+    if rules.search(rules.FUTURE_ONLY, words):  # "send invoices to Omar from now on"
+        found = [f for f in found if f[0] is not Intent.INVOICE_NOT_RECEIVED]
     if not found:
         return Understanding(Intent.OTHER, score=confidence.NOTHING_FOUND)
     intent, (evidence, fixed) = found[0]
@@ -255,15 +257,15 @@ def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understa
     auto = _auto_header(lowered)
     if auto:
         return Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.HEADER)
-    auto = rules.search(rules.AUTO_SUBJECT, folded_subject)
+    auto = rules.search(machine.AUTO_SUBJECT, folded_subject)
     if auto:
         return Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.SUBJECT)
-    bounced = rules.search(rules.BOUNCE_BODY, words)
+    bounced = rules.search(machine.BOUNCE_BODY, words)
     if bounced:
         return Understanding(
             Intent.AUTO_REPLY, bounce=True, evidence=bounced, score=confidence.BODY_BOUNCE
         )
-    auto = rules.search(rules.AUTO_BODY, words)
+    auto = rules.search(machine.AUTO_BODY, words)
     return (
         Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.BODY_AUTO)
         if auto
@@ -280,7 +282,7 @@ def _bounce_evidence(headers: Mapping[str, str], subject: str) -> str | None:
     for name in ("from", "sender", "return-path"):
         if _BOUNCE_SENDER.search(headers.get(name, "")):
             return f"{name}: {headers[name]}"
-    return rules.search(rules.BOUNCE_SUBJECT, subject)
+    return rules.search(machine.BOUNCE_SUBJECT, subject)
 
 
 def _auto_header(headers: Mapping[str, str]) -> str | None:

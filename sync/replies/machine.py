@@ -1,0 +1,43 @@
+"""The words of machines: auto-replies and delivery failures, by body and subject. Pure data.
+
+``sync.replies.understanding`` checks headers first, then these; see ``sync.replies.rules``
+for how the patterns are written and folded.
+"""
+
+from __future__ import annotations
+
+from sync.replies.rules import phrases
+
+# Auto-replies and bounces, from the text itself (headers and subject are checked first).
+AUTO_BODY = phrases(
+    r"\b(?:automatic|automated|auto)[- ]?(?:reply|response|message|generated|responder|acknowledge?ment|notification)\b",  # noqa: E501
+    r"\bautoreply\b|\bthis is an automated\b|\bdo not reply to this (?:e-?mail|message)\b",
+    r"\b(?:i am|i'm|am|i will be|i'll be|currently|presently) (?:currently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:annual |sick |maternity |paternity |parental )?leave|on vacation|on holiday|travell?ing)",  # noqa: E501
+    r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
+    r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
+    r"\byour (?:request|message|e-?mail|enquiry|ticket)\b.{0,20}\bhas been (?:received|logged|created)\b|\b(?:e-?mails?|messages?) (?:will not|won'?t) be (?:read|answered|monitored)\b",  # noqa: E501
+    r"\bرد (?:تلقايي|الي)\b|\bرساله (?:اليه|تلقاييه)\b|\bيرجي عدم الرد\b",
+    r"\b(?:mailbox|inbox|e-?mail address|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read|in use|active)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
+    r"\b(?:we have|we've) received your (?:e-?mail|message|enquiry|request)\b.{0,80}\b(?:respond|reply|get back)\b|\byour (?:reference|ticket|case) (?:number |no\.? )?is\b",  # noqa: E501
+    r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
+    r"\bغير مراقب|\bلا تتم مراقبه",
+    r"(?<!كنت )(?<!كنا )\b(?:انا )?(?:حاليا )?خارج المكتب\b|\b(?:انا|حاليا) (?:حاليا )?في اجازه",
+)
+BOUNCE_BODY = phrases(
+    r"\bdelivery (?:has )?failed\b|\bcould ?n'?t be delivered\b|\bcould not be delivered\b",
+    r"\bwas ?n'?t delivered\b|\bwas not delivered\b|\bundeliverable\b|\baddress not found\b",
+    r"\buser unknown\b|\bmailbox (?:unavailable|not found|full|does not exist)\b",
+    r"\bpermanent error\b|\bdelivery status notification\b|\bmail delivery (?:failed|subsystem|system)\b",  # noqa: E501
+    r"\bتعذر تسليم\b|\bفشل (?:ال)?تسليم\b|\bلم يتم تسليم\b",
+)
+AUTO_SUBJECT = phrases(
+    r"\b(?:automatic|auto)[- ]?(?:reply|response)\b|\bautoreply\b|\bout of (?:the )?office\b|\booo\b",  # noqa: E501
+    r"\b(?:away from (?:the )?office|on leave|vacation reply|holiday reply)\b",
+    r"^(?:read|read receipt|تمت القراءه|مقروء)\s*:",
+    r"رد (?:تلقايي|الي)|خارج المكتب|في اجازه",
+)
+BOUNCE_SUBJECT = phrases(
+    r"\bundeliverable\b|\bdelivery status notification\b|\bmail delivery failed\b",
+    r"\breturned mail\b|\bfailure notice\b|\bdelivery (?:failure|failed|has failed)\b",
+    r"\bundelivered mail\b|فشل (?:ال)?تسليم|تعذر (?:ال)?تسليم",
+)
