@@ -20,7 +20,8 @@ AUTO_BODY = phrases(
     r"\b(?:mailbox|inbox|e-?mail address|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read|in use|active)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
     r"\b(?:we have|we've) received your (?:e-?mail|message|enquiry|request)\b.{0,80}\b(?:respond|reply|get back)\b|\byour (?:reference|ticket|case) (?:number |no\.? )?is\b",  # noqa: E501
     r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
-    r"\bغير مراقب|\bلا تتم مراقبه",
+    r"\bغير مراقب|\bلا (?:تتم|يتم) (?:مراقبته|مراقبه|متابعته|متابعه)|\bغير متابع",
+    r"\bno-?reply (?:address|e-?mail|mailbox)\b|\b(?:e-?mails?|messages?) (?:sent )?to this (?:address|mailbox|inbox) (?:are|is) (?:not|no longer) (?:monitored|read|checked)",  # noqa: E501
     r"(?<!كنت )(?<!كنا )\b(?:انا )?(?:حاليا )?خارج المكتب\b|\b(?:انا|حاليا) (?:حاليا )?في اجازه",
 )
 BOUNCE_BODY = phrases(

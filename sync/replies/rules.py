@@ -62,6 +62,7 @@ _AR_SEND = (
     r"|تبعتولي|تبعتلي|ابعتلي|ابعتيلي|ابعثلي|ارسللي|ارسلي لي|دز|دزو|دزوا|تدز|تدزون)"
     r"(?:ها|وها|يها|لنا|لي|ه|و)?"
 )
+_AR_DAYS = r"(?:ال)?(?:احد|اثنين|اتنين|ثلاثاء|ثلاثا|اربعاء|اربعا|خميس|جمعه|سبت)"
 _AR_MONEY = r"(?:ال)?(?:مبلغ|فلوس|مصاري|قيمه|مستحق|دفعه|حواله|باقي|مبالغ)"
 _AR_TRANSFER = (
     rf"(?:حول(?:ت|نا)(?:ها|لكم|لك|له|ناها|هالكم)|حولناها|حول(?:ت|نا) (?:لكم |لك )?{_AR_MONEY})"
@@ -76,7 +77,7 @@ NOT_RECEIVED = Lexicon(
         r"\bno (?:invoice|attachment|pdf|copy)\b.{0,20}\b(?:was|is|were)?\s*(?:attached|included|received|arrived|in (?:the|your) (?:e-?mail|message))",  # noqa: E501
         r"\b(?:nothing|no invoice|no attachment|no pdf) (?:was |is )?(?:attached|included)",
         r"\bno (?:invoice|attachment)\b",
-        r"\b(?:attachment|invoice|pdf) (?:is |was )?missing|\bmissing (?:the )?(?:invoice|attachment)",  # noqa: E501
+        r"\b(?:attachment|invoice|pdf) (?:is |was |appears to be |seems to be |seem to be )?missing|\bmissing (?:the )?(?:invoice|attachment)",  # noqa: E501
         r"\bno record of (?:receiving |getting |having )?(?:this|the|that|your|an|any)? ?(?:invoice|bill|it)",  # noqa: E501
         rf"\b(?:please|pls|plz|kindly|can you|could you|would you|can u|could u|pl) (?:re-?send{_NOT_INVOICE}|send (?:it|this|the invoice|over|again)|send (?:us|me) (?:the|a|your) (?:invoice|copy|bill)|send (?:a |the )?copy|forward (?:a|the) (?:copy|invoice)|email (?:it|the invoice))",  # noqa: E501
         rf"\bre-?send\b{_NOT_INVOICE}",
@@ -92,7 +93,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
         r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
         rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
-        r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|(?:عطونا|عطني|اعطونا|اعطني|عطوني) (?:[^\s]+ )?(?:نسخه|صوره|الفاتوره)|\b(?:لم|ما) يتم (?:تزويدنا|ارسال|استلام|توصيل)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من |عن )?(?:ال)?فاتوره",  # noqa: E501
+        r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|\b(?:ما|مو|مش|مب|ليس) ?(?:عندنا|لدينا|عندي|معانا|معنا) (?:ال)?(?:فاتوره|نسخه)|(?:عطونا|عطني|اعطونا|اعطني|عطوني) (?:[^\s]+ )?(?:نسخه|صوره|الفاتوره)|\b(?:لم|ما) يتم (?:تزويدنا|ارسال|استلام|توصيل)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من |عن )?(?:ال)?فاتوره",  # noqa: E501
         r"\b(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|لقيت|نلاقي|الاقي|ياتنا|ياتني|يانا|ياني|يتنا)[^\s]*",  # noqa: E501
         r"\b(?:موصلتش|موصلتناش|موصلناش|موصلنيش|موصلش|مجتليش|مجاتش|مجتش|مجاليش|مجاش|مستلمناش|ماوصلتش|ماوصلت|ماوصلنا|ماوصلتنا|ماجتنا|ماجاتنا|ماوصلني)",  # noqa: E501
         rf"{_AR_INVOICE} (?:مش|مو|ليست|غير) (?:واصل|واصله|موجود|موجوده|عندنا|عندي|لدينا)",
@@ -120,7 +121,7 @@ ALREADY_PAID = Lexicon(
         r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )\b(?:paid|settled|payed)\b(?! (?:by|on|before|within|in) (?:next|the end|end|tomorrow|friday|monday))",  # noqa: E501
         r"\b(?:we|i|we've|i've|we have|i have|accounts|finance) (?:have |has |'ve |already |just |also |now )*(?:transferred|wired|remitted|cleared|sent (?:the |you |over )?(?:the )?(?:payment|money|funds|amount|transfer|cheque)|made (?:the |a |full )?payment)",  # noqa: E501
         r"\b(?:payment|transfer|wire|remittance) (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
-        r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|was sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
+        r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|left|went through|was sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
         r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
         r"\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
@@ -181,6 +182,8 @@ DISPUTE = Lexicon(
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:quoted|agreed|the quote|expected|what we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
+        r"\bnot fit for purpose\b|\bhad to (?:hire|get|pay) (?:someone|somebody|another)\b|\bnothing like (?:what|the)\b|\bwithh[eo]ld\w*\b",  # noqa: E501
+        r"\b(?:not (?:satisfied|happy)|dissatisfied|unsatisfied|unhappy) with\b|\b(?:مش|مو|مب|غير|ما) ?(?:راضي|راضيين|راضين|مبسوطين|مقتنعين)\b",  # noqa: E501
         r"\b(?:invoice|bill|amount|price|الفاتوره|المبلغ|السعر)\b (?:[^\s]+ )?(?:مو|مش|مب|غير|ليست|ليس) (?:صحيح|صحيحه|صح|مظبوط|مضبوط)|\b(?:quantity|quantities|qty)\b (?:is|are|was|were) (?:less|short|lower|wrong)",  # noqa: E501
         r"\b(?:we were|we've been|we have been|we are|we're|but were|and were|you(?:'ve)?|you have) (?:being )?(?:charged|billed|invoiced) (?:us )?(?:for|twice|\d|a |an )",  # noqa: E501
         r"\bonly (?:received|got) \d+|\b(?:never|not) in (?:the |our )?(?:contract|agreement|quote)\b|\b(?:covered|included) (?:under|by|in) (?:the )?(?:warranty|guarantee|contract|maintenance)|\bsupposed to be (?:free|included|covered)",  # noqa: E501
@@ -190,8 +193,8 @@ DISPUTE = Lexicon(
         r"\b(?:goods|items|products|work|delivery|order|materials?)\b.{0,20}\b(?:do not|don'?t|does not|does ?n'?t|did not|did ?n'?t) (?:match|meet|correspond)\b",  # noqa: E501
         r"\bonly (?:delivered|did|completed|supplied|sent|provided|installed)\b|\bhalf of what (?:was|we) (?:agreed|ordered)\b",  # noqa: E501
         r"\b(?:raised|have|opened|logged) (?:a |an )?(?:query|queries|concern|concerns)\b|\bquery (?:on|about|regarding) (?:this|the|your) invoice\b",  # noqa: E501
-        r"\b(?:مش|مو|مب|ليس|ما|ليست) (?:زي|مثل|كما|متل|حسب) (?:ما )?(?:اتفقنا|المتفق|تم الاتفاق|طلبنا|المطلوب|العرض|عرض السعر|الاتفاق|العقد|الطلب)",  # noqa: E501
-        r"\b(?:won'?t|will not|cannot|can'?t|can not|unable to|not able to) (?:be )?(?:approve|accept)d? (?:the |this |your )?(?:invoice|bill|it)\b|\b(?:invoice|bill)\b (?:will|can|would) not be (?:approved|accepted)",  # noqa: E501
+        r"\b(?:مش|مو|مب|ليس|ما|ليست) (?:كانت |كان |كانوا )?(?:زي|مثل|كما|متل|حسب) (?:ما )?(?:الوصف|المواصفات|اتفقنا|المتفق|تم الاتفاق|طلبنا|المطلوب|العرض|عرض السعر|الاتفاق|العقد|الطلب)",  # noqa: E501
+        r"\b(?:won'?t|will not|cannot|can'?t|can not|unable to|not able to) (?:be )?(?:approv\w*|accept\w*|sign\w* off|sign\w*) (?:off )?(?:on )?(?:the |this |your )?(?:invoice|bill|it|payment)\b|\b(?:invoice|bill)\b (?:will|can|would) not be (?:approved|accepted)",  # noqa: E501
         r"\b(?:holding|withholding|hold(?:ing)? back) (?:the |our )?payment\b|\bnot (?:paying|settling) for\b|\bonly (?:be )?paying for\b",  # noqa: E501
         r"\b(?:not|n'?t|never) (?:be )?(?:paying|settling)\b.{0,40}\buntil\b",
         r"\b(?:had to be|has to be|needs to be|must be) (?:redone|re-?done|fixed|repaired|replaced)\b|\bhalf[- ]finished\b|\bunfinished\b",  # noqa: E501
@@ -224,7 +227,7 @@ PAYMENT_PLAN = Lexicon(
         r"\b(?:two|2) halves\b|\bin halves\b|\bbreak (?:this|it|the amount|the payment) up\b|\blittle (?:by )?little\b|\bbit by bit\b",  # noqa: E501
         r"\bsmaller (?:weekly |monthly )?(?:amounts|payments|sums)\b|\bsomething every (?:week|month)\b",  # noqa: E501
         r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?(?:flow )?(?:problems?|issues?|difficult\w*|crunch|shortage)",  # noqa: E501
-        r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|(?:علي|ع) كم دفعه",
+        r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|(?:علي|ع) كم (?:دفعه|شهر|قسط)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
         r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
         r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
@@ -249,13 +252,16 @@ PROMISE = Lexicon(
         r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
+        r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
+        r"\byou(?:'ll| will| should) (?:have|get|receive) (?:the |your )?(?:money|payment|funds|transfer)\b|\b(?:cheque|check|payment|money) is ready\b|\bcollect (?:it|the cheque|the check)\b",  # noqa: E501
         r"\b(?:payment|transfer)\b (?:is )?(?:due|expected|set|planned|scheduled) to (?:go out|be made|be sent|leave|clear)\b|\b(?:the )?(?:payment|transfer) date (?:is|as|will be)\b",  # noqa: E501
         r"\b(?:تمت|تم) جدوله (?:ال)?(?:دفعه|تحويل|سداد|صرف)|\b(?:بيتحول|هيتحول|سيتحول|يتحول|بتتحول|هتتحول|هيتدفع|بيتدفع|هيتسدد|بيتسدد|رح يتحول|راح يتحول)\b",  # noqa: E501
         r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
         r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
         r"(?:التحويل|الدفعه|الصرف|السداد|المبلغ) (?:[^\s]+ )?(?:مجدول|مجدوله|مبرمج|مبرمجه|معتمد|معتمده)",  # noqa: E501
         rf"(?:{_AR_MONEY}|الدفعه) (?:[^\s]+ )?(?:هتنزل|راح تنزل|رح تنزل|بتنزل|ح تنزل|تنزل|هتوصل|راح توصل|رح توصل|بتوصل)|(?:يكون|تكون) {_AR_MONEY} عندكم",  # noqa: E501
-        r"\b[وف]?موعد (?:ال)?(?:تحويل|سداد|دفع)|(?:التحويل|الدفع|السداد|الدفعه) (?:راح يكون |رح يكون |بيكون |هيكون |سيكون )?(?:يوم|بتاريخ|نهايه|اخر|بكره|بكرا|باجر|غدا|الاسبوع)\b",  # noqa: E501
+        r"\b[وف]?(?:ال)?موعد (?:ال)?(?:محدد |المحدد )?(?:لل|ال)?(?:تحويل|سداد|دفع)",
+        rf"\b[وف]?(?:التحويل|الدفع|السداد|الدفعه) (?:راح يكون |رح يكون |بيكون |هيكون |سيكون )?(?:يوم|بتاريخ|نهايه|اخر|بكره|بكرا|باجر|غدا|الاسبوع|{_AR_DAYS})\b",  # noqa: E501
         r"\b(?:won'?t|will not|can'?t|cannot|unable to|not able to) (?:be able to )?pay (?:it |this |you )?(?:until|till|before)\b",  # noqa: E501
     ),
     checked=_compile(
@@ -270,7 +276,7 @@ PROMISE = Lexicon(
         r"\b[وف]?بن(?:دفع|سدد)\w*",
         r"(?:ان شاء الله|انشاء الله|ان شاءالله|انشالله|باذن الله|بإذن الله)(?: [^\s]+){0,3}? (?:ن|ا)?(?:سدد|دفع|حول|السداد|الدفع|التحويل|تحويل|سداد|دفع)\w*",  # noqa: E501
         r"(?:نسدد|ندفع|نحول|ادفع|اسدد|احول)\w*\s(?:[^\s]+\s){0,3}?(?:يوم|بكره|بكرا|غدا|باجر|الاسبوع|الشهر|خلال|بتاريخ|اخر|نهايه|بدايه|اول|\d)",  # noqa: E501
-        r"\b(?:السداد|الدفع|التحويل) (?:سيكون|راح يكون|رح يكون|هيكون|بيكون|حيكون|سيتم|هيتم|راح يتم|رح يتم|بيتم)",  # noqa: E501
+        r"\b[وف]?(?:السداد|الدفع|التحويل|payment|transfer) (?:سيكون|راح يكون|رح يكون|هيكون|بيكون|حيكون|سيتم|هيتم|راح يتم|رح يتم|بيتم)",  # noqa: E501
         r"(?:inshallah|insha ?'?allah|inshaallah|in sha allah)(?: [^\s]+){0,3}? (?:transfer|pay|payment|settle|نسدد|ندفع|نحول|السداد|الدفع|التحويل)|\b(?:transfer|pay|payment|settle)\b(?: [^\s]+){0,3}? (?:inshallah|insha ?'?allah|inshaallah|ان شاء الله|انشاء الله|انشالله)",  # noqa: E501
     ),
 )
