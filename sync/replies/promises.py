@@ -20,6 +20,8 @@ customers write:
 - "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
 - "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3.
+- A month named alone ("in October", "في أكتوبر") is its first day, or ``received`` when
+  it is the month the reply arrived in.
 - "end of the month" / "نهاية الشهر" / "آخر الشهر" is the month's last day; "next month"
   / "beginning of next month" / "أول الشهر" the first of the next month; "mid-month" /
   "منتصف الشهر" the 15th.
@@ -188,6 +190,12 @@ def _first_of_next(_m: re.Match[str], received: date) -> date | None:
     return received if received.day == 1 else _add_months(received, 1, 1)
 
 
+def _month_start(m: re.Match[str], received: date) -> date | None:
+    start = _day_and_month(1, _MONTHS[m["mon"]], None, received)
+    current = date(received.year, _MONTHS[m["mon"]], 1) <= received
+    return received if current and received.month == _MONTHS[m["mon"]] else start
+
+
 def _mid_month(_m: re.Match[str], received: date) -> date | None:
     return _day_of_month(15, received)
 
@@ -228,6 +236,11 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         rf"\b(?:(?:beginning|start) of |early )?{_NEXT_MONTH}|(?:اول|بدايه|مطلع) {_NEXT_MONTH}"
         r"|\b(?:اول|بدايه|مطلع) الشهر",
         _first_of_next,
+    ),
+    (
+        r"\b(?:in|during|early|early in|(?:the )?(?:beginning|start) of|في|خلال|بدايه|اول|مطلع) "
+        rf"{_MONTH}\b(?!\s*\d)",
+        _month_start,
     ),
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),

@@ -88,6 +88,8 @@ NOT_RECEIVED = Lexicon(
         # lost or unreadable on the customer's side; asked for again in other words
         r"\b(?:invoice|bill|it|copy|email)\b.{0,25}\b(?:(?:got |been |was |is )?(?:lost|misplaced|deleted|went missing)|(?:is )?not available with us|(?:can'?t|cannot|could ?n'?t) be found)\b",  # noqa: E501
         r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
+        r"\bsearched (?:my|our|the) (?:inbox|mailbox|system|records|e-?mails?)\b|\b(?:have|has|found) (?:nothing|no record) (?:under|with|for) (?:that|this|the) (?:number|reference|invoice)|\bwhich invoice (?:is this|do you mean|are you (?:referring|talking))",  # noqa: E501
+        r"\b(?:اي|ايش|وش|شو|انهي) (?:ال)?فاتوره (?:تقصدون|تقصد|تقصدوا|هذي|هاي|دي)|(?:عندنا|لدينا) (?:شي|شيء|اي شي|حاجه) (?:ب|بهذا |بهال|بال)رقم",  # noqa: E501
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
         r"\bre-?share\b|\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have) (?:a |another )?copy\b|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
         r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
@@ -126,6 +128,7 @@ ALREADY_PAID = Lexicon(
         r"\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
         r"\balready (?:sorted|done|cleared|taken care of)\b",
+        r"\bsorted (?:on|last|yesterday|this morning)\b",
         r"\b(?:payment|transfer|التحويل|الدفع|السداد|المبلغ|الدفعه) تم\b(?! (?:جدول|اعتماد|تاجيل|تحديد))",  # noqa: E501
         r"\b(?:amount|money|payment|funds|invoice|bill) (?:was |has been |is |had been )?(?:already )?(?:transferred|remitted|wired|deposited)\b",  # noqa: E501
         r"\b(?:deposited|credited|lodged) (?:in|into|to) your (?:account|bank)",
@@ -155,7 +158,7 @@ DISPUTE = Lexicon(
         r"\bcredit note\b|\brefund\b",
         r"\b(?:won'?t|will not|refuse to|not going to|shan'?t) (?:be )?pay(?:ing)?\b",
         r"\bnothing (?:is )?(?:owed|due|outstanding)|\b(?:don'?t|do not|dont) owe\b|\bnot liable\b",
-        r"\b(?:cancell?ed|canceled) (?:the |our |this |that )?(?:order|contract|subscription|service|invoice|booking)|\b(?:invoice|order) (?:was |has been |is )?(?:cancell?ed|canceled|void)",  # noqa: E501
+        r"\b(?:cancell?ed|canceled) (?:the |our |this |that )?(?:order|contract|subscription|service|invoice|booking|job|work|project|visit|appointment)|\b(?:invoice|order) (?:was |has been |is )?(?:cancell?ed|canceled|void)",  # noqa: E501
         r"\b(?:price|prices|amount|rates?|figures?|quantities|total) (?:on this invoice |on the invoice )?(?:don'?t|do not|does ?n'?t|does not) (?:match|agree|correspond)",  # noqa: E501
         r"\b(?:discount|credit) (?:we agreed |agreed )?(?:is ?n'?t|is not|was ?n'?t|not) (?:applied|included|deducted)",  # noqa: E501
         r"\bwe agreed? (?:on )?(?:a |an )?(?:\d|lower|different|discount|price|rate|£|\$)",
@@ -182,6 +185,7 @@ DISPUTE = Lexicon(
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:quoted|agreed|the quote|expected|what we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
+        r"\bnot (?:the )?(?:price|amount|rate|fee|figure)s? (?:that )?(?:we|you) (?:agreed|quoted|discussed)|\bnot what (?:we|you) (?:agreed|quoted)",  # noqa: E501
         r"\bnot fit for purpose\b|\bhad to (?:hire|get|pay) (?:someone|somebody|another)\b|\bnothing like (?:what|the)\b|\bwithh[eo]ld\w*\b",  # noqa: E501
         r"\b(?:not (?:satisfied|happy)|dissatisfied|unsatisfied|unhappy) with\b|\b(?:مش|مو|مب|غير|ما) ?(?:راضي|راضيين|راضين|مبسوطين|مقتنعين)\b",  # noqa: E501
         r"\b(?:invoice|bill|amount|price|الفاتوره|المبلغ|السعر)\b (?:[^\s]+ )?(?:مو|مش|مب|غير|ليست|ليس) (?:صحيح|صحيحه|صح|مظبوط|مضبوط)|\b(?:quantity|quantities|qty)\b (?:is|are|was|were) (?:less|short|lower|wrong)",  # noqa: E501
@@ -227,7 +231,7 @@ PAYMENT_PLAN = Lexicon(
         r"\b(?:two|2) halves\b|\bin halves\b|\bbreak (?:this|it|the amount|the payment) up\b|\blittle (?:by )?little\b|\bbit by bit\b",  # noqa: E501
         r"\bsmaller (?:weekly |monthly )?(?:amounts|payments|sums)\b|\bsomething every (?:week|month)\b",  # noqa: E501
         r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?(?:flow )?(?:problems?|issues?|difficult\w*|crunch|shortage)",  # noqa: E501
-        r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|(?:علي|ع) كم (?:دفعه|شهر|قسط)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
+        r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|\bcome to (?:some|an) arrangement\b|\bgradually\b|\bpart now\b|(?:علي|ع) كم (?:دفعه|شهر|قسط)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
         r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
         r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
@@ -252,6 +256,7 @@ PROMISE = Lexicon(
         r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
+        r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
         r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
         r"\byou(?:'ll| will| should) (?:have|get|receive) (?:the |your )?(?:money|payment|funds|transfer)\b|\b(?:cheque|check|payment|money) is ready\b|\bcollect (?:it|the cheque|the check)\b",  # noqa: E501
         r"\b(?:payment|transfer)\b (?:is )?(?:due|expected|set|planned|scheduled) to (?:go out|be made|be sent|leave|clear)\b|\b(?:the )?(?:payment|transfer) date (?:is|as|will be)\b",  # noqa: E501
@@ -266,7 +271,7 @@ PROMISE = Lexicon(
     ),
     checked=_compile(
         r"\b(?:transfer|payment|cheque|money|amount|funds|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
-        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment)\b",  # noqa: E501
+        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment|sort (?:it|this) out|get (?:it|this) sorted)\b",  # noqa: E501
         r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link)\b)",  # noqa: E501
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
