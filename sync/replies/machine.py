@@ -15,9 +15,9 @@ AUTO_BODY = phrases(
     r"\b(?:i am|i'm|am|i will be|i'll be|currently|presently) (?:currently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:annual |sick |maternity |paternity |parental )?leave|on vacation|on holiday|travell?ing)",  # noqa: E501
     r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
     r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
-    r"\byour (?:request|message|e-?mail|enquiry|ticket)\b.{0,20}\bhas been (?:received|logged|created)\b|\b(?:e-?mails?|messages?) (?:will not|won'?t) be (?:read|answered|monitored)\b",  # noqa: E501
+    r"\byour (?:request|message|e-?mail|enquiry|ticket)\b.{0,20}\bhas been (?:received|logged|created)\b|\bhas been forwarded to the (?:relevant|appropriate|concerned) (?:department|team|person)\b|\b(?:e-?mails?|messages?) (?:will not|won'?t) be (?:read|answered|monitored)\b",  # noqa: E501
     r"\bرد (?:تلقايي|الي)\b|\bرساله (?:اليه|تلقاييه)\b|\bيرجي عدم الرد\b",
-    r"\b(?:mailbox|inbox|e-?mail address|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read|in use|active)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
+    r"\b(?:mailbox|inbox|e-?mail box|e-?mail address|e-?mail account|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read|in use|active)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
     r"\b(?:we have|we've) received your (?:e-?mail|message|enquiry|request)\b.{0,80}\b(?:respond|reply|get back)\b|\byour (?:reference|ticket|case) (?:number |no\.? )?is\b",  # noqa: E501
     r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
     r"\bغير مراقب|\bلا (?:تتم|يتم) (?:مراقبته|مراقبه|متابعته|متابعه)|\bغير متابع",

@@ -78,7 +78,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:nothing|no invoice|no attachment|no pdf) (?:was |is )?(?:attached|included)",
         r"\bno (?:invoice|attachment)\b",
         r"\b(?:attachment|invoice|pdf) (?:is |was |appears to be |seems to be |seem to be )?missing|\bmissing (?:the )?(?:invoice|attachment)",  # noqa: E501
-        r"\bno record of (?:receiving |getting |having )?(?:this|the|that|your|an|any)? ?(?:invoice|bill|it)",  # noqa: E501
+        r"\bno record of (?:receiving |getting |having )?(?:(?:this|the|that|your|an|any)? ?(?:invoice|bill)|it\b|this\b|that\b)|\bre-?submit\b",  # noqa: E501
         rf"\b(?:please|pls|plz|kindly|can you|could you|would you|can u|could u|pl) (?:re-?send{_NOT_INVOICE}|send (?:it|this|the invoice|over|again)|send (?:us|me) (?:the|a|your) (?:invoice|copy|bill)|send (?:a |the )?copy|forward (?:a|the) (?:copy|invoice)|email (?:it|the invoice))",  # noqa: E501
         rf"\bre-?send\b{_NOT_INVOICE}",
         r"\bsend (?:it |this |the invoice |us the invoice |me the invoice )?(?:over )?again\b",
@@ -183,8 +183,10 @@ DISPUTE = Lexicon(
         r"\bnot as (?:described|advertised|agreed|quoted|promised|specified|ordered)\b|\bnever worked\b",  # noqa: E501
         r"\b(?:did ?n'?t|does ?n'?t|did not|does not|do not|don'?t) (?:meet|match|comply with|conform to) (?:the |our )?(?:agreed |required )?(?:spec|specs|specification|specifications|requirements|standard|scope|brief)\b",  # noqa: E501
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
-        r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:quoted|agreed|the quote|expected|what we agreed)",  # noqa: E501
+        r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:our |the |what )?(?:quoted|agreed|quote|expected|we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
+        r"\b(?:don'?t|do not|did not|didn'?t) recogni[sz]e (?:this|the|that|these)\b|\bshould be (?:reduced|lower|less|adjusted)\b|\bmissed (?:[^\s]+ ){0,3}(?:visits|sessions|appointments|deliveries)\b",  # noqa: E501
+        r"(?:اكثر|اعلي|ازيد) من (?:عرض السعر|العرض|المتفق|الاتفاق|السعر المتفق)",
         r"\bnot (?:the )?(?:price|amount|rate|fee|figure)s? (?:that )?(?:we|you) (?:agreed|quoted|discussed)|\bnot what (?:we|you) (?:agreed|quoted)",  # noqa: E501
         r"\bnot fit for purpose\b|\bhad to (?:hire|get|pay) (?:someone|somebody|another)\b|\bnothing like (?:what|the)\b|\bwithh[eo]ld\w*\b",  # noqa: E501
         r"\b(?:not (?:satisfied|happy)|dissatisfied|unsatisfied|unhappy) with\b|\b(?:مش|مو|مب|غير|ما) ?(?:راضي|راضيين|راضين|مبسوطين|مقتنعين)\b",  # noqa: E501
@@ -233,11 +235,11 @@ PAYMENT_PLAN = Lexicon(
         r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?(?:flow )?(?:problems?|issues?|difficult\w*|crunch|shortage)",  # noqa: E501
         r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|\bcome to (?:some|an) arrangement\b|\bgradually\b|\bpart now\b|(?:علي|ع) كم (?:دفعه|شهر|قسط)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
         r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
-        r"\b(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
+        r"\b[وف]?(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
         r"\b(?:جزء|نص|نصف|بعض|ربع) (?:من )?(?:ال)?(?:مبلغ|فاتوره|قيمه)",
         r"\b(?:و)?(?:الباقي|المتبقي|البقيه)\b",
-        r"\bشهريا\b|\bكل شهر\b|\bعلي (?:\d+|ثلاث|ثلاثه|اربع|اربعه|خمس|سته) (?:اشهر|شهور|دفعات)|\bعلي شهرين\b",  # noqa: E501
+        r"\bشهريا\b|\bاسبوعيا\b|\bكل (?:شهر|اسبوع|جمعه)\b|\bflexib\w+ (?:on|in|with|about) (?:how|when|the payment|payment|paying)|\bعلي (?:\d+|ثلاث|ثلاثه|اربع|اربعه|خمس|سته) (?:اشهر|شهور|دفعات)|\bعلي شهرين\b",  # noqa: E501
     ),
     checked=_compile(r"$^"),
 )
@@ -256,6 +258,7 @@ PROMISE = Lexicon(
         r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
+        r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
         r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
         r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
         r"\byou(?:'ll| will| should) (?:have|get|receive) (?:the |your )?(?:money|payment|funds|transfer)\b|\b(?:cheque|check|payment|money) is ready\b|\bcollect (?:it|the cheque|the check)\b",  # noqa: E501
@@ -271,7 +274,7 @@ PROMISE = Lexicon(
     ),
     checked=_compile(
         r"\b(?:transfer|payment|cheque|money|amount|funds|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
-        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment|sort (?:it|this) out|get (?:it|this) sorted)\b",  # noqa: E501
+        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment|sort (?:it|this) out|get (?:it|this) sorted|square (?:it |this )?up|send (?:it|this|that) (?:by|on|before|tomorrow|today))\b",  # noqa: E501
         r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link)\b)",  # noqa: E501
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
