@@ -20,7 +20,8 @@ customers write:
 - "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
 - "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3.
-- A month named alone ("in October", "في أكتوبر") is its first day, or ``received`` when
+- "end of April" / "نهاية أبريل" is that month's last day; a month named alone ("in
+  October", "في أكتوبر") is its first day, or ``received`` when
   it is the month the reply arrived in.
 - "end of the month" / "نهاية الشهر" / "آخر الشهر" is the month's last day; "next month"
   / "beginning of next month" / "أول الشهر" the first of the next month; "mid-month" /
@@ -196,6 +197,12 @@ def _month_start(m: re.Match[str], received: date) -> date | None:
     return received if current and received.month == _MONTHS[m["mon"]] else start
 
 
+def _month_end(m: re.Match[str], received: date) -> date | None:
+    month = _MONTHS[m["mon"]]
+    year = received.year if month >= received.month else received.year + 1
+    return date(year, month, _last_day(year, month))
+
+
 def _mid_month(_m: re.Match[str], received: date) -> date | None:
     return _day_of_month(15, received)
 
@@ -242,6 +249,8 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         rf"{_MONTH}\b(?!\s*\d)",
         _month_start,
     ),
+    (rf"\b(?:the )?end of {_MONTH}\b(?!\s*\d)", _month_end),
+    (rf"(?:نهايه|اخر) (?:شهر )?{_MONTH}\b", _month_end),
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
     (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),

@@ -9,7 +9,8 @@ the floor (``replies.min_confidence``) into ``other``, so that a person reads it
 When a reply says several things, the intent that acts most safely wins, in this order:
 
 1. ``auto_reply``: marked by its headers or subject, or written by a machine (out of
-   office, delivery failure). Nothing a person wrote is in it.
+   office, delivery failure). Nothing a person wrote is in it: words of someone away
+   ("out of the office") yield to anything else the same words ask, with less confidence.
 2. ``dispute``: the customer contests the invoice; reminders must stop until a person
    acts, even if they also say they paid part or will pay.
 3. ``already_paid``: a claim of payment also needs a person to check the ledger, and
@@ -208,10 +209,12 @@ def understand(
     found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find_kind(lex, words))]
     if rules.search(rules.FUTURE_ONLY, words):  # "send invoices to Omar from now on"
         found = [f for f in found if f[0] is not Intent.INVOICE_NOT_RECEIVED]
+    by_words = _auto_words(words)
     if not found:
-        return Understanding(Intent.OTHER, score=confidence.NOTHING_FOUND)
+        return by_words or Understanding(Intent.OTHER, score=confidence.NOTHING_FOUND)
     intent, (evidence, fixed) = found[0]
-    also = tuple(i for i, _ in found[1:])
+    # "I'm out of the office today, but we paid it": a person wrote it; the doubt shows.
+    also = tuple(i for i, _ in found[1:]) + ((Intent.AUTO_REPLY,) if by_words else ())
     promised = None
     if intent in _DATED or (intent is Intent.INVOICE_NOT_RECEIVED and _DATED & set(also)):
         promised = promised_date(words, received)
@@ -266,6 +269,15 @@ def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understa
             Intent.AUTO_REPLY, bounce=True, evidence=bounced, score=confidence.BODY_BOUNCE
         )
     auto = rules.search(machine.AUTO_BODY, words)
+    return (
+        Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.BODY_AUTO)
+        if auto
+        else None
+    )
+
+
+def _auto_words(words: str) -> Understanding | None:
+    auto = rules.search(machine.AWAY_BODY, words)
     return (
         Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.BODY_AUTO)
         if auto

@@ -83,3 +83,16 @@ def test_after_tomorrow_counts_from_the_writers_day(text):
     for written in ("2026-12-02T00:30:00+04:00", "Wed, 2 Dec 2026 23:30:00 -0500"):
         day = writer_day(written)
         assert understand(text, received=day).promised_date == date(2026, 12, 4)
+
+
+def test_words_of_someone_away_yield_to_what_a_person_asks():
+    away = understand("I am out of the office until Monday.", received=RECEIVED)
+    assert away.intent is Intent.AUTO_REPLY
+    both = understand("I am out of the office today, but I've paid it already.", received=RECEIVED)
+    assert both.intent is Intent.ALREADY_PAID and Intent.AUTO_REPLY in both.also
+    assert both.score < understand("I've paid it already.", received=RECEIVED).score
+    machine = understand(
+        "This mailbox is not monitored. Please send invoices to the supplier portal.",
+        received=RECEIVED,
+    )
+    assert machine.intent is Intent.AUTO_REPLY
