@@ -9,7 +9,8 @@ table shows, per score band, how often the intent was right). What lowers it:
 - the reply also says something that pulls another way (paid and disputed; a promise
   and "we never got it" go together and do not count);
 - the reply is long, so the phrase found is a small part of what it says;
-- the phrase is in a question ("have you received our payment?").
+- the phrase is in a question ("have you received our payment?"), except a request
+  for the invoice, which is usually asked.
 
 Machine-written replies known by their headers score highest; by their words, less.
 """
@@ -28,6 +29,7 @@ NOTHING_FOUND = 0.6
 """The score of ``other`` when no phrase matched: a person reads it whatever it is."""
 
 _CONFLICT = 0.12
+_QUESTION = 0.15
 _LONG, _VERY_LONG = 60, 120
 # Pairs of intents that are said together without doubt: (winner, also said).
 _TOGETHER = frozenset(
@@ -64,6 +66,6 @@ def rule_score(
         score -= 0.1
     elif count > _LONG:
         score -= 0.05
-    if question:
-        score -= 0.1
+    if question and intent != "invoice_not_received":
+        score -= _QUESTION  # a request for the invoice is often a question; a claim is not
     return round(max(score, 0.05), 2)

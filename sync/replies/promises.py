@@ -233,7 +233,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         _month_day(1, 31),
     ),
     (
-        r"\b(?:(?:the )?end of (?:the |this )?month|month[- ]end|eom|نهايه (?:هذا )?الشهر"
+        r"\b(?:(?:the )?end of (?:the |this )?month|month[- ]end|eom|[لب]?نهايه (?:هذا )?الشهر"
         r"|اخر (?:هذا )?الشهر|اخر الشهر)",
         _month_day(0, 31),
     ),

@@ -65,7 +65,7 @@ _AR_SEND = (
 _AR_DAYS = r"(?:ال)?(?:احد|اثنين|اتنين|ثلاثاء|ثلاثا|اربعاء|اربعا|خميس|جمعه|سبت)"
 _AR_MONEY = r"(?:ال)?(?:مبلغ|فلوس|مصاري|قيمه|مستحق|دفعه|حواله|باقي|مبالغ)"
 _AR_TRANSFER = (
-    rf"(?:حول(?:ت|نا)(?:ها|لكم|لك|له|ناها|هالكم)|حولناها|حول(?:ت|نا) (?:لكم |لك )?{_AR_MONEY})"
+    rf"(?:حول(?:ت|نا)(?:ها|لكم|لك|له|ناها|هالكم|ه)\b|حولناها|حول(?:ت|نا) (?:لكم |لك )?{_AR_MONEY})"
 )
 
 
@@ -114,9 +114,10 @@ NOT_RECEIVED = Lexicon(
 
 ALREADY_PAID = Lexicon(
     fixed=_compile(
-        r"\b(?:remittance|proof of payment|payment (?:confirmation|receipt|proof|reference|advice)|(?:transfer|bank|wire|payment) (?:receipt|slip|confirmation|copy))\b",  # noqa: E501
+        r"\b(?:remittance(?! (?:details|address|e-?mail|to))|proof of payment|payment (?:confirmation|receipt|proof|reference|advice)|(?:transfer|bank|wire|payment) (?:receipt|slip|confirmation|copy))\b",  # noqa: E501
         r"\b(?:have|did) you (?:not )?(?:received|receive|got|get|seen) (?:our|the|my) (?:payment|transfer|money|cheque|check)",  # noqa: E501
         r"\bcrossed (?:with|in the post)\b",
+        r"\b(?:هل )?(?:وصلكم|استلمتم|وصلتكم|جاكم|جاتكم) (?:ال)?(?:تحويل|حواله|دفعه|مبلغ|شيك|فلوس)",
         rf"\b(?:(?:ايصال|اشعار|اثبات|صوره|اسكرين|سند|اسكرين شوت) (?:ال)?(?:تحويل|دفع|سداد|حواله|ايداع))|مرفق (?:ال)?(?:ايصال|اشعار|حواله|صوره الحواله)|{_AR_MONEY} (?:انحول|اتحول|نزل|انرسل|اترسل|تحول|وصلكم|انودع)",  # noqa: E501
     ),
     checked=_compile(
@@ -185,6 +186,8 @@ DISPUTE = Lexicon(
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:our |the |what )?(?:quoted|agreed|quote|expected|we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
+        r"\bwhy (?:was|were|am|are|is|have|has) (?:i |we |us )?(?:been |being )?(?:charged|billed)\b|\b(?:meant|supposed) to be (?:free|included|covered|waived)\b",  # noqa: E501
+        r"\b(?:amount|price|total|invoice|figure)s?\b.{0,20}\bdifferent from (?:the |our |what )?(?:quote|quotation|agreed|order|po|contract)|مختلف عن (?:عرض السعر|العرض|المتفق|الاتفاق)|\b(?:invoice|bill|charge)\b (?:is |was )?(?:not valid|invalid)\b",  # noqa: E501
         r"\b(?:don'?t|do not|did not|didn'?t) recogni[sz]e (?:this|the|that|these)\b|\bshould be (?:reduced|lower|less|adjusted)\b|\bmissed (?:[^\s]+ ){0,3}(?:visits|sessions|appointments|deliveries)\b",  # noqa: E501
         r"(?:اكثر|اعلي|ازيد) من (?:عرض السعر|العرض|المتفق|الاتفاق|السعر المتفق)",
         r"\bnot (?:the )?(?:price|amount|rate|fee|figure)s? (?:that )?(?:we|you) (?:agreed|quoted|discussed)|\bnot what (?:we|you) (?:agreed|quoted)",  # noqa: E501
@@ -259,6 +262,7 @@ PROMISE = Lexicon(
         r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
+        r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
         r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
         r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
@@ -269,7 +273,7 @@ PROMISE = Lexicon(
         r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
         r"(?:التحويل|الدفعه|الصرف|السداد|المبلغ) (?:[^\s]+ )?(?:مجدول|مجدوله|مبرمج|مبرمجه|معتمد|معتمده)",  # noqa: E501
         rf"(?:{_AR_MONEY}|الدفعه) (?:[^\s]+ )?(?:هتنزل|راح تنزل|رح تنزل|بتنزل|ح تنزل|تنزل|هتوصل|راح توصل|رح توصل|بتوصل)|(?:يكون|تكون) {_AR_MONEY} عندكم",  # noqa: E501
-        r"\b[وف]?(?:ال)?موعد (?:ال)?(?:محدد |المحدد )?(?:لل|ال)?(?:تحويل|سداد|دفع)",
+        r"(?<!اخر )(?<!متي )\b[وف]?(?:ال)?موعد (?:ال)?(?:محدد |المحدد )?(?:لل|ال)?(?:تحويل|سداد|دفع)",  # noqa: E501
         rf"\b[وف]?(?:التحويل|الدفع|السداد|الدفعه) (?:راح يكون |رح يكون |بيكون |هيكون |سيكون )?(?:يوم|بتاريخ|نهايه|اخر|بكره|بكرا|باجر|غدا|الاسبوع|{_AR_DAYS})\b",  # noqa: E501
         r"\b(?:won'?t|will not|can'?t|cannot|unable to|not able to) (?:be able to )?pay (?:it |this |you )?(?:until|till|before)\b",  # noqa: E501
     ),
