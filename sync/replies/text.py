@@ -72,8 +72,8 @@ _QUOTE_HEADER = re.compile(r"^(?:" + "|".join(_QUOTE_HEADERS) + r")\s*$", re.DOT
 # Outlook: "From:" / "من:" followed within a few lines by "Sent:" / "تاريخ الإرسال:" etc.
 _FROM_LINE = re.compile(r"^(?:\*?from\s*:|\*?من\s*:|المرسل\s*:)")
 _HEADER_FIELD = re.compile(
-    r"^\*?(?:sent|date|to|subject|cc|تاريخ الارسال|ارسلت|ارسل|التاريخ|بتاريخ|الي|الموضوع|نسخه"
-    r"|نسخه الي|المرسل اليه)\s*:"
+    r"^\*?(?:sent|date|to|subject|cc|تاريخ الارسال|تم الارسال|ارسلت|ارسل|التاريخ|بتاريخ|الي"
+    r"|الموضوع|نسخه|نسخه الي|المرسل اليه)\s*:"
 )
 
 _SIG_DELIMITER = re.compile(r"^--\s*$")

@@ -18,6 +18,9 @@ QUOTED = "نرجو إعادة إرسال إشعار التحويل إن كنتم
         # Outlook (Arabic) with its newer "بتاريخ" field
         f"من: شركة الأرز <accounts@cedar.example>\nبتاريخ: الاثنين، ٢ نوفمبر ٢٠٢٦\n"
         f"إلى: ahmad@client.example\nالموضوع: الفاتورة\n\n{QUOTED}",
+        # Outlook (Arabic), newer: "تم الإرسال"
+        f"من: شركة الأرز <accounts@cedar.example>\nتم الإرسال: الاثنين، ٢ نوفمبر ٢٠٢٦ ١٠:٠٠ ص\n"
+        f"إلى: ahmad@client.example\n\n{QUOTED}",
         # Gmail (Arabic) forwarding
         f"---------- الرسالة المُعاد توجيهها ---------\nمن: Cedar <a@cedar.example>\n{QUOTED}",
         # Outlook (Arabic) "original message" separator
