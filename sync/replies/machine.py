@@ -11,7 +11,7 @@ from sync.replies.rules import phrases
 # Words only a machine writes: these win over anything else the text says.
 AUTO_BODY = phrases(
     r"\b(?:automatic|automated|auto)[- ]?(?:reply|response|message|generated|responder|acknowledge?ment|notification)\b",  # noqa: E501
-    r"\bautoreply\b|\bthis is an automated\b|\bdo not reply to this (?:e-?mail|message)\b",
+    r"\bautomatically (?:generated|sent)\b|\bautoreply\b|\bthis is an automated\b|\bdo not reply to this (?:e-?mail|message)\b",  # noqa: E501
     r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
     r"\byour (?:request|message|e-?mail|enquiry|ticket)\b.{0,20}\bhas been (?:received|logged|created)\b|\bhas been forwarded to the (?:relevant|appropriate|concerned) (?:department|team|person)\b|\b(?:e-?mails?|messages?) (?:will not|won'?t) be (?:read|answered|monitored)\b",  # noqa: E501
     r"\bرد (?:تلقايي|الي)\b|\bرساله (?:اليه|تلقاييه)\b|\bيرجي عدم الرد\b",

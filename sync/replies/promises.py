@@ -283,6 +283,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _RULES)
 _LAST_WEEKDAY = re.compile(r"^\s*(?:الماضي|الفايت|اللي فات|ago)\b")
+_EVERY = re.compile(r"\b(?:every|each|كل) (?:other |second )?$")  # "every Friday": a habit
 
 
 def _candidates(text: str, received: date) -> Iterator[date]:
@@ -293,7 +294,8 @@ def _candidates(text: str, received: date) -> Iterator[date]:
             if any(start < e and s < end for s, e in taken):
                 continue
             taken.append((start, end))
-            if _PAST.search(text[max(0, start - 24) : start]) or _LAST_WEEKDAY.match(text[end:]):
+            before = text[max(0, start - 24) : start]
+            if _PAST.search(before) or _EVERY.search(before) or _LAST_WEEKDAY.match(text[end:]):
                 continue
             try:
                 found = resolve(m, received)

@@ -114,7 +114,7 @@ NOT_RECEIVED = Lexicon(
 
 ALREADY_PAID = Lexicon(
     fixed=_compile(
-        r"\b(?:remittance(?! (?:details|address|e-?mail|to))|proof of payment|payment (?:confirmation|receipt|proof|reference|advice)|(?:transfer|bank|wire|payment) (?:receipt|slip|confirmation|copy))\b",  # noqa: E501
+        r"\b(?:remittance(?! (?:details|address|e-?mail|to))|proof of payment|payment (?:confirmation|receipt|proof|reference(?! (?:i|we|should|to use))|advice)|(?:transfer|bank|wire|payment) (?:receipt|slip|confirmation|copy))\b",  # noqa: E501
         r"\b(?:have|did) you (?:not )?(?:received|receive|got|get|seen) (?:our|the|my) (?:payment|transfer|money|cheque|check)",  # noqa: E501
         r"\bcrossed (?:with|in the post)\b",
         r"\b(?:هل )?(?:وصلكم|استلمتم|وصلتكم|جاكم|جاتكم) (?:ال)?(?:تحويل|حواله|دفعه|مبلغ|شيك|فلوس)",
@@ -130,6 +130,7 @@ ALREADY_PAID = Lexicon(
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
         r"\balready (?:sorted|done|cleared|taken care of)\b",
         r"\bsorted (?:on|last|yesterday|this morning)\b",
+        rf"\bخالصين\b|\bمخلصين (?:ال)?(?:فاتوره|مبلغ)|{_AR_MONEY} (?:واصلكم|واصل لكم)\b",
         r"\b(?:payment|transfer|التحويل|الدفع|السداد|المبلغ|الدفعه) تم\b(?! (?:جدول|اعتماد|تاجيل|تحديد))",  # noqa: E501
         r"\b(?:amount|money|payment|funds|invoice|bill) (?:was |has been |is |had been )?(?:already )?(?:transferred|remitted|wired|deposited)\b",  # noqa: E501
         r"\b(?:deposited|credited|lodged) (?:in|into|to) your (?:account|bank)",
@@ -186,6 +187,8 @@ DISPUTE = Lexicon(
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:our |the |what )?(?:quoted|agreed|quote|expected|we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
+        r"\bwas (?:cancell?ed|canceled)\b|\bnever (?:started|began|happened|took place)\b|\bnot the ones? (?:we|i) (?:approved|ordered|agreed|requested|chose)\b",  # noqa: E501
+        r"(?:الفني|المهندس|العامل|الفريق|المندوب|الفنيين) (?:ما|لم|مش) ?(?:حضر|جا|جه|يجي|يحضر|اجا|وصل)",  # noqa: E501
         r"\bwhy (?:was|were|am|are|is|have|has) (?:i |we |us )?(?:been |being )?(?:charged|billed)\b|\b(?:meant|supposed) to be (?:free|included|covered|waived)\b",  # noqa: E501
         r"\b(?:amount|price|total|invoice|figure)s?\b.{0,20}\bdifferent from (?:the |our |what )?(?:quote|quotation|agreed|order|po|contract)|مختلف عن (?:عرض السعر|العرض|المتفق|الاتفاق)|\b(?:invoice|bill|charge)\b (?:is |was )?(?:not valid|invalid)\b",  # noqa: E501
         r"\b(?:don'?t|do not|did not|didn'?t) recogni[sz]e (?:this|the|that|these)\b|\bshould be (?:reduced|lower|less|adjusted)\b|\bmissed (?:[^\s]+ ){0,3}(?:visits|sessions|appointments|deliveries)\b",  # noqa: E501
@@ -204,7 +207,7 @@ DISPUTE = Lexicon(
         r"\b(?:raised|have|opened|logged) (?:a |an )?(?:query|queries|concern|concerns)\b|\bquery (?:on|about|regarding) (?:this|the|your) invoice\b",  # noqa: E501
         r"\b(?:مش|مو|مب|ليس|ما|ليست) (?:كانت |كان |كانوا )?(?:زي|مثل|كما|متل|حسب) (?:ما )?(?:الوصف|المواصفات|اتفقنا|المتفق|تم الاتفاق|طلبنا|المطلوب|العرض|عرض السعر|الاتفاق|العقد|الطلب)",  # noqa: E501
         r"\b(?:won'?t|will not|cannot|can'?t|can not|unable to|not able to) (?:be )?(?:approv\w*|accept\w*|sign\w* off|sign\w*) (?:off )?(?:on )?(?:the |this |your )?(?:invoice|bill|it|payment)\b|\b(?:invoice|bill)\b (?:will|can|would) not be (?:approved|accepted)",  # noqa: E501
-        r"\b(?:holding|withholding|hold(?:ing)? back) (?:the |our )?payment\b|\bnot (?:paying|settling) for\b|\bonly (?:be )?paying for\b",  # noqa: E501
+        r"\b(?:holding|withholding|hold(?:ing)? back) (?:the |our )?payment\b|\bnot (?:paying|settling) (?:for|the|this|that)\b|\b(?:nobody|no one|no-one) (?:came|turned up|showed up|attended)\b|\bonly (?:be )?paying for\b",  # noqa: E501
         r"\b(?:not|n'?t|never) (?:be )?(?:paying|settling)\b.{0,40}\buntil\b",
         r"\b(?:had to be|has to be|needs to be|must be) (?:redone|re-?done|fixed|repaired|replaced)\b|\bhalf[- ]finished\b|\bunfinished\b",  # noqa: E501
         r"\b(?:never|did ?n'?t|did not) (?:show(?:ed)? up|turn(?:ed)? up|attend(?:ed)?)\b",
@@ -227,7 +230,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bpart(?:ial)?[- ]payments?\b|\bpart of (?:it|the amount|the balance|the invoice) (?:now|today)",  # noqa: E501
         r"\b(?:half|some|\d+%?|£\s?\d+|\$\s?\d+) (?:of it )?(?:now|today|this month|this week) and (?:the )?(?:rest|balance|remainder|remaining|other half|half|\w+ on)",  # noqa: E501
         r"\b(?:weekly|monthly|fortnightly) (?:payments|instal\w*|amounts)",
-        r"(?:[$£]\s?)?\d[\d,.]*\s?(?:a|per|every|each) (?:month|week)\b|\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b|\b\d+ (?:on the \d{1,2}(?:st|nd|rd|th)? )?of each month\b",  # noqa: E501
+        r"(?:[$£]\s?)?\d[\d,.]*\s?(?:a|per|every|each) (?:month|week|fortnight)\b|\d+ (?:هالشهر|هذا الشهر|الحين|الان|دلوقتي|now|this month) (?:و ?|and )\d+|\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b|\b\d+ (?:on the \d{1,2}(?:st|nd|rd|th)? )?of each month\b",  # noqa: E501
         r"\b(?:two|three|four|2|3|4) (?:payments|parts|instalments)\b",
         r"\b(?:full amount|whole amount|the full balance|in full) (?:right )?now\b|\bcan'?t pay (?:it )?(?:all|in full)",  # noqa: E501
         r"\b(?:the rest|the remainder|the other half|(?:and|then) (?:the )?balance) (?:later|next|on|by|in|at)\b",  # noqa: E501
@@ -255,19 +258,19 @@ PROMISE = Lexicon(
         r"\bpayment (?:will|'ll|should|shall) (?:be )?(?:made|sent|processed|transferred|released|done|paid|go out|leave)\b",  # noqa: E501
         r"\bas soon as possible\b|\basap\b",
         # arrangements: a transfer scheduled, approved or booked; money that will arrive
-        r"\b(?:transfer|payment|cheque|check|money|funds|it|remittance)\b (?:is |has been |was |will be |are )?(?:now )?(?:scheduled|booked|approved|released|queued|set up|lined up|authori[sz]ed|planned) (?:for|on|in|to go)\b",  # noqa: E501
+        r"\b(?:transfer|payment|cheque|check|money|funds|it|remittance)\b(?:'s been |'s | is | has been | was | will be | are | )(?:now )?(?:scheduled|booked|approved|released|queued|set up|lined up|authori[sz]ed|planned) (?:for|on|in|to go)\b",  # noqa: E501
         r"\b(?:money|funds|payment|transfer|amount|cheque)\b (?:should|will|'ll|shall|is going to) (?:reach|be with|hit|land|arrive|be in|be credited|clear)\b",  # noqa: E501
-        r"\b(?:released|approved|scheduled|booked|queued|cleared) (?:it |this |the invoice )?for payment\b|\b(?:pay|payment) (?:run|cycle)\b",  # noqa: E501
+        r"\b(?:released|approved|scheduled|booked|queued|cleared) (?:it |this |the invoice )?for payment\b|\b(?:pay|payment|finance|cheque) (?:run|cycle)\b",  # noqa: E501
         r"\b(?:payment|it) is (?:in|on) (?:our |the )?(?:system|queue|schedule|list|run) for\b",
         r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
-        r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
+        r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
         r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
         r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
         r"\byou(?:'ll| will| should) (?:have|get|receive) (?:the |your )?(?:money|payment|funds|transfer)\b|\b(?:cheque|check|payment|money) is ready\b|\bcollect (?:it|the cheque|the check)\b",  # noqa: E501
-        r"\b(?:payment|transfer)\b (?:is )?(?:due|expected|set|planned|scheduled) to (?:go out|be made|be sent|leave|clear)\b|\b(?:the )?(?:payment|transfer) date (?:is|as|will be)\b",  # noqa: E501
+        r"\b(?:payment|transfer)\b (?:is )?(?:due|expected|set|planned|scheduled) to (?:go out|be made|be sent|leave|clear)\b|\b(?:the )?(?:payment|transfer) date\s*(?::|is\b|as\b|will be\b)",  # noqa: E501
         r"\b(?:تمت|تم) جدوله (?:ال)?(?:دفعه|تحويل|سداد|صرف)|\b(?:بيتحول|هيتحول|سيتحول|يتحول|بتتحول|هتتحول|هيتدفع|بيتدفع|هيتسدد|بيتسدد|رح يتحول|راح يتحول)\b",  # noqa: E501
         r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
         r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
