@@ -72,7 +72,7 @@ _AR_TRANSFER = (
 NOT_RECEIVED = Lexicon(
     fixed=_compile(
         rf"\b{_NEG} (?:yet |ever |even |actually |really )?{_GET} {_DET}{_INVOICE}",
-        r"\b(?:invoice|bill|attachment|pdf|file|it)\b.{0,30}\b(?:never|not|n't|nt|wo ?n'?t|does ?n'?t|did ?n'?t|has ?n'?t|is ?n'?t)\s*(?:yet |ever )?(?:arrived|arrive|received|come|came|reached|attached|included|open|opening|load|work)",  # noqa: E501
+        r"\b(?:invoice|bill|attachment|pdf|file|it)\b.{0,30}\b(?:never|not|n't|nt|wo ?n'?t|does ?n'?t|did ?n'?t|has ?n'?t|is ?n'?t|was ?n'?t|were ?n'?t)\s*(?:yet |ever )?(?:arrived|arrive|received|come|came|reached|attached|included|open|opening|load|work)",  # noqa: E501
         r"\b(?:don'?t|do not) think (?:we|i) (?:ever |have |'ve )*(?:got|received|had)",
         r"\bno (?:invoice|attachment|pdf|copy)\b.{0,20}\b(?:was|is|were)?\s*(?:attached|included|received|arrived|in (?:the|your) (?:e-?mail|message))",  # noqa: E501
         r"\b(?:nothing|no invoice|no attachment|no pdf) (?:was |is )?(?:attached|included)",
@@ -88,6 +88,7 @@ NOT_RECEIVED = Lexicon(
         # lost or unreadable on the customer's side; asked for again in other words
         r"\b(?:invoice|bill|it|copy|email)\b.{0,25}\b(?:(?:got |been |was |is )?(?:lost|misplaced|deleted|went missing)|(?:is )?not available with us|(?:can'?t|cannot|could ?n'?t) be found)\b",  # noqa: E501
         r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
+        rf"{_AR_INVOICE} (?:ما|مش|مو|لم|ليست|غير) ?(?:كانت |تكن |كان )?(?:مرفقه|مرفق)\b",
         r"\bsearched (?:my|our|the) (?:inbox|mailbox|system|records|e-?mails?)\b|\b(?:have|has|found) (?:nothing|no record) (?:under|with|for) (?:that|this|the) (?:number|reference|invoice)|\bwhich invoice (?:is this|do you mean|are you (?:referring|talking))",  # noqa: E501
         r"\b(?:اي|ايش|وش|شو|انهي) (?:ال)?فاتوره (?:تقصدون|تقصد|تقصدوا|هذي|هاي|دي)|(?:عندنا|لدينا) (?:شي|شيء|اي شي|حاجه) (?:ب|بهذا |بهال|بال)رقم",  # noqa: E501
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
