@@ -266,6 +266,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         _within,
     ),
     (r"\b(?:خلال|بعد|في غضون) يومين", _fixed(2)),
+    (rf"\b{_COUNT} more (?P<unit>days?|weeks?)", _within),
     (r"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون) اسبوعين", _fixed(14)),
     (
         r"\b(?:within|in|after) (?:a|one) month\b|(?:خلال|بعد|في غضون) شهر\b(?! " + _NEXT_AR + ")",

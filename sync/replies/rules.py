@@ -188,6 +188,7 @@ DISPUTE = Lexicon(
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:our |the |what )?(?:quoted|agreed|quote|expected|we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
+        r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
         r"\bwas (?:cancell?ed|canceled)\b|\bnever (?:started|began|happened|took place)\b|\bnot the ones? (?:we|i) (?:approved|ordered|agreed|requested|chose)\b",  # noqa: E501
         r"(?:الفني|المهندس|العامل|الفريق|المندوب|الفنيين) (?:ما|لم|مش) ?(?:حضر|جا|جه|يجي|يحضر|اجا|وصل)",  # noqa: E501
         r"\bwhy (?:was|were|am|are|is|have|has) (?:i |we |us )?(?:been |being )?(?:charged|billed)\b|\b(?:meant|supposed) to be (?:free|included|covered|waived)\b",  # noqa: E501
@@ -263,10 +264,10 @@ PROMISE = Lexicon(
         r"\b(?:money|funds|payment|transfer|amount|cheque)\b (?:should|will|'ll|shall|is going to) (?:reach|be with|hit|land|arrive|be in|be credited|clear)\b",  # noqa: E501
         r"\b(?:released|approved|scheduled|booked|queued|cleared) (?:it |this |the invoice )?for payment\b|\b(?:pay|payment|finance|cheque) (?:run|cycle)\b",  # noqa: E501
         r"\b(?:payment|it) is (?:in|on) (?:our |the )?(?:system|queue|schedule|list|run) for\b",
-        r"\bpayment (?:will|'ll|should|shall) (?:release|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
+        r"\bpayment (?:will|'ll|should|shall) (?:release|go|go through|reach you)\b|\b(?:it|this) (?:should|will|'ll) (?:reach|be with|hit|land in) (?:you|your)\b",  # noqa: E501
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
-        r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
+        r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:\d+|a few|few|two|three|some) more (?:days|weeks)\b|\bmore time\b|\b(?:تاجلون|تاجلوا|تاجيل|اجلوها|اجلوا|تمهلونا|امهلونا|مهله|تمهلوني)\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
         r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
         r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
