@@ -92,7 +92,7 @@ _NOT_DURATION = (
     r"(?:days?|weeks?|months?|hours?|ايام|يوم|يوما|اسابيع|شهور|اشهر|ساعه|%))"
 )
 _PAST = re.compile(
-    r"(?<!be )(?<!been )(?<!get )(?<!this )(?<!it )\b(?:paid|transferred|dated|since|last"
+    r"(?<!be )(?<!been )\b(?:(?<!get )(?<!this )(?<!it )paid|transferred|dated|since|last"
     r"|دفعنا|سددنا|حولنا|دفعت|سددت|حولت|منذ)"
     r"(?: on| by| it| this| the)?\W*$"
 )
