@@ -19,6 +19,7 @@ customers write:
   after tomorrow" / "بعد بكرة" two days after.
 - "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
+  "End of next week" is a week after that.
 - "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3.
 - "end of April" / "نهاية أبريل" is that month's last day; a month named alone ("in
   October", "في أكتوبر") is its first day, or ``received`` when
@@ -179,8 +180,10 @@ def _fixed(days: int) -> Resolver:
     return lambda _m, received: received + timedelta(days=days)
 
 
-def _end_of_week(weekday: int) -> Resolver:
-    return lambda _m, received: received + timedelta(days=(weekday - received.weekday()) % 7)
+def _end_of_week(weekday: int, *, weeks: int = 0) -> Resolver:
+    return lambda _m, received: (
+        received + timedelta(days=(weekday - received.weekday()) % 7 + 7 * weeks)
+    )
 
 
 def _month_day(months: int, day: int) -> Resolver:
@@ -251,6 +254,8 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
     (rf"\b(?:the )?end of {_MONTH}\b(?!\s*\d)", _month_end),
     (rf"(?:نهايه|اخر) (?:شهر )?{_MONTH}\b", _month_end),
+    (r"\bend of next week", _end_of_week(4, weeks=1)),
+    (rf"(?:نهايه|اخر) (?:ال)?اسبوع {_NEXT_AR}", _end_of_week(3, weeks=1)),
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
     (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),

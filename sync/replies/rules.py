@@ -131,6 +131,7 @@ ALREADY_PAID = Lexicon(
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
         r"\balready (?:sorted|done|cleared|taken care of)\b",
         r"\bsorted (?:on|last|yesterday|this morning)\b",
+        r"\b(?:cheque|check|payment)\b (?:is|was) in the (?:post|mail)\b",
         rf"\bخالصين\b|\bمخلصين (?:ال)?(?:فاتوره|مبلغ)|{_AR_MONEY} (?:واصلكم|واصل لكم)\b",
         r"\b(?:payment|transfer|التحويل|الدفع|السداد|المبلغ|الدفعه) تم\b(?! (?:جدول|اعتماد|تاجيل|تحديد))",  # noqa: E501
         r"\b(?:amount|money|payment|funds|invoice|bill) (?:was |has been |is |had been )?(?:already )?(?:transferred|remitted|wired|deposited)\b",  # noqa: E501
@@ -166,6 +167,7 @@ DISPUTE = Lexicon(
         r"\b(?:discount|credit) (?:we agreed |agreed )?(?:is ?n'?t|is not|was ?n'?t|not) (?:applied|included|deducted)",  # noqa: E501
         r"\bwe agreed? (?:on )?(?:a |an )?(?:\d|lower|different|discount|price|rate|£|\$)",
         r"\bthe quote (?:said|was|says)\b|\bnot what we ordered\b",
+        r"\b(?:corrected|revised|amended) invoice\b|\bتحفظ(?:نا)? علي\b|(?:لم|ما) (?:يتم )?(?:الاتفاق|نتفق) (?:عليه|عليها)",  # noqa: E501
         r"\b(?:issue|send|provide) (?:a |an |us a )?(?:corrected|revised|amended|new) invoice|\b(?:correct|amend|fix) (?:the |this |your )?(?:invoice|amount|price)|\bplease fix\b",  # noqa: E501
         r"\b(?:should be|should only be) (?:for )?(?:\d|£|\$)",
         r"(?:المبلغ|السعر|الاسعار|الفاتوره|الكميه|القيمه|الحساب|المجموع|الضريبه|الفاتوره دي|هالفاتوره)\s(?:[^\s]+\s){0,3}?(?:غير صحيح|غير صحيحه|غلط|خطا|خاطي|خاطيه|مش صح|مش صحيح|مش صحيحه|مو صحيح|مو صح|مش مظبوط|مش مضبوط|مو مضبوط|مبالغ فيه|اعلي من)",  # noqa: E501
@@ -269,7 +271,7 @@ PROMISE = Lexicon(
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
         r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:\d+|a few|few|two|three|some) more (?:days|weeks)\b|\bmore time\b|\b(?:تاجلون|تاجلوا|تاجيل|اجلوها|اجلوا|تمهلونا|امهلونا|مهله|تمهلوني)\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
-        r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
+        r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed|squared away)\b|\bpayments? (?:will )?resume\b|\bgive (?:us|me) (?:until|till|to)\b|(?:عطونا|اعطونا|امهلونا|خلونا) (?:لين|لحد|الي|حتي|لغايه)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
         r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
         r"\byou(?:'ll| will| should) (?:have|get|receive) (?:the |your )?(?:money|payment|funds|transfer)\b|\b(?:cheque|check|payment|money) is ready\b|\bcollect (?:it|the cheque|the check)\b",  # noqa: E501
         r"\b(?:payment|transfer)\b (?:is )?(?:due|expected|set|planned|scheduled) to (?:go out|be made|be sent|leave|clear)\b|\b(?:the )?(?:payment|transfer) date\s*(?::|is\b|as\b|will be\b)",  # noqa: E501
