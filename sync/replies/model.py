@@ -5,10 +5,11 @@ and compares its answer with the rules' reading: the rules' reading stands only 
 the model agrees (same intent; for a promise, the same date). Otherwise the reply
 becomes ``other`` and the person told gets both readings.
 
-What is sent to the model's provider: the subject, the day the reply arrived, and the
-customer's own words (quoted history and signature removed, at most ``MAX_CHARS``
-characters). Nothing from the ledger (no amounts, no customer names beyond what the
-customer wrote) is sent. A local model (the ``llm-gpt4all`` or ``llm-ollama`` plugins)
+What is sent to the model's provider: the reply's subject (usually "Re:" and the subject
+of the reminder, with the invoice number), the day the reply arrived, and the customer's
+own words (quoted history and signature removed, at most ``MAX_CHARS`` characters).
+Nothing is read from the ledger for it: no amounts, addresses or names beyond what the
+reply itself holds. A local model (the ``llm-gpt4all`` or ``llm-ollama`` plugins)
 keeps it all on the machine.
 
 The model must answer with JSON: ``{"intent": one of the seven, "promised_date":
@@ -127,6 +128,8 @@ def second_reading(
     """
     try:
         answer = ask(model_id, prompt_for(text, subject=subject, received=received))
+    except ImportError:
+        return _disagree(meant, "llm is not installed (pip install 'tahseel[llm]')")
     except Exception as exc:  # noqa: BLE001 - any plugin's failure means no agreement
         return _disagree(meant, f"the model {model_id} could not be asked ({exc})")
     reading = check(answer, text, received)

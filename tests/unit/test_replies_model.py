@@ -131,3 +131,12 @@ def test_a_configured_model_asks_for_the_llm_extra():
 
     assert extras_needed({"replies": {"model": "gpt-4o-mini"}}) == ["llm"]
     assert extras_needed({"replies": {"min_confidence": 0.9, "model": None}}) == []
+
+
+def test_without_llm_installed_a_person_reads_it_and_is_told_what_to_install(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "llm", None)  # import llm now raises ImportError
+    meant = understand("Please resend the invoice.", received=RECEIVED)
+    settled = second_reading(meant, "x", subject="", received=RECEIVED, model_id=MODEL)
+    assert settled.intent is Intent.OTHER and "pip install 'tahseel[llm]'" in settled.doubt
