@@ -33,7 +33,7 @@ BOUNCE_BODY = phrases(
     r"\bdelivery (?:has )?failed\b|\bcould ?n'?t be delivered\b|\bcould not be delivered\b",
     r"\bwas ?n'?t delivered\b|\bwas not delivered\b|\bundeliverable\b|\baddress not found\b",
     r"\bdelivery to the following recipients? failed\b|\bfailed permanently\b|\bmessage not delivered\b|\b(?:account|address) (?:that )?you tried to reach does not exist\b",  # noqa: E501
-    r"\buser unknown\b|\bmailbox (?:unavailable|not found|full|does not exist)\b",
+    r"\buser unknown\b|\bmailbox (?:is )?(?:unavailable|not found|full|does not exist)\b",
     r"\bpermanent error\b|\bdelivery status notification\b|\bmail delivery (?:failed|subsystem|system)\b",  # noqa: E501
     r"\bتعذر تسليم\b|\bفشل (?:ال)?تسليم\b|\bلم يتم تسليم\b",
 )

@@ -304,9 +304,11 @@ PROMISE = Lexicon(
     ),
 )
 
-# Talk of invoices to come, not of one missing ("send invoices to Omar from now on").
+# Talk of invoices to come or of another version, not of one missing ("send invoices to
+# Omar from now on", "the invoice in Arabic").
 FUTURE_ONLY = _compile(
     r"\b(?:in (?:the )?future|from now on|going forward|next time|future invoices)\b",
+    r"\binvoice (?:in|translated into) (?:arabic|english)\b|\bفاتوره (?:بال|باللغه ال)(?:عربي|انجليزي)",  # noqa: E501
     r"\b(?:مستقبلا|في المستقبل|من الان|من هلا|من هلق|بعد كذا|الفواتير القادمه|الفواتير الجايه)\b",
 )
 

@@ -81,6 +81,13 @@ _DISCLAIMER = re.compile(
     r"^(?:disclaimer|confidentiality notice|this (?:e-?mail|message)(?: and any attachments?)?"
     r" (?:is|are|may be) (?:confidential|intended)|تنويه|اخلاء (?:ال)?مسووليه)\b"
 )
+# Openings of a notice a company puts under every mail; cut only below the customer's words.
+_NOTICE = re.compile(
+    r"^(?:important(?: notice)?|notice|caution|warning|privileged|confidential)\s*:"
+    r"|^the information (?:in|contained in) this (?:e-?mail|message)\b"
+    r"|^this (?:e-?mail|message|communication) (?:and any|contains|may contain)\b"
+    r"|^(?:اشعار سريه|سري للغايه|هذه الرساله سريه)"
+)
 _SENT_FROM = re.compile(
     r"^(?:sent from (?:my )?\S+|sent from (?:mail|outlook|yahoo)\b.*|get outlook for \w+"
     r"|sent (?:via|with) .{1,40}|(?:ارسلت|مرسل|ارسل) (?:من|عبر) .{1,40})$"
@@ -194,6 +201,7 @@ def _strip_signature_once(text: str) -> str:
             _SIG_DELIMITER.match(lines[i].strip())
             or _SENT_FROM.match(line)
             or _DISCLAIMER.match(line)
+            or (_NOTICE.match(line) and any(folded[:i]))
         ):
             lines, folded = lines[:i], folded[:i]
             break

@@ -207,7 +207,7 @@ def understand(
     if automatic is not None:
         return automatic
     found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find_kind(lex, words))]
-    if rules.search(rules.FUTURE_ONLY, words):  # "send invoices to Omar from now on"
+    if rules.search(rules.FUTURE_ONLY, words):  # "send invoices to Omar from now on", "in Arabic"
         found = [f for f in found if f[0] is not Intent.INVOICE_NOT_RECEIVED]
     by_words = _auto_words(words)
     if not found:

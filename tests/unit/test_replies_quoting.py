@@ -33,3 +33,23 @@ def test_arabic_quote_headers_end_the_customers_words(history):
     result = understand(text, received=date(2026, 11, 3))
     assert result.intent is Intent.PROMISE_TO_PAY
     assert result.promised_date == date(2026, 11, 8)
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "IMPORTANT: We will never ask you to change bank details by email. Please do not reply"
+        " if you did not request this.",
+        "The information in this email is confidential. If you have received this email in"
+        " error, please notify the sender.",
+    ],
+)
+def test_a_company_notice_under_the_signature_is_not_read(notice):
+    text = f"Noted with thanks.\n\nThanks\nNadia | Accounts Payable\n\n{notice}"
+    assert own_words(text) == "Noted with thanks."
+    assert understand(text, received=date(2026, 10, 28)).intent is Intent.OTHER
+
+
+def test_a_notice_word_at_the_top_is_the_customers_own():
+    text = "Important: we paid this on Monday, please stop the reminders."
+    assert understand(text, received=date(2026, 10, 28)).intent is Intent.ALREADY_PAID
