@@ -84,7 +84,7 @@ NOT_RECEIVED = Lexicon(
         r"\bsend (?:it |this |the invoice |us the invoice |me the invoice )?(?:over )?again\b",
         r"\bsend (?:us|me) (?:the|a|your) (?:invoice|copy of the invoice)\b",
         r"\b(?:invoice|it) (?:has |have )?not (?:yet )?(?:been )?received|^not received\b|\bnot the invoice\b",  # noqa: E501
-        r"\bnothing from you\b|\bwhere is the invoice\b",
+        r"\bnothing (?:here|has arrived|arrived|came through|in (?:my|our) inbox)\b|\bdid you (?:send|email) (?:it|the invoice)\b|\bnothing from you\b|\bwhere is the invoice\b",  # noqa: E501
         # lost or unreadable on the customer's side; asked for again in other words
         r"\b(?:invoice|bill|it|copy|email)\b.{0,25}\b(?:(?:got |been |was |is )?(?:lost|misplaced|deleted|went missing)|(?:is )?not available with us|(?:can'?t|cannot|could ?n'?t) be found)\b",  # noqa: E501
         r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
@@ -122,7 +122,7 @@ ALREADY_PAID = Lexicon(
         rf"\b(?:(?:ايصال|اشعار|اثبات|صوره|اسكرين|سند|اسكرين شوت) (?:ال)?(?:تحويل|دفع|سداد|حواله|ايداع))|مرفق (?:ال)?(?:ايصال|اشعار|حواله|صوره الحواله)|{_AR_MONEY} (?:انحول|اتحول|نزل|انرسل|اترسل|تحول|وصلكم|انودع)",  # noqa: E501
     ),
     checked=_compile(
-        r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )(?<!what we )(?<!what i )\b(?:paid|settled|payed)\b(?! (?:by|on|before|within|in) (?:next|the end|end|tomorrow|friday|monday))",  # noqa: E501
+        r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )(?<!what we )(?<!what i )(?<!it )(?<!this )\b(?:paid|settled|payed)\b(?! (?:by|on|before|within|in) (?:next|the end|end|tomorrow|friday|monday))",  # noqa: E501
         r"\b(?:we|i|we've|i've|we have|i have|accounts|finance) (?:have |has |'ve |already |just |also |now )*(?:transferred|wired|remitted|cleared|sent (?:the |you |over )?(?:the )?(?:payment|money|funds|amount|transfer|cheque)|made (?:the |a |full )?payment)",  # noqa: E501
         r"\b(?:payment|transfer|wire|remittance) (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|did|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
         r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|left|went through|was sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
@@ -271,6 +271,7 @@ PROMISE = Lexicon(
         r"\b(?:processing|arranging|preparing) (?:the |your |this )?(?:payment|transfer|cheque)\b",
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
         r"(?:ان شاء الله|انشاء الله|انشالله|ان شاءالله|باذن الله) (?:خلال|بعد|يوم|بكره|بكرا|باجر|غدا|الاسبوع|نهايه|اخر|اول|بدايه)\b|\b(?:payment|transfer)\b (?:is )?(?:under|in) process(?:ing)?\b",  # noqa: E501
+        r"\b(?:will|'ll) do (?:it |this |that )?(?:tomorrow|today|tonight|on|by|next|this)\b|(?:ما|مش|لن|مو) ?(?:راح |رح |ح |ه )?(?:نقدر|نستطيع|بنقدر|نقدرش|يمكننا) (?:ن)?(?:دفع|سدد|ندفع|نسدد|نحول)\w* (?:قبل|الا بعد|لين|لحد|حتي)",  # noqa: E501
         r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:\d+|a few|few|two|three|some) more (?:days|weeks)\b|\bmore time\b|\b(?:تاجلون|تاجلوا|تاجيل|اجلوها|اجلوا|تمهلونا|امهلونا|مهله|تمهلوني)\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
         r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed|squared away)\b|\bpayments? (?:will )?resume\b|\bgive (?:us|me) (?:until|till|to)\b|(?:عطونا|اعطونا|امهلونا|خلونا) (?:لين|لحد|الي|حتي|لغايه)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
