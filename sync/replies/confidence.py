@@ -9,6 +9,8 @@ table shows, per score band, how often the intent was right). What lowers it:
 - the reply also says something that pulls another way (paid and disputed; a promise
   and "we never got it" go together and do not count);
 - the reply is long, so the phrase found is a small part of what it says;
+- the reply names two or more invoices ("INV-1040 is paid, INV-1043 will be paid
+  Friday"): what it says may be about another one;
 - the phrase is in a question ("have you received our payment?"), except a request
   for the invoice, which is usually asked.
 
@@ -17,6 +19,7 @@ Machine-written replies known by their headers score highest; by their words, le
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 FIXED = 0.93
@@ -29,6 +32,7 @@ NOTHING_FOUND = 0.6
 """The score of ``other`` when no phrase matched: a person reads it whatever it is."""
 
 _CONFLICT = 0.12
+_REFERENCE = re.compile(r"\b(?:inv(?:oice)?[-\s#]*\d{3,}|[a-z]{2,5}-\d{3,})\b")
 _QUESTION = 0.15
 _LONG, _VERY_LONG = 60, 120
 # Pairs of intents that are said together without doubt: (winner, also said).
@@ -66,6 +70,8 @@ def rule_score(
         score -= 0.1
     elif count > _LONG:
         score -= 0.05
+    if len(set(_REFERENCE.findall(words))) > 1:
+        score -= _CONFLICT
     if question and intent != "invoice_not_received":
         score -= _QUESTION  # a request for the invoice is often a question; a claim is not
     return round(max(score, 0.05), 2)

@@ -96,3 +96,10 @@ def test_words_of_someone_away_yield_to_what_a_person_asks():
         received=RECEIVED,
     )
     assert machine.intent is Intent.AUTO_REPLY
+
+
+def test_a_reply_about_two_invoices_is_less_sure():
+    one = understand("We will pay INV-1043 on Friday.", received=RECEIVED)
+    two = understand("We paid INV-1040; INV-1043 will be paid on Friday.", received=RECEIVED)
+    assert two.score < one.score
+    assert settle(two, 0.8).intent is Intent.OTHER
