@@ -89,6 +89,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:invoice|bill|it|copy|email)\b.{0,25}\b(?:(?:got |been |was |is )?(?:lost|misplaced|deleted|went missing)|(?:is )?not available with us|(?:can'?t|cannot|could ?n'?t) be found)\b",  # noqa: E501
         r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
         rf"{_AR_INVOICE} (?:ما|مش|مو|لم|ليست|غير) ?(?:كانت |تكن |كان )?(?:مرفقه|مرفق)\b",
+        r"\b(?:بدنا|نبي|نبغي|نحتاج|محتاجين|عايزين|ابي|ابغي) (?:ال)?(?:فاتوره|نسخه)|\b(?:ما ?في|مافي|مفيش|ما فيه|ما فيها|مش فيه|مش فيها) (?:اي )?(?:ال)?(?:مرفق|مرفقات|فاتوره)",  # noqa: E501
         r"\bsearched (?:my|our|the) (?:inbox|mailbox|system|records|e-?mails?)\b|\b(?:have|has|found) (?:nothing|no record) (?:under|with|for) (?:that|this|the) (?:number|reference|invoice)|\bwhich invoice (?:is this|do you mean|are you (?:referring|talking))",  # noqa: E501
         r"\b(?:اي|ايش|وش|شو|انهي) (?:ال)?فاتوره (?:تقصدون|تقصد|تقصدوا|هذي|هاي|دي)|(?:عندنا|لدينا) (?:شي|شيء|اي شي|حاجه) (?:ب|بهذا |بهال|بال)رقم",  # noqa: E501
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
@@ -129,7 +130,7 @@ ALREADY_PAID = Lexicon(
         r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
         r"\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
-        r"\balready (?:sorted|done|cleared|taken care of)\b",
+        r"\balready (?:sorted|done|cleared|taken care of)\b|\btransferred (?:it |the (?:money|amount|payment) )?(?:yesterday|today|this morning|last|on)\b",  # noqa: E501
         r"\bsorted (?:on|last|yesterday|this morning)\b",
         r"\b(?:cheque|check|payment)\b (?:is|was) in the (?:post|mail)\b",
         rf"\bخالصين\b|\bمخلصين (?:ال)?(?:فاتوره|مبلغ)|{_AR_MONEY} (?:واصلكم|واصل لكم)\b",
@@ -282,7 +283,7 @@ PROMISE = Lexicon(
         r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
         r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
         r"(?:التحويل|الدفعه|الصرف|السداد|المبلغ) (?:[^\s]+ )?(?:مجدول|مجدوله|مبرمج|مبرمجه|معتمد|معتمده)",  # noqa: E501
-        r"\b[وف]?(?:ستصلكم|سيصلكم|سوف تصلكم|راح توصلكم|رح توصلكم|بتوصلكم|هتوصلكم)\b",
+        r"\b[وف]?(?:ستصلكم|سيصلكم|سوف تصلكم|راح توصلكم|رح توصلكم|بتوصلكم|هتوصلكم|بيوصلكم|هيوصلكم|راح يوصلكم|رح يوصلكم)\b",  # noqa: E501
         rf"(?:{_AR_MONEY}|الدفعه) (?:[^\s]+ )?[وف]?(?:هتنزل|راح تنزل|رح تنزل|بتنزل|ح تنزل|تنزل|هتوصل|راح توصل|رح توصل|بتوصل)|(?:يكون|تكون) {_AR_MONEY} عندكم",  # noqa: E501
         r"(?<!اخر )(?<!متي )\b[وف]?(?:ال)?موعد (?:ال)?(?:محدد |المحدد )?(?:لل|ال)?(?:تحويل|سداد|دفع)",  # noqa: E501
         rf"\b[وف]?(?:التحويل|الدفع|السداد|الدفعه) (?:راح يكون |رح يكون |بيكون |هيكون |سيكون )?(?:يوم|بتاريخ|نهايه|اخر|بكره|بكرا|باجر|غدا|الاسبوع|{_AR_DAYS})\b",  # noqa: E501
