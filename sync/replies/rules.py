@@ -1,4 +1,6 @@
-r"""The phrases that reveal what a reply says, in English and Arabic. Pure data and matching.
+r"""The phrases that reveal what a reply says, in English and Arabic. Pure data.
+
+Matching them (negations, "no" answers, future words) is ``sync.replies.matching``.
 
 Patterns are written in ordinary spelling and folded with ``sync.replies.text.fold`` when
 compiled, so they match text normalised the same way (hamza and teh marbuta forms,
@@ -17,38 +19,15 @@ Each intent has two groups of patterns:
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
-from sync.replies.text import fold
-
-
-def phrases(*parts: str) -> re.Pattern[str]:
-    """One pattern matching any of ``parts``, folded (see the module docstring)."""
-    return re.compile("|".join(f"(?:{fold(p)})" for p in parts))
-
+from sync.replies.matching import NEG as _NEG
+from sync.replies.matching import Lexicon as Lexicon
+from sync.replies.matching import find as find
+from sync.replies.matching import find_kind as find_kind
+from sync.replies.matching import phrases as phrases
+from sync.replies.matching import search as search
 
 _compile = phrases
 
-
-@dataclass(frozen=True, slots=True)
-class Lexicon:
-    """The phrases of one intent.
-
-    Attributes:
-        fixed: Phrases that count wherever they appear.
-        checked: Phrases that a negation, a "no" answer or (when ``guarded``) a future
-            or conditional word in the same clause cancels.
-        guarded: Whether future and conditional words cancel ``checked`` phrases.
-    """
-
-    fixed: re.Pattern[str]
-    checked: re.Pattern[str]
-    guarded: bool = False
-
-
-_NEG = r"(?:never|not|no|nor|cannot|can ?not|unable to|yet to|(?:did|do|does|have|has|had|was|were|is|are|ca|could|would|wo|should)n'?t)"  # noqa: E501
-_AR_NEG = r"(?:لم|لن|ما|مش|مو|مب|موب|ليس|ليست|غير|ولا|لا|ماني|مانا|محنا|ماحنا|مافي)"
 _INVOICE = r"(?:invoice|invoices|inv|bill|attachment|attached file|pdf|copy|statement|document|it|anything|one)\b"  # noqa: E501
 _DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
 _GET = r"(?:got|get|getting|gotten|receive|received|receiving|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
@@ -313,62 +292,3 @@ FUTURE_ONLY = _compile(
     r"\binvoice (?:in|translated into) (?:arabic|english)\b|\bفاتوره (?:بال|باللغه ال)(?:عربي|انجليزي)",  # noqa: E501
     r"\b(?:مستقبلا|في المستقبل|من الان|من هلا|من هلق|بعد كذا|الفواتير القادمه|الفواتير الجايه)\b",
 )
-
-_NEGATION = re.compile(rf"(?:\b{_NEG}\b|\b{_AR_NEG}\b)[^,.;!?\n]{{0,24}}$")
-_ANSWERED_NO = re.compile(r"^\s*\?+\s*(?:no|nope|not|لا|لأ)\b")
-_FUTURE = re.compile(
-    r"\b(?:will|'ll|shall|going to|gonna|if|once|when|until|hope|hopefully|should|would|could"
-    r"|can|to be|expect|اذا|لو|لما|عندما|حين|حتي|قبل ما)\b"
-)
-# "I'll let you know when it will be paid": a question for later, not a claim or promise.
-_ASKING = re.compile(
-    r"\b(?:let you know|advise|inform you|confirm|check|find out|ask) (?:when|if|whether)\b"
-)
-_NEG_INSIDE = re.compile(rf"\b{_NEG}\b")
-_CLAUSE_END = re.compile(r"[,.;!?\n]|\b(?:but|however|though|although|لكن|لكننا|بس|بينما)\b")
-
-
-def _clause_before(text: str, start: int) -> str:
-    before = text[max(0, start - 80) : start]
-    ends = list(_CLAUSE_END.finditer(before))
-    return before[ends[-1].end() :] if ends else before
-
-
-def _cancelled(text: str, m: re.Match[str], *, guarded: bool) -> bool:
-    before = _clause_before(text, m.start())
-    if _NEGATION.search(before) or _ANSWERED_NO.match(text[m.end() :]):
-        return True
-    if _NEG_INSIDE.search(m.group()) or _ASKING.search(before):
-        return True
-    return guarded and bool(_FUTURE.search(before))
-
-
-def find(lexicon: Lexicon, text: str) -> str | None:
-    """The first phrase of ``lexicon`` that ``text`` says, or None.
-
-    Args:
-        lexicon: One intent's phrases.
-        text: Normalised text (``sync.replies.text.normalise``).
-
-    Returns:
-        The matched words, as evidence.
-    """
-    found = find_kind(lexicon, text)
-    return found[0] if found else None
-
-
-def find_kind(lexicon: Lexicon, text: str) -> tuple[str, bool] | None:
-    """Like ``find``, with whether the phrase was a ``fixed`` one (True) or ``checked``."""
-    fixed = lexicon.fixed.search(text)
-    if fixed and fixed.group().strip():
-        return fixed.group().strip(), True
-    for m in lexicon.checked.finditer(text):
-        if m.group().strip() and not _cancelled(text, m, guarded=lexicon.guarded):
-            return m.group().strip(), False
-    return None
-
-
-def search(pattern: re.Pattern[str], text: str) -> str | None:
-    """The words of ``text`` that ``pattern`` matches first, or None."""
-    m = pattern.search(text)
-    return m.group().strip() if m else None
