@@ -26,7 +26,7 @@ customers write:
   it is the month the reply arrived in.
 - "end of the month" / "نهاية الشهر" / "آخر الشهر" is the month's last day; "next month"
   / "beginning of next month" / "أول الشهر" the first of the next month; "mid-month" /
-  "منتصف الشهر" the 15th.
+  "منتصف الشهر" the 15th, and "mid-October" the 15th of October.
 - A date right after a word of the past ("paid on the 3rd", "منذ", "last Friday") is
   not a promise and is skipped.
 """
@@ -206,6 +206,10 @@ def _month_end(m: re.Match[str], received: date) -> date | None:
     return date(year, month, _last_day(year, month))
 
 
+def _mid_named(m: re.Match[str], received: date) -> date | None:
+    return _day_and_month(15, _MONTHS[m["mon"]], None, received)
+
+
 def _mid_month(_m: re.Match[str], received: date) -> date | None:
     return _day_of_month(15, received)
 
@@ -219,6 +223,11 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         rf"(?<![\d.,/$£])(?P<a>\d{{1,2}})[/-](?P<b>\d{{1,2}})(?P<y>)(?![\d/]|\.\d){_NOT_DURATION}",
         _numeric,
     ),
+    (
+        r"\b(?:on|by|before|يوم|بتاريخ)\s+(?P<a>\d{1,2})\.(?P<b>\d{1,2})(?P<y>)(?!\d|\.\d)",
+        _numeric,
+    ),
+    (rf"\bmid[- ]?{_MONTH}\b", _mid_named),
     (rf"\b{_DAY}{_ORD}(?: of)?\s+(?:من\s+)?(?:شهر\s+)?{_MONTH}\b(?:,?\s+(?P<y>20\d\d))?", _named),
     (rf"\b{_MONTH}\s+(?:the\s+)?{_DAY}{_ORD}\b(?!\d)(?:,?\s+(?P<y>20\d\d))?", _named),
     (

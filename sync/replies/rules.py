@@ -256,7 +256,7 @@ PROMISE = Lexicon(
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
         r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed|squared away)\b|\bpayments? (?:will )?resume\b|\bgive (?:us|me) (?:until|till|to)\b|(?:عطونا|اعطونا|امهلونا|خلونا) (?:لين|لحد|الي|حتي|لغايه)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
         r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
-        r"\byou(?:'ll| will| should) (?:have|get|receive) (?:the |your )?(?:money|payment|funds|transfer)\b|\b(?:cheque|check|payment|money) is ready\b|\bcollect (?:it|the cheque|the check)\b",  # noqa: E501
+        r"\byou(?:'ll| will| should) (?:have|get|receive) (?:the |your )?(?:money|payment|funds|transfer|it)\b|\b(?:cheque|check|payment|money) is ready\b|\bcollect (?:it|the cheque|the check)\b",  # noqa: E501
         r"\b(?:payment|transfer)\b (?:is )?(?:due|expected|set|planned|scheduled) to (?:go out|be made|be sent|leave|clear)\b|\b(?:the )?(?:payment|transfer) date\s*(?::|is\b|as\b|will be\b)",  # noqa: E501
         r"\b(?:تمت|تم) جدوله (?:ال)?(?:دفعه|تحويل|سداد|صرف)|\b(?:بيتحول|هيتحول|سيتحول|يتحول|بتتحول|هتتحول|هيتدفع|بيتدفع|هيتسدد|بيتسدد|رح يتحول|راح يتحول)\b",  # noqa: E501
         r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
