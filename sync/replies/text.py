@@ -8,6 +8,7 @@ of Arabic and English down to one form the rules can match:
 - quoted history: lines starting with ``>``, and everything after a quote header
   (Gmail, Apple Mail, Outlook, "Original Message" and forwarded-message separators, in
   English and Arabic);
+  a reply written under a ``>`` quote, with nothing above it, is read below it;
 - signatures: everything after a ``-- `` line, a "Sent from my iPhone" line or a
   confidentiality disclaimer, and a closing ("Regards," / "مع التحية") followed only by
   a short name block;
@@ -138,7 +139,20 @@ def strip_quoted(text: str) -> str:
     Returns:
         The lines written in this reply, trailing blank lines removed.
     """
-    return _until_stable(_strip_quoted_once, text)
+    kept = _until_stable(_strip_quoted_once, text)
+    return kept if kept else _below_quote(text)
+
+
+def _below_quote(text: str) -> str:
+    """The words written under a ``>`` quote ("bottom-posting"), when none are above it."""
+    lines = text.splitlines()
+    folded = [fold(line).strip() for line in lines]
+    start = next((i for i in range(len(lines)) if _starts_history(folded, i)), None)
+    below = lines[start + 1 :] if start is not None else lines
+    if not any(f.startswith(">") for f in folded):
+        return ""
+    own = [line for line in below if not fold(line).strip().startswith(">")]
+    return _until_stable(_strip_quoted_once, "\n".join(own))
 
 
 def _until_stable(step: Callable[[str], str], text: str) -> str:

@@ -53,3 +53,18 @@ def test_a_company_notice_under_the_signature_is_not_read(notice):
 def test_a_notice_word_at_the_top_is_the_customers_own():
     text = "Important: we paid this on Monday, please stop the reminders."
     assert understand(text, received=date(2026, 10, 28)).intent is Intent.ALREADY_PAID
+
+
+def test_a_reply_written_under_the_quote_is_read():
+    text = (
+        "On Mon, 2 Nov 2026 at 09:00, Cedar <a@cedar.example> wrote:\n"
+        "> Invoice INV-1 is overdue. If you never received it, tell us.\n"
+        "> Regards\n\nWe paid this yesterday, ref 8812.\n\nThanks\nAli"
+    )
+    assert own_words(text) == "We paid this yesterday, ref 8812."
+    assert understand(text, received=date(2026, 11, 3)).intent is Intent.ALREADY_PAID
+
+
+def test_a_forwarded_message_with_nothing_written_says_nothing():
+    text = "From: Cedar\nSent: Monday\nTo: Ali\nSubject: INV-1\n\nPlease resend the remittance."
+    assert own_words(text) == ""
