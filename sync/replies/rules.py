@@ -170,6 +170,11 @@ DISPUTE = Lexicon(
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:our |the |what )?(?:quoted|agreed|quote|expected|we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
+        r"\bexpect (?:a )?(?:discount|compensation|refund|credit)\b|\bdeduct(?:ing|ed)? (?:the |our )?(?:cost|repair|amount|damage|difference)\b|\b(?:only|never) agreed to\b",  # noqa: E501
+        r"\bshould (?:have been|be) (?:billed|invoiced|addressed|charged) to\b|\bnever (?:activated|installed|used|delivered|provided|supplied)\b|\bdifference between\b",  # noqa: E501
+        r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
+        r"\b[وف]?نطالب ب(?:خصم|تعويض)|\bتعويض\b|تخص (?:شركه|جهه) (?:اخري|ثانيه|تانيه)|(?:ليس|ليست|مو|مش) (?:لنا|لشركتنا|شركتنا)\b|ناقص(?:ها|ه)? (?:ال)?خصم|\bفرق\b.{0,20}\bبين\b",  # noqa: E501
+        r"(?:لين|حتي|لحد ما|الا لما|غير لما|قبل ما) (?:ت|ي)?(?:صلحون|صلحوا|تصلح|يتصلح|صلح|تصليح|اصلاح|بدلون|تبدلون|تبديل|تستبدلون|ترجعون|تكملون|يكتمل)",  # noqa: E501
         r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
         r"\bwas (?:cancell?ed|canceled)\b|\bnever (?:started|began|happened|took place)\b|\bnot the ones? (?:we|i) (?:approved|ordered|agreed|requested|chose)\b",  # noqa: E501
         r"(?:الفني|المهندس|العامل|الفريق|المندوب|الفنيين) (?:ما|لم|مش) ?(?:حضر|جا|جه|يجي|يحضر|اجا|وصل)",  # noqa: E501
