@@ -11,6 +11,8 @@ from sync.replies.rules import phrases
 # Words only a machine writes: these win over anything else the text says.
 AUTO_BODY = phrases(
     r"\b(?:automatic|automated|auto)[- ]?(?:reply|response|message|generated|responder|acknowledge?ment|notification)\b",  # noqa: E501
+    r"\b(?:aim|try) to (?:reply|respond) within\b|\bwill (?:reply|respond) within \d+ (?:hours|working days|business days)\b",  # noqa: E501
+    r"تم استلام (?:بريدكم|رسالتكم|طلبكم|ايميلكم)(?: [^\s]+){0,3} (?:و)?سيتم (?:الرد|التواصل)",
     r"\bautomatically (?:generated|sent)\b|\bautoreply\b|\bthis is an automated\b|\bdo not reply to this (?:e-?mail|message)\b",  # noqa: E501
     r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
     r"\byour (?:request|message|e-?mail|enquiry|ticket)\b.{0,20}\bhas been (?:received|logged|created)\b|\bhas been forwarded to the (?:relevant|appropriate|concerned) (?:department|team|person)\b|\b(?:e-?mails?|messages?) (?:will not|won'?t) be (?:read|answered|monitored)\b",  # noqa: E501
@@ -24,6 +26,7 @@ AUTO_BODY = phrases(
 # Words of someone away: a person may write them too ("I'm out today, but we paid"),
 # so they count only when nothing else is asked.
 AWAY_BODY = phrases(
+    r"^(?:auto(?:matic)? reply:? )?out of (?:the )?office\b|\bunable to (?:respond|reply)\b|\bout of the country\b|\b(?:i'm|i am) on (?:a )?break\b",  # noqa: E501
     r"\b(?:i am|i'm|am|i will be|i'll be|currently|presently) (?:currently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:annual |sick |maternity |paternity |parental )?leave|on vacation|on holiday|travell?ing)",  # noqa: E501
     r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
     r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501

@@ -279,7 +279,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         r"(?:working |business )?(?P<unit>days?|weeks?|months?|ايام|يوم|يوما|اسابيع|شهور|اشهر)",
         _within,
     ),
-    (r"\b(?:خلال|بعد|في غضون) يومين", _fixed(2)),
+    (r"\b(?:خلال|بعد|في غضون) (?:ها|هال)?يومين", _fixed(2)),
     (rf"\b{_COUNT} more (?P<unit>days?|weeks?)", _within),
     (r"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون) اسبوعين", _fixed(14)),
     (

@@ -257,6 +257,7 @@ PROMISE = Lexicon(
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
         r"(?:ان شاء الله|انشاء الله|انشالله|ان شاءالله|باذن الله) (?:خلال|بعد|يوم|بكره|بكرا|باجر|غدا|الاسبوع|نهايه|اخر|اول|بدايه)\b|\b(?:payment|transfer)\b (?:is )?(?:under|in) process(?:ing)?\b",  # noqa: E501
         r"\b(?:will|'ll) do (?:it |this |that )?(?:tomorrow|today|tonight|on|by|next|this)\b|(?:ما|مش|لن|مو) ?(?:راح |رح |ح |ه )?(?:نقدر|نستطيع|بنقدر|نقدرش|يمكننا) (?:ن)?(?:دفع|سدد|ندفع|نسدد|نحول)\w* (?:قبل|الا بعد|لين|لحد|حتي)",  # noqa: E501
+        r"\bput (?:it|this|the payment) through (?:for|on)\b|\bon (?:my|our|the) list for\b|(?:نسويها|بنسويها|نخلصها|بنخلصها) (?:لكم )?(?:يوم |بكره|بكرا|باجر|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|الاسبوع|نهايه|اخر|خلال)",  # noqa: E501
         r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:\d+|a few|few|two|three|some) more (?:days|weeks)\b|\bmore time\b|\b(?:تاجلون|تاجلوا|تاجيل|اجلوها|اجلوا|تمهلونا|امهلونا|مهله|تمهلوني)\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
         r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed|squared away)\b|\bpayments? (?:will )?resume\b|\bgive (?:us|me) (?:until|till|to)\b|(?:عطونا|اعطونا|امهلونا|خلونا) (?:لين|لحد|الي|حتي|لغايه)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
@@ -267,15 +268,15 @@ PROMISE = Lexicon(
         r"\b(?:payment|transfer|the money|funds)\b (?:on|by) (?:next |this |coming )?(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|the \d|\d|tomorrow|end)",  # noqa: E501
         r"\bexpect (?:the |our |your )?(?:funds|payment|money|transfer|remittance)\b|\bnext week'?s (?:payments|payment run|pay run)\b",  # noqa: E501
         r"(?:التحويل|الدفعه|الصرف|السداد|المبلغ) (?:[^\s]+ )?(?:مجدول|مجدوله|مبرمج|مبرمجه|معتمد|معتمده)",  # noqa: E501
-        r"\b[وف]?(?:ستصلكم|سيصلكم|سوف تصلكم|راح توصلكم|رح توصلكم|بتوصلكم|هتوصلكم|بيوصلكم|هيوصلكم|راح يوصلكم|رح يوصلكم)\b",  # noqa: E501
+        r"\b[وف]?(?:ستصلكم|سيصلكم|سوف تصلكم|راح توصلكم|رح توصلكم|بتوصلكم|هتوصلكم|بيوصلكم|هيوصلكم|راح يوصلكم|رح يوصلكم|يوصلكم|يصلكم|توصلكم|تصلكم)\b",  # noqa: E501
         rf"(?:{_AR_MONEY}|الدفعه) (?:[^\s]+ )?[وف]?(?:هتنزل|راح تنزل|رح تنزل|بتنزل|ح تنزل|تنزل|هتوصل|راح توصل|رح توصل|بتوصل)|(?:يكون|تكون) {_AR_MONEY} عندكم",  # noqa: E501
         r"(?<!اخر )(?<!متي )\b[وف]?(?:ال)?موعد (?:ال)?(?:محدد |المحدد )?(?:لل|ال)?(?:تحويل|سداد|دفع)",  # noqa: E501
-        rf"\b[وف]?(?:التحويل|الدفع|السداد|الدفعه) (?:راح يكون |رح يكون |بيكون |هيكون |سيكون )?(?:يوم|بتاريخ|نهايه|اخر|بكره|بكرا|باجر|غدا|الاسبوع|{_AR_DAYS})\b",  # noqa: E501
+        rf"\b[وف]?(?:التحويل|الدفع|السداد|الدفعه) (?:راح يكون |رح يكون |بيكون |هيكون |سيكون )?(?:يوم|بتاريخ|نهايه|اخر|بكره|بكرا|باجر|غدا|الاسبوع|خلال|{_AR_DAYS})\b",  # noqa: E501
         r"\b(?:won'?t|will not|can'?t|cannot|unable to|not able to) (?:be able to )?pay (?:it |this |you )?(?:until|till|before)\b",  # noqa: E501
     ),
     checked=_compile(
         r"\b(?:transfer|payment|cheque|money|amount|funds|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
-        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment|sort (?:it|this) out|get (?:it|this) sorted|square (?:it |this )?up|send (?:it|this|that) (?:by|on|before|tomorrow|today))\b",  # noqa: E501
+        r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment|action (?:it|this|the payment)|sort (?:it|this) out|get (?:it|this) sorted|square (?:it |this )?up|send (?:it|this|that) (?:by|on|before|tomorrow|today))\b",  # noqa: E501
         r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link)\b)",  # noqa: E501
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
