@@ -69,6 +69,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
         rf"{_AR_INVOICE} (?:ما|مش|مو|لم|ليست|غير) ?(?:كانت |تكن |كان )?(?:مرفقه|مرفق)\b",
         r"\b(?:بدنا|نبي|نبغي|نحتاج|محتاجين|عايزين|ابي|ابغي) (?:ال)?(?:فاتوره|نسخه)|\b(?:ما ?في|مافي|مفيش|ما فيه|ما فيها|مش فيه|مش فيها) (?:اي )?(?:ال)?(?:مرفق|مرفقات|فاتوره)",  # noqa: E501
+        r"(?:راحت|وصلت|انرسلت|ارسلت|اترسلت) (?:علي|ع|الي) (?:ال)?(?:ايميل|بريد|عنوان) (?:ال)?قديم|\bwent to (?:my|our|the) old (?:e-?mail|address|inbox)\b",  # noqa: E501
         r"\bsearched (?:my|our|the) (?:inbox|mailbox|system|records|e-?mails?)\b|\b(?:have|has|found) (?:nothing|no record) (?:under|with|for) (?:that|this|the) (?:number|reference|invoice)|\bwhich invoice (?:is this|do you mean|are you (?:referring|talking))",  # noqa: E501
         r"\b(?:اي|ايش|وش|شو|انهي) (?:ال)?فاتوره (?:تقصدون|تقصد|تقصدوا|هذي|هاي|دي)|(?:عندنا|لدينا) (?:شي|شيء|اي شي|حاجه) (?:ب|بهذا |بهال|بال)رقم",  # noqa: E501
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
@@ -105,7 +106,7 @@ ALREADY_PAID = Lexicon(
         r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )(?<!what we )(?<!what i )(?<!it )(?<!this )\b(?:paid|settled|payed)\b(?! (?:by|on|before|within|in) (?:next|the end|end|tomorrow|friday|monday))",  # noqa: E501
         r"\b(?:we|i|we've|i've|we have|i have|accounts|finance) (?:have |has |'ve |already |just |also |now )*(?:transferred|wired|remitted|cleared|sent (?:the |you |over )?(?:the )?(?:payment|money|funds|amount|transfer|cheque)|made (?:the |a |full )?payment)",  # noqa: E501
         r"\b(?:payment|transfer|wire|remittance) (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|did|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
-        r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|left|went through|was sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
+        r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|left|went through|was sent|were sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
         r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
         r"\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
@@ -147,7 +148,7 @@ DISPUTE = Lexicon(
         r"\b(?:discount|credit) (?:we agreed |agreed )?(?:is ?n'?t|is not|was ?n'?t|not) (?:applied|included|deducted)",  # noqa: E501
         r"\bwe agreed? (?:on )?(?:a |an )?(?:\d|lower|different|discount|price|rate|£|\$)",
         r"\bthe quote (?:said|was|says)\b|\bnot what we ordered\b",
-        r"\bnot (?:belong|belongs|related) to us\b|\bdoes ?n'?t belong to us\b|\b(?:corrected|revised|amended) invoice\b|\bتحفظ(?:نا)? علي\b|(?:لم|ما) (?:يتم )?(?:الاتفاق|نتفق) (?:عليه|عليها)",  # noqa: E501
+        r"\bfor (?:a )?(?:different|another|the wrong) (?:company|customer|client|account)\b|\bnot (?:belong|belongs|related) to us\b|\bdoes ?n'?t belong to us\b|\b(?:corrected|revised|amended) invoice\b|\bتحفظ(?:نا)? علي\b|(?:لم|ما) (?:يتم )?(?:الاتفاق|نتفق) (?:عليه|عليها)",  # noqa: E501
         r"\b(?:issue|send|provide) (?:a |an |us a )?(?:corrected|revised|amended|new) invoice|\b(?:correct|amend|fix) (?:the |this |your )?(?:invoice|amount|price)|\bplease fix\b",  # noqa: E501
         r"\b(?:should be|should only be) (?:for )?(?:\d|£|\$)",
         r"(?:المبلغ|السعر|الاسعار|الفاتوره|الكميه|القيمه|الحساب|المجموع|الضريبه|الفاتوره دي|هالفاتوره)\s(?:[^\s]+\s){0,3}?(?:غير صحيح|غير صحيحه|غلط|خطا|خاطي|خاطيه|مش صح|مش صحيح|مش صحيحه|مو صحيح|مو صح|مش مظبوط|مش مضبوط|مو مضبوط|مبالغ فيه|اعلي من)",  # noqa: E501
@@ -217,7 +218,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bpay(?:ing)? (?:it |this |the (?:invoice|amount|balance) )?in (?:\d+|two|three|four|five|six|parts|stages|chunks|part)\b(?! ?(?:days?|weeks?|months?|working|business))",  # noqa: E501
         r"\bsplit (?:it|this|the payment|the amount|the invoice|the bill|the balance|into|in)\b|\bspread (?:it|this|the payment|the cost|the amount|the balance)",  # noqa: E501
         r"\bpart(?:ial)?[- ]payments?\b|\bpart of (?:it|the amount|the balance|the invoice) (?:now|today)",  # noqa: E501
-        r"\b(?:half|some|\d+%?|£\s?\d+|\$\s?\d+) (?:of it )?(?:now|today|this month|this week) and (?:the )?(?:rest|balance|remainder|remaining|other half|half|\w+ on)",  # noqa: E501
+        r"\b(?:half|some|\d+%?|£\s?\d+|\$\s?\d+) (?:of it )?(?:now|today|this month|this week) and (?:the )?(?:rest|balance|remainder|remaining|other half|half|\w+ on|\d+%? (?:in|on|after|by|next))",  # noqa: E501
         r"\b(?:weekly|monthly|fortnightly) (?:payments|instal\w*|amounts)",
         r"(?:[$£]\s?)?\d[\d,.]*\s?(?:a|per|every|each) (?:month|week|fortnight)\b|\d+ (?:هالشهر|هذا الشهر|الحين|الان|دلوقتي|now|this month) (?:و ?|and )\d+|\b(?:a|per|every|each) (?:month|week) (?:until|till|for)\b|\bevery (?:month|week)\b|\b\d+ (?:on the \d{1,2}(?:st|nd|rd|th)? )?of each month\b",  # noqa: E501
         r"\b(?:two|three|four|2|3|4) (?:payments|parts|instalments)\b",
@@ -229,7 +230,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bsmaller (?:weekly |monthly )?(?:amounts|payments|sums)\b|\bsomething every (?:week|month)\b",  # noqa: E501
         r"\bover time\b|\b(?:tough|difficult|hard) (?:spot|time|situation|position)s? financially\b|\bfinancially (?:tough|difficult|hard|tight)\b",  # noqa: E501
         r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?(?:flow )?(?:problems?|issues?|difficult\w*|crunch|shortage)",  # noqa: E501
-        r"\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|\bcome to (?:some|an) arrangement\b|\bgradually\b|\bpart now\b|(?:علي|ع) (?:كم|كذا|اكثر من) (?:دفعه|شهر|قسط|مره|مرات)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
+        r"\b[وف]?(?:نجدول|تجدولون|تجدولوا)\w*|\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|\bcome to (?:some|an) arrangement\b|\bgradually\b|\bpart now\b|(?:علي|ع) (?:كم|كذا|اكثر من) (?:دفعه|شهر|قسط|مره|مرات)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
         r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
         r"\b[وف]?(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
