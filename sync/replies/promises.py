@@ -19,7 +19,8 @@ customers write:
   after tomorrow" / "بعد بكرة" two days after.
 - "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
-  "End of next week" is a week after that.
+  "End of next week" is a week after that; "the start of next year" / "أول السنة" the
+  first of January.
 - "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3.
 - "end of April" / "نهاية أبريل" is that month's last day; a month named alone ("in
   October", "في أكتوبر") is its first day, or ``received`` when
@@ -257,7 +258,8 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         _first_of_next,
     ),
     (
-        r"\b(?:in|during|early|early in|(?:the )?(?:beginning|start) of|في|خلال|بدايه|اول|مطلع) "
+        r"\b(?:in|during|over|early|early in|(?:the )?(?:beginning|start) of"
+        r"|في|خلال|بدايه|اول|مطلع) "
         rf"{_MONTH}\b(?!\s*\d)",
         _month_start,
     ),
@@ -265,6 +267,11 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (rf"(?:نهايه|اخر) (?:شهر )?{_MONTH}\b", _month_end),
     (r"\bend of next week", _end_of_week(4, weeks=1)),
     (rf"(?:نهايه|اخر) (?:ال)?اسبوع {_NEXT_AR}", _end_of_week(3, weeks=1)),
+    (
+        r"\b(?:(?:the )?(?:start|beginning) of (?:next|the new) year|early next year|new year)\b"
+        r"|[لب]?(?:اول|بدايه|مطلع) (?:ال)?سنه(?: (?:ال)?(?:جايه|قادمه|الجديده))?",
+        lambda _m, received: date(received.year + 1, 1, 1),
+    ),
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
     (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),

@@ -50,7 +50,8 @@ _AR_TRANSFER = (
 
 NOT_RECEIVED = Lexicon(
     fixed=_compile(
-        rf"\b{_NEG} (?:yet |ever |even |actually |really )?{_GET} {_DET}{_INVOICE}",
+        rf"\b{_NEG} (?:been )?(?:yet |ever |even |actually |really )?{_GET} {_DET}(?:original |actual )?{_INVOICE}",  # noqa: E501
+        r"\b(?:another|a new|a fresh|a second) copy\b|\b(?:in|to|into) (?:our |my |the )?(?:junk|spam)\b",
         r"\b(?:invoice|bill|attachment|pdf|file|it)\b.{0,30}\b(?:never|not|n't|nt|wo ?n'?t|does ?n'?t|did ?n'?t|has ?n'?t|is ?n'?t|was ?n'?t|were ?n'?t)\s*(?:yet |ever )?(?:arrived|arrive|received|come|came|reached|attached|included|open|opening|load|work)",  # noqa: E501
         r"\b(?:don'?t|do not) think (?:we|i) (?:ever |have |'ve )*(?:got|received|had)",
         r"\bno (?:invoice|attachment|pdf|copy)\b.{0,20}\b(?:was|is|were)?\s*(?:attached|included|received|arrived|in (?:the|your) (?:e-?mail|message))",  # noqa: E501
@@ -174,7 +175,7 @@ DISPUTE = Lexicon(
         r"\bexpect (?:a )?(?:discount|compensation|refund|credit)\b|\bdeduct(?:ing|ed)? (?:the |our )?(?:cost|repair|amount|damage|difference)\b|\b(?:only|never) agreed to\b",  # noqa: E501
         r"\bshould (?:have been|be) (?:billed|invoiced|addressed|charged) to\b|\bnever (?:activated|installed|used|delivered|provided|supplied)\b|\bdifference between\b",  # noqa: E501
         r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
-        r"\b[وف]?نطالب ب(?:خصم|تعويض)|\bتعويض\b|تخص (?:شركه|جهه) (?:اخري|ثانيه|تانيه)|(?:ليس|ليست|مو|مش) (?:لنا|لشركتنا|شركتنا)\b|ناقص(?:ها|ه)? (?:ال)?خصم|\bفرق\b.{0,20}\bبين\b",  # noqa: E501
+        r"\b[وف]?نطالب ب(?:خصم|تعويض)|\bتعويض\b|تخص (?:شركه|جهه) (?:اخري|ثانيه|تانيه)|(?:ليس|ليست|مو|مش) (?:لنا|لشركتنا|شركتنا)\b|\b(?:ما|مو|مش|لا) ?(?:تخصنا|يخصنا|تخص شركتنا)\b|ناقص(?:ها|ه)? (?:ال)?خصم|\bفرق\b.{0,20}\bبين\b",  # noqa: E501
         r"(?:لين|حتي|لحد ما|الا لما|غير لما|قبل ما) (?:ت|ي)?(?:صلحون|صلحوا|تصلح|يتصلح|صلح|تصليح|اصلاح|بدلون|تبدلون|تبديل|تستبدلون|ترجعون|تكملون|يكتمل)",  # noqa: E501
         r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
         r"\bwas (?:cancell?ed|canceled)\b|\bnever (?:started|began|happened|took place)\b|\bnot the ones? (?:we|i) (?:approved|ordered|agreed|requested|chose)\b",  # noqa: E501
@@ -216,7 +217,7 @@ PAYMENT_PLAN = Lexicon(
     fixed=_compile(
         r"\binstal+ments?\b|\binstallment\w*|\bpayment (?:plan|arrangement|schedule)\b|\brepayment plan\b",  # noqa: E501
         r"\bpay(?:ing)? (?:it |this |the (?:invoice|amount|balance) )?in (?:\d+|two|three|four|five|six|parts|stages|chunks|part)\b(?! ?(?:days?|weeks?|months?|working|business))",  # noqa: E501
-        r"\bsplit (?:it|this|the payment|the amount|the invoice|the bill|the balance|into|in)\b|\bspread (?:it|this|the payment|the cost|the amount|the balance)",  # noqa: E501
+        r"\bsplit(?:ting)? (?:it|this|the payment|the amount|the invoice|the bill|the balance|into|in)\b|\bspread (?:it|this|the payment|the cost|the amount|the balance)",  # noqa: E501
         r"\bpart(?:ial)?[- ]payments?\b|\bpart of (?:it|the amount|the balance|the invoice) (?:now|today)",  # noqa: E501
         r"\b(?:half|some|\d+%?|£\s?\d+|\$\s?\d+) (?:of it )?(?:now|today|this month|this week) and (?:the )?(?:rest|balance|remainder|remaining|other half|half|\w+ on|\d+%? (?:in|on|after|by|next))",  # noqa: E501
         r"\b(?:weekly|monthly|fortnightly) (?:payments|instal\w*|amounts)",
@@ -259,7 +260,7 @@ PROMISE = Lexicon(
         r"(?:ان شاء الله|انشاء الله|انشالله|ان شاءالله|باذن الله) (?:خلال|بعد|يوم|بكره|بكرا|باجر|غدا|الاسبوع|نهايه|اخر|اول|بدايه)\b|\b(?:payment|transfer)\b (?:is )?(?:under|in) process(?:ing)?\b",  # noqa: E501
         r"\b(?:will|'ll) do (?:it |this |that )?(?:tomorrow|today|tonight|on|by|next|this)\b|(?:ما|مش|لن|مو) ?(?:راح |رح |ح |ه )?(?:نقدر|نستطيع|بنقدر|نقدرش|يمكننا) (?:ن)?(?:دفع|سدد|ندفع|نسدد|نحول)\w* (?:قبل|الا بعد|لين|لحد|حتي)",  # noqa: E501
         r"\bput (?:it|this|the payment) through (?:for|on)\b|\bon (?:my|our|the) list for\b|(?:نسويها|بنسويها|نخلصها|بنخلصها) (?:لكم )?(?:يوم |بكره|بكرا|باجر|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|الاسبوع|نهايه|اخر|خلال)",  # noqa: E501
-        r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:\d+|a few|few|two|three|some) more (?:days|weeks)\b|\bmore time\b|\b(?:تاجلون|تاجلوا|تاجيل|اجلوها|اجلوا|تمهلونا|امهلونا|مهله|تمهلوني)\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
+        r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\b(?:\d+|a few|few|two|three|some) more (?:days|weeks)\b|\bmore time\b|\b(?:ناجل\w*|تاجلون|تاجلوا|تاجيل|اجلوها|اجلوا|تمهلونا|امهلونا|مهله|تمهلوني)\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
         r"\bget (?:it|this|that|the invoice) (?:paid|settled|processed|squared away)\b|\bpayments? (?:will )?resume\b|\bgive (?:us|me) (?:until|till|to)\b|(?:عطونا|اعطونا|امهلونا|خلونا) (?:لين|لحد|الي|حتي|لغايه)\b|\byou(?:'ll| will) see (?:it|the money|the payment|the funds)\b",  # noqa: E501
         r"\b(?:set|scheduled|booked|arranged|queued|lined up|put) (?:the |your |this )?(?:payment|transfer) (?:in )?(?:for|on)\b|\b(?:it|this|that)(?:'ll| will| should) be with you\b",  # noqa: E501
