@@ -51,7 +51,7 @@ _AR_TRANSFER = (
 NOT_RECEIVED = Lexicon(
     fixed=_compile(
         rf"\b{_NEG} (?:been )?(?:yet |ever |even |actually |really )?{_GET} {_DET}(?:original |actual )?{_INVOICE}",  # noqa: E501
-        r"\b(?:another|a new|a fresh|a second) copy\b|\b(?:in|to|into) (?:our |my |the )?(?:junk|spam)\b",
+        r"\b(?:another|a new|a fresh|a second) copy\b|\b(?:in|to|into) (?:our |my |the )?(?:junk|spam)\b",  # noqa: E501
         r"\b(?:invoice|bill|attachment|pdf|file|it)\b.{0,30}\b(?:never|not|n't|nt|wo ?n'?t|does ?n'?t|did ?n'?t|has ?n'?t|is ?n'?t|was ?n'?t|were ?n'?t)\s*(?:yet |ever )?(?:arrived|arrive|received|come|came|reached|attached|included|open|opening|load|work)",  # noqa: E501
         r"\b(?:don'?t|do not) think (?:we|i) (?:ever |have |'ve )*(?:got|received|had)",
         r"\bno (?:invoice|attachment|pdf|copy)\b.{0,20}\b(?:was|is|were)?\s*(?:attached|included|received|arrived|in (?:the|your) (?:e-?mail|message))",  # noqa: E501
