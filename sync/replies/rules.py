@@ -33,6 +33,7 @@ _DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
 _GET = r"(?:got|get|getting|gotten|receive|received|receiving|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
 # What a customer may ask to have sent again that is not the invoice.
 _NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate)\b)"  # noqa: E501
+_NOT_COPY = r"(?! of (?:the |our |your |this |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|licence|license|certificate)\b)"  # noqa: E501
 _AR_INVOICE = r"(?:ال)?(?:فاتوره|فواتير|فاتورتكم|نسخه|مرفق|ملف)"
 _AR_GOODS = r"(?:ال)?(?:بضاعه|بضايع|طلبيه|طلبيات|شحنه|اغراض|منتجات|منتج|اجهزه|قطع|خدمه|مواد)"
 _AR_SEND = (
@@ -51,7 +52,7 @@ _AR_TRANSFER = (
 NOT_RECEIVED = Lexicon(
     fixed=_compile(
         rf"\b{_NEG} (?:been )?(?:yet |ever |even |actually |really )?{_GET} {_DET}(?:original |actual )?{_INVOICE}",  # noqa: E501
-        r"\b(?:another|a new|a fresh|a second) copy\b|\b(?:in|to|into) (?:our |my |the )?(?:junk|spam)\b",  # noqa: E501
+        rf"\b(?:another|a new|a fresh|a second) copy\b{_NOT_COPY}|\b(?:in|to|into) (?:our |my |the )?(?:junk|spam)\b",  # noqa: E501
         r"\b(?:invoice|bill|attachment|pdf|file|it)\b.{0,30}\b(?:never|not|n't|nt|wo ?n'?t|does ?n'?t|did ?n'?t|has ?n'?t|is ?n'?t|was ?n'?t|were ?n'?t)\s*(?:yet |ever )?(?:arrived|arrive|received|come|came|reached|attached|included|open|opening|load|work)",  # noqa: E501
         r"\b(?:don'?t|do not) think (?:we|i) (?:ever |have |'ve )*(?:got|received|had)",
         r"\bno (?:invoice|attachment|pdf|copy)\b.{0,20}\b(?:was|is|were)?\s*(?:attached|included|received|arrived|in (?:the|your) (?:e-?mail|message))",  # noqa: E501
@@ -74,7 +75,7 @@ NOT_RECEIVED = Lexicon(
         r"\bsearched (?:my|our|the) (?:inbox|mailbox|system|records|e-?mails?)\b|\b(?:have|has|found) (?:nothing|no record) (?:under|with|for) (?:that|this|the) (?:number|reference|invoice)|\bwhich invoice (?:is this|do you mean|are you (?:referring|talking))",  # noqa: E501
         r"\b(?:اي|ايش|وش|شو|انهي) (?:ال)?فاتوره (?:تقصدون|تقصد|تقصدوا|هذي|هاي|دي)|(?:عندنا|لدينا) (?:شي|شيء|اي شي|حاجه) (?:ب|بهذا |بهال|بال)رقم",  # noqa: E501
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
-        r"\bre-?share\b|\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have) (?:a |another )?copy\b|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
+        rf"\bre-?share\b|\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have) (?:a |another )?copy\b{_NOT_COPY}|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
         r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
         r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
         rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
@@ -119,7 +120,7 @@ ALREADY_PAID = Lexicon(
         r"\b(?:amount|money|payment|funds|invoice|bill) (?:was |has been |is |had been )?(?:already )?(?:transferred|remitted|wired|deposited)\b",  # noqa: E501
         r"\b(?:deposited|credited|lodged) (?:in|into|to) your (?:account|bank)",
         r"\bقمنا (?:ب)?(?:دفع|سداد|تسديد|تحويل|ايداع)|\bسوينا (?:ال)?(?:تحويل|دفع|سداد)",
-        r"\bتم (?:ال)?(?:سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)(?! (?:ال)?(?:ايميل|بريد|رساله|طلب|موضوع|مكالمه))",  # noqa: E501
+        r"\bتم (?:ال)?(?:سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)(?! (?:ال)?(?:ايميل|بريد|رساله|طلب|موضوع|مكالمه)| (?:لل|الي |ل)(?:قسم|اداره|مدير|محاسب|مسوول|موظف|زميل))",  # noqa: E501
         r"\b[وف]?(?:قد |لقد )?(?:دفعنا|دفعناها|دفعناه|دفعتها|دفعته|دفعت|سددنا|سددناها|سددتها|سددت|ودعنا|اودعنا|خلصنا (?:الدفع|السداد|الفاتوره))\b",  # noqa: E501
         rf"\b[وف]?{_AR_TRANSFER}",
         r"\b(?:دافع|دافعها|دافعتها|مسددها|مدفوعه|مدفوع|مسدده|مسدد|دافعين|دافعينها|مسددين|اتدفعت|اتدفع|اندفعت|اتسددت|انسددت)\b",
@@ -298,5 +299,6 @@ PROMISE = Lexicon(
 FUTURE_ONLY = _compile(
     r"\b(?:in (?:the )?future|from now on|going forward|next time|future invoices)\b",
     r"\binvoice (?:in|translated into) (?:arabic|english)\b|\bفاتوره (?:بال|باللغه ال)(?:عربي|انجليزي)",  # noqa: E501
+    r"\bفاتوره (?:القادمه|الجايه|التاليه|الجديده)\b|\bالفواتير (?:القادمه|الجايه)\b|\bباسم (?:ال)?(?:فرع|شركه)",  # noqa: E501
     r"\b(?:مستقبلا|في المستقبل|من الان|من هلا|من هلق|بعد كذا|الفواتير القادمه|الفواتير الجايه)\b",
 )
