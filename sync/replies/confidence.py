@@ -10,7 +10,8 @@ table shows, per score band, how often the intent was right). What lowers it:
   and "we never got it" go together and do not count);
 - the reply is long, so the phrase found is a small part of what it says;
 - the reply names two or more invoices ("INV-1040 is paid, INV-1043 will be paid
-  Friday"): what it says may be about another one;
+  Friday") or speaks of another one ("your other invoice"): what it says may be about
+  that one;
 - the phrase is in a question ("have you received our payment?"), except a request
   for the invoice, which is usually asked.
 
@@ -32,6 +33,10 @@ NOTHING_FOUND = 0.6
 """The score of ``other`` when no phrase matched: a person reads it whatever it is."""
 
 _CONFLICT = 0.12
+_OTHER_INVOICE = re.compile(
+    r"\b(?:your |the )?(?:other|previous|old|earlier|last) invoices?\b|\banother invoice\b"
+    r"|\b(?:الفاتوره|فاتوره) (?:الثانيه|التانيه|الثانيه|السابقه|القديمه|الاخري)\b"
+)
 _REFERENCE = re.compile(r"\b(?:inv(?:oice)?[-\s#]*\d{3,}|[a-z]{2,5}-\d{3,})\b")
 _QUESTION = 0.15
 _LONG, _VERY_LONG = 60, 120
@@ -70,7 +75,7 @@ def rule_score(
         score -= 0.1
     elif count > _LONG:
         score -= 0.05
-    if len(set(_REFERENCE.findall(words))) > 1:
+    if len(set(_REFERENCE.findall(words))) > 1 or _OTHER_INVOICE.search(words):
         score -= _CONFLICT
     if question and intent != "invoice_not_received":
         score -= _QUESTION  # a request for the invoice is often a question; a claim is not

@@ -32,7 +32,7 @@ _INVOICE = r"(?:invoice|invoices|inv|bill|attachment|attached file|pdf|copy|stat
 _DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
 _GET = r"(?:got|get|getting|gotten|receive|received|receiving|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
 # What a customer may ask to have sent again that is not the invoice.
-_NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate)\b)"  # noqa: E501
+_NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate|form|w-?9|w-?8|licence|license|delivery note)\b)"  # noqa: E501
 _NOT_COPY = r"(?! of (?:the |our |your |this |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|licence|license|certificate)\b)"  # noqa: E501
 _AR_INVOICE = r"(?:ال)?(?:فاتوره|فواتير|فاتورتكم|نسخه|مرفق|ملف)"
 _AR_GOODS = r"(?:ال)?(?:بضاعه|بضايع|طلبيه|طلبيات|شحنه|اغراض|منتجات|منتج|اجهزه|قطع|خدمه|مواد)"
@@ -70,7 +70,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:invoice|bill|it|copy|email)\b.{0,25}\b(?:(?:got |been |was |is )?(?:lost|misplaced|deleted|went missing)|(?:is )?not available with us|(?:can'?t|cannot|could ?n'?t) be found)\b",  # noqa: E501
         r"\b(?:lost|misplaced|deleted|mislaid) (?:the |your |this )?(?:invoice|bill|copy|email)\b",
         rf"{_AR_INVOICE} (?:ما|مش|مو|لم|ليست|غير) ?(?:كانت |تكن |كان )?(?:مرفقه|مرفق)\b",
-        r"\b(?:بدنا|نبي|نبغي|نحتاج|محتاجين|عايزين|ابي|ابغي) (?:ال)?(?:فاتوره|نسخه)|\b(?:ما ?في|مافي|مفيش|ما فيه|ما فيها|مش فيه|مش فيها) (?:اي )?(?:ال)?(?:مرفق|مرفقات|فاتوره)",  # noqa: E501
+        r"\b(?:بدنا|نبي|نبغي|نحتاج|محتاجين|عايزين|ابي|ابغي) (?:ال)?(?:فاتوره|نسخه(?! (?:من |عن )?(?:ال)?(?:عقد|كشف|عرض|ايصال|شهاده|رخصه|سجل|امر)))|\b(?:ما ?في|مافي|مفيش|ما فيه|ما فيها|مش فيه|مش فيها) (?:اي )?(?:ال)?(?:مرفق|مرفقات|فاتوره)",  # noqa: E501
         r"(?:راحت|وصلت|انرسلت|ارسلت|اترسلت) (?:علي|ع|الي) (?:ال)?(?:ايميل|بريد|عنوان) (?:ال)?قديم|\bwent to (?:my|our|the) old (?:e-?mail|address|inbox)\b",  # noqa: E501
         r"\bsearched (?:my|our|the) (?:inbox|mailbox|system|records|e-?mails?)\b|\b(?:have|has|found) (?:nothing|no record) (?:under|with|for) (?:that|this|the) (?:number|reference|invoice)|\bwhich invoice (?:is this|do you mean|are you (?:referring|talking))",  # noqa: E501
         r"\b(?:اي|ايش|وش|شو|انهي) (?:ال)?فاتوره (?:تقصدون|تقصد|تقصدوا|هذي|هاي|دي)|(?:عندنا|لدينا) (?:شي|شيء|اي شي|حاجه) (?:ب|بهذا |بهال|بال)رقم",  # noqa: E501
@@ -80,7 +80,7 @@ NOT_RECEIVED = Lexicon(
         r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
         rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
         r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|\b(?:ما|مو|مش|مب|ليس) ?(?:عندنا|لدينا|عندي|معانا|معنا) (?:ال)?(?:فاتوره|نسخه)|(?:عطونا|عطني|اعطونا|اعطني|عطوني) (?:[^\s]+ )?(?:نسخه|صوره|الفاتوره)|\b(?:لم|ما) يتم (?:تزويدنا|ارسال|استلام|توصيل)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من |عن )?(?:ال)?فاتوره",  # noqa: E501
-        r"\b(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|لقيت|نلاقي|الاقي|ياتنا|ياتني|يانا|ياني|يتنا)[^\s]*",  # noqa: E501
+        r"\b(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|لقيت|نلاقي|الاقي|ياتنا|ياتني|يانا|ياني|يتنا)[^\s]*+(?! (?:اي )?(?:رد|ردكم|جواب|طلب|امر|اتصال|مكالمه|عرض))",  # noqa: E501
         r"\b(?:موصلتش|موصلتناش|موصلناش|موصلنيش|موصلش|مجتليش|مجاتش|مجتش|مجاليش|مجاش|مستلمناش|ماوصلتش|ماوصلت|ماوصلنا|ماوصلتنا|ماجتنا|ماجاتنا|ماوصلني)",  # noqa: E501
         rf"{_AR_INVOICE} (?:مش|مو|ليست|غير) (?:واصل|واصله|موجود|موجوده|عندنا|عندي|لدينا)",
         rf"(?:ما ?في|مافيش|مفيش|مفيه|لا يوجد|لا توجد|بدون|ما فيه) (?:اي )?{_AR_INVOICE}",
@@ -285,7 +285,7 @@ PROMISE = Lexicon(
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
         r"\b[وف]?(?:راح|رح|ح|رايحين|حن|هن|ه|ح)\s?(?:ن|ا|ي)?(?:دفع|سدد)\w*",
         r"\b[وف]?(?:بدفع|بحول|بسدد)(?:لكم|لك|ك|كم|ها|ه)\b",
-        rf"\b[وف]?(?:راح|رح|ح|حن|هن|ه|بن|سن|ن)\s?(?:ا)?حول(?:ها|لكم|كم|ه)?\b(?: [^\s]+)?(?: {_AR_MONEY})?",  # noqa: E501
+        rf"\b[وف]?(?:راح|رح|ح|حن|هن|ه|بن|سن|ن)\s?(?:ا)?حول(?:ها|لكم|كم|ه)?\b(?!(?: لكم)? (?:ال)?(?:طلب|امر|ايميل|رساله|ملف|موضوع))(?: [^\s]+)?(?: {_AR_MONEY})?",  # noqa: E501
         r"\b[وف]?بن(?:دفع|سدد)\w*",
         r"(?:ان شاء الله|انشاء الله|ان شاءالله|انشالله|باذن الله|بإذن الله)(?: [^\s]+){0,3}? (?:ن|ا)?(?:سدد|دفع|حول|السداد|الدفع|التحويل|تحويل|سداد|دفع)\w*",  # noqa: E501
         r"(?:نسدد|ندفع|نحول|ادفع|اسدد|احول)\w*\s(?:[^\s]+\s){0,3}?(?:يوم|بكره|بكرا|غدا|باجر|الاسبوع|الشهر|خلال|بتاريخ|اخر|نهايه|بدايه|اول|\d)",  # noqa: E501
@@ -297,7 +297,7 @@ PROMISE = Lexicon(
 # Talk of invoices to come or of another version, not of one missing ("send invoices to
 # Omar from now on", "the invoice in Arabic").
 FUTURE_ONLY = _compile(
-    r"\b(?:in (?:the )?future|from now on|going forward|next time|future invoices)\b",
+    r"\bfrom next (?:month|week|year)\b|\b(?:in (?:the )?future|from now on|going forward|next time|future invoices)\b",  # noqa: E501
     r"\binvoice (?:in|translated into) (?:arabic|english)\b|\bفاتوره (?:بال|باللغه ال)(?:عربي|انجليزي)",  # noqa: E501
     r"\bفاتوره (?:القادمه|الجايه|التاليه|الجديده)\b|\bالفواتير (?:القادمه|الجايه)\b|\bباسم (?:ال)?(?:فرع|شركه)",  # noqa: E501
     r"\b(?:مستقبلا|في المستقبل|من الان|من هلا|من هلق|بعد كذا|الفواتير القادمه|الفواتير الجايه)\b",
