@@ -299,6 +299,6 @@ PROMISE = Lexicon(
 FUTURE_ONLY = _compile(
     r"\bfrom next (?:month|week|year)\b|\b(?:in (?:the )?future|from now on|going forward|next time|future invoices)\b",  # noqa: E501
     r"\binvoice (?:in|translated into) (?:arabic|english)\b|\bفاتوره (?:بال|باللغه ال)(?:عربي|انجليزي)",  # noqa: E501
-    r"\bفاتوره (?:القادمه|الجايه|التاليه|الجديده)\b|\bالفواتير (?:القادمه|الجايه)\b|\bباسم (?:ال)?(?:فرع|شركه)",  # noqa: E501
+    r"\b(?:ال)?فاتوره (?:القادمه|الجايه|التاليه|الجديده)\b|\bالفواتير (?:القادمه|الجايه)\b|\bباسم (?:ال)?(?:فرع|شركه)",  # noqa: E501
     r"\b(?:مستقبلا|في المستقبل|من الان|من هلا|من هلق|بعد كذا|الفواتير القادمه|الفواتير الجايه)\b",
 )
