@@ -26,6 +26,7 @@ AUTO_BODY = phrases(
 # Words of someone away: a person may write them too ("I'm out today, but we paid"),
 # so they count only when nothing else is asked.
 AWAY_BODY = phrases(
+    r"\bno longer with (?:the|our) (?:company|organi[sz]ation|firm)\b",
     r"^(?:auto(?:matic)? reply:? )?out of (?:the )?office\b|\bunable to (?:respond|reply)\b|\bout of the country\b|\b(?:i'm|i am) on (?:a )?break\b",  # noqa: E501
     r"\b(?:i am|i'm|am|i will be|i'll be|currently|presently) (?:currently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:annual |sick |maternity |paternity |parental )?leave|on vacation|on holiday|travell?ing)",  # noqa: E501
     r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
