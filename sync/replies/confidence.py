@@ -10,8 +10,8 @@ table shows, per score band, how often the intent was right). What lowers it:
   and "we never got it" go together and do not count);
 - the reply is long, so the phrase found is a small part of what it says;
 - the reply names two or more invoices ("INV-1040 is paid, INV-1043 will be paid
-  Friday") or speaks of another one ("your other invoice"): what it says may be about
-  that one;
+  Friday") or speaks of another one ("your other invoice"), or names another paper (a
+  statement, a contract, a purchase order): what it says may be about that one;
 - the phrase is in a question ("have you received our payment?"), except a request
   for the invoice, which is usually asked.
 
@@ -36,6 +36,12 @@ _CONFLICT = 0.12
 _OTHER_INVOICE = re.compile(
     r"\b(?:your |the )?(?:other|previous|old|earlier|last) invoices?\b|\banother invoice\b"
     r"|\b(?:الفاتوره|فاتوره) (?:الثانيه|التانيه|الثانيه|السابقه|القديمه|الاخري)\b"
+)
+# Documents other than the invoice: a request or a claim may be about one of them.
+_OTHER_PAPERS = re.compile(
+    r"\b(?:statements?|contracts?|quot(?:e|es|ation)|purchase orders?|p\.?o\.?|forms?|w-?[89]"
+    r"|certificates?|licen[cs]es?|delivery notes?|credit notes?|receipts?)\b"
+    r"|(?:كشف حساب|عقد|عرض سعر|امر شراء|طلب شراء|شهاده|رخصه|سند استلام|اشعار دائن)"
 )
 _REFERENCE = re.compile(r"\b(?:inv(?:oice)?[-\s#]*\d{3,}|[a-z]{2,5}-\d{3,})\b")
 _QUESTION = 0.15
@@ -76,6 +82,8 @@ def rule_score(
     elif count > _LONG:
         score -= 0.05
     if len(set(_REFERENCE.findall(words))) > 1 or _OTHER_INVOICE.search(words):
+        score -= _CONFLICT
+    if intent != "auto_reply" and _OTHER_PAPERS.search(words):
         score -= _CONFLICT
     if question and intent != "invoice_not_received":
         score -= _QUESTION  # a request for the invoice is often a question; a claim is not

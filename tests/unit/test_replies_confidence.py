@@ -103,3 +103,10 @@ def test_a_reply_about_two_invoices_is_less_sure():
     two = understand("We paid INV-1040; INV-1043 will be paid on Friday.", received=RECEIVED)
     assert two.score < one.score
     assert settle(two, 0.8).intent is Intent.OTHER
+
+
+def test_another_paper_named_makes_a_request_less_sure():
+    plain = understand("Please resend the invoice.", received=RECEIVED)
+    papers = understand("Please resend the invoice and the statement.", received=RECEIVED)
+    assert plain.intent is papers.intent is Intent.INVOICE_NOT_RECEIVED
+    assert papers.score < plain.score
