@@ -283,7 +283,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا)\b", _fixed(0)),
     (
         rf"\b(?:within|in|in the next|next|خلال|بعد|في غضون|في ظرف)\s+{_COUNT}\s+"
-        r"(?:working |business )?(?P<unit>days?|weeks?|months?|ايام|يوم|يوما|اسابيع|شهور|اشهر)",
+        r"(?:working |business )?(?P<unit>days?|weeks?|months?|ايام|يوم|يوما|اسابيع|شهور|اشهر)\b",
         _within,
     ),
     (r"\b(?:خلال|بعد|في غضون) (?:ها|هال)?يومين", _fixed(2)),

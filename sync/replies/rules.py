@@ -112,7 +112,7 @@ ALREADY_PAID = Lexicon(
         r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
         r"\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
-        r"\balready (?:sorted|done|cleared|taken care of)\b|\btransferred (?:it |the (?:money|amount|payment) )?(?:yesterday|today|this morning|last|on)\b",  # noqa: E501
+        r"\b(?:was|were|been) (?:cleared|settled) (?:\w+ )?(?:ago|last|yesterday|on)\b|\balready (?:sorted|done|cleared|taken care of)\b|\btransferred (?:it |the (?:money|amount|payment) )?(?:yesterday|today|this morning|last|on)\b",  # noqa: E501
         r"\bsorted (?:on|last|yesterday|this morning)\b",
         r"\b(?:cheque|check|payment)\b (?:is|was) in the (?:post|mail)\b",
         rf"\bخالصين\b|\bمخلصين (?:ال)?(?:فاتوره|مبلغ)|{_AR_MONEY} (?:واصلكم|واصل لكم)\b",
@@ -208,9 +208,9 @@ DISPUTE = Lexicon(
         r"\b(?:hours|amount|invoice|figures?|charges?)\b.{0,20}\b(?:do not|don'?t|does not|does ?n'?t) reflect\b",  # noqa: E501
         r"\bwe (?:were|had been) (?:quoted|told|promised)\b|\bwaived\b",
         r"\b(?:rest|balance|remainder|fee|charge)\b (?:is |was )?(?:wrong|incorrect|not correct)\b",
-        r"(?:الشغل|العمل|الخدمه|التركيب|الجوده|الشغله|التنفيذ)\s(?:[^\s]+\s){0,2}?(?:سيء|سيي|سييه|وحش|مش كويس|رديء|ردي|رديه|مو زين|مب زين|ما خلص|مش مظبوط)",  # noqa: E501
+        r"(?:الشغل|العمل|الخدمه|التركيب|الجوده|الشغله|التنفيذ)\s(?:[^\s]+\s){0,2}?(?:سيء|سيي|سييه|وحش|مش كويس|رديء|ردي|رديه|مو زين|مب زين|ما خلص|مش مظبوط|ناقص|مو كامل|مش كامل)",  # noqa: E501
         r"(?:يتعاد|تتعاد|لازم يتصلح|اعاده العمل)|\b(?:لا|ما|مش|مو) ?(?:تطابق|يطابق|تتطابق|مطابق|مطابقه)\b",  # noqa: E501
-        r"\b(?:لن|ما|مش|مو|لا)\b(?: [^\s]+){0,2} (?:نعتمد|اعتماد|يعتمد|قبول|نقبل) (?:ال)?فاتوره",
+        r"\b(?:لن|ما|مش|مو|لا)\b(?: [^\s]+){0,2} (?:نعتمد|اعتماد|يعتمد|قبول|نقبل) (?:ال)?(?:فاتوره|دفع|سداد)",  # noqa: E501
         r"\b[وف]?استلمنا \d+ (?:[^\s]+ )?(?:فقط|بس)\b",
     ),
     checked=_compile(r"$^"),
