@@ -69,7 +69,7 @@ class Scores:
         return self.per_intent[Intent.INVOICE_NOT_RECEIVED.value][0]
 
 
-def load(path: Path) -> list[Row]:
+def load(path: Path = CORPUS) -> list[Row]:
     """Read one corpus, one JSON object per line."""
     with path.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -123,8 +123,11 @@ def automatic(u: Understanding) -> bool:
     return u.intent is not Intent.PROMISE_TO_PAY or u.promised_date is not None
 
 
-def score(rows: Sequence[Row], results: Sequence[Understanding], floor: float) -> Scores:
+def score(
+    rows: Sequence[Row], results: Sequence[Understanding], floor: float | None = None
+) -> Scores:
     """Compare results with the labels."""
+    floor = RepliesSettings().min_confidence if floor is None else floor
     pairs = list(zip(rows, results, strict=True))
     per_intent: dict[str, tuple[float, float, float, int]] = {}
     for intent in Intent:
