@@ -14,7 +14,7 @@ customers write:
   on or after ``received``; 29 February is the next leap day.
 - A date with a year that is already past is ignored.
 - A weekday ("next Tuesday", "يوم الثلاثاء", "الأحد القادم") is the next such day after
-  ``received`` (one to seven days ahead), "next" or not.
+  ``received`` (one to seven days ahead), "next" or not. "Friday week" is a week after that.
 - "today" is ``received``; "tomorrow" / "بكرة" / "باجر" / "غدا" is the day after; "the day
   after tomorrow" / "بعد بكرة" two days after.
 - "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
@@ -164,6 +164,11 @@ def _weekday(m: re.Match[str], received: date) -> date | None:
     return received + timedelta(days=ahead)
 
 
+def _weekday_week(m: re.Match[str], received: date) -> date | None:
+    found = _weekday(m, received)
+    return found + timedelta(days=7) if found else None
+
+
 def _within(m: re.Match[str], received: date) -> date | None:
     raw = m["n"]
     n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
@@ -301,6 +306,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         r"\b(?:in|within) (?:a few|the next few|the coming) days|(?:خلال|بعد) (?:كم يوم|ايام)\b",
         _fixed(3),
     ),
+    (rf"\b{_WEEKDAY}\s+week\b", _weekday_week),
     (rf"\b(?:(?:next|this|coming|on|by|before|until)\s+)?(?:يوم\s+)?{_WEEKDAY}", _weekday),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _RULES)

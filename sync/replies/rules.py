@@ -72,6 +72,7 @@ NOT_RECEIVED = Lexicon(
         rf"{_AR_INVOICE} (?:ما|مش|مو|لم|ليست|غير) ?(?:كانت |تكن |كان )?(?:مرفقه|مرفق)\b",
         r"\b(?:بدنا|نبي|نبغي|نحتاج|محتاجين|عايزين|ابي|ابغي) (?:ال)?(?:فاتوره|نسخه(?! (?:من |عن )?(?:ال)?(?:عقد|كشف|عرض|ايصال|شهاده|رخصه|سجل|امر)))|\b(?:ما ?في|مافي|مفيش|ما فيه|ما فيها|مش فيه|مش فيها) (?:اي )?(?:ال)?(?:مرفق|مرفقات|فاتوره)",  # noqa: E501
         r"(?:راحت|وصلت|انرسلت|ارسلت|اترسلت) (?:علي|ع|الي) (?:ال)?(?:ايميل|بريد|عنوان) (?:ال)?قديم|\bwent to (?:my|our|the) old (?:e-?mail|address|inbox)\b",  # noqa: E501
+        r"\b(?:invoice|it)\b.{0,20}\b(?:does ?n'?t|does not|did ?n'?t|did not) (?:appear|show up|show)\b",  # noqa: E501
         r"\bsearched (?:my|our|the) (?:inbox|mailbox|system|records|e-?mails?)\b|\bsend (?:all |the |our )?(?:open |outstanding )?invoices again\b|\b(?:have|has|found) (?:nothing|no record) (?:under|with|for) (?:that|this|the) (?:number|reference|invoice)|\bwhich invoice (?:is this|do you mean|are you (?:referring|talking))",  # noqa: E501
         r"\b(?:اي|ايش|وش|شو|انهي) (?:ال)?فاتوره (?:تقصدون|تقصد|تقصدوا|هذي|هاي|دي)|(?:عندنا|لدينا) (?:شي|شيء|اي شي|حاجه) (?:ب|بهذا |بهال|بال)رقم",  # noqa: E501
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
@@ -174,6 +175,7 @@ DISPUTE = Lexicon(
         r"\bcomplaint\b|\bcomplain(?:ing)? about\b|\bشكوي\b",
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:our |the |what )?(?:quoted|agreed|quote|expected|we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
+        r"\b(?:cracked|damaged|broken|faulty|defective|scratched|dented) on (?:arrival|delivery)\b|\bpay (?:only )?for the (?:good|working|undamaged) (?:ones|items|units)\b|\b(?:only pay|pay only) for\b",  # noqa: E501
         r"\bexpect (?:a )?(?:discount|compensation|refund|credit)\b|\bdeduct(?:ing|ed)? (?:the |our )?(?:cost|repair|amount|damage|difference)\b|\b(?:only|never) agreed to\b",  # noqa: E501
         r"\bshould (?:have been|be) (?:billed|invoiced|addressed|charged) to\b|\bnever (?:activated|installed|used|delivered|provided|supplied)\b|\bdifference between\b",  # noqa: E501
         r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
