@@ -12,6 +12,7 @@ table shows, per score band, how often the intent was right). What lowers it:
 - the reply names two or more invoices ("INV-1040 is paid, INV-1043 will be paid
   Friday") or speaks of another one ("your other invoice"), or names another paper (a
   statement, a contract, a purchase order): what it says may be about that one;
+- a claim of payment comes with a payment that came back ("it bounced");
 - the phrase is in a question ("have you received our payment?"), except a request
   for the invoice, which is usually asked.
 
@@ -42,6 +43,11 @@ _OTHER_PAPERS = re.compile(
     r"\b(?:statements?|contracts?|quot(?:e|es|ation)|purchase orders?|p\.?o\.?|forms?|w-?[89]"
     r"|certificates?|licen[cs]es?|delivery notes?|credit notes?|receipts?)\b"
     r"|(?:كشف حساب|عقد|عرض سعر|امر شراء|طلب شراء|شهاده|رخصه|سند استلام|اشعار دائن)"
+)
+# A payment that came back: a claim of payment in the same reply is not the end of it.
+_RETURNED = re.compile(
+    r"\b(?:bounced|returned|rejected|reversed|failed)\b"
+    r"|(?:رجعه|رجعها|رجع المبلغ|ارتد|رفض التحويل|فشل التحويل)"
 )
 _REFERENCE = re.compile(r"\b(?:inv(?:oice)?[-\s#]*\d{3,}|[a-z]{2,5}-\d{3,})\b")
 _QUESTION = 0.15
@@ -82,6 +88,8 @@ def rule_score(
     elif count > _LONG:
         score -= 0.05
     if len(set(_REFERENCE.findall(words))) > 1 or _OTHER_INVOICE.search(words):
+        score -= _CONFLICT
+    if intent == "already_paid" and _RETURNED.search(words):
         score -= _CONFLICT
     if intent != "auto_reply" and _OTHER_PAPERS.search(words):
         score -= _CONFLICT

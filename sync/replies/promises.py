@@ -251,7 +251,9 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         _month_day(1, 31),
     ),
     (
-        r"\b(?:(?:the )?end of (?:the |this )?month|month[- ]end|eom|[لب]?نهايه (?:هذا )?الشهر"
+        r"\b(?:(?:the )?end of (?:the |this )?month"
+        r"|(?:the )?last (?:working |business )?day of (?:the |this )?month|month[- ]end|eom"
+        r"|[لب]?نهايه (?:هذا )?الشهر"
         r"|اخر (?:هذا )?الشهر|اخر الشهر)",
         _month_day(0, 31),
     ),

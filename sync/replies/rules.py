@@ -176,6 +176,7 @@ DISPUTE = Lexicon(
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:our |the |what )?(?:quoted|agreed|quote|expected|we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
         r"\b(?:cracked|damaged|broken|faulty|defective|scratched|dented) on (?:arrival|delivery)\b|\bpay (?:only )?for the (?:good|working|undamaged) (?:ones|items|units)\b|\b(?:only pay|pay only) for\b",  # noqa: E501
+        r"\b(?:addressed|made out|issued) to\b.{0,60}\bnot\b|\b(?:offset|set off) (?:this |it )?against\b|\bcredit balance\b|\bnothing is due\b",  # noqa: E501
         r"\bexpect (?:a )?(?:discount|compensation|refund|credit)\b|\bdeduct(?:ing|ed)? (?:the |our )?(?:cost|repair|amount|damage|difference)\b|\b(?:only|never) agreed to\b",  # noqa: E501
         r"\bshould (?:have been|be) (?:billed|invoiced|addressed|charged) to\b|\bnever (?:activated|installed|used|delivered|provided|supplied)\b|\bdifference between\b",  # noqa: E501
         r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
@@ -264,6 +265,7 @@ PROMISE = Lexicon(
         r"\b(?:payment|transfer|cheque|money) (?:is )?(?:going out|goes out|leaving|will go out)\b",
         r"(?:ان شاء الله|انشاء الله|انشالله|ان شاءالله|باذن الله) (?:خلال|بعد|يوم|بكره|بكرا|باجر|غدا|الاسبوع|نهايه|اخر|اول|بدايه)\b|\b(?:payment|transfer)\b (?:is )?(?:under|in) process(?:ing)?\b",  # noqa: E501
         r"\b(?:will|'ll) do (?:it |this |that )?(?:tomorrow|today|tonight|on|by|next|this)\b|(?:ما|مش|لن|مو) ?(?:راح |رح |ح |ه )?(?:نقدر|نستطيع|بنقدر|نقدرش|يمكننا) (?:ن)?(?:دفع|سدد|ندفع|نسدد|نحول)\w* (?:قبل|الا بعد|لين|لحد|حتي)",  # noqa: E501
+        r"\bwe pay (?:all )?(?:our )?suppliers\b|\b(?:will|'ll) (?:redo|resend|retry|repeat) (?:it|the transfer|the payment)\b|\b[وف]?(?:بنعيد|نعيد|راح نعيد|سنعيد|هنعيد) (?:ال)?(?:تحويل|دفع|سداد)",  # noqa: E501
         r"\bput (?:it|this|the payment) through (?:for|on)\b|\bon (?:my|our|the) list for\b|(?:نسويها|بنسويها|نخلصها|بنخلصها) (?:لكم )?(?:يوم |بكره|بكرا|باجر|الاحد|الاثنين|الثلاثاء|الاربعاء|الخميس|الجمعه|السبت|الاسبوع|نهايه|اخر|خلال)",  # noqa: E501
         r"\b(?:in|on) (?:the |our )?(?:queue|list|run|schedule|batch) for payment\b|\bpayment (?:typically |usually |normally )?follows\b|\b(?:in|through) (?:our |the )?approval (?:workflow|process|queue|cycle)\b|\b(?:\d+|a few|few|two|three|some) more (?:days|weeks)\b|\bmore time\b|\b(?:ناجل\w*|تاجلون|تاجلوا|تاجيل|اجلوها|اجلوا|تمهلونا|امهلونا|مهله|تمهلوني)\b|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عندكم\b|\b(?:extension|more time|extra time|grace period)\b (?:until|till|to|up to)\b|\b(?:تمديد|مهله) (?:ل|الي|حتي|لين|لحد)",  # noqa: E501
         r"\b(?:this|next) week'?s (?:batch|run|payments?|payment run|pay run)\b|(?:الدفعه|المبلغ|التحويل|الفلوس|الشيك) (?:طالعه|طالع|بتطلع|هتطلع|راح تطلع|جاهز|جاهزه)\b",  # noqa: E501
@@ -282,7 +284,7 @@ PROMISE = Lexicon(
         r"\b(?:won'?t|will not|can'?t|cannot|unable to|not able to) (?:be able to )?pay (?:it |this |you )?(?:until|till|before)\b",  # noqa: E501
     ),
     checked=_compile(
-        r"\b(?:transfer|payment|cheque|money|amount|funds|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
+        r"\b(?:transfer|payment|cheque|money|amount|funds|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:go|done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
         r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment|action (?:it|this|the payment)|sort (?:it|this) out|get (?:it|this) sorted|square (?:it |this )?up|send (?:it|this|that) (?:by|on|before|tomorrow|today))\b",  # noqa: E501
         r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link)\b)",  # noqa: E501
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
