@@ -234,6 +234,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         _numeric,
     ),
     (rf"\bmid[- ]?{_MONTH}\b", _mid_named),
+    (rf"(?:منتصف|نص) (?:شهر )?{_MONTH}\b", _mid_named),
     (rf"\b{_DAY}{_ORD}(?: of)?\s+(?:من\s+)?(?:شهر\s+)?{_MONTH}\b(?:,?\s+(?P<y>20\d\d))?", _named),
     (rf"\b{_MONTH}\s+(?:the\s+)?{_DAY}{_ORD}\b(?!\d)(?:,?\s+(?P<y>20\d\d))?", _named),
     (
