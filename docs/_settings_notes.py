@@ -188,4 +188,14 @@ NOTES: dict[str, str] = {
         "`tahseel heartbeat` fails when no run succeeded for longer than this (26 hours: "
         "`90m`, `26h`, `2d`, `1d12h`)"
     ),
+    # replies
+    "RepliesSettings.min_confidence": (
+        "a reply read with a confidence below this is treated as `other`: nothing is done "
+        "automatically (no resend, snooze or pause) and a person is told the guess and its score"
+    ),
+    "RepliesSettings.model": (
+        "an [`llm`](https://llm.datasette.io) model id (e.g. `gpt-4o-mini`, or a local "
+        "model through a plugin) asked for a second reading; the action is automatic only "
+        "when it agrees with the rules. Off when empty; install with `pip install '.[llm]'`"
+    ),
 }

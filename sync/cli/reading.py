@@ -214,7 +214,11 @@ def classify(
     ] = "-",
     received: Annotated[
         str | None,
-        typer.Option(help="The day the reply arrived (YYYY-MM-DD); promised dates count from it."),
+        typer.Option(
+            help="When the reply was written: a day (YYYY-MM-DD), an ISO 8601 date-time with"
+            " its offset, or a Date header's RFC 2822 date; promised dates count from that"
+            " day in the writer's time zone."
+        ),
     ] = None,
     jsonl: Annotated[
         bool,
@@ -227,7 +231,8 @@ def classify(
 ) -> None:
     """Say what a customer's reply means: the intent and any promised payment date.
 
-    Prints {"intent": ..., "promised_date": "YYYY-MM-DD" or null}. The intents are
+    Prints {"intent": ..., "promised_date": "YYYY-MM-DD" or null, "confidence": 0 to 1}
+    (the score below which a run only tells a person: replies.min_confidence). The intents are
     invoice_not_received, already_paid, dispute, promise_to_pay, payment_plan,
     auto_reply and other. A whole RFC 822 message is understood too (its headers tell
     auto-replies and bounces). Nothing is sent and no configuration is needed.
@@ -245,7 +250,7 @@ def classify(
             continue
         try:
             item = json.loads(line)
-            day = _day(item["received"]) if item.get("received") else default_day
+            day = _writer_day(item["received"]) if item.get("received") else default_day
             result = understand_message(str(item["text"]).encode("utf-8"), received=day)
         except (ValueError, KeyError, TypeError) as exc:
             fail(f'{source}:{number}: expected {{"text": ..., "received": ...}} ({exc})')
@@ -253,14 +258,23 @@ def classify(
 
 
 def _day(text: str) -> date:
+    from sync.replies.promises import writer_day
+
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        fail(f"expected a date like 2026-12-01, got {text!r}")
+        return writer_day(text)
+    except ValueError as exc:
+        fail(f"--received: {exc}")
+
+
+def _writer_day(value: object) -> date:
+    from sync.replies.promises import writer_day
+
+    return writer_day(str(value))
 
 
 def _intent_row(result: Any) -> dict[str, Any]:
     return {
         "intent": result.intent.value,
         "promised_date": result.promised_date.isoformat() if result.promised_date else None,
+        "confidence": result.score,
     }

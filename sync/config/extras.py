@@ -33,6 +33,8 @@ def extras_needed(data: Any) -> list[str]:
             found.add(_EXTRAS[key, kind])
         elif key == "url" and isinstance(value, str) and value.startswith("postgresql"):
             found.add("postgres")
+        elif key == "replies" and isinstance(value, dict) and value.get("model"):
+            found.add("llm")
     return sorted(found)
 
 

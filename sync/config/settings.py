@@ -266,6 +266,13 @@ class HeartbeatSettings(_Model):
         return "".join(parts) or "1s"
 
 
+class RepliesSettings(_Model):
+    """How customers' replies are read (see [Replies](replies.md))."""
+
+    min_confidence: float = Field(default=0.8, ge=0, le=1)
+    model: str | None = Field(default=None, min_length=1)
+
+
 class Settings(_Model):
     """Everything one run needs, validated once at start."""
 
@@ -283,6 +290,7 @@ class Settings(_Model):
     test_recipients: tuple[str, ...] = Field(default=(), validate_default=True)
     safety: Safety = Safety()
     heartbeat: HeartbeatSettings = HeartbeatSettings()
+    replies: RepliesSettings = RepliesSettings()
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
     organisation: str | None = Field(default=None, exclude=True)
     """The entry of ``organisations`` these settings are for; None in a one-business file."""

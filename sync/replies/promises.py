@@ -14,15 +14,20 @@ customers write:
   on or after ``received``; 29 February is the next leap day.
 - A date with a year that is already past is ignored.
 - A weekday ("next Tuesday", "يوم الثلاثاء", "الأحد القادم") is the next such day after
-  ``received`` (one to seven days ahead), "next" or not.
+  ``received`` (one to seven days ahead), "next" or not. "Friday week" is a week after that.
 - "today" is ``received``; "tomorrow" / "بكرة" / "باجر" / "غدا" is the day after; "the day
   after tomorrow" / "بعد بكرة" two days after.
 - "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
+  "End of next week" is a week after that; "the start of next year" / "أول السنة" the
+  first of January.
 - "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3.
+- "end of April" / "نهاية أبريل" is that month's last day; a month named alone ("in
+  October", "في أكتوبر") is its first day, or ``received`` when
+  it is the month the reply arrived in.
 - "end of the month" / "نهاية الشهر" / "آخر الشهر" is the month's last day; "next month"
   / "beginning of next month" / "أول الشهر" the first of the next month; "mid-month" /
-  "منتصف الشهر" the 15th.
+  "منتصف الشهر" the 15th, and "mid-October" the 15th of October.
 - A date right after a word of the past ("paid on the 3rd", "منذ", "last Friday") is
   not a promise and is skipped.
 """
@@ -32,7 +37,8 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 from sync.replies.text import fold
 
@@ -64,9 +70,11 @@ _AR_DAY_NAMES = {
 }  # fmt: skip
 _WEEKDAYS = {**_EN_DAYS, **{fold(k): v for k, v in _AR_DAY_NAMES.items()}}
 # Short English names ("sun", "sat", "wed") are ordinary words too: only after a cue.
-_FULL_DAY = "|".join(sorted((k for k in _WEEKDAYS if len(k) > 4), key=len, reverse=True))
+_FULL_DAY = "|".join(
+    sorted((k for k in _WEEKDAYS if len(k) > 4 or not k.isascii()), key=len, reverse=True)
+)
 _SHORT_DAY = "|".join(k for k in _EN_DAYS if len(k) <= 4)
-_WEEKDAY = rf"(?P<wd>{_FULL_DAY}|(?<=on |by )(?:{_SHORT_DAY}))\b"
+_WEEKDAY = rf"(?P<wd>{_FULL_DAY}|(?:(?<=on |by )|(?<=pay ))(?:{_SHORT_DAY}))\b"
 
 _NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
@@ -86,7 +94,7 @@ _NOT_DURATION = (
     r"(?:days?|weeks?|months?|hours?|ايام|يوم|يوما|اسابيع|شهور|اشهر|ساعه|%))"
 )
 _PAST = re.compile(
-    r"(?<!be )(?<!been )\b(?:paid|transferred|dated|since|last"
+    r"(?<!be )(?<!been )\b(?:(?<!get )(?<!this )(?<!it )paid|transferred|dated|since|last"
     r"|دفعنا|سددنا|حولنا|دفعت|سددت|حولت|منذ)"
     r"(?: on| by| it| this| the)?\W*$"
 )
@@ -156,10 +164,17 @@ def _weekday(m: re.Match[str], received: date) -> date | None:
     return received + timedelta(days=ahead)
 
 
+def _weekday_week(m: re.Match[str], received: date) -> date | None:
+    found = _weekday(m, received)
+    return found + timedelta(days=7) if found else None
+
+
 def _within(m: re.Match[str], received: date) -> date | None:
     raw = m["n"]
     n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
     unit = m["unit"]
+    if raw.endswith("few") and not unit.startswith(("day", "ايام", "يوم")):
+        return None  # "a few days" is about 3; "the next few months" names no date
     if unit.startswith(("week", "اسبوع", "اسابيع")):
         n *= 7
     elif unit.startswith(("month", "شهر", "اشهر", "شهور")):
@@ -171,8 +186,10 @@ def _fixed(days: int) -> Resolver:
     return lambda _m, received: received + timedelta(days=days)
 
 
-def _end_of_week(weekday: int) -> Resolver:
-    return lambda _m, received: received + timedelta(days=(weekday - received.weekday()) % 7)
+def _end_of_week(weekday: int, *, weeks: int = 0) -> Resolver:
+    return lambda _m, received: (
+        received + timedelta(days=(weekday - received.weekday()) % 7 + 7 * weeks)
+    )
 
 
 def _month_day(months: int, day: int) -> Resolver:
@@ -181,6 +198,22 @@ def _month_day(months: int, day: int) -> Resolver:
 
 def _first_of_next(_m: re.Match[str], received: date) -> date | None:
     return received if received.day == 1 else _add_months(received, 1, 1)
+
+
+def _month_start(m: re.Match[str], received: date) -> date | None:
+    start = _day_and_month(1, _MONTHS[m["mon"]], None, received)
+    current = date(received.year, _MONTHS[m["mon"]], 1) <= received
+    return received if current and received.month == _MONTHS[m["mon"]] else start
+
+
+def _month_end(m: re.Match[str], received: date) -> date | None:
+    month = _MONTHS[m["mon"]]
+    year = received.year if month >= received.month else received.year + 1
+    return date(year, month, _last_day(year, month))
+
+
+def _mid_named(m: re.Match[str], received: date) -> date | None:
+    return _day_and_month(15, _MONTHS[m["mon"]], None, received)
 
 
 def _mid_month(_m: re.Match[str], received: date) -> date | None:
@@ -196,6 +229,12 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         rf"(?<![\d.,/$£])(?P<a>\d{{1,2}})[/-](?P<b>\d{{1,2}})(?P<y>)(?![\d/]|\.\d){_NOT_DURATION}",
         _numeric,
     ),
+    (
+        r"\b(?:on|by|before|يوم|بتاريخ)\s+(?P<a>\d{1,2})\.(?P<b>\d{1,2})(?P<y>)(?!\d|\.\d)",
+        _numeric,
+    ),
+    (rf"\bmid[- ]?{_MONTH}\b", _mid_named),
+    (rf"(?:منتصف|نص) (?:شهر )?{_MONTH}\b", _mid_named),
     (rf"\b{_DAY}{_ORD}(?: of)?\s+(?:من\s+)?(?:شهر\s+)?{_MONTH}\b(?:,?\s+(?P<y>20\d\d))?", _named),
     (rf"\b{_MONTH}\s+(?:the\s+)?{_DAY}{_ORD}\b(?!\d)(?:,?\s+(?P<y>20\d\d))?", _named),
     (
@@ -213,7 +252,9 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         _month_day(1, 31),
     ),
     (
-        r"\b(?:(?:the )?end of (?:the |this )?month|month[- ]end|eom|نهايه (?:هذا )?الشهر"
+        r"\b(?:(?:the )?end of (?:the |this )?month"
+        r"|(?:the )?last (?:working |business )?day of (?:the |this )?month|month[- ]end|eom"
+        r"|[لب]?نهايه (?:هذا )?الشهر"
         r"|اخر (?:هذا )?الشهر|اخر الشهر)",
         _month_day(0, 31),
     ),
@@ -224,19 +265,42 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         r"|\b(?:اول|بدايه|مطلع) الشهر",
         _first_of_next,
     ),
+    (
+        r"\b(?:in|during|over|early|early in|(?:the )?(?:beginning|start) of"
+        r"|في|خلال|بدايه|اول|مطلع) "
+        rf"{_MONTH}\b(?!\s*\d)",
+        _month_start,
+    ),
+    (rf"\b(?:the )?end of {_MONTH}\b(?!\s*\d)", _month_end),
+    (rf"(?:نهايه|اخر) (?:شهر )?{_MONTH}\b", _month_end),
+    (r"\bend of next week", _end_of_week(4, weeks=1)),
+    (rf"(?:نهايه|اخر) (?:ال)?اسبوع {_NEXT_AR}", _end_of_week(3, weeks=1)),
+    (
+        r"\b(?:(?:the )?(?:start|beginning) of (?:next|the new) year|early next year|new year)\b"
+        r"|[لب]?(?:اول|بدايه|مطلع) (?:ال)?سنه(?: (?:ال)?(?:جايه|قادمه|الجديده))?",
+        lambda _m, received: date(received.year + 1, 1, 1),
+    ),
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
     (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),
-    (r"\b(?:(?:the )?day after tomorrow|بعد (?:بكره|بكرا|باجر|غد|غدا|بكرة))", _fixed(2)),
+    (
+        r"\b(?:(?:the )?day after tomorrow|after tomorrow|بعد (?:بكره|بكرا|باجر|غد|غدا|بكرة))",
+        _fixed(2),
+    ),
     (r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|بكره|بكرا|باجر|باكر|غدا|غد)\b", _fixed(1)),
     (r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا)\b", _fixed(0)),
     (
         rf"\b(?:within|in|in the next|next|خلال|بعد|في غضون|في ظرف)\s+{_COUNT}\s+"
-        r"(?:working |business )?(?P<unit>days?|weeks?|months?|ايام|يوم|يوما|اسابيع|شهور|اشهر)",
+        r"(?:working |business )?(?P<unit>days?|weeks?|months?|ايام|يوم|يوما|اسابيع|شهور|اشهر)\b",
         _within,
     ),
-    (r"\b(?:خلال|بعد|في غضون) يومين", _fixed(2)),
+    (r"\b(?:خلال|بعد|في غضون) (?:ها|هال)?يومين", _fixed(2)),
+    (rf"\b{_COUNT} more (?P<unit>days?|weeks?)", _within),
     (r"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون) اسبوعين", _fixed(14)),
+    (
+        r"\b(?:within|in|after) (?:a|one) month\b|(?:خلال|بعد|في غضون) شهر\b(?! " + _NEXT_AR + ")",
+        _fixed(30),
+    ),
     (
         r"\b(?:within|in) (?:a|one) week|(?:خلال|بعد|في غضون) (?:ال)?اسبوع\b(?! " + _NEXT_AR + ")",
         _fixed(7),
@@ -245,10 +309,12 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         r"\b(?:in|within) (?:a few|the next few|the coming) days|(?:خلال|بعد) (?:كم يوم|ايام)\b",
         _fixed(3),
     ),
+    (rf"\b{_WEEKDAY}\s+week\b", _weekday_week),
     (rf"\b(?:(?:next|this|coming|on|by|before|until)\s+)?(?:يوم\s+)?{_WEEKDAY}", _weekday),
 )
 _COMPILED = tuple((re.compile(p), r) for p, r in _RULES)
 _LAST_WEEKDAY = re.compile(r"^\s*(?:الماضي|الفايت|اللي فات|ago)\b")
+_EVERY = re.compile(r"\b(?:every|each|كل) (?:other |second )?$")  # "every Friday": a habit
 
 
 def _candidates(text: str, received: date) -> Iterator[date]:
@@ -259,7 +325,8 @@ def _candidates(text: str, received: date) -> Iterator[date]:
             if any(start < e and s < end for s, e in taken):
                 continue
             taken.append((start, end))
-            if _PAST.search(text[max(0, start - 24) : start]) or _LAST_WEEKDAY.match(text[end:]):
+            before = text[max(0, start - 24) : start]
+            if _PAST.search(before) or _EVERY.search(before) or _LAST_WEEKDAY.match(text[end:]):
                 continue
             try:
                 found = resolve(m, received)
@@ -281,3 +348,39 @@ def promised_date(text: str, received: date) -> date | None:
     """
     found = [d for d in _candidates(text, received) if d >= received]
     return min(found, default=None)
+
+
+def writer_day(value: str) -> date:
+    """The day a reply was written, in the writer's own time zone.
+
+    Accepts what a mail's Date header gives and what people type: an RFC 2822 date
+    ("Wed, 2 Dec 2026 23:30:00 +0400"), an ISO 8601 date-time with its offset
+    ("2026-12-02T23:30:00+04:00"), or a day ("2026-12-02"). The offset given is the
+    writer's, so the day is read in it, not converted: 23:30 at +04:00 on the 2nd is
+    the 2nd, the day "tomorrow" is counted from.
+
+    Args:
+        value: The date as written.
+
+    Returns:
+        The writer's day.
+
+    Raises:
+        ValueError: When ``value`` is none of these forms.
+    """
+    text = value.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        pass
+    try:
+        return parsedate_to_datetime(text).date()
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(
+            f"expected a day (2026-12-01), an ISO 8601 date-time (2026-12-01T09:30:00+03:00)"
+            f" or a Date header (Tue, 01 Dec 2026 09:30:00 +0300), got {value!r}"
+        ) from None

@@ -8,6 +8,7 @@ of Arabic and English down to one form the rules can match:
 - quoted history: lines starting with ``>``, and everything after a quote header
   (Gmail, Apple Mail, Outlook, "Original Message" and forwarded-message separators, in
   English and Arabic);
+  a reply written under a ``>`` quote, with nothing above it, is read below it;
 - signatures: everything after a ``-- `` line, a "Sent from my iPhone" line or a
   confidentiality disclaimer, and a closing ("Regards," / "مع التحية") followed only by
   a short name block;
@@ -62,7 +63,8 @@ _QUOTE_HEADERS = (
     r"on\b.{0,200}\bwrote\s*:",  # Gmail, Apple Mail, Thunderbird (English)
     r"في\s.{0,200}(?:كتب|كتابه)[^\n]{0,200}:",  # Gmail and Apple Mail (Arabic)
     r"بتاريخ\s.{0,200}كتب[^\n]{0,200}:",
-    r"-{2,}\s*(?:original message|الرساله الاصليه|forwarded message|رساله معاد توجيهها)\s*-{2,}",
+    r"-{2,}\s*(?:original message|(?:ال)?رساله (?:ال)?اصليه|forwarded message"
+    r"|(?:ال)?رساله (?:ال)?معاد(?:ه)? توجيهها|(?:ال)?رساله (?:ال)?محوله)\s*-{2,}",
     r"-{2,}\s*(?:original message|forwarded message)\b",
     r"begin forwarded message\s*:",
     r"_{10,}",  # Outlook's rule above its header block
@@ -71,13 +73,21 @@ _QUOTE_HEADER = re.compile(r"^(?:" + "|".join(_QUOTE_HEADERS) + r")\s*$", re.DOT
 # Outlook: "From:" / "من:" followed within a few lines by "Sent:" / "تاريخ الإرسال:" etc.
 _FROM_LINE = re.compile(r"^(?:\*?from\s*:|\*?من\s*:|المرسل\s*:)")
 _HEADER_FIELD = re.compile(
-    r"^\*?(?:sent|date|to|subject|cc|تاريخ الارسال|ارسلت|ارسل|التاريخ|الي|الموضوع|نسخه)\s*:"
+    r"^\*?(?:sent|date|to|subject|cc|تاريخ الارسال|تم الارسال|ارسلت|ارسل|التاريخ|بتاريخ|الي"
+    r"|الموضوع|نسخه|نسخه الي|المرسل اليه)\s*:"
 )
 
 _SIG_DELIMITER = re.compile(r"^--\s*$")
 _DISCLAIMER = re.compile(
     r"^(?:disclaimer|confidentiality notice|this (?:e-?mail|message)(?: and any attachments?)?"
     r" (?:is|are|may be) (?:confidential|intended)|تنويه|اخلاء (?:ال)?مسووليه)\b"
+)
+# Openings of a notice a company puts under every mail; cut only below the customer's words.
+_NOTICE = re.compile(
+    r"^(?:important(?: notice)?|notice|caution|warning|privileged|confidential)\s*:"
+    r"|^the information (?:in|contained in) this (?:e-?mail|message)\b"
+    r"|^this (?:e-?mail|message|communication) (?:and any|contains|may contain)\b"
+    r"|^(?:اشعار سريه|سري للغايه|هذه الرساله سريه)"
 )
 _SENT_FROM = re.compile(
     r"^(?:sent from (?:my )?\S+|sent from (?:mail|outlook|yahoo)\b.*|get outlook for \w+"
@@ -129,7 +139,20 @@ def strip_quoted(text: str) -> str:
     Returns:
         The lines written in this reply, trailing blank lines removed.
     """
-    return _until_stable(_strip_quoted_once, text)
+    kept = _until_stable(_strip_quoted_once, text)
+    return kept if kept else _below_quote(text)
+
+
+def _below_quote(text: str) -> str:
+    """The words written under a ``>`` quote ("bottom-posting"), when none are above it."""
+    lines = text.splitlines()
+    folded = [fold(line).strip() for line in lines]
+    start = next((i for i in range(len(lines)) if _starts_history(folded, i)), None)
+    below = lines[start + 1 :] if start is not None else lines
+    if not any(f.startswith(">") for f in folded):
+        return ""
+    own = [line for line in below if not fold(line).strip().startswith(">")]
+    return _until_stable(_strip_quoted_once, "\n".join(own))
 
 
 def _until_stable(step: Callable[[str], str], text: str) -> str:
@@ -192,6 +215,7 @@ def _strip_signature_once(text: str) -> str:
             _SIG_DELIMITER.match(lines[i].strip())
             or _SENT_FROM.match(line)
             or _DISCLAIMER.match(line)
+            or (_NOTICE.match(line) and any(folded[:i]))
         ):
             lines, folded = lines[:i], folded[:i]
             break

@@ -2,12 +2,15 @@
 
 ``understand`` reads a reply (its text, subject, headers and the day it arrived) and
 returns an ``Understanding``: one ``Intent``, the promised payment date when there is
-one, and whether the reply is a bounce. Rules and lexicons only: no network, no model.
+one, whether the reply is a bounce, and a confidence score (``sync.replies.confidence``).
+Rules and lexicons only: no network, no model. ``settle`` turns a guess scored below
+the floor (``replies.min_confidence``) into ``other``, so that a person reads it.
 
 When a reply says several things, the intent that acts most safely wins, in this order:
 
 1. ``auto_reply``: marked by its headers or subject, or written by a machine (out of
-   office, delivery failure). Nothing a person wrote is in it.
+   office, delivery failure). Nothing a person wrote is in it: words of someone away
+   ("out of the office") yield to anything else the same words ask, with less confidence.
 2. ``dispute``: the customer contests the invoice; reminders must stop until a person
    acts, even if they also say they paid part or will pay.
 3. ``already_paid``: a claim of payment also needs a person to check the ledger, and
@@ -37,6 +40,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from enum import StrEnum
 
+from sync.replies import confidence, machine
 from sync.replies import rules as rules
 from sync.replies.promises import promised_date
 from sync.replies.text import normalise as _normalise
@@ -136,6 +140,9 @@ class Understanding:
         evidence: The words that decided the intent (normalised: folded case, unified
             Arabic letters, Latin digits), for the note the accountant reads.
         also: Other intents the reply expressed, in precedence order.
+        score: How sure the reading is, from 0 to 1 (``sync.replies.confidence``).
+        doubt: Why a person is told instead of acting on the reading (a guess below the
+            floor, or a model that read it otherwise); empty when there is no doubt.
     """
 
     intent: Intent
@@ -143,6 +150,8 @@ class Understanding:
     bounce: bool = False
     evidence: str = ""
     also: tuple[Intent, ...] = ()
+    score: float = 1.0
+    doubt: str = ""
 
     @property
     def kind(self) -> ReplyKind:
@@ -197,15 +206,46 @@ def understand(
     automatic = _automatic(subject, headers or {}, words)
     if automatic is not None:
         return automatic
-    found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find(lex, words))]
+    found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find_kind(lex, words))]
+    if rules.search(rules.FUTURE_ONLY, words):  # "send invoices to Omar from now on", "in Arabic"
+        found = [f for f in found if f[0] is not Intent.INVOICE_NOT_RECEIVED]
+    by_words = _auto_words(words)
     if not found:
-        return Understanding(Intent.OTHER)
-    intent, evidence = found[0]
-    also = tuple(i for i, _ in found[1:])
+        return by_words or Understanding(Intent.OTHER, score=confidence.NOTHING_FOUND)
+    intent, (evidence, fixed) = found[0]
+    # "I'm out of the office today, but we paid it": a person wrote it; the doubt shows.
+    also = tuple(i for i, _ in found[1:]) + ((Intent.AUTO_REPLY,) if by_words else ())
     promised = None
     if intent in _DATED or (intent is Intent.INVOICE_NOT_RECEIVED and _DATED & set(also)):
         promised = promised_date(words, received)
-    return Understanding(intent, promised, evidence=evidence, also=also)
+    at = words.find(evidence) + len(evidence)
+    question = bool(_QUESTION.match(words[at:]))
+    score = confidence.rule_score(
+        intent.value, fixed=fixed, also=[a.value for a in also], words=words, question=question
+    )
+    return Understanding(intent, promised, evidence=evidence, also=also, score=score)
+
+
+_QUESTION = re.compile(r"[^.!\n?]{0,60}\?")
+
+
+def settle(meant: Understanding, minimum: float) -> Understanding:
+    """``other``, with the guess in ``doubt``, when ``meant`` scores below ``minimum``.
+
+    Args:
+        meant: What ``understand`` (or a model's agreement) made of a reply.
+        minimum: The floor, ``replies.min_confidence``.
+
+    Returns:
+        ``meant`` itself when it is sure enough or already ``other``.
+    """
+    if meant.intent is Intent.OTHER or meant.score >= minimum:
+        return meant
+    doubt = (
+        f"read as {meant.intent.value} with confidence {meant.score:.2f},"
+        f" below replies.min_confidence {minimum:.2f}"
+    )
+    return Understanding(Intent.OTHER, evidence=meant.evidence, score=meant.score, doubt=doubt)
 
 
 def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understanding | None:
@@ -214,15 +254,35 @@ def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understa
     folded_subject = _normalise(subject)
     bounce = _bounce_evidence(lowered, folded_subject)
     if bounce:
-        return Understanding(Intent.AUTO_REPLY, bounce=True, evidence=bounce)
-    auto = _auto_header(lowered) or rules.search(rules.AUTO_SUBJECT, folded_subject)
+        return Understanding(
+            Intent.AUTO_REPLY, bounce=True, evidence=bounce, score=confidence.HEADER
+        )
+    auto = _auto_header(lowered)
     if auto:
-        return Understanding(Intent.AUTO_REPLY, evidence=auto)
-    bounced = rules.search(rules.BOUNCE_BODY, words)
+        return Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.HEADER)
+    auto = rules.search(machine.AUTO_SUBJECT, folded_subject)
+    if auto:
+        return Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.SUBJECT)
+    bounced = rules.search(machine.BOUNCE_BODY, words)
     if bounced:
-        return Understanding(Intent.AUTO_REPLY, bounce=True, evidence=bounced)
-    auto = rules.search(rules.AUTO_BODY, words)
-    return Understanding(Intent.AUTO_REPLY, evidence=auto) if auto else None
+        return Understanding(
+            Intent.AUTO_REPLY, bounce=True, evidence=bounced, score=confidence.BODY_BOUNCE
+        )
+    auto = rules.search(machine.AUTO_BODY, words)
+    return (
+        Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.BODY_AUTO)
+        if auto
+        else None
+    )
+
+
+def _auto_words(words: str) -> Understanding | None:
+    auto = rules.search(machine.AWAY_BODY, words)
+    return (
+        Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.BODY_AUTO)
+        if auto
+        else None
+    )
 
 
 def _bounce_evidence(headers: Mapping[str, str], subject: str) -> str | None:
@@ -234,7 +294,7 @@ def _bounce_evidence(headers: Mapping[str, str], subject: str) -> str | None:
     for name in ("from", "sender", "return-path"):
         if _BOUNCE_SENDER.search(headers.get(name, "")):
             return f"{name}: {headers[name]}"
-    return rules.search(rules.BOUNCE_SUBJECT, subject)
+    return rules.search(machine.BOUNCE_SUBJECT, subject)
 
 
 def _auto_header(headers: Mapping[str, str]) -> str | None:

@@ -33,7 +33,13 @@ from mailer.transport import Incoming
 from sync.plan.actions import Acknowledge, ActionKind
 from sync.plan.history import History, MessageStatus, ResendRequest
 from sync.plan.planner import language_of
-from sync.replies.understanding import Intent, Understanding, failed_recipients, understand
+from sync.replies.understanding import (
+    Intent,
+    Understanding,
+    failed_recipients,
+    settle,
+    understand,
+)
 from sync.run.context import RunContext
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
@@ -73,6 +79,7 @@ class ReplyDesk:
         self.outbox = outbox
         self.composer = composer
         self.people = {a.lower() for a in ctx.settings.notify_addresses}
+        self.doubts: dict[str, str] = {}  # reply ref -> why a person is told, this run
 
     def read(self, by_number: dict[str, Invoice]) -> None:
         """Record new replies, then act on every reply not yet handled."""
@@ -109,11 +116,21 @@ class ReplyDesk:
     def _understand(self, msg: Incoming) -> tuple[Understanding, EmailMessage | None]:
         """Understand a reply; an automatic one is fetched whole, for its headers."""
         received = self.ctx.calendar.today(msg.received_at)
-        if not msg.automatic:
-            return understand(msg.text, subject=msg.subject, received=received), None
-        whole = self.ctx.transport.fetch(msg.ref)
-        headers = {k: str(v) for k, v in whole.items()}
+        whole, headers = None, None
+        if msg.automatic:
+            whole = self.ctx.transport.fetch(msg.ref)
+            headers = {k: str(v) for k, v in whole.items()}
         meant = understand(msg.text, subject=msg.subject, received=received, headers=headers)
+        replies = self.ctx.settings.replies
+        if replies.model and not (meant.intent is Intent.AUTO_REPLY and meant.score >= 0.99):
+            from sync.replies.model import second_reading  # noqa: PLC0415 - optional
+
+            meant = second_reading(
+                meant, msg.text, subject=msg.subject, received=received, model_id=replies.model
+            )
+        meant = settle(meant, replies.min_confidence)
+        if meant.doubt:
+            self.doubts[msg.ref] = meant.doubt
         return meant, whole
 
     def _bounced(self, msg: Incoming, whole: EmailMessage | None, invoice: Invoice | None) -> None:
@@ -180,7 +197,9 @@ class ReplyDesk:
             else:
                 if intent in PAUSES:
                     self.outbox.pause(invoice, hold_detail(row), cycle=row.id)
-                if not self._tell(row, invoice, TELLS[intent]):
+                doubt = self.doubts.get(row.ref)
+                what = f"Tahseel is not sure what it means ({doubt})" if doubt else TELLS[intent]
+                if not self._tell(row, invoice, what):
                     continue
             ctx.store.handle_reply(ctx.tenant, row.ref)
 

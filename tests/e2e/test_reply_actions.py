@@ -308,3 +308,85 @@ def test_a_waiting_reply_gone_from_the_mailbox_is_still_answered(tmp_path):
     fixed = run(folder, TUESDAY)
     assert fixed["resends"] == 1 and not fixed["aborted"]
     assert open_replies(folder) == []
+
+
+def configure(folder: Path, section: str) -> None:
+    config = folder / "tahseel.yaml"
+    config.write_text(config.read_text("utf-8") + "\n" + section, "utf-8")
+
+
+WEAK_GUESSES = {
+    "INV-1003": "We never received the invoice, please resend it.",
+    "INV-1005": "We paid this last Thursday by bank transfer, please check.",
+    "INV-1006": "إن شاء الله سنقوم بالسداد يوم 3 ديسمبر",
+}
+
+
+def test_a_guess_below_the_floor_is_only_told_to_a_person(tmp_path):
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    run(folder, ANCHOR)
+    configure(folder, "replies:\n  min_confidence: 0.99\n")
+    for number, text in WEAK_GUESSES.items():
+        answer(folder, number, text)
+    report = run(folder, TUESDAY)
+    assert report["replies"] == {"other": 3}
+    assert report["resends"] == report["pauses"] == report["snoozes"] == 0
+    assert report["acknowledgements"] == 0 and report["notices"] == 3
+    new = [m for m in sent(folder) if m["Date"].datetime.date() == TUESDAY]
+    assert new, "the notices were sent that day"
+    assert not [m for m in new if m["X-Tahseel-Stage"] in ("resend", "acknowledge")]
+    for notice in notices(folder):
+        subject = " ".join(str(notice["Subject"]).split())
+        assert "Tahseel is not sure what it means (read as " in subject
+        assert "below replies.min_confidence 0.99" in subject
+    subjects = " ".join(str(m["Subject"]) for m in notices(folder))
+    for guess in ("invoice_not_received", "already_paid", "promise_to_pay"):
+        assert f"read as {guess} with confidence 0." in subjects
+    later = run(folder, date(2026, 12, 1))
+    mailed = {m["X-Tahseel-Invoice"] for m in sent(folder) if m["Date"].datetime.date().day == 1}
+    assert {"INV-1005", "INV-1006"} <= mailed, "nothing was paused or snoozed on a weak guess"
+    assert later["notices"] == 0
+
+
+def test_the_same_replies_above_the_floor_are_acted_on(tmp_path):
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    run(folder, ANCHOR)
+    for number, text in WEAK_GUESSES.items():
+        answer(folder, number, text)
+    report = run(folder, TUESDAY)
+    assert report["resends"] == report["pauses"] == report["snoozes"] == 1
+
+
+def test_with_a_model_the_action_waits_for_its_agreement(tmp_path):
+    import llm
+
+    from tests.unit.test_replies_model import MODEL, FakeModel, FakePlugin
+
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR)
+    run(folder, ANCHOR)
+    configure(folder, f"replies:\n  model: {MODEL}\n")
+    answer(folder, "INV-1006", "إن شاء الله سنقوم بالسداد يوم 3 ديسمبر")
+    llm.pm.register(FakePlugin(), name=MODEL)
+    try:
+        FakeModel.answer = json.dumps(
+            {"intent": "payment_plan", "promised_date": None, "date_words": None}
+        )
+        report = run(folder, TUESDAY)
+        assert report["snoozes"] == 0 and report["notices"] == 1
+        (told,) = notices(folder)
+        subject = " ".join(str(told["Subject"]).split())
+        assert "the rules read promise_to_pay on 2026-12-03" in subject
+        assert f"the model {MODEL} read payment_plan" in subject
+
+        answer(folder, "INV-1005", "We will pay on 30 November.")
+        FakeModel.answer = json.dumps(
+            {"intent": "promise_to_pay", "promised_date": "2026-11-30", "date_words": "30 November"}
+        )
+        agreed = run(folder, TUESDAY)
+        assert agreed["snoozes"] == 1 and agreed["notices"] == 0
+        assert any("2026-11-30" in n for n in notes(folder, "INV-1005"))
+    finally:
+        llm.pm.unregister(name=MODEL)

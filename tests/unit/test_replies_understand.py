@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -176,9 +177,10 @@ def test_not_received_with_a_promise_keeps_the_date():
 
 def test_promise_carries_date_and_evidence():
     result = understand("We will pay on the 15th, sorry for the delay.", received=RECEIVED)
-    assert result == Understanding(
+    assert replace(result, score=1.0) == Understanding(
         Intent.PROMISE_TO_PAY, date(2026, 12, 15), evidence="will pay", also=()
     )
+    assert 0 < result.score < 1
 
 
 def test_claims_of_payment_carry_no_promised_date():
@@ -328,11 +330,14 @@ def _scores(rows: list[dict[str, object]]) -> tuple[float, float]:
 
 def test_corpus_is_well_formed():
     rows = _corpus()
-    assert len(rows) >= 300
+    # The development part: the frozen test part is tests/fixtures/replies/frozen.jsonl.
+    assert len(rows) >= 400
     assert {r["lang"] for r in rows} == {"ar", "en", "mixed"}
     assert {r["intent"] for r in rows} == {i.value for i in Intent}
-    holdout = [r for r in rows if r["split"] == "holdout"]
-    assert 0.2 <= len(holdout) / len(rows) <= 0.35
+    assert {r["split"] for r in rows} == {"train", "holdout"}
+    assert len({r["text"] for r in rows}) == len(rows), "a reply is in the corpus twice"
+    # The replies held out while the first rules were written stay held out.
+    assert len([r for r in rows if r["split"] == "holdout"]) >= 80
     for r in rows:
         assert r["promised_date"] is None or r["intent"] in {"promise_to_pay", "payment_plan"}
         if r["promised_date"]:

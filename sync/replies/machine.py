@@ -1,0 +1,54 @@
+"""The words of machines: auto-replies and delivery failures, by body and subject. Pure data.
+
+``sync.replies.understanding`` checks headers first, then these; see ``sync.replies.rules``
+for how the patterns are written and folded.
+"""
+
+from __future__ import annotations
+
+from sync.replies.rules import phrases
+
+# Words only a machine writes: these win over anything else the text says.
+AUTO_BODY = phrases(
+    r"\b(?:automatic|automated|auto)[- ]?(?:reply|response|message|generated|responder|acknowledge?ment|notification)\b",  # noqa: E501
+    r"\b(?:aim|try) to (?:reply|respond) within\b|\bwill (?:reply|respond) within \d+ (?:hours|working days|business days)\b",  # noqa: E501
+    r"تم استلام (?:بريدكم|رسالتكم|طلبكم|ايميلكم)(?: [^\s]+){0,3} (?:و)?سيتم (?:الرد|التواصل)",
+    r"\bautomatically (?:generated|sent)\b|\bautoreply\b|\bthis is an automated\b|\bdo not reply to this (?:e-?mail|message)\b",  # noqa: E501
+    r"\b(?:a )?ticket (?:has been |was )?(?:created|opened|number)\b",
+    r"\byour (?:request|message|e-?mail|enquiry|ticket)\b.{0,20}\bhas been (?:received|logged|created)\b|\bhas been forwarded to the (?:relevant|appropriate|concerned) (?:department|team|person)\b|\b(?:e-?mails?|messages?) (?:will not|won'?t) be (?:read|answered|monitored)\b",  # noqa: E501
+    r"\bرد (?:تلقايي|الي)\b|\bرساله (?:اليه|تلقاييه)\b|\bيرجي عدم الرد\b",
+    r"\b(?:mailbox|inbox|e-?mail box|e-?mail address|e-?mail account|address|account)\b (?:is )?(?:not|no longer|un)(?: being)? ?(?:monitored|attended|checked|read|in use|active)\b|\bunattended\b|\bunmonitored\b",  # noqa: E501
+    r"\b(?:we have|we've) received your (?:e-?mail|message|enquiry|request)\b.{0,80}\b(?:respond|reply|get back)\b|\byour (?:reference|ticket|case) (?:number |no\.? )?is\b",  # noqa: E501
+    r"\bلا (?:يتم |نقوم ب)(?:ال)?رد علي (?:ال)?(?:رسايل|ايميلات|بريد)",
+    r"\bغير مراقب|\bلا (?:تتم|يتم) (?:مراقبته|مراقبه|متابعته|متابعه)|\bغير متابع",
+    r"\bno-?reply (?:address|e-?mail|mailbox)\b|\b(?:e-?mails?|messages?) (?:sent )?to this (?:address|mailbox|inbox) (?:are|is) (?:not|no longer) (?:monitored|read|checked)",  # noqa: E501
+)
+# Words of someone away: a person may write them too ("I'm out today, but we paid"),
+# so they count only when nothing else is asked.
+AWAY_BODY = phrases(
+    r"\bno longer with (?:the|our) (?:company|organi[sz]ation|firm)\b",
+    r"^(?:auto(?:matic)? reply:? )?out of (?:the )?office\b|\bunable to (?:respond|reply)\b|\bout of the country\b|\b(?:i'm|i am) on (?:a )?break\b",  # noqa: E501
+    r"\b(?:i am|i'm|am|i will be|i'll be|currently|presently) (?:currently |now )?(?:out of (?:the )?office|away from (?:the |my )?(?:office|desk)|on (?:annual |sick |maternity |paternity |parental )?leave|on vacation|on holiday|travell?ing)",  # noqa: E501
+    r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
+    r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
+    r"(?<!كنت )(?<!كنا )\b(?:انا )?(?:حاليا )?خارج المكتب\b|\b(?:انا|حاليا) (?:حاليا )?في اجازه",
+)
+BOUNCE_BODY = phrases(
+    r"\bdelivery (?:has )?failed\b|\bcould ?n'?t be delivered\b|\bcould not be delivered\b",
+    r"\bwas ?n'?t delivered\b|\bwas not delivered\b|\bundeliverable\b|\baddress not found\b",
+    r"\bdelivery to the following recipients? failed\b|\bfailed permanently\b|\bmessage not delivered\b|\b(?:account|address) (?:that )?you tried to reach does not exist\b",  # noqa: E501
+    r"\buser unknown\b|\bmailbox (?:is )?(?:unavailable|not found|full|does not exist)\b",
+    r"\bpermanent error\b|\bdelivery status notification\b|\bmail delivery (?:failed|subsystem|system)\b",  # noqa: E501
+    r"\bتعذر تسليم\b|\bفشل (?:ال)?تسليم\b|\bلم يتم تسليم\b",
+)
+AUTO_SUBJECT = phrases(
+    r"\b(?:automatic|auto)[- ]?(?:reply|response)\b|\bautoreply\b|\bout of (?:the )?office\b|\booo\b",  # noqa: E501
+    r"\b(?:away from (?:the )?office|on leave|vacation reply|holiday reply)\b",
+    r"^(?:read|read receipt|تمت القراءه|مقروء)\s*:",
+    r"رد (?:تلقايي|الي)|خارج المكتب|في اجازه",
+)
+BOUNCE_SUBJECT = phrases(
+    r"\bundeliverable\b|\bdelivery status notification\b|\bmail delivery failed\b",
+    r"\breturned mail\b|\bfailure notice\b|\bdelivery (?:failure|failed|has failed)\b",
+    r"\bundelivered mail\b|فشل (?:ال)?تسليم|تعذر (?:ال)?تسليم",
+)
