@@ -37,7 +37,7 @@ from hypothesis.stateful import (
 )
 
 from connectors.models import InvoiceStatus
-from sync.replies.understanding import Intent, understand
+from sync.replies.understanding import Intent, settle, understand
 from sync.run.faults import POINTS
 from sync.run.outbound import rung_key
 from sync.store.store import Store
@@ -234,11 +234,13 @@ class Business(RuleBasedStateMachine):
         assert (meant.intent, meant.promised_date) == (reply.intent, promised), text
         self.replies += 1
         self.world.reply(number, text, self.now, serial=self.replies, headers=headers)
-        if reply.intent in PAUSING:
+        # Below replies.min_confidence a reading is not acted on: a person is told.
+        acted = settle(meant, self.settings.replies.min_confidence).intent
+        if acted in PAUSING:
             self.paused.add(number)
-        elif reply.intent is Intent.PROMISE_TO_PAY and promised is not None:
+        elif acted is Intent.PROMISE_TO_PAY and promised is not None:
             self.promised[number] = promised
-        elif reply.intent is Intent.INVOICE_NOT_RECEIVED:
+        elif acted is Intent.INVOICE_NOT_RECEIVED:
             self.not_received[number] += 1
 
     @precondition(lambda self: bool(self.paused or self.promised))
