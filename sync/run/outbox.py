@@ -9,14 +9,10 @@ second email and without losing one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
 
-from connectors.base import BatchNotes
-from connectors.errors import LedgerError
 from connectors.models import Invoice
 from mailer.errors import MailError, TransportUnavailable
 from mailer.transport import Sent
@@ -26,14 +22,10 @@ from sync.plan.history import MessageStatus
 from sync.run.context import RunContext
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
-from sync.run.outbound import note_text, rung_key
+from sync.run.notes import Batched, LedgerNotes
 from sync.store.tables import OutboxRow, ThreadInfo
 
 log = logging.getLogger(__name__)
-
-NOTES_AT_ONCE = 50
-"""Notes handed to a batching ledger at once: whole batches (QuickBooks takes 10 a
-request), spread over the run so its per-minute limit is not met all at the end."""
 
 REFUSED_IN_A_ROW = 3
 """Sends the mailbox may refuse in a row (``TransportUnavailable``: it cannot be reached
@@ -42,11 +34,9 @@ and its row released; one or two can be a passing fault, but three in a row is t
 mailbox, not the invoices, and going on would only report every invoice as skipped."""
 
 NO_THREAD = ThreadInfo(None, None, ())
-Batched = tuple[int, Invoice, str, str]
-"""A note waiting for the ledger's batch: (outbox row id, invoice, text, key)."""
 
 
-class Outbox:
+class Outbox(LedgerNotes):
     """Claims, sends, settles and notes the messages and holds of one run.
 
     Attributes:
@@ -58,7 +48,7 @@ class Outbox:
         self.ctx = ctx
         self.composer = composer
         self.fresh = False
-        self._batched: list[Batched] | None = None
+        self._batched: list[Batched] | None = None  # see LedgerNotes
         # The thread of every invoice with mail on record, read at once (None: ask); an
         # invoice not in it has none, one claimed since (None) is asked about again.
         self._threads: dict[str, ThreadInfo | None] | None = None
@@ -307,92 +297,3 @@ class Outbox:
         row_id = self.claim(self.row_for(invoice, stage, cycle, stage, MessageStatus.SENT, None))
         if row_id is not None:
             self.note((row_id, cycle), invoice, stage, stage, detail=detail)
-
-    # -- ledger notes ---------------------------------------------------------------------
-
-    def note(
-        self,
-        row: tuple[int, int],
-        invoice: Invoice,
-        action: str,
-        stage: str,
-        *,
-        to: str = "",
-        detail: str = "",
-        at: datetime | None = None,
-        written: Callable[[str], bool] | None = None,
-    ) -> None:
-        """Write row ``(id, cycle)``'s note, sent ``at``, unless ``written(text)``; mark it."""
-        row_id, cycle = row
-        settings = self.ctx.settings
-        if settings.mode == "test":
-            instead = ", ".join(settings.test_recipients)
-            detail = "; ".join(filter(None, [detail, f"test mode: sent to {instead} instead"]))
-        text = note_text(action, stage, to=to, when=at or self.ctx.now, detail=detail)
-        key = rung_key(self.ctx.tenant, invoice.id, stage, cycle)
-        if written is not None and written(text):
-            return self._noted(row_id)
-        if self._batched is not None:
-            self._queue(self._batched, (row_id, invoice, text, key))
-            return
-        checkpoint("before_note")
-        try:
-            self.ctx.ledger.add_note(invoice, text, key=key)
-        except LedgerError as exc:
-            self._note_failed(f"{invoice.number}: note not written yet ({exc})", exc)
-            return
-        checkpoint("after_note")
-        self._noted(row_id)
-
-    @contextmanager
-    def notes_batched(self) -> Iterator[None]:
-        """Within the block, hand a batching ledger its notes NOTES_AT_ONCE at a time.
-
-        The rest go at the end of the block; the outbox keeps each unnoted until then,
-        so a crash loses none. A ledger without batches gets each note as it comes.
-        """
-        if isinstance(self.ctx.ledger, BatchNotes) and not self.ctx.dry_run:
-            self._batched = []
-        try:
-            yield
-        finally:
-            batch, self._batched = self._batched, None
-            if batch:
-                self._write_notes(batch)
-
-    def _queue(self, queue: list[Batched], note: Batched) -> None:
-        """Keep a note for the ledger's batch; hand over a whole batch once there is one."""
-        queue.append(note)
-        if len(queue) >= NOTES_AT_ONCE:
-            batch = queue[:NOTES_AT_ONCE]
-            del queue[:NOTES_AT_ONCE]
-            self._write_notes(batch)
-
-    def _write_notes(self, batch: list[Batched]) -> None:
-        """Write a run's notes through the ledger's batch endpoint and mark them noted."""
-        checkpoint("before_note")
-        ledger = self.ctx.ledger
-        assert isinstance(ledger, BatchNotes)  # notes are batched only for such a ledger
-        try:
-            failures = ledger.add_notes([(invoice, text, key) for _, invoice, text, key in batch])
-        except LedgerError as exc:
-            self._note_failed(f"{len(batch)} notes not written yet ({exc})", exc)
-            return
-        checkpoint("after_note")
-        for row_id, invoice, _, key in batch:
-            if key in failures:
-                self.ctx.report.errors.append(
-                    f"{invoice.number}: note not written yet ({failures[key]})"
-                )
-                continue
-            self._noted(row_id)
-
-    def _noted(self, row_id: int) -> None:
-        self.ctx.store.complete(row_id, noted_at=self.ctx.now)
-        self.ctx.report.notes += 1
-
-    def _note_failed(self, error: str, exc: LedgerError) -> None:
-        """Report a note the ledger refused; it is written on a later run, unless fatal."""
-        self.ctx.report.errors.append(error)
-        if exc.disposition == "abort":
-            raise Aborted(str(exc)) from exc
