@@ -42,6 +42,7 @@ from enum import StrEnum
 
 from sync.replies import confidence, machine
 from sync.replies import rules as rules
+from sync.replies.intents import Intent as Intent
 from sync.replies.promises import promised_date
 from sync.replies.text import normalise as _normalise
 from sync.replies.text import own_words
@@ -113,18 +114,6 @@ def classify(subject: str, body: str, *, automatic: bool = False) -> ReplyKind:
     if any(p.search(text) for p in _PATTERNS):
         return ReplyKind.NOT_RECEIVED
     return ReplyKind.OTHER
-
-
-class Intent(StrEnum):
-    """What a reply was understood to say; see the module docstring for the precedence."""
-
-    INVOICE_NOT_RECEIVED = "invoice_not_received"
-    ALREADY_PAID = "already_paid"
-    DISPUTE = "dispute"
-    PROMISE_TO_PAY = "promise_to_pay"
-    PAYMENT_PLAN = "payment_plan"
-    AUTO_REPLY = "auto_reply"
-    OTHER = "other"
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from connectors.models import Contact, Invoice, InvoiceStatus
 from mailer.render import Rendered
 from sync.config.settings import Settings
 from sync.plan.actions import ActionKind
-from sync.replies.understanding import Intent
+from sync.replies.intents import Intent
 from sync.store.tables import ReplyRow
 
 _RE = ("re:", "aw:", "رد:")

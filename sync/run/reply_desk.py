@@ -24,6 +24,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from email.message import EmailMessage
+from typing import TYPE_CHECKING
 
 from connectors.errors import LedgerError
 from connectors.models import Invoice
@@ -33,19 +34,16 @@ from mailer.transport import Incoming
 from sync.plan.actions import Acknowledge, ActionKind
 from sync.plan.history import History, MessageStatus, ResendRequest
 from sync.plan.planner import language_of
-from sync.replies.understanding import (
-    Intent,
-    Understanding,
-    failed_recipients,
-    settle,
-    understand,
-)
+from sync.replies.intents import Intent
 from sync.run.context import RunContext
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
 from sync.run.outbound import PAUSES, hold_detail
 from sync.run.outbox import Outbox
 from sync.store.tables import ReplyRow
+
+if TYPE_CHECKING:
+    from sync.replies.understanding import Understanding
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +113,9 @@ class ReplyDesk:
 
     def _understand(self, msg: Incoming) -> tuple[Understanding, EmailMessage | None]:
         """Understand a reply; an automatic one is fetched whole, for its headers."""
+        # The rules load on the first reply, not in every run (most days bring none).
+        from sync.replies.understanding import settle, understand  # noqa: PLC0415
+
         received = self.ctx.calendar.today(msg.received_at)
         whole, headers = None, None
         if msg.automatic:
@@ -135,6 +136,8 @@ class ReplyDesk:
 
     def _bounced(self, msg: Incoming, whole: EmailMessage | None, invoice: Invoice | None) -> None:
         """Mark the addresses a bounce names as failing, and say so in the report."""
+        from sync.replies.understanding import failed_recipients  # noqa: PLC0415
+
         ctx = self.ctx
         addresses = failed_recipients(whole) if whole is not None else ()
         if not addresses and invoice is not None:

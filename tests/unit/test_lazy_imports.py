@@ -65,3 +65,21 @@ def test_help_loads_no_heavy_library() -> None:
 
 def test_the_probe_sees_a_heavy_import() -> None:
     assert "sqlalchemy" in loaded("import sync.store.store")
+
+
+def test_a_run_loads_the_reply_rules_only_for_a_reply() -> None:
+    # The job and its reply desk load in every run; the rules and lexicons of reply
+    # understanding are compiled only when a reply is read (most runs read none).
+    modules = loaded_any("import sync.run.job, sync.run.reply_desk", ("sync.replies",))
+    assert "sync.replies" in modules  # the probe sees the package
+    assert not {"sync.replies.rules", "sync.replies.understanding"} & set(modules)
+
+
+def loaded_any(code: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules under ``prefixes`` in ``sys.modules`` after running ``code``."""
+    probe = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    names = json.loads(done.stdout.strip().splitlines()[-1])
+    return [m for m in names if m.startswith(prefixes)]
