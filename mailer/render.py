@@ -19,6 +19,7 @@ from typing import Any, Literal
 import jinja2
 from jinja2 import FileSystemLoader
 
+from mailer.compiled import Compiled
 from mailer.errors import TemplateError
 from mailer.filters import babel_filters
 from mailer.sandbox import (
@@ -66,6 +67,8 @@ class Renderer:
         digits: ``"arabic"`` writes numbers from the ``money``, ``date`` and ``number``
             filters with Arabic-Indic digits in Arabic messages; ``"latin"`` keeps 0-9.
         max_output: Largest number of characters any one part may render to.
+        cache_dir: A private folder where compiled templates are kept for later runs
+            (``mailer.compiled``); None compiles in every process.
     """
 
     def __init__(
@@ -74,6 +77,7 @@ class Renderer:
         *,
         digits: Literal["latin", "arabic"] = "latin",
         max_output: int = 256_000,
+        cache_dir: Path | None = None,
     ) -> None:
         if digits not in ("latin", "arabic"):
             raise ValueError(f"digits must be 'latin' or 'arabic', not {digits!r}")
@@ -82,7 +86,7 @@ class Renderer:
         self.max_output = max_output
         self._loader = FileSystemLoader([str(p) for p in self.search_path])
         self._environments: dict[tuple[str, bool], Sandbox] = {}
-        self._compiled = _Compiled()
+        self._compiled = Compiled(cache_dir)
 
     def render(self, template: str, language: str, context: Mapping[str, Any]) -> Rendered:
         """Render the subject, text and HTML parts of ``template`` in ``language``.
@@ -228,25 +232,6 @@ class Renderer:
 
 class _OutputTooLarge(Exception):
     pass
-
-
-class _Compiled(jinja2.BytecodeCache):
-    """The compiled code of each template file, shared by one renderer's environments.
-
-    They differ only in what is looked up as a template runs (the undefined type, the
-    language's filters), not in how a file compiles; the bucket's checksum of the
-    source still decides whether the code fits.
-    """
-
-    def __init__(self) -> None:
-        self._code: dict[tuple[str, str], Any] = {}
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        bucket.code = self._code.get((bucket.key, bucket.checksum))
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        if bucket.code is not None:
-            self._code[(bucket.key, bucket.checksum)] = bucket.code
 
 
 def _autoescape(name: str | None) -> bool:

@@ -5,12 +5,20 @@ from __future__ import annotations
 import os
 import re
 import socket
+import tempfile
 from collections.abc import Iterator
 
 import pytest
 
 from tests.emulators.validate import TALLY
 from tests.support import postgres
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep what runs cache (compiled templates) in a folder of this test session only."""
+    if not os.environ.get("TAHSEEL_TEST_CACHE"):
+        folder = tempfile.mkdtemp(prefix="tahseel-test-cache-")
+        os.environ["TAHSEEL_TEST_CACHE"] = os.environ["XDG_CACHE_HOME"] = folder
 
 
 @pytest.fixture(autouse=True)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors import open_ledger
 from connectors.base import Ledger
+from mailer.compiled import default_cache_dir
 from mailer.maildir import MaildirTransport
 from mailer.render import Renderer
 from mailer.transport import Transport
@@ -188,4 +189,4 @@ def build_renderer(settings: Settings) -> Renderer:
     if settings.templates is not None:
         paths.append(settings.resolve(settings.templates))
     paths.append(default_templates_dir())
-    return Renderer(paths, digits=settings.language.digits)
+    return Renderer(paths, digits=settings.language.digits, cache_dir=default_cache_dir())
