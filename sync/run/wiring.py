@@ -188,4 +188,4 @@ def build_renderer(settings: Settings) -> Renderer:
     if settings.templates is not None:
         paths.append(settings.resolve(settings.templates))
     paths.append(default_templates_dir())
-    return Renderer(paths, digits=settings.language.digits)
+    return Renderer(paths, digits=settings.language.digits, calendar=settings.language.calendar)
