@@ -69,9 +69,9 @@ class HijriHoliday:
     def days(self) -> frozenset[date]:
         """The Gregorian days of this holiday, in every Hijri year of the table when it has none.
 
-        The table's years are all a run can meet (1924 to 2077); a day 30 that a month
-        lacks in some year is no holiday that year, and a range ending on it ends on the
-        month's last day.
+        The table's years are all a run can meet (1924 to 2077). A day 30 that a month
+        lacks in some year is no holiday that year; a range starting on it starts on the
+        next month's first day, and one ending on it ends on the month's last day.
         """
         return _days(self)
 
@@ -153,7 +153,8 @@ def _days(holiday: HijriHoliday) -> frozenset[date]:
     found: set[date] = set()
     for year in years:
         month, day = holiday.start
-        if day > Hijri(year, month, 1).month_length():
+        length = Hijri(year, month, 1).month_length()
+        if day > length and holiday.start == holiday.end:
             continue  # no such day this year
         end_year = year if holiday.end >= holiday.start else year + 1
         if end_year > LAST_YEAR:
@@ -161,5 +162,7 @@ def _days(holiday: HijriHoliday) -> frozenset[date]:
         else:
             end = holiday.end
         first, last = _gregorian(year, holiday.start), _gregorian(end_year, end)
+        if day > length:  # a range from a 30th the month lacks starts on the next 1st
+            first += timedelta(days=1)
         found.update(first + timedelta(days=i) for i in range((last - first).days + 1))
     return frozenset(found)
