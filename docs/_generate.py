@@ -28,7 +28,7 @@ from typing import Any
 
 import annotated_types
 from _settings_notes import NOTES
-from _sources import Settings, app
+from _sources import HijriHoliday, Settings, app
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -45,6 +45,7 @@ _SCALARS: dict[Any, str] = {
     date: "date (YYYY-MM-DD)",
     time: "time (HH:MM)",
     timedelta: "duration",
+    HijriHoliday: "Hijri date (`hijri:10-01`)",
     type(None): "none",
 }
 

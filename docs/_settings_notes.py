@@ -140,11 +140,19 @@ NOTES: dict[str, str] = {
     "GmailSettings.token_uri": _SERVICE_URL,
     # calendar and language
     "CalendarSettings.weekend": "days without mail",
-    "CalendarSettings.holidays": "dates without mail",
+    "CalendarSettings.holidays": (
+        "dates without mail: `2026-12-02`, or Umm al-Qura dates written `hijri:1448-10-01`,"
+        " `hijri:10-01` (that day every Hijri year) or a range `hijri:10-01..10-03`"
+    ),
     "SendWindow.start": "mail goes out only from this time, in `business.timezone`",
     "SendWindow.end": "and until this time",
     "LanguageSettings.default": "for customers whose language the ledger does not give",
     "LanguageSettings.digits": "`latin` (123) or `arabic` (١٢٣) digits in Arabic messages",
+    "LanguageSettings.calendar": (
+        "dates in Arabic messages: `gregorian`, `hijri` (Umm al-Qura) or `both`"
+        ' ("26 جمادى الآخرة 1448 هـ (6 ديسمبر 2026)"); English ones stay Gregorian'
+        " (see [Templates](templates.md#hijri-dates))"
+    ),
     "LanguageSettings.contacts": "a language per customer, by ledger id or name",
     # the policy
     "Policy.min_days_between": (

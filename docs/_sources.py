@@ -7,5 +7,6 @@ the import below is the one line to change.
 
 from sync.cli import app
 from sync.config import Settings
+from sync.config.hijri import HijriHoliday
 
-__all__ = ["Settings", "app"]
+__all__ = ["HijriHoliday", "Settings", "app"]

@@ -63,5 +63,15 @@ class TemplateError(MailError):
         self.problems = problems or [message]
 
 
+class UnwritableValue(TemplateError):
+    """One message's data cannot be written, though its templates are sound.
+
+    A date outside the Umm al-Qura calendar, for one: that message is skipped and
+    reported by invoice, the others go.
+    """
+
+    disposition: ClassVar[Disposition] = "skip"
+
+
 class HeaderInjectionError(SendRejected):
     """A header value would have produced an extra header or recipient."""

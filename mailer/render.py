@@ -20,8 +20,9 @@ import jinja2
 from jinja2 import FileSystemLoader
 
 from mailer.compiled import Compiled
-from mailer.errors import TemplateError
+from mailer.errors import TemplateError, UnwritableValue
 from mailer.filters import babel_filters
+from mailer.hijri import OutsideUmmAlQura
 from mailer.sandbox import (
     NamedUndefined,
     RecordingUndefined,
@@ -66,6 +67,8 @@ class Renderer:
             built-in ones); each holds one subfolder per language.
         digits: ``"arabic"`` writes numbers from the ``money``, ``date`` and ``number``
             filters with Arabic-Indic digits in Arabic messages; ``"latin"`` keeps 0-9.
+        calendar: What the ``date`` filter writes in Arabic messages: ``"gregorian"``,
+            ``"hijri"`` (Umm al-Qura) or ``"both"``.
         max_output: Largest number of characters any one part may render to.
         cache_dir: A private folder where compiled templates are kept for later runs
             (``mailer.compiled``); None compiles in every process.
@@ -76,13 +79,17 @@ class Renderer:
         search_path: Sequence[Path],
         *,
         digits: Literal["latin", "arabic"] = "latin",
+        calendar: Literal["gregorian", "hijri", "both"] = "gregorian",
         max_output: int = 256_000,
         cache_dir: Path | None = None,
     ) -> None:
         if digits not in ("latin", "arabic"):
             raise ValueError(f"digits must be 'latin' or 'arabic', not {digits!r}")
+        if calendar not in ("gregorian", "hijri", "both"):
+            raise ValueError(f"calendar must be gregorian, hijri or both, not {calendar!r}")
         self.search_path = tuple(Path(p) for p in search_path)
         self.digits = digits
+        self.calendar = calendar
         self.max_output = max_output
         self._loader = FileSystemLoader([str(p) for p in self.search_path])
         self._environments: dict[tuple[str, bool], Sandbox] = {}
@@ -102,13 +109,18 @@ class Renderer:
         Raises:
             TemplateError: A part is missing, fails to parse or render, renders too
                 large, or the subject is not one clean line.
+            UnwritableValue: A value of this context cannot be written, such as a date
+                outside the Umm al-Qura calendar (a TemplateError that skips the message).
         """
         parts: dict[str, str] = {}
         with naming(context):
             for part in PARTS:
                 output, problems = self._render_part(template, language, part, context)
                 if problems:
-                    raise TemplateError(problems[0], problems)
+                    unwritable = all(isinstance(p, _ValueProblem) for p in problems)
+                    raise (UnwritableValue if unwritable else TemplateError)(
+                        problems[0], list(problems)
+                    )
                 parts[part] = output
         subject = parts["subject.txt"].strip()
         if _subject_problems("", subject):  # name the file only when there is a problem
@@ -204,6 +216,9 @@ class Renderer:
                 return "", [str(exc)]
             except UnicodeDecodeError as exc:
                 return "", [_not_utf8(self._find(name), name, exc)]
+            except OutsideUmmAlQura as exc:  # the data's fault, not the template's
+                where = _traceback_location(exc.__traceback__, name)
+                return "", [_ValueProblem(f"{where}: {exc}")]
             except Exception as exc:  # a template may raise anything a filter or test raises
                 return "", [f"{_traceback_location(exc.__traceback__, name)}: {_describe(exc)}"]
 
@@ -225,13 +240,19 @@ class Renderer:
                 bytecode_cache=self._compiled,
             )
             env.globals.pop("lipsum", None)
-            env.filters.update(babel_filters(language, self.digits))
+            env.filters.update(babel_filters(language, self.digits, self.calendar))
             self._environments[key] = env
         return env
 
 
 class _OutputTooLarge(Exception):
     pass
+
+
+class _ValueProblem(str):
+    """A problem caused by a value of the context rather than by the template."""
+
+    __slots__ = ()
 
 
 def _autoescape(name: str | None) -> bool:

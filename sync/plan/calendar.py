@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sync.config.hijri import HijriHoliday
 from sync.config.settings import Settings
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -37,14 +38,24 @@ class BusinessCalendar:
         cls,
         timezone: str,
         weekend: Iterable[str],
-        holidays: Iterable[date],
+        holidays: Iterable[date | HijriHoliday],
         window: tuple[time, time],
     ) -> BusinessCalendar:
-        """Build a calendar from weekday names like ``friday``."""
+        """Build a calendar from weekday names like ``friday``.
+
+        A Hijri holiday becomes its Gregorian days: one without a year, those of every
+        year of the Umm al-Qura table (1924 to 2077), so any day a run looks at is known.
+        """
+        days: set[date] = set()
+        for holiday in holidays:
+            if isinstance(holiday, HijriHoliday):
+                days.update(holiday.days())
+            else:
+                days.add(holiday)
         return cls(
             timezone=timezone,
             weekend=frozenset(WEEKDAYS.index(d.lower()) for d in weekend),
-            holidays=frozenset(holidays),
+            holidays=frozenset(days),
             window_start=window[0],
             window_end=window[1],
         )

@@ -55,7 +55,7 @@ class Shared:
     def renderer(self, settings: Settings) -> Renderer:
         """The renderer of the settings' templates; shared, so each compiles once a run."""
         templates = settings.resolve(settings.templates) if settings.templates else None
-        key = (templates, settings.language.digits)
+        key = (templates, settings.language.digits, settings.language.calendar)
         with self._lock:
             if key not in self._renderers:
                 self._renderers[key] = build_renderer(settings)

@@ -189,4 +189,9 @@ def build_renderer(settings: Settings) -> Renderer:
     if settings.templates is not None:
         paths.append(settings.resolve(settings.templates))
     paths.append(default_templates_dir())
-    return Renderer(paths, digits=settings.language.digits, cache_dir=default_cache_dir())
+    return Renderer(
+        paths,
+        digits=settings.language.digits,
+        calendar=settings.language.calendar,
+        cache_dir=default_cache_dir(),
+    )
