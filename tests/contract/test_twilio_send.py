@@ -113,12 +113,16 @@ def test_a_queued_message_without_date_sent_is_still_found(emulator):
 
 
 def test_settling_reads_from_a_day_before_since(emulator):
-    # DateSent> is read as a date: a send at 23:59 UTC is found from a `since` after
-    # midnight because the listing starts a day earlier.
+    # DateSent> is read as a date (trap 3): a message Twilio dated the day before
+    # `since` (clocks apart around midnight UTC) is found because the listing starts a
+    # day earlier, even when newer messages push it out of the newest 20.
     sms = channel(emulator)
     sms.send(reminder())
-    later = emulator.now() + timedelta(hours=20)
-    assert sms.find_sent(CUSTOMER, "R-0042-1", later) is not None
+    for n in range(25):
+        sms.send(reminder(f"R-OTHER-{n}"))
+    next_day = emulator.now() + timedelta(hours=20)
+    assert next_day.date() != emulator.now().date()
+    assert sms.find_sent(CUSTOMER, "R-0042-1", next_day) is not None
 
 
 def test_wrong_credentials_abort_with_what_to_check(emulator):
@@ -267,3 +271,18 @@ def test_reads_are_retried_on_5xx_and_give_up_as_unavailable(emulator: TwilioEmu
     emulator.faults.append(Fault("500", probability=1.0))
     with pytest.raises(TransportUnavailable):
         sms.find_sent(CUSTOMER, "R-0042-1", START)
+
+
+def test_a_refused_connection_sent_nothing_so_a_create_is_retried():
+    # Nothing listens on port 9: no byte of the request left, so retrying is safe.
+    client = build_client(
+        TwilioCredentials(),
+        api_url="http://127.0.0.1:9",
+        environ={"TWILIO_ACCOUNT_SID": "AC" + "a" * 32, "TWILIO_AUTH_TOKEN": "x"},
+    )
+    with TwilioEmulator() as idle:
+        sms = channel(idle)
+    sms.client = client
+    with pytest.raises(TransportUnavailable, match="messages.create: could not connect"):
+        sms.send(reminder())
+    assert sms.caller.retries == 2

@@ -135,9 +135,10 @@ class TwilioEmulator(ApiEmulator[Fault]):
         name: str = "payment_reminder",
         approval: str | None = "approved",
         variables: dict[str, str] | None = None,
+        sid: str | None = None,
     ) -> Template:
         """A Content template (approved unless ``approval`` says otherwise)."""
-        sid = self.account.new_sid("HX")
+        sid = sid or self.account.new_sid("HX")
         template = Template(sid, name, language, body, variables or {}, approval)
         with self.account.lock:
             self.account.templates[sid] = template
@@ -300,8 +301,13 @@ class _Handler(Handler):
         body: bytes,
     ) -> None:
         fault = emulator.script.draw(number, path)
-        parsed = parse_qs(body.decode(), keep_blank_values=True)
-        form = {key: values[0] for key, values in parsed.items()}
+        if (self.headers.get("Content-Type") or "").startswith("application/json"):
+            # The Content API takes JSON (the SDK's approval_create sends it so).
+            loaded = json.loads(body or b"{}")
+            form = {str(k): str(v) for k, v in loaded.items()} if isinstance(loaded, dict) else {}
+        else:
+            parsed = parse_qs(body.decode(), keep_blank_values=True)
+            form = {key: values[0] for key, values in parsed.items()}
 
         def work() -> Any:
             return emulator.handle(name, match, first_values(query), form)
