@@ -33,7 +33,7 @@ from mailer.channel import (
 )
 from mailer.segments import count_segments
 from mailer.twilio.calls import RATES, Caller, RetryPolicy, SenderPacer, sender_kind
-from mailer.twilio.preflight import run_preflight
+from mailer.twilio.preflight import Sender, run_preflight
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +188,8 @@ class TwilioChannel:
 
     def preflight(self, templates: Mapping[str, str] | None = None) -> Preflight:
         """Check credentials, sender and templates; see ``Channel.preflight``."""
-        return run_preflight(self, templates or {})
+        checked = Sender(self.client, self.caller, self.kind, self.sender)
+        return run_preflight(checked, templates or {})
 
 
 def _utc(moment: datetime) -> datetime:

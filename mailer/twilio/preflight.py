@@ -15,19 +15,27 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
-from mailer.channel import Preflight, Problem
+from mailer.channel import ChannelKind, Preflight, Problem
 from mailer.errors import MailAuthError, MailError
-from mailer.twilio.calls import sender_kind
-
-if TYPE_CHECKING:
-    from mailer.twilio.channel import TwilioChannel
+from mailer.twilio.calls import Caller, sender_kind
 
 _ALPHANUMERIC = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
 
 
-def run_preflight(channel: TwilioChannel, templates: Mapping[str, str]) -> Preflight:
+@dataclass(frozen=True, slots=True)
+class Sender:
+    """The channel being checked: its client, how calls run, its kind and sender."""
+
+    client: Any
+    caller: Caller
+    kind: ChannelKind
+    sender: str
+
+
+def run_preflight(channel: Sender, templates: Mapping[str, str]) -> Preflight:
     """Check ``channel``'s account, sender and ``templates`` (``"reminder/ar": "HX..."``).
 
     Raises:
@@ -62,7 +70,7 @@ def run_preflight(channel: TwilioChannel, templates: Mapping[str, str]) -> Prefl
     return Preflight(tuple(problems), tuple(checked))
 
 
-def _check_sender(channel: TwilioChannel, checked: list[str]) -> list[Problem]:
+def _check_sender(channel: Sender, checked: list[str]) -> list[Problem]:
     where = f"{channel.kind} sender {channel.sender}"
     if channel.kind == "whatsapp":
         checked.append(f"{where}: registered with Meta (not checked through the API)")
@@ -98,7 +106,7 @@ def _check_sender(channel: TwilioChannel, checked: list[str]) -> list[Problem]:
     return []
 
 
-def _check_template(channel: TwilioChannel, purpose: str, sid: str) -> Problem | None:
+def _check_template(channel: Sender, purpose: str, sid: str) -> Problem | None:
     where = f"template {sid} ({purpose})"
     if not sid.startswith("HX"):
         return Problem(
@@ -138,7 +146,7 @@ def _check_template(channel: TwilioChannel, purpose: str, sid: str) -> Problem |
     return None
 
 
-def _read(channel: TwilioChannel, call: Any, operation: str, sid: str) -> Any:
+def _read(channel: Sender, call: Any, operation: str, sid: str) -> Any:
     """``call()``, or None when Twilio answers 404."""
     from twilio.base.exceptions import TwilioRestException
 
