@@ -286,3 +286,19 @@ def test_a_refused_connection_sent_nothing_so_a_create_is_retried():
     with pytest.raises(TransportUnavailable, match="messages.create: could not connect"):
         sms.send(reminder())
     assert sms.caller.retries == 2
+
+
+def test_the_whatsapp_messaging_limit_fails_new_customers_with_63018(emulator):
+    emulator.account.whatsapp_limit = 2
+    template = emulator.add_template("Dear {{1}}")
+    whatsapp = channel(emulator, "whatsapp", WHATSAPP_SENDER)
+    customers = ["+966501234561", "+966501234562", "+966501234563"]
+    refs = [
+        whatsapp.send(TemplateMessage(to, template.sid, {"1": f"R-{n}"}, f"R-{n}")).ref
+        for n, to in enumerate(customers)
+    ]
+    # A customer already reached today may be messaged again.
+    again = whatsapp.send(TemplateMessage(customers[0], template.sid, {"1": "R-9"}, "R-9"))
+    codes = [whatsapp.fetch(ref).error_code for ref in [*refs, again.ref]]
+    assert codes == [None, None, 63018, None]
+    assert "messaging limit" in describe_failure(63018)

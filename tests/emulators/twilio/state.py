@@ -144,6 +144,10 @@ class Account:
     landlines: set[str] = field(default_factory=set)
     not_on_whatsapp: set[str] = field(default_factory=set)
     hold_queued: bool = False
+    # WhatsApp's messaging limit: unique customers reached by business-initiated
+    # (template) messages in a rolling 24 hours, 1K/10K/100K/unlimited; over it, 63018
+    # [13][14]. None: unlimited. Tests set a small one.
+    whatsapp_limit: int | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def new_sid(self, prefix: str) -> str:
@@ -232,11 +236,22 @@ class Account:
             opened = self.last_inbound.get((sender, number))
             if opened is None or self.now() - opened > WINDOW:
                 return 63016
+        elif self.whatsapp_limit is not None and self._over_limit(sender, number):
+            return 63018
         elif template is not None and template.approval != "approved":
             # Silent in the reference; strict: an unapproved template counts as outside
             # the window, the failure a business-initiated free-form message gets [6].
             return 63016
         return None
+
+    def _over_limit(self, sender: str, number: str) -> bool:
+        since = self.now() - WINDOW
+        reached = {
+            m.to.removeprefix("whatsapp:")
+            for m in self.messages
+            if m.from_ == sender and m.content_sid and m.created > since and not m.error_code
+        }
+        return number not in reached and len(reached) >= (self.whatsapp_limit or 0)
 
     def progress(self) -> None:
         """Move queued messages on: sent (or failed with their code), unless held."""
