@@ -135,17 +135,31 @@ class TwilioChannel:
         )
 
     def find_sent(self, to: str, tag: str, since: datetime) -> SentText | None:
-        """The message carrying ``tag`` sent to ``to`` since ``since``; see ``Channel``."""
+        """The message carrying ``tag`` sent to ``to`` since ``since``; see ``Channel``.
+
+        Lists are newest first, so the pages are read only until the tag is found.
+        """
         address = self._address(to)
-        dated = self._list(
-            "messages.list",
-            to=address,
-            from_=self._from,
-            date_sent_after=_utc(since) - OVERLAP,
-            page_size=PAGE_SIZE,
-        )
-        recent = self._list("messages.list", to=address, limit=RECENT, page_size=RECENT)
-        for row in _unique(dated + recent):
+        dated = {
+            "to": address,
+            "from_": self._from,
+            "date_sent_after": _utc(since) - OVERLAP,
+            "page_size": PAGE_SIZE,
+        }
+        recent = {"to": address, "limit": RECENT, "page_size": RECENT}
+        for filters in (dated, recent):
+            found = self.caller.run(
+                lambda filters=filters: self._first_tagged(filters, tag),
+                operation="messages.list",
+                number=to,
+                creating=False,
+            )
+            if found is not None:
+                return found
+        return None
+
+    def _first_tagged(self, filters: dict[str, Any], tag: str) -> SentText | None:
+        for row in self.client.messages.stream(**filters):
             if row.direction != "inbound" and tag in (row.body or ""):
                 return _sent(row)
         return None

@@ -302,3 +302,15 @@ def test_the_whatsapp_messaging_limit_fails_new_customers_with_63018(emulator):
     codes = [whatsapp.fetch(ref).error_code for ref in [*refs, again.ref]]
     assert codes == [None, None, 63018, None]
     assert "messaging limit" in describe_failure(63018)
+
+
+def test_settling_reads_only_the_pages_it_needs(emulator):
+    sms = channel(emulator)
+    for n in range(130):
+        sms.send(reminder(f"R-OLD-{n}"))
+    sms.send(reminder())
+    assert sms.find_sent(CUSTOMER, "R-0042-1", START) is not None
+    assert emulator.calls["messages.list"] == 1  # newest first: found on the first page
+    assert sms.find_sent(CUSTOMER, "R-NEVER", START) is None
+    # Every page of the day (two), then the newest 20.
+    assert emulator.calls["messages.list"] == 1 + 2 + 1
