@@ -115,6 +115,7 @@ class Caller:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._rng = random.Random(seed)
+        self._lock = threading.Lock()
         self.retries = 0
 
     def run(self, call: Callable[[], T], *, operation: str, number: str, creating: bool) -> T:
@@ -132,6 +133,8 @@ class Caller:
                 error = translate(exc, operation=operation, number=number, creating=creating)
                 if not isinstance(error, TransportUnavailable) or attempt >= self.retry.attempts:
                     raise error from exc
-            self._sleep(self.retry.wait(attempt, self._rng))
-            self.retries += 1
+            with self._lock:  # one caller serves every thread of a channel
+                wait = self.retry.wait(attempt, self._rng)
+                self.retries += 1
+            self._sleep(wait)
             attempt += 1

@@ -3,6 +3,7 @@ the preflight of account, sender and WhatsApp Content templates."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -10,7 +11,7 @@ import pytest
 
 from mailer.channel import TextMessage
 from mailer.errors import MailAuthError
-from mailer.twilio import TwilioChannel
+from mailer.twilio import RetryPolicy, TwilioChannel
 from mailer.twilio.calls import RATES, sender_kind
 from tests.contract.twilio_support import (
     ALPHA_SENDER,
@@ -180,3 +181,20 @@ def _approval_request(name: str, category: str):
     from twilio.rest.content.v1.content.approval_create import ApprovalCreateList
 
     return ApprovalCreateList.ContentApprovalRequest({"name": name, "category": category})
+
+
+def test_concurrent_sends_over_the_account_limit_are_retried_and_sent_once():
+    # 429/20429 means too many requests at once and nothing processed [3]: retried.
+    from concurrent.futures import ThreadPoolExecutor
+
+    with TwilioEmulator((SMS_SENDER,), concurrent=1) as emulator:
+        sms = channel(emulator)
+        sms.caller.retry = RetryPolicy(attempts=50, initial_wait=0.001, max_wait=0.01)
+        sms.caller._sleep = time.sleep
+        messages = [TextMessage(UK, f"Ref R-{n}", f"R-{n}") for n in range(12)]
+        with ThreadPoolExecutor(6) as pool:
+            sent = list(pool.map(sms.send, messages))
+        assert len({s.ref for s in sent}) == 12
+        assert sorted(m.body for m in emulator.sent()) == sorted(m.body for m in messages)
+        assert emulator.max_in_flight == 1
+        assert emulator.limit_429s["concurrent"] == sms.caller.retries
