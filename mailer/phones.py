@@ -107,5 +107,6 @@ def normalise(raw: str, region: str, *, needs_sms: bool = False) -> PhoneNumber:
 
 
 def _country(parsed: phonenumbers.PhoneNumber) -> str:
-    region = phonenumbers.region_code_for_country_code(parsed.country_code)
-    return region if region and region != "ZZ" else f"+{parsed.country_code}"
+    code = parsed.country_code or 0
+    region = phonenumbers.region_code_for_country_code(code)
+    return region if region and region != "ZZ" else f"+{code}"

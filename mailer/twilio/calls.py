@@ -92,8 +92,8 @@ class RetryPolicy:
 
     def wait(self, attempt: int, rng: random.Random) -> float:
         """Seconds to wait after failed try number ``attempt`` (1-based)."""
-        base = min(self.max_wait, self.initial_wait * 2 ** (attempt - 1))
-        return base / 2 + rng.random() * base / 2
+        base = min(self.max_wait, self.initial_wait * 2.0 ** (attempt - 1))
+        return float(base / 2 + rng.random() * base / 2)
 
 
 class Caller:

@@ -19,6 +19,7 @@ import json
 import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from twilio.rest import Client
@@ -149,7 +150,7 @@ class TwilioChannel:
         recent = {"to": address, "limit": RECENT, "page_size": RECENT}
         for filters in (dated, recent):
             found = self.caller.run(
-                lambda filters=filters: self._first_tagged(filters, tag),
+                partial(self._first_tagged, filters, tag),
                 operation="messages.list",
                 number=to,
                 creating=False,

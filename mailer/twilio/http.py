@@ -37,7 +37,7 @@ DEFAULT_TIMEOUT = 15.0
 _SEALED_ENVIRONMENT = {"TAHSEEL_TWILIO": "explicit"}
 
 
-class ApiUrlHttpClient(TwilioHttpClient):
+class ApiUrlHttpClient(TwilioHttpClient):  # type: ignore[misc]  # the SDK is untyped
     """A ``TwilioHttpClient`` that sends every request to ``api_url`` instead of twilio.com.
 
     Args:
