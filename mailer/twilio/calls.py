@@ -22,6 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import requests
+from twilio.base.exceptions import TwilioException
+
 from mailer.errors import TransportUnavailable
 from mailer.twilio.errors import translate
 
@@ -129,7 +132,9 @@ class Caller:
         while True:
             try:
                 return call()
-            except Exception as exc:  # noqa: BLE001 - every SDK failure is translated
+            except (TwilioException, requests.RequestException) as exc:
+                # Only the SDK's and the HTTP library's failures: a bug of ours is no
+                # reason to call Twilio again.
                 error = translate(exc, operation=operation, number=number, creating=creating)
                 if not isinstance(error, TransportUnavailable) or attempt >= self.retry.attempts:
                     raise error from exc

@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from twilio.base.exceptions import TwilioRestException
+
 from mailer.channel import ChannelKind, Preflight, Problem
 from mailer.errors import MailAuthError, MailError
 from mailer.twilio.calls import Caller, sender_kind
@@ -148,7 +150,6 @@ def _check_template(channel: Sender, purpose: str, sid: str) -> Problem | None:
 
 def _read(channel: Sender, call: Any, operation: str, sid: str) -> Any:
     """``call()``, or None when Twilio answers 404."""
-    from twilio.base.exceptions import TwilioRestException
 
     def guarded() -> Any:
         try:
