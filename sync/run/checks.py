@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mailer.render import Renderer
 from sync.config.services import (
+    CsvLedgerSettings,
     MaildirSettings,
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
@@ -119,11 +120,31 @@ def check_ledger_settings(settings: Settings) -> list[str]:
         return problems
     declared = CsvFormat(ledger.delimiter, ledger.decimal, ledger.thousands, ledger.encoding)
     section = _ledger_section(settings)
-    for hint in sniff(Path(path), declared):
+    hints = sniff(Path(path), declared)
+    for hint in hints:
         problems.append(
             f"{where}: {path}: {hint.reason}; add `{hint.line}` to the ledger section ({section})"
         )
+    if not hints:  # the invoices' own PDFs (pdf_path) that a run could not attach
+        problems += _csv_pdf_problems(Path(path), ledger)
     return problems
+
+
+def _csv_pdf_problems(path: Path, csv: CsvLedgerSettings) -> list[str]:
+    from connectors.csvfile import FileLedger
+    from connectors.errors import LedgerError
+
+    ledger = FileLedger(
+        path,
+        delimiter=csv.delimiter,
+        decimal=csv.decimal,
+        thousands=csv.thousands,
+        encoding=csv.encoding,
+    )
+    try:
+        return ledger.pdf_problems()
+    except LedgerError:
+        return []  # the file's own problems are found by a run, and by doctor
 
 
 def check_payment_link(settings: Settings) -> list[str]:
