@@ -120,22 +120,27 @@ def check_ledger_settings(settings: Settings) -> list[str]:
         return problems
     declared = CsvFormat(ledger.delimiter, ledger.decimal, ledger.thousands, ledger.encoding)
     section = _ledger_section(settings)
-    hints = sniff(Path(path), declared)
-    for hint in hints:
+    for hint in sniff(Path(path), declared):
         problems.append(
             f"{where}: {path}: {hint.reason}; add `{hint.line}` to the ledger section ({section})"
         )
-    if not hints:  # the invoices' own PDFs (pdf_path) that a run could not attach
-        problems += _csv_pdf_problems(Path(path), ledger)
     return problems
 
 
-def _csv_pdf_problems(path: Path, csv: CsvLedgerSettings) -> list[str]:
+def check_ledger_files(settings: Settings) -> list[str]:
+    """The files a CSV ledger's open invoices name (``pdf_path``) that cannot be attached.
+
+    Empty for another ledger, and for a CSV file that cannot be read (the settings'
+    checks say why).
+    """
     from connectors.csvfile import FileLedger
     from connectors.errors import LedgerError
 
+    csv = settings.ledger
+    if not isinstance(csv, CsvLedgerSettings):
+        return []
     ledger = FileLedger(
-        path,
+        settings.resolve(csv.path),
         delimiter=csv.delimiter,
         decimal=csv.decimal,
         thousands=csv.thousands,
@@ -144,7 +149,7 @@ def _csv_pdf_problems(path: Path, csv: CsvLedgerSettings) -> list[str]:
     try:
         return ledger.pdf_problems()
     except LedgerError:
-        return []  # the file's own problems are found by a run, and by doctor
+        return []
 
 
 def check_payment_link(settings: Settings) -> list[str]:
