@@ -69,10 +69,11 @@ class Numbers:
         )
 
     def percent(self, share: Decimal) -> str:
-        """A share between 0 and 1 as a whole percentage."""
-        return self._finish(
+        """A share between 0 and 1 as a whole percentage: ``36%``, or ``٣٦٪`` in Arabic digits."""
+        text = self._finish(
             format_percent(share, locale=self._locale, numbering_system=self._system)
         )
+        return text.replace("%", "٪") if self._system == "arab" else text
 
     def currency(self, code: str) -> str:
         """A currency as the page's reader names it: ``SAR``, or ``ريال سعودي`` in Arabic."""

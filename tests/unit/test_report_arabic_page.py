@@ -27,6 +27,11 @@ def test_an_arabic_amount_names_its_currency_in_arabic(digits, expected):
     )
 
 
+def test_arabic_digits_take_the_arabic_percent_sign():
+    assert Numbers("ar", "arabic").percent(Decimal("0.36")) == "٣٦٪"
+    assert Numbers("ar", "latin").percent(Decimal("0.36")) == "36%"
+
+
 def test_english_amounts_keep_the_iso_code():
     assert Numbers("en").amount(Decimal("1200"), "SAR") == "1,200.00 SAR"
 

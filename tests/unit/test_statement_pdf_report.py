@@ -12,6 +12,7 @@ import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from pdfminer.high_level import extract_text
@@ -204,3 +205,27 @@ def test_the_files_of_paid_invoices_are_not_checked(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert ledger.pdf_problems() == []
+
+
+class _OwnPdfLedger:
+    """Like Xero and QuickBooks: ``fetch_pdf`` gives the invoice the ledger issued."""
+
+    def fetch_pdf(self, invoice: Invoice) -> bytes:
+        return OWN
+
+
+@pytest.mark.parametrize("own_file", [False, True])
+def test_the_attachment_is_named_for_what_it_is(tmp_path: Path, own_file: bool) -> None:
+    from sync.run.messages import Composer
+
+    if own_file:
+        (tmp_path / "books").mkdir()
+        (tmp_path / "books" / "INV-1.pdf").write_bytes(OWN)
+    csv_ledger = ledger_with(tmp_path, "INV-1.pdf" if own_file else "")
+    [first] = csv_ledger.get_invoices(["id-1"])
+    action = SimpleNamespace(attach_pdf=True)
+    name = "Invoice-INV-1.pdf" if own_file else "Statement-INV-1.pdf"
+    for ledger, expected in [(csv_ledger, name), (_OwnPdfLedger(), "Invoice-INV-1.pdf")]:
+        composer = Composer(SimpleNamespace(ledger=ledger))  # type: ignore[arg-type]
+        [attachment] = composer._attachments(action, first)  # type: ignore[arg-type]
+        assert attachment.filename == expected
