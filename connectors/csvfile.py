@@ -111,7 +111,7 @@ class FileLedger:
         payment_link: Pattern of the link where a customer pays, naming fields from
             ``LINK_FIELDS`` in braces; no link when None.
         notes_path: Where notes go; defaults to ``<stem>.notes.csv`` beside ``path``.
-        business_name: The seller's name, printed on invoice PDFs.
+        business_name: The seller's name, printed on the statements it draws.
         pdf_font: A Unicode TrueType font for PDFs; found on the system when None.
         delimiter: Between columns (``,`` ``;`` a tab or ``|``).
         decimal: The amounts' decimal separator, ``.`` or ``,``.
