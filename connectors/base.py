@@ -61,7 +61,12 @@ class Ledger(Protocol):
         ...
 
     def fetch_pdf(self, invoice: Invoice) -> bytes:
-        """Return the invoice as a PDF document."""
+        """Return the invoice as a PDF document.
+
+        A ledger that may draw the PDF itself rather than return the one it issued
+        (the CSV file) also has ``draws_pdf(invoice) -> bool``: the attachment is then
+        named ``Statement-<number>.pdf``, not ``Invoice-<number>.pdf``.
+        """
         ...
 
     def payment_link(self, invoice: Invoice) -> str | None:

@@ -35,6 +35,9 @@ timezone     no       IANA time zone of the customer, e.g. ``Asia/Riyadh``
 updated_at   no       ISO 8601 moment of the last change; without an offset it is UTC
 paid_date    no       ``YYYY-MM-DD`` the invoice was paid in full; read by ``tahseel
                       report`` for the payment history
+pdf_path     no       the invoice's own PDF, relative to the ledger file's folder (or
+                      absolute), attached as it is instead of the statement Tahseel
+                      draws; a missing file is an error for that invoice alone
 ============ ======== ============================================================
 
 A row that cannot be read (a bad date or amount, an ambiguous amount such as
@@ -56,15 +59,15 @@ from __future__ import annotations
 
 import csv
 import os
-import re
-import string
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from connectors.csvformat import CsvFormat, RowProblem
+from connectors.csvlinks import LINK_FIELDS, check_link_pattern, fill_link
+from connectors.csvpdf import PdfSource, check_pdf_files, pdf_source, read_own_pdf
 from connectors.csvread import (
     COLUMNS,
     REQUIRED_COLUMNS,
@@ -96,65 +99,8 @@ try:
 except ImportError:  # pragma: no cover - Windows has no fcntl; notes are then unlocked
     fcntl = None  # type: ignore[assignment]
 
-LINK_FIELDS = ("number", "id", "amount_due", "currency", "contact_id")
-"""Invoice fields a payment-link pattern may name, as ``{number}``."""
-
 NOTE_COLUMNS = ("at", "invoice_id", "invoice_number", "key", "text")
 """Columns of the notes sidecar file, in order."""
-
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
-
-
-def check_link_pattern(pattern: str) -> list[str]:
-    """Find what is wrong with a payment-link pattern.
-
-    The pattern is read as :meth:`string.Formatter.parse` reads a format string, so an
-    unclosed ``{``, a lone ``}``, a field outside ``LINK_FIELDS``, a conversion
-    (``!r``) or a format (``:>10``) is a problem; so is a brace outside a field
-    (``{{`` included), which no link needs (a URL writes a brace as ``%7B``).
-
-    Args:
-        pattern: e.g. ``https://pay.example.com/{number}?amount={amount_due}``.
-
-    Returns:
-        One readable line per problem; empty when the pattern is fine.
-    """
-    problems: list[str] = []
-    parts = urlsplit(pattern)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        problems.append(f"must start with https:// or http://, got {pattern!r}")
-    allowed = ", ".join("{" + name + "}" for name in LINK_FIELDS)
-    try:
-        pieces = list(string.Formatter().parse(pattern))
-    except ValueError as exc:
-        problems.append(
-            f"{pattern!r} has a brace that is not closed or not opened ({exc});"
-            f" write fields as {allowed}"
-        )
-        return problems
-    if any("{" in literal or "}" in literal for literal, *_ in pieces):
-        problems.append(
-            f"{pattern!r} has a brace outside a field; write a brace in a URL as %7B or %7D"
-        )
-    for _, name, spec, conversion in pieces:
-        if name is None:
-            continue
-        if name not in LINK_FIELDS:
-            problems.append(f"unknown field {{{name}}}; use one of {allowed}")
-        elif spec or conversion:
-            written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
-            problems.append(f"{{{written}}}: write the field as {{{name}}}, with nothing after it")
-    return problems
-
-
-def _link_values(invoice: Invoice) -> dict[str, str]:
-    return {
-        "number": invoice.number,
-        "id": invoice.id,
-        "amount_due": format(invoice.amount_due, "f"),
-        "currency": invoice.currency,
-        "contact_id": invoice.contact.id,
-    }
 
 
 class FileLedger:
@@ -165,7 +111,7 @@ class FileLedger:
         payment_link: Pattern of the link where a customer pays, naming fields from
             ``LINK_FIELDS`` in braces; no link when None.
         notes_path: Where notes go; defaults to ``<stem>.notes.csv`` beside ``path``.
-        business_name: The seller's name, printed on invoice PDFs.
+        business_name: The seller's name, printed on the statements it draws.
         pdf_font: A Unicode TrueType font for PDFs; found on the system when None.
         delimiter: Between columns (``,`` ``;`` a tab or ``|``).
         decimal: The amounts' decimal separator, ``.`` or ``,``.
@@ -273,7 +219,18 @@ class FileLedger:
         return iter([p for p in paid if p.paid_date >= since])
 
     def fetch_pdf(self, invoice: Invoice) -> bytes:
-        """Render the invoice as a PDF, in the customer's language."""
+        """The invoice's own PDF named in ``pdf_path``, else a drawn statement.
+
+        The drawn statement is in the customer's language and titled as a copy for
+        reference, not a tax invoice (``connectors.pdf``).
+
+        Raises:
+            LedgerRejected: The row names a file that is missing, unreadable or not a
+                PDF; the message names the line and the path.
+        """
+        source = self.pdf_source(invoice)
+        if source is not None:
+            return read_own_pdf(source)
         from connectors.pdf import render_invoice_pdf  # fpdf2 only for a run that attaches
 
         return render_invoice_pdf(
@@ -283,6 +240,24 @@ class FileLedger:
             language=invoice.contact.language or "en",
             font=self.pdf_font,
         )
+
+    def draws_pdf(self, invoice: Invoice) -> bool:
+        """Whether ``fetch_pdf`` draws a statement (True) or attaches the row's own PDF."""
+        return self.pdf_source(invoice) is None
+
+    def pdf_source(self, invoice: Invoice) -> PdfSource | None:
+        """The invoice's own PDF as its row names it (``pdf_path``), or None."""
+        named = self._reading().pdf_paths.get(invoice.id)
+        return None if named is None else pdf_source(self.path, invoice, *named)
+
+    def pdf_problems(self) -> list[str]:
+        """The open invoices' own PDFs that cannot be attached, one line each.
+
+        Raises:
+            LedgerDataError: The file is missing or lacks a required column.
+        """
+        sources = [self.pdf_source(invoice) for invoice in self._read() if invoice.is_open]
+        return list(check_pdf_files(source for source in sources if source is not None))
 
     def payment_link(self, invoice: Invoice) -> str | None:
         """Fill the payment-link pattern with this invoice's URL-quoted fields.
@@ -295,13 +270,7 @@ class FileLedger:
         """
         if self._link_pattern is None:
             return None
-        values = _link_values(invoice)
-
-        def fill(match: re.Match[str]) -> str:
-            value = values.get(match.group(1))
-            return match.group(0) if value is None else quote(value, safe="")
-
-        return _PLACEHOLDER.sub(fill, self._link_pattern)
+        return fill_link(self._link_pattern, invoice)
 
     def add_note(self, invoice: Invoice, text: str, *, key: str) -> None:
         """Append a note about the invoice, unless a note with ``key`` is already there.

@@ -40,7 +40,7 @@ from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 
 COLUMNS = tuple(
     "invoice_id number status currency total amount_due issue_date due_date reference "
-    "contact_id contact_name emails language timezone updated_at paid_date".split()
+    "contact_id contact_name emails language timezone updated_at paid_date pdf_path".split()
 )
 """Every column FileLedger reads, in the documented order."""
 
@@ -70,10 +70,13 @@ class Reading:
         rows: ``(invoice, paid_date)`` per readable row, in file order.
         problems: One per bad value of a left-out row, and one per invoice number
             that two or more rows share.
+        pdf_paths: The ``pdf_path`` written on a readable row, with its line, by
+            invoice id (``connectors.csvpdf`` reads the files).
     """
 
     rows: list[tuple[Invoice, date | None]] = field(default_factory=list)
     problems: list[RowProblem] = field(default_factory=list)
+    pdf_paths: dict[str, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def invoices(self) -> list[Invoice]:
@@ -171,6 +174,8 @@ def read_file(path: Path, fmt: CsvFormat | None = None) -> Reading:
             elif invoice is not None:
                 first_line[invoice.id] = reader.line_num
                 reading.rows.append((invoice, paid_date))
+                if row.text("pdf_path"):
+                    reading.pdf_paths[invoice.id] = (reader.line_num, row.text("pdf_path"))
                 if invoice.status not in _GONE:
                     earlier = first_id.setdefault(invoice.number, invoice.id)
                     if earlier != invoice.id:

@@ -1,4 +1,10 @@
-"""A plain invoice PDF, in English or Arabic, for ledgers that do not render their own.
+"""A plain statement of the amount due, in English or Arabic, for ledgers that draw no PDF.
+
+The page is titled as what it is, "Statement of amount due — copy for reference, not a
+tax invoice" (``STATEMENT_TITLES``), never "Invoice": in Saudi Arabia a tax invoice has
+a legal form (ZATCA e-invoicing: the seller's VAT number, a QR code and more) that a
+page drawn from a CSV row cannot have, and a customer or an auditor must not take it
+for one.
 
 With a Unicode TrueType font (DejaVu Sans covers Latin and Arabic) the text goes
 through HarfBuzz shaping, so Arabic letters join and run right to left. Without
@@ -37,6 +43,12 @@ FONT_CANDIDATES: tuple[Path, ...] = (
 
 logger = logging.getLogger(__name__)
 
+STATEMENT_TITLES: dict[str, str] = {
+    "en": "Statement of amount due — copy for reference, not a tax invoice",
+    "ar": "كشف بالمبلغ المستحق — نسخة للاطلاع، وليست فاتورة ضريبية",
+}
+"""The title of every PDF Tahseel draws, per language."""
+
 _FONT_FAMILY = "tahseel-sans"
 _LINE = 7.0
 
@@ -58,11 +70,11 @@ class _Labels:
 
 _LABELS: dict[str, _Labels] = {
     "en": _Labels(
-        title="INVOICE",
+        title=STATEMENT_TITLES["en"],
         number="Invoice number",
         issue_date="Issue date",
         due_date="Due date",
-        bill_to="Bill to",
+        bill_to="Customer",
         reference="Reference",
         total="Total",
         paid="Amount paid",
@@ -71,11 +83,11 @@ _LABELS: dict[str, _Labels] = {
         pay_online="Pay online",
     ),
     "ar": _Labels(
-        title="فاتورة",
+        title=STATEMENT_TITLES["ar"],
         number="رقم الفاتورة",
         issue_date="تاريخ الإصدار",
         due_date="تاريخ الاستحقاق",
-        bill_to="فاتورة إلى",
+        bill_to="العميل",
         reference="المرجع",
         total="الإجمالي",
         paid="المبلغ المدفوع",
@@ -106,7 +118,10 @@ def render_invoice_pdf(
     language: str = "en",
     font: Path | None = None,
 ) -> bytes:
-    """Render one invoice as a one-page A4 PDF.
+    """Draw one invoice's statement of the amount due as a one-page A4 PDF.
+
+    The page is titled ``STATEMENT_TITLES[language]``; the invoice number is one of
+    its facts, not its title.
 
     Args:
         invoice: The invoice to show.
@@ -124,6 +139,7 @@ def render_invoice_pdf(
     rtl = language == "ar" and unicode_font
     page = _Page(unicode_font=unicode_font, rtl=rtl)
     labels = _LABELS["ar" if rtl else "en"]
+    pdf.set_title(f"{labels.title} ({invoice.number})")
     page.write_header(pdf, business_name, labels.title)
     page.write_details(pdf, invoice, labels)
     page.write_amounts(pdf, invoice, labels)
@@ -136,7 +152,6 @@ def _new_document(invoice: Invoice, font_path: Path | None) -> tuple[FPDF, bool]
     """Start the document; the flag says whether the Unicode font could be loaded."""
     pdf = FPDF(orientation="portrait", unit="mm", format="A4")
     pdf.set_creation_date(datetime.combine(invoice.issue_date, time(), tzinfo=UTC))
-    pdf.set_title(f"Invoice {invoice.number}")
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.set_margins(left=18, top=18, right=18)
     unicode_font = font_path is not None and _load_font(pdf, font_path)
@@ -194,7 +209,12 @@ class _Page:
     def write_header(self, pdf: FPDF, business_name: str, title: str) -> None:
         self.line(pdf, business_name, size=18)
         pdf.ln(2)
-        self.line(pdf, title, size=15)
+        pdf.set_font_size(13)
+        if not self.unicode_font:
+            title = title.replace("—", "-")  # not "?": Helvetica has no em dash
+        pdf.multi_cell(
+            w=0, h=_LINE * 13 / 11, text=self.text(title), align=self.align, new_x=XPos.LMARGIN
+        )
         pdf.ln(3)
 
     def write_details(self, pdf: FPDF, invoice: Invoice, labels: _Labels) -> None:

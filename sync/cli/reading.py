@@ -92,7 +92,10 @@ def report(
     today: TodayOption = None,
     language: Annotated[
         str | None,
-        typer.Option(help="en or ar (right to left); the configuration's language.default."),
+        typer.Option(
+            help="en or ar (right to left, digits per language.digits);"
+            " default: the configuration's language.default."
+        ),
     ] = None,
     within: Annotated[
         int,

@@ -136,11 +136,11 @@ def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) 
     Checks, without any network call and without writing anything: every setting (file,
     line, field); every template in use, rendered in English and Arabic; the ledger's
     settings (a CSV file exists and reads with the declared delimiter, encoding and
-    separators, the payment link's fields; for Xero and QuickBooks, the app's
-    credentials in the environment and a token file); the mailbox's (a Maildir exists;
-    for Gmail, a token file or a service account key). Prints every problem at once
-    and exits 2 if there is any; warns of a policy that is allowed but probably not
-    meant. A configuration of several organisations is checked for each of them.
+    separators, the payment link's fields, the PDFs named in pdf_path; for Xero and
+    QuickBooks, the app's credentials in the environment and a token file); the
+    mailbox's (a Maildir exists; for Gmail, a token file or a service account key).
+    Prints every problem at once and exits 2 if there is any; warns of a policy that
+    is allowed but probably not meant. Several organisations are checked one by one.
     `tahseel run` checks the settings, templates and payment link before its first email.
     """
     from sync.run.checks import (
@@ -154,7 +154,7 @@ def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) 
     problems, warnings = [], []
     for settings in organisations_of(config, orgs or [], every=True):
         found = check_templates(settings, build_renderer(settings))
-        found += check_ledger_settings(settings)
+        found += check_ledger_settings(settings, files=True)
         found += check_mailbox_settings(settings)
         org = settings.organisation
         problems += [f"[{org}] {line}" if org else line for line in found]

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import babel
 import jinja2
 from babel.dates import format_date
-from babel.numbers import format_decimal, format_percent
+from babel.numbers import format_decimal, format_percent, get_currency_name
 from markupsafe import Markup, escape
 
 from connectors.base import Ledger
@@ -27,6 +27,7 @@ from sync.config.settings import Settings
 from sync.plan.actions import ActionKind
 from sync.plan.history import MessageStatus
 from sync.reports.figures import BUCKETS, Insights, SentAction, compute
+from sync.reports.isolate import Isolation, marks, say
 from sync.reports.words import BUCKET_LABELS, LABELS, STAGE_LABELS
 from sync.store.store import Store
 
@@ -68,10 +69,21 @@ class Numbers:
         )
 
     def percent(self, share: Decimal) -> str:
-        """A share between 0 and 1 as a whole percentage."""
-        return self._finish(
+        """A share between 0 and 1 as a whole percentage: ``36%``, or ``٣٦٪`` in Arabic digits."""
+        text = self._finish(
             format_percent(share, locale=self._locale, numbering_system=self._system)
         )
+        return text.replace("%", "٪") if self._system == "arab" else text
+
+    def currency(self, code: str) -> str:
+        """A currency as the page's reader names it: ``SAR``, or ``ريال سعودي`` in Arabic."""
+        if self.language == "ar":
+            return str(get_currency_name(code, locale=self._locale))
+        return code
+
+    def amount(self, value: Decimal, code: str) -> str:
+        """An amount and its currency, e.g. ``1,200.00 SAR`` or ``١٬٢٠٠٫٠٠ ريال سعودي``."""
+        return f"{self.money(value)} {self.currency(code)}"
 
     def day(self, value: date) -> str:
         """A day written out, e.g. ``November 23, 2026`` or ``23 نوفمبر 2026``."""
@@ -126,13 +138,16 @@ def bar_chart(bars: Sequence[Bar], *, rtl: bool, title: str, width: int = 640) -
         length = max(span * bar.value / top, 2.0 if bar.value else 0.0)
         left = x(label_w + length) if rtl else label_w
         label = bar.label if len(bar.label) <= 26 else bar.label[:25] + "…"
+        # Isolated, so a Latin name keeps its final period on its own side in an Arabic
+        # chart, and an Arabic one in an English chart (sync.reports.isolate).
+        label, value = marks(label), marks(bar.text)
         parts.append(
             f'<text x="{x(label_w - 8):.1f}" y="{y + 19}" text-anchor="end"'
             f' direction="{direction}" fill="#333">{escape(label)}</text>'
             f'<rect x="{left:.1f}" y="{y + 4}" width="{length:.1f}" height="{row - 10}"'
             f' rx="3" fill="{bar.colour}"/>'
             f'<text x="{x(label_w + length + 6):.1f}" y="{y + 19}" text-anchor="start"'
-            f' direction="{direction}" fill="#333">{escape(bar.text)}</text>'
+            f' direction="{direction}" fill="#333">{escape(value)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -165,7 +180,12 @@ def render_page(
     labels = LABELS[language]
     fmt = Numbers(language, digits)
     rtl = language == "ar"
-    reason = history_reason or labels["no_history"].format(ledger=ledger_name or "?")
+    name = ledger_name or "?"
+    # The ledger's Latin name is isolated in an Arabic sentence (sync.reports.isolate).
+    missing = (
+        say(labels["no_history"], ledger=name) if rtl else labels["no_history"].format(ledger=name)
+    )
+    reason = history_reason or missing
 
     def stage(name: str) -> str:
         return STAGE_LABELS[language].get(name, name)
@@ -184,12 +204,15 @@ def render_page(
         "lang": language,
         "dir": "rtl" if rtl else "ltr",
         "business": business,
+        "business_marked": marks(business),
+        "bdi": Isolation(rtl).bdi,
+        "say": Isolation(rtl).say,
         "i": insights,
         "fmt": fmt,
         "stage": stage,
         "bucket": bucket,
         "buckets": [name for name, _, _ in BUCKETS],
-        "reason": labels["unavailable"].format(reason=reason),
+        "reason": Markup(escape(labels["unavailable"])).format(reason=reason),
         "made_on": fmt.day(made_on or insights.today),
         "problems": list(problems),
         "aging_charts": _aging_charts(insights, fmt, bucket, rtl),
@@ -208,7 +231,7 @@ def _aging_charts(insights: Insights, fmt: Numbers, bucket: Any, rtl: bool) -> d
                 for (name, _, _), colour in zip(BUCKETS, BUCKET_COLOURS, strict=True)
             ],
             rtl=rtl,
-            title=currency,
+            title=fmt.currency(currency),
         )
         for currency, amounts in insights.aging.items()
     }

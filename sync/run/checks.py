@@ -12,6 +12,7 @@ from pathlib import Path
 
 from mailer.render import Renderer
 from sync.config.services import (
+    CsvLedgerSettings,
     MaildirSettings,
     QuickBooksLedgerSettings,
     XeroLedgerSettings,
@@ -89,11 +90,13 @@ def policy_warnings(settings: Settings) -> list[str]:
     return warnings
 
 
-def check_ledger_settings(settings: Settings) -> list[str]:
+def check_ledger_settings(settings: Settings, *, files: bool = False) -> list[str]:
     """Problems with the ledger's settings that the schema alone cannot see.
 
     For a CSV ledger, a file the declared format cannot read (another delimiter,
-    encoding or decimal separator) is a problem that names the setting to add.
+    encoding or decimal separator) is a problem that names the setting to add; with
+    ``files``, so is a PDF an open invoice names that cannot be attached
+    (``check_ledger_files``; ``doctor`` shows those with the ledger's own checks).
     """
     from connectors.csvfile import CsvFormat, sniff
 
@@ -119,11 +122,37 @@ def check_ledger_settings(settings: Settings) -> list[str]:
         return problems
     declared = CsvFormat(ledger.delimiter, ledger.decimal, ledger.thousands, ledger.encoding)
     section = _ledger_section(settings)
-    for hint in sniff(Path(path), declared):
+    hints = sniff(Path(path), declared)
+    for hint in hints:
         problems.append(
             f"{where}: {path}: {hint.reason}; add `{hint.line}` to the ledger section ({section})"
         )
-    return problems
+    return problems + (check_ledger_files(settings) if files and not hints else [])
+
+
+def check_ledger_files(settings: Settings) -> list[str]:
+    """The files a CSV ledger's open invoices name (``pdf_path``) that cannot be attached.
+
+    Empty for another ledger, and for a CSV file that cannot be read (the settings'
+    checks say why).
+    """
+    from connectors.csvfile import FileLedger
+    from connectors.errors import LedgerError
+
+    csv = settings.ledger
+    if not isinstance(csv, CsvLedgerSettings):
+        return []
+    ledger = FileLedger(
+        settings.resolve(csv.path),
+        delimiter=csv.delimiter,
+        decimal=csv.decimal,
+        thousands=csv.thousands,
+        encoding=csv.encoding,
+    )
+    try:
+        return ledger.pdf_problems()
+    except LedgerError:
+        return []
 
 
 def check_payment_link(settings: Settings) -> list[str]:

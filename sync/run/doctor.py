@@ -118,6 +118,16 @@ def _ledger(part: str, settings: Settings, today: date) -> Iterator[Line]:
             f"{len(ledger.problems)} cannot be read, e.g. {first}; a run skips them and"
             " lists them in its summary",
         )
+    pdf_problems = getattr(ledger, "pdf_problems", None)  # a CSV row's own PDF (pdf_path)
+    missing = pdf_problems() if callable(pdf_problems) else []
+    if missing:
+        yield Line(
+            part,
+            "invoice PDFs",
+            "fail",
+            f"{len(missing)} cannot be attached, e.g. {missing[0]}; a run skips those"
+            " invoices at a stage that attaches the PDF",
+        )
     yield from _payment_link(part, settings, ledger, invoices)
     if ledger.calls:
         used = sum(ledger.calls.values())

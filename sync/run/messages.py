@@ -73,7 +73,10 @@ class Composer:
         if not action.attach_pdf:
             return []
         pdf = self.ctx.ledger.fetch_pdf(invoice)
-        return [Attachment(f"Invoice-{_safe(invoice.number)}.pdf", pdf)]
+        # A PDF Tahseel draws is a statement, not the invoice (connectors.pdf).
+        draws = getattr(self.ctx.ledger, "draws_pdf", None)
+        kind = "Statement" if callable(draws) and draws(invoice) else "Invoice"
+        return [Attachment(f"{kind}-{_safe(invoice.number)}.pdf", pdf)]
 
     def notice(self, reply: ReplyRow, invoice: Invoice, what: str) -> EmailMessage:
         """The email telling the people in ``notify`` what a customer wrote about ``invoice``.

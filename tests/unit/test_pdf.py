@@ -99,8 +99,8 @@ def test_english_invoice_has_its_facts() -> None:
     assert document.startswith(b"%PDF")
     text = page_text(document)
     for expected in [
-        "Nakheel Trading Co.", "INVOICE", "Invoice number", "INV-1011", "2026-10-23",
-        "2026-11-22", "Blue Harbor Logistics", "PO-7790", "3,000.00", "1,800.00",
+        "Nakheel Trading Co.", "Statement of amount due", "Invoice number", "INV-1011",
+        "2026-10-23", "2026-11-22", "Blue Harbor Logistics", "PO-7790", "3,000.00", "1,800.00",
         "1,200.00", "SAR", "Amount paid", LINK,
     ]:  # fmt: skip
         assert expected in text
