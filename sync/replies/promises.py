@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from sync.replies import hijri
 from sync.replies.text import fold
 
 _EN_MONTHS = {
@@ -223,10 +224,11 @@ def _mid_month(_m: re.Match[str], received: date) -> date | None:
 # (pattern, resolver), most specific first: a later match overlapping an earlier one
 # is the same words read again and is skipped.
 _RULES: tuple[tuple[str, Resolver], ...] = (
+    (hijri.PATTERN, hijri.resolve),
     (r"(?<!\d)(?P<y>20\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)", _iso),
     (r"(?<![\d.,])(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>20\d\d|\d\d)(?![\d])", _numeric),
     (
-        rf"(?<![\d.,/$£])(?P<a>\d{{1,2}})[/-](?P<b>\d{{1,2}})(?P<y>)(?![\d/]|\.\d){_NOT_DURATION}",
+        rf"(?<![\d.,/$£])(?P<a>\d{{1,2}})[/-](?P<b>\d{{1,2}})(?P<y>)(?![\d/]|\.\d|\s(?:per|a|every|each)\b){_NOT_DURATION}",
         _numeric,
     ),
     (
@@ -284,10 +286,11 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
     (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),
     (
-        r"\b(?:(?:the )?day after tomorrow|after tomorrow|بعد (?:بكره|بكرا|باجر|غد|غدا|بكرة))",
+        r"\b(?:(?:the )?day after tomorrow|after tomorrow|ba3d bo?kra"
+        r"|(?:بعد|عقب) (?:بكره|بكرا|باجر|غد|غدا|بكرة))",
         _fixed(2),
     ),
-    (r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|بكره|بكرا|باجر|باكر|غدا|غد)\b", _fixed(1)),
+    (r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|bokra|bukra|بكره|بكرا|باجر|باكر|غدا|غد)\b", _fixed(1)),
     (r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا)\b", _fixed(0)),
     (
         rf"\b(?:within|in|in the next|next|خلال|بعد|في غضون|في ظرف)\s+{_COUNT}\s+"

@@ -19,12 +19,15 @@ Each intent has two groups of patterns:
 
 from __future__ import annotations
 
+import re
+
 from sync.replies.matching import NEG as _NEG
 from sync.replies.matching import Lexicon as Lexicon
 from sync.replies.matching import find as find
 from sync.replies.matching import find_kind as find_kind
 from sync.replies.matching import phrases as phrases
 from sync.replies.matching import search as search
+from sync.replies import rules_ar, rules_en
 
 _compile = phrases
 
@@ -111,7 +114,7 @@ ALREADY_PAID = Lexicon(
         r"\b(?:payment|transfer|wire|remittance) (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|did|initiated|instructed|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
         r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|left|went through|was sent|were sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
         r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
-        r"\bsettled\b|\bpaid in full\b",
+        r"(?<!be )\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
         r"\b(?:was|were|been) (?:cleared|settled) (?:\w+ )?(?:ago|last|yesterday|on)\b|\balready (?:sorted|done|cleared|taken care of)\b|\btransferred (?:it |the (?:money|amount|payment) )?(?:yesterday|today|this morning|last|on)\b",  # noqa: E501
         r"\bsorted (?:on|last|yesterday|this morning)\b",
@@ -184,7 +187,7 @@ DISPUTE = Lexicon(
         r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
         r"\b[وف]?نطالب ب(?:خصم|تعويض)|\bتعويض\b|تخص (?:شركه|جهه) (?:اخري|ثانيه|تانيه)|(?:ليس|ليست|مو|مش) (?:لنا|لشركتنا|شركتنا)\b|\b(?:ما|مو|مش|لا) ?(?:تخصنا|يخصنا|تخص شركتنا)\b|ناقص(?:ها|ه)? (?:ال)?خصم|\bفرق\b.{0,20}\bبين\b",  # noqa: E501
         r"(?:لين|حتي|لحد ما|الا لما|غير لما|قبل ما) (?:ت|ي)?(?:صلحون|صلحوا|تصلح|يتصلح|صلح|تصليح|اصلاح|بدلون|تبدلون|تبديل|تستبدلون|ترجعون|تكملون|يكتمل)",  # noqa: E501
-        r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
+        r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b(?! (?:until|till|til)\b)|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
         r"\bwas (?:cancell?ed|canceled)\b|\bnever (?:started|began|happened|took place)\b|\bnot the ones? (?:we|i) (?:approved|ordered|agreed|requested|chose)\b",  # noqa: E501
         r"(?:الفني|المهندس|العامل|الفريق|المندوب|الفنيين) (?:ما|لم|مش) ?(?:حضر|جا|جه|يجي|يحضر|اجا|وصل)",  # noqa: E501
         r"\bwhy (?:was|were|am|are|is|have|has) (?:i |we |us )?(?:been |being )?(?:charged|billed)\b|\b(?:meant|supposed) to be (?:free|included|covered|waived)\b",  # noqa: E501
@@ -241,7 +244,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?(?:flow )?(?:problems?|issues?|difficult\w*|crunch|shortage)",  # noqa: E501
         r"\b(?:نص|نصف)(?:ها|ه)? (?:الحين|الان|دلوقتي|هلا|هلق|هالشهر)\b|\bوالنص (?:الثاني|التاني|الباقي)\b|\b[وف]?(?:نجدول|تجدولون|تجدولوا)\w*|\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|\bcome to (?:some|an) arrangement\b|\bgradually\b|\bpart now\b|(?:علي|ع) (?:كم|كذا|اكثر من) (?:دفعه|شهر|قسط|مره|مرات)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
         r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
-        r"\b[وف]?(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
+        r"\b[وف]?(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|(?<!مع )(?<!ضمن )دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
         r"\b(?:جزء|نص|نصف|بعض|ربع) (?:من )?(?:ال)?(?:مبلغ|فاتوره|قيمه)",
         r"\b(?:و)?(?:الباقي|المتبقي|البقيه)\b",
@@ -310,3 +313,19 @@ FUTURE_ONLY = _compile(
     r"\b(?:ال)?فاتوره (?:القادمه|الجايه|التاليه|الجديده)\b|\bالفواتير (?:القادمه|الجايه)\b|\bباسم (?:ال)?(?:فرع|شركه)",  # noqa: E501
     r"\b(?:مستقبلا|في المستقبل|من الان|من هلا|من هلق|بعد كذا|الفواتير القادمه|الفواتير الجايه)\b",
 )
+
+
+def _more(lexicon: Lexicon, *extra: str) -> Lexicon:
+    """``lexicon`` with more ``fixed`` phrases (``sync.replies.rules_en`` and ``rules_ar``)."""
+    fixed = re.compile(f"{lexicon.fixed.pattern}|{_compile(*extra).pattern}")
+    return Lexicon(fixed=fixed, checked=lexicon.checked, guarded=lexicon.guarded)
+
+
+NOT_RECEIVED = _more(NOT_RECEIVED, *rules_en.NOT_RECEIVED, *rules_ar.NOT_RECEIVED)
+ALREADY_PAID = _more(ALREADY_PAID, *rules_en.ALREADY_PAID, *rules_ar.ALREADY_PAID)
+DISPUTE = _more(DISPUTE, *rules_en.DISPUTE, *rules_ar.DISPUTE)
+PAYMENT_PLAN = _more(PAYMENT_PLAN, *rules_en.PAYMENT_PLAN, *rules_ar.PAYMENT_PLAN)
+PROMISE = _more(PROMISE, *rules_en.PROMISE, *rules_ar.PROMISE)
+# Hardship, and a request for time: together with a promise, a payment plan.
+HARDSHIP = _compile(*rules_en.HARDSHIP, *rules_ar.HARDSHIP)
+MORE_TIME = _compile(*rules_en.MORE_TIME, *rules_ar.MORE_TIME)
