@@ -68,6 +68,8 @@ _AR_DAY_NAMES = {
     "الاثنين": 0, "الإثنين": 0, "الاتنين": 0, "التنين": 0, "الثلاثاء": 1, "الثلاثا": 1,
     "التلات": 1, "التلاتاء": 1, "الأربعاء": 2, "الاربعا": 2, "الخميس": 3,
     "الجمعة": 4, "الجمعه": 4, "السبت": 5, "الأحد": 6, "الحد": 6,
+    "el khamees": 3, "el khamis": 3, "el sabt": 5, "el a7ad": 6, "el ahad": 6, "el etnein": 0,
+    "el itnein": 0, "el talat": 1, "el arba3": 2, "el arbe3": 2, "el gom3a": 4, "el jom3a": 4,
 }  # fmt: skip
 _WEEKDAYS = {**_EN_DAYS, **{fold(k): v for k, v in _AR_DAY_NAMES.items()}}
 # Short English names ("sun", "sat", "wed") are ordinary words too: only after a cue.
@@ -284,7 +286,12 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
-    (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),
+    # "next week", "this week": no day named (the labelling conventions), and no weekday read in them
+    (
+        rf"\b(?:next|this|the coming) week\b|(?:ال)?اسبوع (?:{_NEXT_AR}|الحالي|هذا)"
+        r"|(?:هذا|هال) ?الاسبوع|(?:خلال|في) الاسبوع",
+        lambda _m, _received: None,
+    ),
     (
         r"\b(?:(?:the )?day after tomorrow|after tomorrow|ba3d bo?kra"
         r"|(?:بعد|عقب) (?:بكره|بكرا|باجر|غد|غدا|بكرة))",

@@ -269,7 +269,7 @@ def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understa
         return Understanding(
             Intent.AUTO_REPLY, bounce=True, evidence=bounced, score=confidence.BODY_BOUNCE
         )
-    auto = rules.search(machine.AUTO_BODY, words)
+    auto = rules.search(machine.AUTO_BODY, words) or rules.search(machine.AUTO_BODY_MORE, words)
     return (
         Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.BODY_AUTO)
         if auto
