@@ -212,7 +212,12 @@ def understand(
     at = words.find(evidence) + len(evidence)
     question = bool(_QUESTION.match(words[at:]))
     score = confidence.rule_score(
-        intent.value, fixed=fixed, also=[a.value for a in also], words=words, question=question
+        intent.value,
+        fixed=fixed,
+        also=[a.value for a in also],
+        words=words,
+        question=question,
+        evidence=evidence,
     )
     return Understanding(intent, promised, evidence=evidence, also=also, score=score)
 
