@@ -1,6 +1,7 @@
 """Score the reply classifier on the labelled replies, calibrate its confidence, time it.
 
-Usage: ``python bench/replies.py [--quick] [--errors SPLIT] [--floor F] [--corpus PATH] [--no-frozen]``
+Usage: ``python bench/replies.py [--quick] [--errors SPLIT] [--floor F] [--corpus PATH]
+[--no-frozen]``
 
 Two corpora: the development part (``tests/fixtures/replies/corpus.jsonl``, splits
 ``train`` and ``holdout``), which the rules are written against, and the frozen test
@@ -243,9 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--corpus", type=Path, default=CORPUS, help="the development file (default: corpus.jsonl)"
     )
-    parser.add_argument(
-        "--no-frozen", action="store_true", help="leave the frozen test part out"
-    )
+    parser.add_argument("--no-frozen", action="store_true", help="leave the frozen test part out")
     args = parser.parse_args(argv)
     rows = load(args.corpus)
     results = [run(r) for r in rows]

@@ -15,7 +15,7 @@ table shows, per score band, how often the intent was right). What lowers it:
 - a claim of payment comes with a payment that came back ("it bounced");
 - the phrase is in a question ("have you received our payment?"), except a request
   for the invoice, which is usually asked.
-- the phrase is short (one word, or a few letters: "resend", "دفعات", "مهله") and the
+- the phrase is one word ("resend", "دفعات", "مهله") and the
   reading would resend, snooze or pause: on replies written independently of the rules
   such short phrases were right far less often than longer ones;
 - "never received" comes with anything else (a promise included): a resend on such
@@ -109,7 +109,7 @@ def rule_score(
     """
     score = FIXED if fixed else CHECKED
     also = list(also)
-    if intent in _ACTING and evidence and (len(evidence) <= 8 or " " not in evidence):
+    if intent in _ACTING and evidence and " " not in evidence:
         score -= _SHORT
     if intent == "invoice_not_received" and also:
         score -= _WEAK

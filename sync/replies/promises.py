@@ -17,7 +17,7 @@ customers write:
   ``received`` (one to seven days ahead), "next" or not. "Friday week" is a week after that.
 - "today" is ``received``; "tomorrow" / "بكرة" / "باجر" / "غدا" is the day after; "the day
   after tomorrow" / "بعد بكرة" two days after.
-- "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
+- "next week" / "this week" / "الأسبوع القادم" name no day (None); "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
   "End of next week" is a week after that; "the start of next year" / "أول السنة" the
   first of January.
@@ -28,6 +28,8 @@ customers write:
 - "end of the month" / "نهاية الشهر" / "آخر الشهر" is the month's last day; "next month"
   / "beginning of next month" / "أول الشهر" the first of the next month; "mid-month" /
   "منتصف الشهر" the 15th, and "mid-October" the 15th of October.
+- A Hijri month with a day, its start, middle or end ("10 شوال", "أول ذي الحجة") is
+  read on the Umm al-Qura calendar (``sync.replies.hijri``).
 - A date right after a word of the past ("paid on the 3rd", "منذ", "last Friday") is
   not a promise and is skipped.
 """
@@ -286,7 +288,6 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
-    # "next week", "this week": no day named (the labelling conventions), and no weekday read in them
     (
         rf"\b(?:next|this|the coming) week\b|(?:ال)?اسبوع (?:{_NEXT_AR}|الحالي|هذا)"
         r"|(?:هذا|هال) ?الاسبوع|(?:خلال|في) الاسبوع",
@@ -297,7 +298,10 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         r"|(?:بعد|عقب) (?:بكره|بكرا|باجر|غد|غدا|بكرة))",
         _fixed(2),
     ),
-    (r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|bokra|bukra|بكره|بكرا|باجر|باكر|غدا|غد)\b", _fixed(1)),
+    (
+        r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|bokra|bukra|بكره|بكرا|باجر|باكر|غدا|غد)\b",
+        _fixed(1),
+    ),
     (r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا)\b", _fixed(0)),
     (
         rf"\b(?:within|in|in the next|next|خلال|بعد|في غضون|في ظرف)\s+{_COUNT}\s+"

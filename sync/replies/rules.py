@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import re
 
+from sync.replies import rules_ar, rules_en
 from sync.replies.matching import NEG as _NEG
 from sync.replies.matching import Lexicon as Lexicon
 from sync.replies.matching import find as find
 from sync.replies.matching import find_kind as find_kind
 from sync.replies.matching import phrases as phrases
 from sync.replies.matching import search as search
-from sync.replies import rules_ar, rules_en
 
 _compile = phrases
 
@@ -36,7 +36,7 @@ _DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
 _GET = r"(?:got|get|getting|gotten|receive|received|receiving|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
 # What a customer may ask to have sent again that is not the invoice.
 _NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate|form|w-?9|w-?8|licence|license|delivery note)\b)"  # noqa: E501
-_NOT_COPY = r"(?! of (?:the |our |your |this |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|licence|license|certificate)\b)"  # noqa: E501
+_NOT_COPY = r"(?! of (?:the |our |your |this |last )*(?:[^\s]+ ){0,2}(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|licence|license|certificate)\b)"  # noqa: E501
 _AR_INVOICE = r"(?:ال)?(?:فاتوره|فواتير|فاتورتكم|نسخه|مرفق|ملف)"
 _AR_GOODS = r"(?:ال)?(?:بضاعه|بضايع|طلبيه|طلبيات|شحنه|اغراض|منتجات|منتج|اجهزه|قطع|خدمه|مواد)"
 _AR_SEND = (
@@ -93,7 +93,7 @@ NOT_RECEIVED = Lexicon(
         rf"\bوين {_AR_INVOICE}|\bفين {_AR_INVOICE}",
         r"\b(?:اعاده|اعادة) (?:ارسال|ارسالها|ارساله|بعت|بعث)",
         r"\bارسال(?:ها|ه)? (?:مره|مرة) (?:اخري|ثانيه|تانيه)",
-        rf"\b{_AR_SEND}\b(?! (?:رقم |لنا |لي )?(?:ال)?(?:ايبان|iban|حساب|بيانات|تفاصيل|كشف|عرض|عقد|شهاده))(?! (?:ال)?فواتير ورقيه).{{0,25}}(?:مره ثانيه|مره تانيه|مره اخري|تاني|ثاني|من جديد|{_AR_INVOICE})",
+        rf"\b{_AR_SEND}\b(?! (?:رقم |لنا |لي )?(?:ال)?(?:ايبان|iban|حساب|بيانات|تفاصيل|كشف|عرض|عقد|شهاده))(?! (?:ال)?فواتير ورقيه).{{0,25}}(?:مره ثانيه|مره تانيه|مره اخري|تاني|ثاني|من جديد|{_AR_INVOICE})",  # noqa: E501
         rf"(?:نرجو|يرجي|الرجاء|ارجو|ممكن|يا ريت|ياريت|لو سمحت|من فضلك|رجاء) (?:\w+ )?(?:تزويدنا|تزويدي|ارسال|ارسالها|ارسال نسخه) (?:ب)?{_AR_INVOICE}",  # noqa: E501
         r"\bتزويدنا بنسخه\b",
     ),

@@ -23,7 +23,7 @@ NOT_RECEIVED = (
     r"\bsend (?:us |me )?(?:ours|the missing one|our (?:invoice|one)|the (?:right|correct) (?:one|invoice))\b",  # noqa: E501
     r"\b(?:attach|send|email) it (?:to|in|by|as|via) (?:an |a )?(?:e-?mail|pdf)\b",
     r"\b(?:reminder|e-?mail) (?:arrived|came)\b.{0,40}\b(?:nothing|no invoice|not the invoice|without)\b",  # noqa: E501
-    r"\bma ?w[ae]?s[ae]?l(?:at|et|na|tna|etna|itna|ni|atni|itni)?\b|\bmawsal\w*|\bma (?:e|i)stalam\w*",
+    r"\bma ?w[ae]?s[ae]?l(?:at|et|na|tna|etna|itna|ni|atni|itni)?\b|\bmawsal\w*|\bma (?:e|i)stalam\w*",  # noqa: E501
     r"\b(?:marra|mara|marah) (?:thanya|tanya|tania|thania|tanyeh|tanye)\b",
 )
 
@@ -80,7 +80,7 @@ HARDSHIP = (
     r"\b(?:fire|flood(?:ed|ing)?|burglary|break-?in|theft|robbed|hospital\w*|surgery|passed away|lockdown|road ?works)\b",  # noqa: E501
     r"\blost (?:our|a|the) (?:biggest |main |major |largest |key )?(?:client|customer|contract)\b|\b(?:money|cash|things) (?:is|are) (?:very |really |a bit )?tight\b|\btight (?:for us|at the moment|this month)\b",  # noqa: E501
     r"\bliquidity\b|\bcash ?flow\b|\bstruggling\b|\b(?:account|accounts) (?:has been |have been |is |are )?frozen\b|\bno income\b|\b(?:shut|closed) for (?:at least |about |over |the last |the past )?(?:\d+|a|two|three|several|many) (?:weeks?|months?)\b",  # noqa: E501
-    r"\brestructur\w*|\bvoluntary arrangement\b|\bcreditors\b|\binsolven\w*|\badministrat(?:ion|or)\b",
+    r"\brestructur\w*|\bvoluntary arrangement\b|\bcreditors\b|\binsolven\w*|\badministrat(?:ion|or)\b",  # noqa: E501
     r"\b(?:client|customer)s? (?:has |have )?(?:delayed|not paid|hasn'?t paid|haven'?t paid)\b|\bdelay in (?:our own |our )?(?:customer|client) payments\b",  # noqa: E501
     r"\bwad3 sa3b\b|\bta3ban\b",
 )
