@@ -23,6 +23,7 @@ AUTO_BODY = phrases(
     r"\bغير مراقب|\bلا (?:تتم|يتم) (?:مراقبته|مراقبه|متابعته|متابعه)|\bغير متابع",
     r"\bno-?reply (?:address|e-?mail|mailbox)\b|\b(?:e-?mails?|messages?) (?:sent )?to this (?:address|mailbox|inbox) (?:are|is) (?:not|no longer) (?:monitored|read|checked)",  # noqa: E501
 )
+# Helpdesk and queue notices (waiting times, ticket numbers, "do not resend"), both languages.
 AUTO_BODY_MORE = phrases(
     r"\bhigh volumes? of (?:e-?mails|enquiries|requests|queries)\b|\bresponses? may take\b|\bappreciate your patience\b",  # noqa: E501
     r"\bsystem[- ]generated\b|\bplease do not reply\b|\breceipt acknowledged\b|\bget back to you within\b|\byour ticket\s*(?::|#|no)",  # noqa: E501
