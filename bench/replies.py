@@ -1,6 +1,7 @@
 """Score the reply classifier on the labelled replies, calibrate its confidence, time it.
 
-Usage: ``python bench/replies.py [--quick] [--errors SPLIT] [--floor F]``
+Usage: ``python bench/replies.py [--quick] [--errors SPLIT] [--floor F] [--corpus PATH]
+[--no-frozen]``
 
 Two corpora: the development part (``tests/fixtures/replies/corpus.jsonl``, splits
 ``train`` and ``holdout``), which the rules are written against, and the frozen test
@@ -13,7 +14,10 @@ are right (the same action as the label's: a resend, a pause for a claim of paym
 dispute or a plan alike, a snooze to the same date, an auto-reply ignored), and how
 often their intent is; then the issue's targets, PASS or MISS, on the test part; then throughput.
 ``--errors train`` lists the misread replies of one development split; the test part's
-replies are never listed, so that nobody writes rules against them.
+replies are never listed, so that nobody writes rules against them. ``--corpus``
+scores another development file (a new batch before it is merged) in place of
+``corpus.jsonl``; ``--no-frozen`` leaves the test part out, so that work on the rules
+does not look at its figures.
 """
 
 from __future__ import annotations
@@ -237,22 +241,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=RepliesSettings().min_confidence,
         help="the confidence floor (default: replies.min_confidence's default)",
     )
+    parser.add_argument(
+        "--corpus", type=Path, default=CORPUS, help="the development file (default: corpus.jsonl)"
+    )
+    parser.add_argument("--no-frozen", action="store_true", help="leave the frozen test part out")
     args = parser.parse_args(argv)
-    rows = load(CORPUS)
+    rows = load(args.corpus)
     results = [run(r) for r in rows]
     splits = {"dev": list(range(len(rows)))}
     for name in ("train", "holdout"):
         splits[name] = [i for i, r in enumerate(rows) if r.get("split", "train") == name]
     parts = [(n, [rows[i] for i in idx], [results[i] for i in idx]) for n, idx in splits.items()]
-    test_rows = load(FROZEN) if FROZEN.exists() else []
+    test_rows = load(FROZEN) if FROZEN.exists() and not args.no_frozen else []
     if test_rows:
         parts.append(("test (frozen)", test_rows, [run(r) for r in test_rows]))
     named = [(n, score(rs, us, args.floor)) for n, rs, us in parts]
-    print(f"development part: {CORPUS.relative_to(ROOT)}")
+    print(f"development part: {args.corpus}")
     print(
         f"frozen test part: {FROZEN.relative_to(ROOT)}"
         if test_rows
-        else "frozen test part: not present"
+        else "frozen test part: not scored"
     )
     print(f"floor (replies.min_confidence): {args.floor:.2f}\n")
     print(table(named))

@@ -23,6 +23,13 @@ AUTO_BODY = phrases(
     r"\bغير مراقب|\bلا (?:تتم|يتم) (?:مراقبته|مراقبه|متابعته|متابعه)|\bغير متابع",
     r"\bno-?reply (?:address|e-?mail|mailbox)\b|\b(?:e-?mails?|messages?) (?:sent )?to this (?:address|mailbox|inbox) (?:are|is) (?:not|no longer) (?:monitored|read|checked)",  # noqa: E501
 )
+# Helpdesk and queue notices (waiting times, ticket numbers, "do not resend"), both languages.
+AUTO_BODY_MORE = phrases(
+    r"\bhigh volumes? of (?:e-?mails|enquiries|requests|queries)\b|\bresponses? may take\b|\bappreciate your patience\b",  # noqa: E501
+    r"\bsystem[- ]generated\b|\bplease do not reply\b|\breceipt acknowledged\b|\bget back to you within\b|\byour ticket\s*(?::|#|no)",  # noqa: E501
+    r"\bقد يستغرق الرد\b|\bعدم اعاده ارسال\b|\bتم انشاء (?:طلبك|طلبكم|تذكره)\b|\bرقم (?:ال)?(?:تذكره|حاله)\b|\bمولده (?:اليا|تلقاييا)\b|\bلا يستقبل (?:ال)?ردود\b",  # noqa: E501
+    r"\bتم استلام (?:بريدك|بريدكم|رسالتك|رسالتكم|طلبك|طلبكم|ايميلك|ايميلكم)\b.{0,120}\b(?:سيتم|سيتواصل|سيقوم|وسيتم|وسيتواصل)",  # noqa: E501
+)
 # Words of someone away: a person may write them too ("I'm out today, but we paid"),
 # so they count only when nothing else is asked.
 AWAY_BODY = phrases(
@@ -40,6 +47,8 @@ BOUNCE_BODY = phrases(
     r"\buser unknown\b|\bmailbox (?:is )?(?:unavailable|not found|full|does not exist)\b",
     r"\bpermanent error\b|\bdelivery status notification\b|\bmail delivery (?:failed|subsystem|system)\b",  # noqa: E501
     r"\bتعذر تسليم\b|\bفشل (?:ال)?تسليم\b|\bلم يتم تسليم\b",
+    r"\bلم يتم (?:ال)?تسليم|\bتاخر (?:ال)?تسليم|\bتعذر (?:الوصول|العثور)|\bرسالتك لم تصل\b|\bصندوق بريد المستلم\b|\bتم تسليم رسالتك\b",  # noqa: E501
+    r"\bhas been blocked\b|\bclassified as (?:bulk|spam)\b",
 )
 AUTO_SUBJECT = phrases(
     r"\b(?:automatic|auto)[- ]?(?:reply|response)\b|\bautoreply\b|\bout of (?:the )?office\b|\booo\b",  # noqa: E501

@@ -17,7 +17,7 @@ customers write:
   ``received`` (one to seven days ahead), "next" or not. "Friday week" is a week after that.
 - "today" is ``received``; "tomorrow" / "بكرة" / "باجر" / "غدا" is the day after; "the day
   after tomorrow" / "بعد بكرة" two days after.
-- "next week" / "الأسبوع القادم" is seven days after ``received``; "end of the week" is
+- "next week" / "this week" / "الأسبوع القادم" name no day (None); "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
   "End of next week" is a week after that; "the start of next year" / "أول السنة" the
   first of January.
@@ -28,6 +28,8 @@ customers write:
 - "end of the month" / "نهاية الشهر" / "آخر الشهر" is the month's last day; "next month"
   / "beginning of next month" / "أول الشهر" the first of the next month; "mid-month" /
   "منتصف الشهر" the 15th, and "mid-October" the 15th of October.
+- A Hijri month with a day, its start, middle or end ("10 شوال", "أول ذي الحجة") is
+  read on the Umm al-Qura calendar (``sync.replies.hijri``).
 - A date right after a word of the past ("paid on the 3rd", "منذ", "last Friday") is
   not a promise and is skipped.
 """
@@ -40,6 +42,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from sync.replies import hijri
 from sync.replies.text import fold
 
 _EN_MONTHS = {
@@ -67,6 +70,8 @@ _AR_DAY_NAMES = {
     "الاثنين": 0, "الإثنين": 0, "الاتنين": 0, "التنين": 0, "الثلاثاء": 1, "الثلاثا": 1,
     "التلات": 1, "التلاتاء": 1, "الأربعاء": 2, "الاربعا": 2, "الخميس": 3,
     "الجمعة": 4, "الجمعه": 4, "السبت": 5, "الأحد": 6, "الحد": 6,
+    "el khamees": 3, "el khamis": 3, "el sabt": 5, "el a7ad": 6, "el ahad": 6, "el etnein": 0,
+    "el itnein": 0, "el talat": 1, "el arba3": 2, "el arbe3": 2, "el gom3a": 4, "el jom3a": 4,
 }  # fmt: skip
 _WEEKDAYS = {**_EN_DAYS, **{fold(k): v for k, v in _AR_DAY_NAMES.items()}}
 # Short English names ("sun", "sat", "wed") are ordinary words too: only after a cue.
@@ -223,10 +228,11 @@ def _mid_month(_m: re.Match[str], received: date) -> date | None:
 # (pattern, resolver), most specific first: a later match overlapping an earlier one
 # is the same words read again and is skipped.
 _RULES: tuple[tuple[str, Resolver], ...] = (
+    (hijri.PATTERN, hijri.resolve),
     (r"(?<!\d)(?P<y>20\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)", _iso),
     (r"(?<![\d.,])(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>20\d\d|\d\d)(?![\d])", _numeric),
     (
-        rf"(?<![\d.,/$£])(?P<a>\d{{1,2}})[/-](?P<b>\d{{1,2}})(?P<y>)(?![\d/]|\.\d){_NOT_DURATION}",
+        rf"(?<![\d.,/$£])(?P<a>\d{{1,2}})[/-](?P<b>\d{{1,2}})(?P<y>)(?![\d/]|\.\d|\s(?:per|a|every|each)\b){_NOT_DURATION}",
         _numeric,
     ),
     (
@@ -282,12 +288,20 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
     (r"\b(?:end of (?:the |this )?week|by the weekend)", _end_of_week(4)),
     (r"(?:نهايه|اخر) (?:هذا )?الاسبوع", _end_of_week(3)),
-    (rf"\b(?:next week|(?:ال)?اسبوع {_NEXT_AR})", _fixed(7)),
     (
-        r"\b(?:(?:the )?day after tomorrow|after tomorrow|بعد (?:بكره|بكرا|باجر|غد|غدا|بكرة))",
+        rf"\b(?:next|this|the coming) week\b|(?:ال)?اسبوع (?:{_NEXT_AR}|الحالي|هذا)"
+        r"|(?:هذا|هال) ?الاسبوع|(?:خلال|في) الاسبوع",
+        lambda _m, _received: None,
+    ),
+    (
+        r"\b(?:(?:the )?day after tomorrow|after tomorrow|ba3d bo?kra"
+        r"|(?:بعد|عقب) (?:بكره|بكرا|باجر|غد|غدا|بكرة))",
         _fixed(2),
     ),
-    (r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|بكره|بكرا|باجر|باكر|غدا|غد)\b", _fixed(1)),
+    (
+        r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|bokra|bukra|بكره|بكرا|باجر|باكر|غدا|غد)\b",
+        _fixed(1),
+    ),
     (r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا)\b", _fixed(0)),
     (
         rf"\b(?:within|in|in the next|next|خلال|بعد|في غضون|في ظرف)\s+{_COUNT}\s+"

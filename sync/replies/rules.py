@@ -19,6 +19,9 @@ Each intent has two groups of patterns:
 
 from __future__ import annotations
 
+import re
+
+from sync.replies import rules_ar, rules_en
 from sync.replies.matching import NEG as _NEG
 from sync.replies.matching import Lexicon as Lexicon
 from sync.replies.matching import find as find
@@ -33,7 +36,7 @@ _DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
 _GET = r"(?:got|get|getting|gotten|receive|received|receiving|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
 # What a customer may ask to have sent again that is not the invoice.
 _NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate|form|w-?9|w-?8|licence|license|delivery note)\b)"  # noqa: E501
-_NOT_COPY = r"(?! of (?:the |our |your |this |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|licence|license|certificate)\b)"  # noqa: E501
+_NOT_COPY = r"(?! of (?:the |our |your |this |last )*(?:[^\s]+ ){0,2}(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|licence|license|certificate)\b)"  # noqa: E501
 _AR_INVOICE = r"(?:ال)?(?:فاتوره|فواتير|فاتورتكم|نسخه|مرفق|ملف)"
 _AR_GOODS = r"(?:ال)?(?:بضاعه|بضايع|طلبيه|طلبيات|شحنه|اغراض|منتجات|منتج|اجهزه|قطع|خدمه|مواد)"
 _AR_SEND = (
@@ -60,7 +63,7 @@ NOT_RECEIVED = Lexicon(
         r"\bno (?:invoice|attachment)\b",
         r"\b(?:attachment|invoice|pdf) (?:is |was |appears to be |seems to be |seem to be )?missing|\bmissing (?:the )?(?:invoice|attachment)",  # noqa: E501
         r"\bno record of (?:receiving |getting |having )?(?:(?:this|the|that|your|an|any)? ?(?:invoice|bill)|it\b|this\b|that\b)|\bre-?submit\b",  # noqa: E501
-        rf"\b(?:please|pls|plz|kindly|can you|could you|would you|can u|could u|pl) (?:re-?send{_NOT_INVOICE}|send (?:it|this|the invoice|over|again)|send (?:us|me) (?:the|a|your) (?:invoice|copy|bill)|send (?:a |the )?copy|forward (?:a|the) (?:copy|invoice)|email (?:it|the invoice))",  # noqa: E501
+        rf"\b(?:please|pls|plz|kindly|can you|could you|would you|can u|could u|pl) (?:re-?send{_NOT_INVOICE}|send (?:it|this|the invoice|over|again)|send (?:us|me) (?:the|a|your) (?:invoice|copy{_NOT_COPY}|bill)|send (?:a |the )?copy|forward (?:a|the) (?:copy|invoice)|email (?:it|the invoice))",  # noqa: E501
         rf"\bre-?send\b{_NOT_INVOICE}",
         r"\bsend (?:it |this |the invoice |us the invoice |me the invoice )?(?:over )?again\b",
         r"\bsend (?:us|me) (?:the|a|your) (?:invoice|copy of the invoice)\b",
@@ -81,7 +84,7 @@ NOT_RECEIVED = Lexicon(
         r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
         rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
         r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|\b(?:ما|مو|مش|مب|ليس) ?(?:عندنا|لدينا|عندي|معانا|معنا) (?:ال)?(?:فاتوره|نسخه)|(?:عطونا|عطني|اعطونا|اعطني|عطوني) (?:[^\s]+ )?(?:نسخه|صوره|الفاتوره)|\b(?:لم|ما) يتم (?:تزويدنا|ارسال|استلام|توصيل)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من |عن )?(?:ال)?فاتوره",  # noqa: E501
-        r"(?<!اول )(?<!حال)(?<!بمجرد )\b[وف]?(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|لقيت|نلاقي|الاقي|ياتنا|ياتني|يانا|ياني|يتنا)[^\s]*+(?! (?:اي )?(?:رد|ردكم|جواب|طلب|امر|اتصال|مكالمه|عرض)| ان\b| اننا\b| انه\b| انكم\b)",  # noqa: E501
+        r"(?<!اول )(?<!حال)(?<!بمجرد )\b[وف]?(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|لقيت|نلاقي|الاقي|ياتنا|ياتني|يانا|ياني|يتنا)[^\s]*+(?! (?:اي )?(?:رد|ردكم|جواب|طلب|امر|اتصال|مكالمه|عرض|تحويل|حواله|فلوس|مبلغ|المبلغ|الفلوس|الرابع|الباقي|من العميل|من الزبون|دفعه|راتب|الرواتب|العميل)| ان\b| اننا\b| انه\b| انكم\b)",  # noqa: E501
         r"\b(?:موصلتش|موصلتناش|موصلناش|موصلنيش|موصلش|مجتليش|مجاتش|مجتش|مجاليش|مجاش|مستلمناش|ماوصلتش|ماوصلت|ماوصلنا|ماوصلتنا|ماجتنا|ماجاتنا|ماوصلني)",  # noqa: E501
         rf"{_AR_INVOICE} (?:مش|مو|ليست|غير) (?:واصل|واصله|موجود|موجوده|عندنا|عندي|لدينا)",
         rf"(?:ما ?في|مافيش|مفيش|مفيه|لا يوجد|لا توجد|بدون|ما فيه) (?:اي )?{_AR_INVOICE}",
@@ -90,7 +93,7 @@ NOT_RECEIVED = Lexicon(
         rf"\bوين {_AR_INVOICE}|\bفين {_AR_INVOICE}",
         r"\b(?:اعاده|اعادة) (?:ارسال|ارسالها|ارساله|بعت|بعث)",
         r"\bارسال(?:ها|ه)? (?:مره|مرة) (?:اخري|ثانيه|تانيه)",
-        rf"\b{_AR_SEND}\b.{{0,25}}(?:مره ثانيه|مره تانيه|مره اخري|تاني|ثاني|من جديد|{_AR_INVOICE})",
+        rf"\b{_AR_SEND}\b(?! (?:رقم |لنا |لي )?(?:ال)?(?:ايبان|iban|حساب|بيانات|تفاصيل|كشف|عرض|عقد|شهاده))(?! (?:ال)?فواتير ورقيه).{{0,25}}(?:مره ثانيه|مره تانيه|مره اخري|تاني|ثاني|من جديد|{_AR_INVOICE})",  # noqa: E501
         rf"(?:نرجو|يرجي|الرجاء|ارجو|ممكن|يا ريت|ياريت|لو سمحت|من فضلك|رجاء) (?:\w+ )?(?:تزويدنا|تزويدي|ارسال|ارسالها|ارسال نسخه) (?:ب)?{_AR_INVOICE}",  # noqa: E501
         r"\bتزويدنا بنسخه\b",
     ),
@@ -99,19 +102,19 @@ NOT_RECEIVED = Lexicon(
 
 ALREADY_PAID = Lexicon(
     fixed=_compile(
-        r"\b(?:remittance(?! (?:details|address|e-?mail|to))|proof of payment|payment (?:confirmation|receipt|proof|reference(?! (?:i|we|should|to use))|advice)|(?:transfer|bank|wire|payment) (?:receipt|slip|confirmation|copy))\b",  # noqa: E501
+        r"\b(?:remittance(?! (?:details|address|e-?mail|to|once|when|after|as soon)\b)|proof of payment|payment (?:confirmation|receipt|proof|reference(?! (?:i|we|should|to use))|advice)|(?:transfer|bank|wire|payment) (?:receipt|slip|confirmation|copy))\b",  # noqa: E501
         r"\b(?:have|did) you (?:not )?(?:received|receive|got|get|seen) (?:our|the|my) (?:payment|transfer|money|cheque|check)",  # noqa: E501
         r"\bcrossed (?:with|in the post)\b",
         r"\b(?:هل )?(?:وصلكم|استلمتم|وصلتكم|جاكم|جاتكم) (?:ال)?(?:تحويل|حواله|دفعه|مبلغ|شيك|فلوس)",
         rf"\b(?:(?:ايصال|اشعار|اثبات|صوره|اسكرين|سند|اسكرين شوت) (?:ال)?(?:تحويل|دفع|سداد|حواله|ايداع))|مرفق (?:ال)?(?:ايصال|اشعار|حواله|صوره الحواله)|{_AR_MONEY} (?:انحول|اتحول|نزل|انرسل|اترسل|تحول|وصلكم|انودع)",  # noqa: E501
     ),
     checked=_compile(
-        r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )(?<!what we )(?<!what i )(?<!it )(?<!this )\b(?:paid|settled|payed)\b(?! (?:by|on|before|within|in) (?:next|the end|end|tomorrow|friday|monday))",  # noqa: E501
+        r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )(?<!what we )(?<!what i )(?<!it )(?<!this )\b(?:paid|settled|payed)\b(?! (?:by|before|within|in) (?:next|the end|end|tomorrow|friday|monday))(?! on (?:next|the end|end|tomorrow))",  # noqa: E501
         r"\b(?:we|i|we've|i've|we have|i have|accounts|finance) (?:have |has |'ve |already |just |also |now )*(?:transferred|wired|remitted|cleared|sent (?:the |you |over )?(?:the )?(?:payment|money|funds|amount|transfer|cheque)|made (?:the |a |full )?payment)",  # noqa: E501
         r"\b(?:payment|transfer|wire|remittance) (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|did|initiated|instructed|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
         r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|left|went through|was sent|were sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
         r"\b(?:cheque|check) (?:was |has been )?(?:sent|posted|mailed|issued|dispatched)",
-        r"\bsettled\b|\bpaid in full\b",
+        r"(?<!be )\bsettled\b|\bpaid in full\b",
         r"\b(?:it|this|that)\b (?:went out|was sent|left) (?:from |via |through )?(?:our|the) (?:bank|account)",  # noqa: E501
         r"\b(?:was|were|been) (?:cleared|settled) (?:\w+ )?(?:ago|last|yesterday|on)\b|\balready (?:sorted|done|cleared|taken care of)\b|\btransferred (?:it |the (?:money|amount|payment) )?(?:yesterday|today|this morning|last|on)\b",  # noqa: E501
         r"\bsorted (?:on|last|yesterday|this morning)\b",
@@ -134,7 +137,7 @@ ALREADY_PAID = Lexicon(
 DISPUTE = Lexicon(
     fixed=_compile(
         r"\b(?:amount|price|prices|total|invoice|bill|figure|rate|charge|quantity|quantities|vat|tax|address|number|hours|sum)\b.{0,25}?\b(?:is |was |are |seems |looks |seem |look )?(?:wrong|incorrect|not correct|inaccurate|too high|overstated|not right|wrongly)",  # noqa: E501
-        r"\bwrong (?:amount|price|total|invoice|quantity|rate|figure|company|customer|person|vat|tax)\b",  # noqa: E501
+        r"\bwrong (?:amount|price|total|invoice|quantity|rate|figure|company|customer|vat|tax)\b",  # noqa: E501
         r"\b(?:mistake|error|discrepancy|discrepancies|problem|issue)s? (?:on|in|with) (?:the |this |your |our )?(?:invoice|bill|amount|price|total)",  # noqa: E501
         r"\bthere(?:'s| is| are| was)? (?:a |an )?(?:mistake|error|discrepancy)",
         r"\bovercharg\w*|\bdouble[- ]charg\w*|\bcharged (?:us )?twice|\bduplicate (?:invoice|charge)",  # noqa: E501
@@ -153,7 +156,7 @@ DISPUTE = Lexicon(
         r"\b(?:discount|credit) (?:we agreed |agreed )?(?:is ?n'?t|is not|was ?n'?t|not) (?:applied|included|deducted)",  # noqa: E501
         r"\bwe agreed? (?:on )?(?:a |an )?(?:\d|lower|different|discount|price|rate|£|\$)",
         r"\bthe quote (?:said|was|says)\b|\bnot what we ordered\b",
-        r"\bfor (?:a )?(?:different|another|the wrong) (?:company|customer|client|account)\b|\bnot (?:belong|belongs|related) to us\b|\bdoes ?n'?t belong to us\b|\b(?:corrected|revised|amended) (?:vat |tax )?invoice\b|\b(?:was ?n'?t|was not|were not|were ?n'?t|not) (?:approved|authori[sz]ed|agreed) by us\b|\bتحفظ(?:نا)? علي\b|(?:لم|ما) (?:يتم )?(?:الاتفاق|نتفق) (?:عليه|عليها)",  # noqa: E501
+        r"\bfor (?:a )?(?:different|another|the wrong) (?:company|customer|client|account)\b(?!.{0,80}\bsend (?:us )?(?:ours|our (?:invoice|one)|the (?:right|correct)))|\bnot (?:belong|belongs|related) to us\b|\bdoes ?n'?t belong to us\b|\b(?:corrected|revised|amended) (?:vat |tax )?invoice\b|\b(?:was ?n'?t|was not|were not|were ?n'?t|not) (?:approved|authori[sz]ed|agreed) by us\b|\bتحفظ(?:نا)? علي\b|(?:لم|ما) (?:يتم )?(?:الاتفاق|نتفق) (?:عليه|عليها)",  # noqa: E501
         r"\b(?:issue|send|provide) (?:a |an |us a )?(?:corrected|revised|amended|new) invoice|\b(?:correct|amend|fix) (?:the |this |your )?(?:invoice|amount|price)|\bplease fix\b",  # noqa: E501
         r"\b(?:should be|should only be) (?:for )?(?:\d|£|\$)",
         r"(?:المبلغ|السعر|الاسعار|الفاتوره|الكميه|القيمه|الحساب|المجموع|الضريبه|الفاتوره دي|هالفاتوره)\s(?:[^\s]+\s){0,3}?(?:غير صحيح|غير صحيحه|غلط|خطا|خاطي|خاطيه|مش صح|مش صحيح|مش صحيحه|مو صحيح|مو صح|مش مظبوط|مش مضبوط|مو مضبوط|مبالغ فيه|اعلي من)",  # noqa: E501
@@ -169,7 +172,7 @@ DISPUTE = Lexicon(
         r"\b[وف]?(?:لن|مش|ما|مو|مب) ?(?:راح |رح |ح |ه |هن|حن)?(?:نقوم بال)?(?:ندفع|نسدد|دفع|سداد|تسديد)\b|\bمش هندفع|\bنعتذر عن (?:ال)?(?:سداد|دفع)",  # noqa: E501
         r"\bليش تطالب|\bالمتفق عليه|\bمتفقين (?:علي|ع)|\bاتفقنا (?:علي|ع)",
         r"\b(?:تصحيح|تعديل) (?:ال)?(?:فاتوره|مبلغ)|\bفاتوره (?:معدله|مصححه|جديده)",
-        r"\bمرتين\b",
+        r"(?<!دفعناها )(?<!دفعنا )(?<!دفعناه )(?<!سددنا )(?<!سددناها )\bمرتين\b",
         # the work or the service, not the invoice, is what is wrong
         r"\b(?:quality|workmanship|finish|colou?rs?|service|work)\b.{0,30}?\b(?:poor|bad|unacceptable|terrible|substandard|below standard|not acceptable)\b|\b(?:poor|bad|substandard|unacceptable) (?:quality|workmanship|service|work)\b",  # noqa: E501
         r"\bbelow (?:what we|the standard|standard|expectations|par)\b|\bnot (?:been |quite )?as (?:described|advertised|agreed|quoted|promised|specified|ordered)\b|\bnever worked\b",  # noqa: E501
@@ -184,7 +187,7 @@ DISPUTE = Lexicon(
         r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
         r"\b[وف]?نطالب ب(?:خصم|تعويض)|\bتعويض\b|تخص (?:شركه|جهه) (?:اخري|ثانيه|تانيه)|(?:ليس|ليست|مو|مش) (?:لنا|لشركتنا|شركتنا)\b|\b(?:ما|مو|مش|لا) ?(?:تخصنا|يخصنا|تخص شركتنا)\b|ناقص(?:ها|ه)? (?:ال)?خصم|\bفرق\b.{0,20}\bبين\b",  # noqa: E501
         r"(?:لين|حتي|لحد ما|الا لما|غير لما|قبل ما) (?:ت|ي)?(?:صلحون|صلحوا|تصلح|يتصلح|صلح|تصليح|اصلاح|بدلون|تبدلون|تبديل|تستبدلون|ترجعون|تكملون|يكتمل)",  # noqa: E501
-        r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
+        r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b(?! (?:until|till|til)\b)|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
         r"\bwas (?:cancell?ed|canceled)\b|\bnever (?:started|began|happened|took place)\b|\bnot the ones? (?:we|i) (?:approved|ordered|agreed|requested|chose)\b",  # noqa: E501
         r"(?:الفني|المهندس|العامل|الفريق|المندوب|الفنيين) (?:ما|لم|مش) ?(?:حضر|جا|جه|يجي|يحضر|اجا|وصل)",  # noqa: E501
         r"\bwhy (?:was|were|am|are|is|have|has) (?:i |we |us )?(?:been |being )?(?:charged|billed)\b|\b(?:meant|supposed) to be (?:free|included|covered|waived)\b",  # noqa: E501
@@ -241,7 +244,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?(?:flow )?(?:problems?|issues?|difficult\w*|crunch|shortage)",  # noqa: E501
         r"\b(?:نص|نصف)(?:ها|ه)? (?:الحين|الان|دلوقتي|هلا|هلق|هالشهر)\b|\bوالنص (?:الثاني|التاني|الباقي)\b|\b[وف]?(?:نجدول|تجدولون|تجدولوا)\w*|\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|\bcome to (?:some|an) arrangement\b|\bgradually\b|\bpart now\b|(?:علي|ع) (?:كم|كذا|اكثر من) (?:دفعه|شهر|قسط|مره|مرات)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
         r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
-        r"\b[وف]?(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
+        r"\b[وف]?(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|(?<!مع )(?<!ضمن )دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
         r"\b(?:جزء|نص|نصف|بعض|ربع) (?:من )?(?:ال)?(?:مبلغ|فاتوره|قيمه)",
         r"\b(?:و)?(?:الباقي|المتبقي|البقيه)\b",
@@ -296,7 +299,7 @@ PROMISE = Lexicon(
         rf"\b[وف]?(?:راح|رح|ح|حن|هن|ه|بن|سن|من|ن)\s?(?:ا)?حول(?:ها|لكم|كم|ه)?\b(?!(?: لكم)? (?:ال)?(?:طلب|امر|ايميل|رساله|ملف|موضوع))(?: [^\s]+)?(?: {_AR_MONEY})?",  # noqa: E501
         r"\b[وف]?(?:بن|من)(?:دفع|سدد)\w*",
         r"(?:ان شاء الله|انشاء الله|ان شاءالله|انشالله|باذن الله|بإذن الله)(?: [^\s]+){0,3}? (?:ن|ا)?(?:سدد|دفع|حول|السداد|الدفع|التحويل|تحويل|سداد|دفع)\w*",  # noqa: E501
-        r"(?:نسدد|ندفع|نحول|ادفع|اسدد|احول)\w*\s(?:[^\s]+\s){0,3}?(?:يوم|بكره|بكرا|غدا|باجر|الاسبوع|الشهر|خلال|بتاريخ|اخر|نهايه|بدايه|اول|\d)",  # noqa: E501
+        r"(?:نسدد|ندفع|نحول|ادفع|اسدد|احول)\w*\s(?:[^\s]+\s){0,3}?(?:يوم|بكره|بكرا|غدا|باجر|الاسبوع|الشهر|خلال|بتاريخ|اخر|نهايه|بدايه|اول|منتصف|نص|\d)",  # noqa: E501
         r"\b[وف]?(?:السداد|الدفع|التحويل|payment|transfer) (?:سيكون|راح يكون|رح يكون|هيكون|بيكون|حيكون|سيتم|هيتم|راح يتم|رح يتم|بيتم)",  # noqa: E501
         r"(?:inshallah|insha ?'?allah|inshaallah|in sha allah)(?: [^\s]+){0,3}? (?:transfer|pay|payment|settle|نسدد|ندفع|نحول|السداد|الدفع|التحويل)|\b(?:transfer|pay|payment|settle)\b(?: [^\s]+){0,3}? (?:inshallah|insha ?'?allah|inshaallah|ان شاء الله|انشاء الله|انشالله)",  # noqa: E501
     ),
@@ -307,6 +310,23 @@ PROMISE = Lexicon(
 FUTURE_ONLY = _compile(
     r"\bfrom next (?:month|week|year)\b|\b(?:in (?:the )?future|from now on|going forward|next time|future invoices)\b",  # noqa: E501
     r"\binvoice (?:in|translated into) (?:arabic|english)\b|\bفاتوره (?:بال|باللغه ال)(?:عربي|انجليزي)",  # noqa: E501
-    r"\b(?:ال)?فاتوره (?:القادمه|الجايه|التاليه|الجديده)\b|\bالفواتير (?:القادمه|الجايه)\b|\bباسم (?:ال)?(?:فرع|شركه)",  # noqa: E501
+    r"\b(?:ال)?فاتوره (?:القادمه|الجايه|التاليه|الجديده)\b|\bالفواتير (?:القادمه|الجايه)\b|\bباسم (?:ال)?(?:فرع|شركه)(?! (?:ثانيه|تانيه|اخري|ثاني))",  # noqa: E501
+    r"\b(?:paper cop(?:y|ies)|hard cop(?:y|ies)|by post)\b(?: as well| too| also)|\bورقيه\b",
     r"\b(?:مستقبلا|في المستقبل|من الان|من هلا|من هلق|بعد كذا|الفواتير القادمه|الفواتير الجايه)\b",
 )
+
+
+def _more(lexicon: Lexicon, *extra: str) -> Lexicon:
+    """``lexicon`` with more ``fixed`` phrases (``sync.replies.rules_en`` and ``rules_ar``)."""
+    fixed = re.compile(f"{lexicon.fixed.pattern}|{_compile(*extra).pattern}")
+    return Lexicon(fixed=fixed, checked=lexicon.checked, guarded=lexicon.guarded)
+
+
+NOT_RECEIVED = _more(NOT_RECEIVED, *rules_en.NOT_RECEIVED, *rules_ar.NOT_RECEIVED)
+ALREADY_PAID = _more(ALREADY_PAID, *rules_en.ALREADY_PAID, *rules_ar.ALREADY_PAID)
+DISPUTE = _more(DISPUTE, *rules_en.DISPUTE, *rules_ar.DISPUTE)
+PAYMENT_PLAN = _more(PAYMENT_PLAN, *rules_en.PAYMENT_PLAN, *rules_ar.PAYMENT_PLAN)
+PROMISE = _more(PROMISE, *rules_en.PROMISE, *rules_ar.PROMISE)
+# Hardship, and a request for time: together with a promise, a payment plan.
+HARDSHIP = _compile(*rules_en.HARDSHIP, *rules_ar.HARDSHIP)
+MORE_TIME = _compile(*rules_en.MORE_TIME, *rules_ar.MORE_TIME)

@@ -198,6 +198,8 @@ def understand(
     found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find_kind(lex, words))]
     if rules.search(rules.FUTURE_ONLY, words):  # "send invoices to Omar from now on", "in Arabic"
         found = [f for f in found if f[0] is not Intent.INVOICE_NOT_RECEIVED]
+    plan = _hardship_plan(words, found[0][0] if found else None)
+    found = [plan, *found] if plan else found
     by_words = _auto_words(words)
     if not found:
         return by_words or Understanding(Intent.OTHER, score=confidence.NOTHING_FOUND)
@@ -210,12 +212,27 @@ def understand(
     at = words.find(evidence) + len(evidence)
     question = bool(_QUESTION.match(words[at:]))
     score = confidence.rule_score(
-        intent.value, fixed=fixed, also=[a.value for a in also], words=words, question=question
+        intent.value,
+        fixed=fixed,
+        also=[a.value for a in also],
+        words=words,
+        question=question,
+        evidence=evidence,
     )
     return Understanding(intent, promised, evidence=evidence, also=also, score=score)
 
 
 _QUESTION = re.compile(r"[^.!\n?]{0,60}\?")
+
+
+def _hardship_plan(words: str, first: Intent | None) -> tuple[Intent, tuple[str, bool]] | None:
+    """A plan: a promise, or a request for time, made because of hardship (a fire, cash flow)."""
+    if first not in (None, Intent.PROMISE_TO_PAY):
+        return None
+    reason = rules.search(rules.HARDSHIP, words)
+    if not reason or (first is None and not rules.search(rules.MORE_TIME, words)):
+        return None
+    return Intent.PAYMENT_PLAN, (reason, True)
 
 
 def settle(meant: Understanding, minimum: float) -> Understanding:
@@ -257,7 +274,7 @@ def _automatic(subject: str, headers: Mapping[str, str], words: str) -> Understa
         return Understanding(
             Intent.AUTO_REPLY, bounce=True, evidence=bounced, score=confidence.BODY_BOUNCE
         )
-    auto = rules.search(machine.AUTO_BODY, words)
+    auto = rules.search(machine.AUTO_BODY, words) or rules.search(machine.AUTO_BODY_MORE, words)
     return (
         Understanding(Intent.AUTO_REPLY, evidence=auto, score=confidence.BODY_AUTO)
         if auto

@@ -110,3 +110,33 @@ def test_another_paper_named_makes_a_request_less_sure():
     papers = understand("Please resend the invoice and the statement.", received=RECEIVED)
     assert plain.intent is papers.intent is Intent.INVOICE_NOT_RECEIVED
     assert papers.score < plain.score
+
+
+FLOOR = 0.8  # replies.min_confidence's default
+
+
+@pytest.mark.parametrize(
+    ("weak", "sure"),
+    [
+        # one word decides ("resend"), against a phrase that says it all
+        ("Resend.", "We never received the invoice."),
+        # "never received" with a promise: the resend is often not what is meant
+        (
+            "We did not receive the invoice; we will pay on Friday.",
+            "We did not receive the invoice.",
+        ),
+        # a promise whose day is a guess
+        ("Payment will be made in 3 days or so.", "Payment will be made in 3 days."),
+        # a helpdesk's wording that no rule for machines caught
+        (
+            "Thank you for your email. Please resend the invoice within 3 working days.",
+            "Please resend the invoice.",
+        ),
+    ],
+)
+def test_readings_that_were_often_wrong_on_unseen_mail_fall_below_the_floor(weak, sure):
+    doubtful = understand(weak, received=RECEIVED)
+    certain = understand(sure, received=RECEIVED)
+    assert doubtful.intent is certain.intent
+    assert doubtful.score < FLOOR <= certain.score
+    assert settle(doubtful, FLOOR).intent is Intent.OTHER

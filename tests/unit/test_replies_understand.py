@@ -336,8 +336,10 @@ def test_corpus_is_well_formed():
     assert {r["intent"] for r in rows} == {i.value for i in Intent}
     assert {r["split"] for r in rows} == {"train", "holdout"}
     assert len({r["text"] for r in rows}) == len(rows), "a reply is in the corpus twice"
-    # The replies held out while the first rules were written stay held out.
-    assert len([r for r in rows if r["split"] == "holdout"]) >= 80
+    # The replies held out while the first rules were written (87) and the 109 of the
+    # third batch held out before the rules were studied against it stay held out.
+    assert len(rows) >= 2028
+    assert len([r for r in rows if r["split"] == "holdout"]) >= 196
     for r in rows:
         assert r["promised_date"] is None or r["intent"] in {"promise_to_pay", "payment_plan"}
         if r["promised_date"]:
