@@ -1,10 +1,9 @@
 """Hijri dates in a reply ("10 شوال", "أول ذي الحجة"), on the Umm al-Qura calendar. Pure.
 
-The month starts of 1447 and 1448 AH are a table, not a calculation: they are the Umm
-al-Qura calendar's (the official calendar of Saudi Arabia, as published by the King
-Abdulaziz City for Science and Technology and tabulated by the ``hijridate`` package,
-version 2.6), 1 Muharram 1447 = 26 June 2025 to 1 Muharram 1449 = 6 June 2027. A Hijri
-date outside the table is not read (None), which leaves the promise without a date.
+Months are those of the Umm al-Qura calendar (the official calendar of Saudi Arabia)
+as tabulated by the ``hijridate`` package, which the ``hijri`` date filter of the
+templates also uses. A Hijri date outside its table (1343 to 1500 AH) is not read
+(None), which leaves the promise without a date.
 
 A month named with a day ("10 شوال"), its start ("أول", "بداية", "مطلع", "غرة"), its
 middle ("منتصف", "نص") or its end ("نهاية", "آخر", "أواخر") is the next such day on or
@@ -16,17 +15,8 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-# 1 Muharram 1447 .. 1 Muharram 1449: the first day of each month, Umm al-Qura.
-_STARTS = tuple(
-    date.fromisoformat(day)
-    for day in (
-        "2025-06-26", "2025-07-26", "2025-08-24", "2025-09-23", "2025-10-23", "2025-11-22",
-        "2025-12-21", "2026-01-20", "2026-02-18", "2026-03-20", "2026-04-18", "2026-05-18",
-        "2026-06-16", "2026-07-15", "2026-08-14", "2026-09-12", "2026-10-12", "2026-11-11",
-        "2026-12-10", "2027-01-09", "2027-02-08", "2027-03-09", "2027-04-08", "2027-05-07",
-        "2027-06-06",
-    )
-)  # fmt: skip
+from hijridate import Gregorian, Hijri
+
 _MONTHS = (
     r"محرم",
     r"صفر",
@@ -51,17 +41,26 @@ PATTERN = (
 
 def resolve(m: re.Match[str], received: date) -> date | None:
     """The Gregorian day ``m`` names, the first on or after ``received``; None if unknown."""
-    month = next(i for i in range(12) if m[f"m{i}"])
-    for index in range(month, len(_STARTS) - 1, 12):
-        first, following = _STARTS[index], _STARTS[index + 1]
+    month = next(i for i in range(12) if m[f"m{i}"]) + 1
+    try:
+        year = Gregorian.fromdate(received).to_hijri().year
+    except OverflowError:
+        return None  # outside the Umm al-Qura table
+    for hijri_year in (year, year + 1):
+        try:
+            first_of = Hijri(hijri_year, month, 1)
+            first = date.fromordinal(first_of.to_gregorian().toordinal())
+            length = first_of.month_length()
+        except (OverflowError, ValueError):
+            return None
         if m["d"]:
-            day = first + timedelta(days=int(m["d"]) - 1)
-            if not 1 <= int(m["d"]) <= (following - first).days:
+            if not 1 <= int(m["d"]) <= length:
                 return None
+            day = first + timedelta(days=int(m["d"]) - 1)
         elif m["mid"]:
             day = first + timedelta(days=14)
         elif m["end"]:
-            day = following - timedelta(days=1)
+            day = first + timedelta(days=length - 1)
         else:
             day = first
         if day >= received:

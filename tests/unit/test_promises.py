@@ -76,7 +76,8 @@ def when(text: str, received: date = MON) -> date | None:
         ("أول ذي الحجة", date(2026, 4, 29), date(2026, 5, 18)),
         ("نهاية ذي القعدة", date(2026, 5, 4), date(2026, 5, 17)),
         ("في أول محرم", date(2026, 6, 2), date(2026, 6, 16)),
-        ("أول محرم", date(2027, 7, 1), None),  # beyond the table: no guess
+        ("أول محرم", date(2027, 7, 1), date(2028, 5, 25)),  # 1 Muharram 1450
+        ("أول محرم", date(2077, 12, 1), None),  # beyond the Umm al-Qura table: no guess
         # Gulf "عقب باجر", Arabizi days, a fraction that is not a date
         ("ندفعها عقب باجر", date(2026, 8, 26), date(2026, 8, 28)),
         ("ba3d bokra insha2allah", date(2026, 9, 15), date(2026, 9, 17)),
