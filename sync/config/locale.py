@@ -51,3 +51,5 @@ class LanguageSettings(_Model):
     default: Literal["en", "ar"] = "en"
     digits: Literal["latin", "arabic"] = "latin"
     contacts: dict[str, Literal["en", "ar"]] = {}
+    greeting: Literal["standard", "islamic"] = "standard"
+    """``islamic`` opens with "السلام عليكم ورحمة الله وبركاته" (Assalamu alaikum)."""
