@@ -19,9 +19,9 @@ from typing import Any, Literal
 import jinja2
 from jinja2 import FileSystemLoader
 
+from mailer.amounts import money_text
 from mailer.bidi import Part, finalizer, plain
 from mailer.errors import TemplateError
-from mailer.amounts import money_text
 from mailer.filters import babel_filters
 from mailer.sandbox import (
     NamedUndefined,

@@ -36,13 +36,13 @@ from sync.config.policy import (
     Stage,
     ThankYou,
 )
-from sync.config.wording import CustomerSettings
 from sync.config.services import (
     CsvLedgerSettings,
     LedgerSettings,
     MailboxSettings,
     MaildirSettings,
 )
+from sync.config.wording import CustomerSettings
 
 __all__ = [
     "CONTROL_CHARACTERS",

@@ -33,13 +33,15 @@ class FinalNotice(_Model):
 
     deadline_days: int = Field(default=7, ge=1, le=60)
     """Business days (on the policy's calendar) from the notice to its deadline."""
-    party: dict[Literal["en", "ar"], str] = Field(default_factory=lambda: dict(DEFAULT_PARTY))
+    party: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PARTY))
     """Whom the matter would be referred to, per language (a missing language keeps its default)."""
 
     @field_validator("party")
     @classmethod
     def _plain(cls, value: dict[str, str]) -> dict[str, str]:
-        for text in value.values():
+        for language, text in value.items():
+            if language not in DEFAULT_PARTY:
+                raise ValueError(f"{language!r} is not a language here; use en or ar")
             check_plain_text(text)
             if not text.strip():
                 raise ValueError("the party is empty; name who would take the matter further")
@@ -47,8 +49,7 @@ class FinalNotice(_Model):
 
     def party_in(self, language: str) -> str:
         """The party in ``language`` (English when the language has none)."""
-        found: str | None = self.party.get(language)  # type: ignore[call-overload]
-        return found or self.party.get("en") or DEFAULT_PARTY["en"]
+        return self.party.get(language) or self.party.get("en") or DEFAULT_PARTY["en"]
 
 
 def check_note(value: str | dict[str, str] | None) -> str | dict[str, str] | None:

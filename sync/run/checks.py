@@ -7,7 +7,6 @@ so a bad template stops that organisation before its first email, never half way
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
 from mailer.render import Renderer
@@ -20,42 +19,47 @@ from sync.config.services import (
 )
 from sync.config.settings import LANGUAGES, Settings
 from sync.errors import MissingSecret
-from sync.run.outbound import Identity, sample_invoice, template_context
+from sync.run.samples import sample_contexts
+from sync.run.subjects import check_subjects
 
 
 def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
     """(template, stage) pairs for every email the policy can send."""
-    used = [(s.template_name, s.name) for s in settings.policy.stages if s.action == "email"]
-    used.append((settings.policy.resend.template, "resend"))
-    if settings.policy.thank_you.enabled:
-        used.append((settings.policy.thank_you.template, "thank_you"))
-    if settings.policy.acknowledge.enabled:
-        used.append((settings.policy.acknowledge.template, "acknowledge"))
+    return [(template, stage) for template, stage, _ in _used(settings)]
+
+
+def _used(settings: Settings) -> list[tuple[str, str, int | None]]:
+    """(template, stage, days after the due date it goes out, if fixed) of every email."""
+    policy = settings.policy
+    used: list[tuple[str, str, int | None]] = [
+        (s.template_name, s.name, s.offset_days) for s in policy.stages if s.action == "email"
+    ]
+    used.append((policy.resend.template, "resend", None))
+    if policy.thank_you.enabled:
+        used.append((policy.thank_you.template, "thank_you", None))
+    if policy.acknowledge.enabled:
+        used.append((policy.acknowledge.template, "acknowledge", None))
     return used
 
 
 def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
-    """Render every template in use, in every language, against a sample invoice."""
-    identity = Identity.from_settings(settings)
-    invoice = sample_invoice()
+    """Render every template in use, in every language, against sample invoices.
+
+    Each is rendered in the sample contexts of ``sync.run.samples`` (replied or not, a
+    promise broken or pending, a company or a person...), and every subject must render
+    the same at every stage (``sync.run.subjects``).
+    """
     problems: list[str] = []
-    for template, stage in templates_in_use(settings):
+    used = _used(settings)
+    for template, stage, _ in used:
         for language in LANGUAGES:
             if not renderer.has_template(template, language):
                 problems.append(_missing(renderer, template, language, stage))
                 continue
-            context = template_context(
-                invoice,
-                identity,
-                stage=stage,
-                cycle=0,
-                language=language,
-                payment_link="https://pay.example.com/INV-0001",
-                attachment=True,
-                today=invoice.due_date,
-                promised_date=invoice.due_date + timedelta(days=10),
-            )
-            problems.extend(renderer.check(template, language, context))
+            for context in sample_contexts(settings, stage, language):
+                problems.extend(renderer.check(template, language, context))
+    if not problems:
+        problems += check_subjects(settings, renderer, used)
     return sorted(set(problems), key=problems.index)
 
 
