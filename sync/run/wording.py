@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from connectors.models import Contact
+from mailer.bidi import isolated
 from sync.config.settings import Settings
 from sync.config.wording import DEFAULT_PARTY, CustomerSettings, note_in
 from sync.plan.calendar import BusinessCalendar
@@ -75,7 +76,7 @@ class Wording:
         """The template variables that depend only on the settings and the language."""
         return {
             "greeting": self.greeting,
-            "escalation": {"party": self.party.get(language) or self.party.get("en", "")},
+            "escalation": {"party": isolated(self.party.get(language) or self.party.get("en", ""))},
             "thank_you": {"note": note_in(self.thank_you_note, language)},
         }
 
