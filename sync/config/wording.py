@@ -26,6 +26,8 @@ class CustomerSettings(_Model):
     """What one customer (by ledger id or name) is written with; more keys may follow."""
 
     salutation: Salutation | None = None
+    """`company` ("السادة/ … المحترمين") or `person` ("الأستاذ/ … المحترم"); `company` when
+    not set."""
 
 
 class FinalNotice(_Model):
