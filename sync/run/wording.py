@@ -56,13 +56,13 @@ class Wording:
             customers=customers,
         )
 
-    def salutation(self, contact: Contact, from_ledger: str | None = None) -> str:
+    def salutation(self, contact: Contact) -> str:
         """``company`` or ``person``: ``customers`` (by id, then name), the ledger, the default."""
         for key in (contact.id, contact.name, contact.name.casefold()):
             entry = self.customers.get(key)
             if entry is not None and entry.salutation is not None:
                 return entry.salutation
-        return from_ledger or DEFAULT_SALUTATION
+        return contact.salutation or DEFAULT_SALUTATION
 
     def deadline(self, today: date, calendar: BusinessCalendar) -> date:
         """The final notice's deadline: ``deadline_days`` business days after ``today``."""

@@ -296,7 +296,7 @@ def test_the_salutation_follows_customers_then_the_default(renderer) -> None:
     by_name = Wording(customers={"sample customer co.": CustomerSettings(salutation="person")})
     assert by_name.salutation(INVOICE.contact) == "person"
     assert Wording().salutation(Contact("x", "X")) == "company"
-    assert Wording().salutation(Contact("x", "X"), from_ledger="person") == "person"
+    assert Wording().salutation(Contact("x", "X", salutation="person")) == "person"
 
 
 def test_customers_entries_are_models_with_room_for_more(tmp_path) -> None:
@@ -352,3 +352,25 @@ def test_settings_carry_the_new_wording(tmp_path) -> None:
     assert wording.for_language("en")["thank_you"]["note"] is None
     with pytest.raises(ValueError, match="control character"):
         settings_for(tmp_path, sender={"name": "H", "email": "h@x.example", "phone": "1\n2"})
+
+
+def test_the_csv_ledger_can_say_company_or_person(tmp_path) -> None:
+    from connectors.csvfile import FileLedger
+
+    ledger = tmp_path / "invoices.csv"
+    ledger.write_text(
+        "invoice_id,number,status,currency,amount_due,due_date,contact_name,salutation\n"
+        "1,INV-1,open,SAR,10.00,2026-01-31,Huda Saleh,person\n"
+        "2,INV-2,open,SAR,10.00,2026-01-31,Tamur Co.,\n"
+        "3,INV-3,open,SAR,10.00,2026-01-31,Other Co.,madam\n",
+        "utf-8",
+    )
+    read = FileLedger(ledger)
+    invoices = {i.number: i for i in read.list_open_invoices(None)}
+    assert invoices["INV-1"].contact.salutation == "person"
+    assert invoices["INV-2"].contact.salutation is None
+    assert "INV-3" not in invoices
+    assert any("salutation" in p and "company or person" in p for p in read.problems)
+    assert Wording().salutation(invoices["INV-1"].contact) == "person"
+    overridden = Wording(customers={"Huda Saleh": CustomerSettings(salutation="company")})
+    assert overridden.salutation(invoices["INV-1"].contact) == "company"
