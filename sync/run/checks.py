@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mailer.errors import TemplateError
 from mailer.render import Renderer
 from sync.config.services import (
     MaildirSettings,
@@ -20,46 +21,47 @@ from sync.config.services import (
 from sync.config.settings import LANGUAGES, Settings
 from sync.errors import MissingSecret
 from sync.run.samples import sample_contexts
-from sync.run.subjects import check_subjects
+from sync.run.subjects import Subjects
 
 
 def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
     """(template, stage) pairs for every email the policy can send."""
-    return [(template, stage) for template, stage, _ in _used(settings)]
-
-
-def _used(settings: Settings) -> list[tuple[str, str, int | None]]:
-    """(template, stage, days after the due date it goes out, if fixed) of every email."""
-    policy = settings.policy
-    used: list[tuple[str, str, int | None]] = [
-        (s.template_name, s.name, s.offset_days) for s in policy.stages if s.action == "email"
-    ]
-    used.append((policy.resend.template, "resend", None))
-    if policy.thank_you.enabled:
-        used.append((policy.thank_you.template, "thank_you", None))
-    if policy.acknowledge.enabled:
-        used.append((policy.acknowledge.template, "acknowledge", None))
+    used = [(s.template_name, s.name) for s in settings.policy.stages if s.action == "email"]
+    used.append((settings.policy.resend.template, "resend"))
+    if settings.policy.thank_you.enabled:
+        used.append((settings.policy.thank_you.template, "thank_you"))
+    if settings.policy.acknowledge.enabled:
+        used.append((settings.policy.acknowledge.template, "acknowledge"))
     return used
 
 
 def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
     """Render every template in use, in every language, against sample invoices.
 
-    Each is rendered in the sample contexts of ``sync.run.samples`` (replied or not, a
-    promise broken or pending, a company or a person...), and every subject must render
-    the same at every stage (``sync.run.subjects``).
+    Each is checked (every undefined use listed) in the first sample context of
+    ``sync.run.samples`` and rendered strictly in each of them (replied or not, a
+    promise broken or pending, a company or a person...); then every subject must
+    render the same at every stage (``sync.run.subjects``).
     """
     problems: list[str] = []
-    used = _used(settings)
-    for template, stage, _ in used:
+    subjects = Subjects()
+    for template, stage in templates_in_use(settings):
         for language in LANGUAGES:
             if not renderer.has_template(template, language):
                 problems.append(_missing(renderer, template, language, stage))
                 continue
-            for context in sample_contexts(settings, stage, language):
-                problems.extend(renderer.check(template, language, context))
+            contexts = sample_contexts(settings, stage, language)
+            found = renderer.check(template, language, contexts[0])
+            problems.extend(found)
+            for context in contexts if not found else ():
+                try:
+                    rendered = renderer.render(template, language, context)
+                except TemplateError as exc:
+                    problems.extend(exc.problems)
+                    break
+                subjects.add(template, stage, language, rendered.subject)
     if not problems:
-        problems += check_subjects(settings, renderer, used)
+        problems += subjects.problems(renderer)
     return sorted(set(problems), key=problems.index)
 
 

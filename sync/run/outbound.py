@@ -158,8 +158,11 @@ def test_copy(rendered: Rendered, *, to: Sequence[str], cc: Sequence[str]) -> Re
 def thread_subject(previous: str | None, rendered: str) -> tuple[str, str]:
     """The subject to send with, and the thread's base subject to remember.
 
-    The first message of a thread uses its own rendered subject; every later message
-    answers it with ``Re:``, so the subject stays stable and the thread holds together.
+    The first message of a thread uses its rendered subject, the neutral thread subject
+    (``<lang>/_subject.txt``: no stage wording, so it reads true at every stage); every
+    later message answers it with ``Re:``, so the subject stays stable and the thread
+    holds together. A thread on record keeps the subject it was started with, even one
+    from before subjects were neutral: changing it would split the customer's thread.
     """
     if previous is None:
         return rendered, rendered

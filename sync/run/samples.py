@@ -32,24 +32,23 @@ _VARIANTS: tuple[dict[str, Any], ...] = (
 )  # fmt: skip
 
 
-def sample_contexts(
-    settings: Settings, stage: str, language: str, *, offset_days: int | None = None
-) -> list[dict[str, Any]]:
+def sample_contexts(settings: Settings, stage: str, language: str) -> list[dict[str, Any]]:
     """The contexts ``stage``'s template is checked in, in ``language``.
+
+    Each variant is a different day (before, at and well after the due date), so a
+    subject that names how late the invoice is renders differently between them.
 
     Args:
         settings: The configuration (its wording: phone, note, party, deadline).
         stage: The stage (or ``resend``, ``thank_you``, ``acknowledge``).
         language: ``en`` or ``ar``.
-        offset_days: Days after the due date the stage goes out; None for every variant's own.
     """
     identity = Identity.from_settings(settings)
     wording = Wording.from_settings(settings)
     contexts = []
     for variant in _VARIANTS:
         invoice = sample_invoice()
-        ahead = variant["ahead"] if offset_days is None else -offset_days
-        today = invoice.due_date - timedelta(days=ahead)
+        today = invoice.due_date - timedelta(days=variant["ahead"])
         if stage == "thank_you":
             invoice = replace(invoice, amount_due=invoice.amount_due * 0)
         promised = variant["promised"]

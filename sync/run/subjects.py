@@ -5,7 +5,8 @@ as ``Re:`` and the first one's subject: a subject that names a stage ("due in tw
 days") reads false on the overdue reminder and the thank-you that follow. The built-in
 templates have one subject per language, ``<lang>/_subject.txt``; a folder of one's own
 may still hold a stage's ``<template>.subject.txt`` from before. Either way, each
-subject must render the same at every stage, or ``check`` refuses it at its file and line.
+subject must render the same at every stage and in every sample context, or ``check``
+refuses it at its file and line, saying what to do.
 """
 
 from __future__ import annotations
@@ -13,58 +14,48 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mailer.errors import TemplateError
 from mailer.render import THREAD_SUBJECT, Renderer
-from sync.config.settings import LANGUAGES, Settings
-from sync.run.samples import sample_contexts
 
 _VARYING = re.compile(r"\b(stage|days_overdue|cycle|promised_date|promised|replied|deadline)\b")
 """Variables that differ between the messages of one thread."""
 
 
-def check_subjects(
-    settings: Settings, renderer: Renderer, used: list[tuple[str, str, int | None]]
-) -> list[str]:
-    """Problems with the subjects of the templates in ``used`` (template, stage, offset days).
+class Subjects:
+    """The subjects the sample renders gave, by language, to compare once all are in."""
 
-    Each is rendered as the stage would send it, in every language; all must be equal.
-    """
-    problems: list[str] = []
-    reported: set[Path] = set()
-    for language in LANGUAGES:
-        seen: dict[str, tuple[str, str]] = {}  # subject -> (stage, file)
-        for template, stage, offset in used:
-            if not renderer.has_template(template, language):
-                continue  # reported as missing by the template check
-            relative = renderer.part_file(template, language, "subject.txt")
-            path = _located(renderer, relative)
-            for context in sample_contexts(settings, stage, language, offset_days=offset):
-                try:
-                    subject = renderer.render(template, language, context).subject
-                except TemplateError:
-                    break  # the template check reports it
-                if not seen:
-                    seen[subject] = (stage, str(path))
+    def __init__(self) -> None:
+        self._seen: dict[str, list[tuple[str, str, str]]] = {}
+
+    def add(self, template: str, stage: str, language: str, subject: str) -> None:
+        """Remember that ``template`` rendered ``subject`` for ``stage`` in ``language``."""
+        self._seen.setdefault(language, []).append((template, stage, subject))
+
+    def problems(self, renderer: Renderer) -> list[str]:
+        """One problem per subject file that renders unlike the language's first subject."""
+        problems: list[str] = []
+        reported: set[Path] = set()
+        for language, seen in self._seen.items():
+            first_template, first_stage, first = seen[0]
+            first_file = _located(renderer, first_template, language)
+            for template, stage, subject in seen:
+                if subject == first:
                     continue
-                if subject in seen:
-                    continue
+                relative = renderer.part_file(template, language, "subject.txt")
+                path = _located(renderer, template, language)
                 if path in reported:
-                    break
+                    continue
                 reported.add(path)
-                (other_stage, other_file), *_ = seen.values()
                 problems.append(
                     _differs(path, relative, language, template, stage, subject)
-                    + f" (stage {other_stage!r} in {other_file} has {next(iter(seen))!r})"
+                    + f" (stage {first_stage!r} in {first_file} has {first!r})"
                 )
-                break
-    return sorted(set(problems), key=problems.index)
+        return problems
 
 
 def _differs(
     path: Path, relative: str, language: str, template: str, stage: str, subject: str
 ) -> str:
-    line = _varying_line(path)
-    where = f"{path}:{line}"
+    where = f"{path}:{_varying_line(path)}"
     if relative.endswith(f"/{THREAD_SUBJECT}"):
         return (
             f"{where}: the thread subject renders {subject!r} for stage {stage!r}, unlike"
@@ -82,7 +73,8 @@ def _differs(
     )
 
 
-def _located(renderer: Renderer, relative: str) -> Path:
+def _located(renderer: Renderer, template: str, language: str) -> Path:
+    relative = renderer.part_file(template, language, "subject.txt")
     for folder in renderer.search_path:
         candidate = folder.joinpath(*relative.split("/"))
         if candidate.is_file():
