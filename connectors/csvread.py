@@ -40,7 +40,8 @@ from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 
 COLUMNS = tuple(
     "invoice_id number status currency total amount_due issue_date due_date reference "
-    "contact_id contact_name emails language timezone updated_at paid_date pdf_path".split()
+    "contact_id contact_name emails language timezone updated_at paid_date pdf_path"
+    " salutation".split()
 )
 """Every column FileLedger reads, in the documented order."""
 
@@ -366,13 +367,21 @@ def _to_contact(row: _Row) -> Contact | None:
     emails = row.parse("emails", parse_addresses) or ()
     language = row.parse("language", parse_language)
     timezone = row.parse("timezone", parse_timezone)
+    salutation = row.parse("salutation", _parse_salutation)
     if not name:
         return None
     contact_id = row.text("contact_id") or name
-    key = (Contact, (contact_id, name, emails, language, timezone))
+    key = (Contact, (contact_id, name, emails, language, timezone, salutation))
     if key not in row.memo:  # one Contact for all the rows of a customer
-        row.memo[key] = Contact(contact_id, name, emails, language, timezone)
+        row.memo[key] = Contact(contact_id, name, emails, language, timezone, salutation)
     return row.memo[key]  # type: ignore[return-value]
+
+
+def _parse_salutation(value: str) -> str:
+    word = value.strip().lower()
+    if word not in ("company", "person"):
+        raise Unaccepted("company or person")
+    return word
 
 
 def _parse_status(value: str) -> InvoiceStatus:
@@ -384,6 +393,6 @@ def _parse_status(value: str) -> InvoiceStatus:
 
 _KEPT = frozenset(
     {parse_date, parse_addresses, _parse_status, parse_currency, parse_moment}
-    | {parse_language, parse_timezone}
+    | {parse_language, parse_timezone, _parse_salutation}
 )
 """The parsers whose answers the file's other rows reuse (an amount's is the row's own)."""

@@ -31,6 +31,7 @@ class Contact:
         emails: Addresses to send to, in the ledger's order; may be empty.
         language: Preferred language code (``en``, ``ar``) if the ledger knows it.
         timezone: IANA time zone overriding the business's for the send window.
+        salutation: ``company`` or ``person`` when the ledger says how to address it.
     """
 
     id: str
@@ -38,6 +39,7 @@ class Contact:
     emails: tuple[str, ...] = ()
     language: str | None = None
     timezone: str | None = None
+    salutation: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

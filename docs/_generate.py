@@ -97,6 +97,9 @@ def _nested(annotation: Any) -> tuple[list[type[BaseModel]], bool]:
     if origin in (tuple, list):
         inner, _ = _nested(typing.get_args(annotation)[0])
         return inner, True
+    if origin is dict:  # a map of names to models: its entries are documented as one
+        inner, _ = _nested(typing.get_args(annotation)[1])
+        return inner, False
     return [m for m in _members(annotation) if _is_model(m)], False
 
 

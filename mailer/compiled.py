@@ -7,12 +7,19 @@ and read back by later runs. A stale or damaged file is never used: Jinja2's buc
 checks its magic header (which carries the Python version) and the checksum of the
 template's source, and anything that does not fit is compiled again.
 
+Compiled code also depends on how the environment compiles (its options and the
+``finalize`` that isolates inserted values), which a new version of Tahseel may change
+with the templates untouched: each version of the modules that set it up
+(``COMPILERS``) and of Jinja2 gets a subfolder of its own (``code_version``).
+
 The folder is private to the user (mode 0700, owned by them); one that is not, or
 that cannot be written, is not used and nothing else changes.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import stat
@@ -25,11 +32,23 @@ from jinja2.bccache import Bucket
 
 log = logging.getLogger(__name__)
 
+COMPILERS = ("render.py", "bidi.py", "sandbox.py", "compiled.py")
+"""The modules of this package that decide how a template compiles."""
+
 
 def default_cache_dir() -> Path:
     """``$XDG_CACHE_HOME/tahseel/templates``, else ``~/.cache/tahseel/templates``."""
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "tahseel" / "templates"
+
+
+@functools.cache
+def code_version() -> str:
+    """A short digest of Jinja2's version and the source of ``COMPILERS``."""
+    digest = hashlib.sha256(jinja2.__version__.encode())
+    for name in COMPILERS:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class Compiled(jinja2.BytecodeCache):
@@ -40,13 +59,15 @@ class Compiled(jinja2.BytecodeCache):
     source still decides whether the code fits.
 
     Args:
-        folder: Where compiled code is also kept between processes; None keeps it in
-            memory only.
+        folder: Where compiled code is also kept between processes (in a subfolder per
+            ``code_version``); None keeps it in memory only.
     """
 
     def __init__(self, folder: Path | None = None) -> None:
         self._code: dict[tuple[str, str], Any] = {}
-        self.folder = folder if folder is not None and _private(folder) else None
+        self.folder: Path | None = None
+        if folder is not None and _private(folder) and _private(folder / code_version()):
+            self.folder = folder / code_version()
 
     def load_bytecode(self, bucket: Bucket) -> None:
         """Fill ``bucket`` from memory, else from the folder if its file fits."""

@@ -19,6 +19,8 @@ from typing import Any, Literal
 import jinja2
 from jinja2 import FileSystemLoader
 
+from mailer.amounts import money_text
+from mailer.bidi import Part, finalizer, plain
 from mailer.compiled import Compiled
 from mailer.errors import TemplateError, UnwritableValue
 from mailer.filters import babel_filters
@@ -33,6 +35,10 @@ from mailer.sandbox import (
 )
 
 PARTS = ("subject.txt", "txt", "html")
+THREAD_SUBJECT = "_subject.txt"
+"""The one subject of every customer thread, per language (``<lang>/_subject.txt``): used
+by every template that has no ``<template>.subject.txt`` of its own."""
+_KIND: dict[str, Part] = {"subject.txt": "subject", "txt": "text", "html": "html"}
 MAX_SUBJECT = 200
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
@@ -92,7 +98,7 @@ class Renderer:
         self.calendar = calendar
         self.max_output = max_output
         self._loader = FileSystemLoader([str(p) for p in self.search_path])
-        self._environments: dict[tuple[str, bool], Sandbox] = {}
+        self._environments: dict[tuple[str, bool, Part], Sandbox] = {}
         self._compiled = Compiled(cache_dir)
 
     def render(self, template: str, language: str, context: Mapping[str, Any]) -> Rendered:
@@ -162,7 +168,7 @@ class Renderer:
         """Return True when all three parts of ``template`` exist for ``language``."""
         if not (_NAME.fullmatch(template) and _LANGUAGE.fullmatch(language)):
             return False
-        return all(self._find(f"{language}/{template}.{part}") for part in PARTS)
+        return all(self._find(self.part_file(template, language, part)) for part in PARTS)
 
     def missing_parts(self, template: str, language: str) -> list[str]:
         """The files of ``template`` that no folder of the search path holds.
@@ -170,8 +176,19 @@ class Renderer:
         Returns:
             Names like ``en/weekly.subject.txt``, relative to a template folder.
         """
-        names = [f"{language}/{template}.{part}" for part in PARTS]
+        names = [self.part_file(template, language, part) for part in PARTS]
         return [name for name in names if self._find(name) is None]
+
+    def part_file(self, template: str, language: str, part: str) -> str:
+        """The file one part is rendered from, relative to a template folder.
+
+        A template's subject is its own ``<template>.subject.txt`` where a folder has
+        one, else the thread subject ``<language>/_subject.txt``.
+        """
+        name = f"{language}/{template}.{part}"
+        if part == "subject.txt" and self._find(name) is None:
+            return f"{language}/{THREAD_SUBJECT}"
+        return name
 
     def _find(self, name: str) -> Path | None:
         for folder in self.search_path:
@@ -181,7 +198,7 @@ class Renderer:
         return None
 
     def _part_name(self, template: str, language: str, part: str) -> str:
-        name = f"{language}/{template}.{part}"
+        name = self.part_file(template, language, part)
         found = self._find(name)
         return str(found) if found is not None else name
 
@@ -199,10 +216,10 @@ class Renderer:
             return "", [f"{template!r}: not a valid template name"]
         if not _LANGUAGE.fullmatch(language):
             return "", [f"{language!r}: not a valid language code"]
-        name = f"{language}/{template}.{part}"
+        name = self.part_file(template, language, part)
         with time_limit():
             try:
-                loaded = self._environment(language, recording).get_template(name)
+                loaded = self._environment(language, recording, _KIND[part]).get_template(name)
                 output = _bounded_join(
                     loaded.generate(context), self.max_output, loaded.filename or name
                 )
@@ -222,8 +239,9 @@ class Renderer:
             except Exception as exc:  # a template may raise anything a filter or test raises
                 return "", [f"{_traceback_location(exc.__traceback__, name)}: {_describe(exc)}"]
 
-    def _environment(self, language: str, recording: bool) -> Sandbox:
-        key = (language, recording)
+    def _environment(self, language: str, recording: bool, part: Part) -> Sandbox:
+        # Each part has its own finalize: inserted values are isolated by where they land.
+        key = (language, recording, part)
         env = self._environments.get(key)
         if env is None:
             env = Sandbox(
@@ -238,9 +256,11 @@ class Renderer:
                 auto_reload=False,
                 # Checked and strict rendering compile alike: each file is compiled once.
                 bytecode_cache=self._compiled,
+                finalize=finalizer(part),
             )
             env.globals.pop("lipsum", None)
             env.filters.update(babel_filters(language, self.digits, self.calendar))
+            env.filters.update(money_text=money_text(language, self.digits), plain=plain)
             self._environments[key] = env
         return env
 

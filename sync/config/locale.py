@@ -77,3 +77,5 @@ class LanguageSettings(_Model):
     digits: Literal["latin", "arabic"] = "latin"
     calendar: Literal["gregorian", "hijri", "both"] = "gregorian"
     contacts: dict[str, Literal["en", "ar"]] = {}
+    greeting: Literal["standard", "islamic"] = "standard"
+    """``islamic`` opens with "السلام عليكم ورحمة الله وبركاته" (Assalamu alaikum)."""

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sync.config.base import Model as _Model
 from sync.config.checks import check_email
+from sync.config.wording import FinalNotice, check_note
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 RESERVED_STAGES = ("resend", "thank_you")
@@ -67,6 +68,13 @@ class ThankYou(_Model):
 
     enabled: bool = True
     template: str = "thank_you"
+    note: str | dict[Literal["en", "ar"], str] | None = None
+    """One line the business writes into the thank-you (or one per language)."""
+
+    @field_validator("note")
+    @classmethod
+    def _note(cls, value: str | dict[str, str] | None) -> str | dict[str, str] | None:
+        return check_note(value)
 
 
 class AcknowledgeSettings(_Model):
@@ -92,6 +100,7 @@ class Policy(_Model):
     thank_you: ThankYou = ThankYou()
     acknowledge: AcknowledgeSettings = AcknowledgeSettings()
     resend: Resend = Resend()
+    final_notice: FinalNotice = FinalNotice()
 
     @field_validator("minimum_amount")
     @classmethod

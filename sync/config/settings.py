@@ -42,6 +42,7 @@ from sync.config.services import (
     MailboxSettings,
     MaildirSettings,
 )
+from sync.config.wording import CustomerSettings
 
 __all__ = [
     "CONTROL_CHARACTERS",
@@ -92,12 +93,19 @@ class SenderSettings(_Model):
     name: str = Field(min_length=1)
     email: str
     reply_to: str | None = None
+    phone: str | None = Field(default=None, min_length=1)
+    """A phone (or WhatsApp) number for the signature of every message."""
 
     @field_validator("name")
     @classmethod
     def _one_line(cls, value: str) -> str:
         # The name goes into the From header of every message.
         return check_plain_text(value)
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        return value if value is None else check_plain_text(value)
 
     @field_validator("email", "reply_to")
     @classmethod
@@ -170,6 +178,8 @@ class Settings(_Model):
     safety: Safety = Safety()
     heartbeat: HeartbeatSettings = HeartbeatSettings()
     replies: RepliesSettings = RepliesSettings()
+    customers: dict[str, CustomerSettings] = {}
+    """Per customer (ledger contact id or name): how it is addressed."""
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
     organisation: str | None = Field(default=None, exclude=True)
     """The entry of ``organisations`` these settings are for; None in a one-business file."""

@@ -7,9 +7,9 @@ so a bad template stops that organisation before its first email, never half way
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from pathlib import Path
 
+from mailer.errors import TemplateError
 from mailer.render import Renderer
 from sync.config.services import (
     CsvLedgerSettings,
@@ -21,7 +21,8 @@ from sync.config.services import (
 )
 from sync.config.settings import LANGUAGES, Settings
 from sync.errors import MissingSecret
-from sync.run.outbound import Identity, sample_invoice, template_context
+from sync.run.samples import sample_contexts
+from sync.run.subjects import Subjects
 
 
 def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
@@ -36,27 +37,32 @@ def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
 
 
 def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
-    """Render every template in use, in every language, against a sample invoice."""
-    identity = Identity.from_settings(settings)
-    invoice = sample_invoice()
+    """Render every template in use, in every language, against sample invoices.
+
+    Each is checked (every undefined use listed) in the first sample context of
+    ``sync.run.samples`` and rendered strictly in each of them (replied or not, a
+    promise broken or pending, a company or a person...); then every subject must
+    render the same at every stage (``sync.run.subjects``).
+    """
     problems: list[str] = []
+    subjects = Subjects()
     for template, stage in templates_in_use(settings):
         for language in LANGUAGES:
             if not renderer.has_template(template, language):
                 problems.append(_missing(renderer, template, language, stage))
                 continue
-            context = template_context(
-                invoice,
-                identity,
-                stage=stage,
-                cycle=0,
-                language=language,
-                payment_link="https://pay.example.com/INV-0001",
-                attachment=True,
-                today=invoice.due_date,
-                promised_date=invoice.due_date + timedelta(days=10),
-            )
-            problems.extend(renderer.check(template, language, context))
+            contexts = sample_contexts(settings, stage, language)
+            found = renderer.check(template, language, contexts[0])
+            problems.extend(found)
+            for context in contexts if not found else ():
+                try:
+                    rendered = renderer.render(template, language, context)
+                except TemplateError as exc:
+                    problems.extend(exc.problems)
+                    break
+                subjects.add(template, stage, language, rendered.subject)
+    if not problems:
+        problems += subjects.problems(renderer)
     return sorted(set(problems), key=problems.index)
 
 

@@ -14,6 +14,7 @@ from mailer.compose import Attachment, compose, make_message_id
 from sync.plan.actions import Acknowledge, ActionKind, EmailAction
 from sync.run.context import RunContext
 from sync.run.outbound import tahseel_headers, template_context, test_copy, thread_subject
+from sync.run.wording import Wording
 from sync.store.tables import ReplyRow, ThreadInfo
 
 NOTICE = ActionKind.NOTICE
@@ -27,12 +28,21 @@ class Composer:
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
+        self._wording: Wording | None = None
+
+    @property
+    def wording(self) -> Wording:
+        """What the settings add to the words of customer messages (read once)."""
+        if self._wording is None:
+            self._wording = Wording.from_settings(self.ctx.settings)
+        return self._wording
 
     def build(
         self, action: EmailAction, invoice: Invoice, thread: ThreadInfo
     ) -> tuple[EmailMessage, str]:
         """The message for ``action`` in ``thread``, and the thread's base subject."""
         ctx = self.ctx
+        today = ctx.calendar.today(ctx.now)
         context = template_context(
             invoice,
             ctx.identity,
@@ -41,8 +51,11 @@ class Composer:
             language=action.language,
             payment_link=self.payment_link(invoice),
             attachment=action.attach_pdf,
-            today=ctx.calendar.today(ctx.now),
+            today=today,
             promised_date=action.promised if isinstance(action, Acknowledge) else None,
+            thread=thread,
+            wording=self.wording,
+            deadline=self.wording.deadline(today, ctx.calendar),
         )
         rendered = ctx.renderer.render(action.template, action.language, context)
         subject, base = thread_subject(thread.subject, rendered.subject)

@@ -16,11 +16,13 @@ from decimal import Decimal
 from typing import Any
 
 from connectors.models import Contact, Invoice, InvoiceStatus
+from mailer.bidi import isolated
 from mailer.render import Rendered
 from sync.config.settings import Settings
 from sync.plan.actions import ActionKind
 from sync.replies.intents import Intent
-from sync.store.tables import ReplyRow
+from sync.run.wording import PLAIN, Wording
+from sync.store.tables import ReplyRow, ThreadInfo
 
 _RE = ("re:", "aw:", "رد:")
 
@@ -63,18 +65,41 @@ def template_context(
     attachment: bool,
     today: date,
     promised_date: date | None = None,
+    thread: ThreadInfo | None = None,
+    wording: Wording = PLAIN,
+    deadline: date | None = None,
+    salutation: str | None = None,
 ) -> dict[str, Any]:
     """The plain data a template sees: nothing callable, nothing secret.
 
     Text from the ledger is made one clean line: a line break, NUL or bidi override in
-    a customer's name or a reference would otherwise reach the message as it is.
+    a customer's name or a reference would otherwise reach the message as it is. Names,
+    numbers and references are marked ``Isolated``, so each part of the message keeps
+    them in a direction of their own (``mailer.bidi``).
+
+    What the record says of the invoice (``thread``: replies, promises, reminders) lets
+    a template state only what is so: ``replied`` is a customer's own reply on record
+    (not an automatic one), ``promised`` the latest date a reply promised,
+    ``promise_kept`` None until that date has passed unpaid (False) or the invoice is
+    paid by it (True).
     """
+    record = thread or _NO_THREAD
+    promised = record.promised
+    kept: bool | None = None
+    if promised is not None:
+        if invoice.amount_due <= 0:
+            kept = today <= promised
+        elif today > promised:
+            kept = False
     return {
-        "business": {"name": identity.business_name, "email": identity.sender_email},
-        "customer": {"name": one_line(invoice.contact.name)},
+        "business": {"name": isolated(identity.business_name), "email": identity.sender_email},
+        "customer": {
+            "name": isolated(one_line(invoice.contact.name)),
+            "salutation": salutation or wording.salutation(invoice.contact),
+        },
         "invoice": {
-            "number": one_line(invoice.number),
-            "reference": one_line(invoice.reference) if invoice.reference else invoice.reference,
+            "number": isolated(one_line(invoice.number)),
+            "reference": isolated(one_line(invoice.reference)) if invoice.reference else None,
             "currency": invoice.currency,
             "total": invoice.total,
             "amount_due": invoice.amount_due,
@@ -84,11 +109,24 @@ def template_context(
         },
         "payment_link": payment_link,
         "stage": {"name": stage, "cycle": cycle},
-        "sender": {"name": identity.sender_name, "email": identity.sender_email},
+        "sender": {
+            "name": isolated(identity.sender_name),
+            "email": identity.sender_email,
+            "phone": isolated(wording.phone),
+        },
         "language": language,
         "attachment": attachment,
         "promised_date": promised_date,
+        "replied": record.replied,
+        "promised": promised,
+        "promise_kept": kept,
+        "reminders_sent": record.reminders_sent,
+        "deadline": deadline or today,
+        **wording.for_language(language),
     }
+
+
+_NO_THREAD = ThreadInfo(None, None, ())
 
 
 _BREAKS = re.compile(r"[\r\n\x85\u2028\u2029]+")
@@ -120,8 +158,11 @@ def test_copy(rendered: Rendered, *, to: Sequence[str], cc: Sequence[str]) -> Re
 def thread_subject(previous: str | None, rendered: str) -> tuple[str, str]:
     """The subject to send with, and the thread's base subject to remember.
 
-    The first message of a thread uses its own rendered subject; every later message
-    answers it with ``Re:``, so the subject stays stable and the thread holds together.
+    The first message of a thread uses its rendered subject, the neutral thread subject
+    (``<lang>/_subject.txt``: no stage wording, so it reads true at every stage); every
+    later message answers it with ``Re:``, so the subject stays stable and the thread
+    holds together. A thread on record keeps the subject it was started with, even one
+    from before subjects were neutral: changing it would split the customer's thread.
     """
     if previous is None:
         return rendered, rendered

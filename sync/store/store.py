@@ -26,7 +26,9 @@ from sync.plan.history import History, Message, MessageStatus, ResendRequest
 from sync.store.database import Database
 from sync.store.tables import (
     INTERNAL_ACTIONS,
+    MACHINE_KINDS,
     RESEND_KIND,
+    SEND_REMINDER,
     ControlRow,
     CursorRow,
     FailingAddressRow,
@@ -107,9 +109,13 @@ class Store(Database):
                 .order_by(OutboxRow.id)
             ).all()
             replies = s.execute(
-                select(ReplyRow.invoice_id, ReplyRow.received_at, ReplyRow.message_id).where(
-                    ReplyRow.tenant == tenant, ReplyRow.invoice_id.is_not(None)
-                )
+                select(
+                    ReplyRow.invoice_id,
+                    ReplyRow.received_at,
+                    ReplyRow.message_id,
+                    ReplyRow.kind,
+                    ReplyRow.promised,
+                ).where(ReplyRow.tenant == tenant, ReplyRow.invoice_id.is_not(None))
             ).all()
         for r in rows:
             found = sent[r.invoice_id]  # every invoice with a row has a thread, maybe empty
@@ -365,4 +371,16 @@ def _thread(sent: Sequence[Any], replies: Sequence[Any]) -> ThreadInfo:
         [(r.sent_at or r.created_at, r.message_id or "") for r in delivered]
         + [(r.received_at, r.message_id) for r in replies]
     )
-    return ThreadInfo(thread, subject, tuple(mid for _, mid in timeline if mid))
+    own = [r for r in replies if r.kind not in MACHINE_KINDS]
+    promised = [r.promised for r in sorted(own, key=lambda r: r.received_at) if r.promised]
+    reminders = sum(
+        1 for r in delivered if r.status == MessageStatus.SENT and r.action == SEND_REMINDER
+    )
+    return ThreadInfo(
+        thread,
+        subject,
+        tuple(mid for _, mid in timeline if mid),
+        replied=bool(own),
+        promised=promised[-1] if promised else None,
+        reminders_sent=reminders,
+    )

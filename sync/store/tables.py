@@ -28,6 +28,9 @@ INTERNAL_ACTIONS = (ActionKind.NOTICE, ActionKind.SNOOZE)
 
 RESEND_KIND = "invoice_not_received"
 """The reply kind that asks for the invoice again."""
+MACHINE_KINDS = ("auto_reply",)
+"""Reply kinds a machine wrote (out-of-office, bounces): not a customer's answer."""
+SEND_REMINDER = ActionKind.SEND_REMINDER
 
 
 class _UTCDateTime(TypeDecorator[datetime]):
@@ -175,3 +178,9 @@ class ThreadInfo:
     thread: str | None
     subject: str | None
     message_ids: tuple[str, ...]
+    replied: bool = False
+    """A customer's own reply (not an automatic one) is on record for the invoice."""
+    promised: date | None = None
+    """The latest date a reply promised payment by, if any."""
+    reminders_sent: int = 0
+    """Reminders (``send_reminder`` rows) the mailbox accepted for the invoice."""

@@ -302,8 +302,10 @@ def test_wheel_carries_templates_and_example_config(tmp_path):
             "thank_you",
             "acknowledge",
         ):
-            for part in ("subject.txt", "txt", "html"):
+            for part in ("txt", "html"):
                 assert f"tahseel_templates/{lang}/{stage}.{part}" in names
+        # one neutral subject for every message of a thread
+        assert f"tahseel_templates/{lang}/_subject.txt" in names
     assert "tahseel_config/tahseel.yaml" in names
     # every Python module of the source tree is in the wheel, subpackages included
     for package in ("connectors", "sync", "mailer"):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mailer import compiled
-from mailer.compiled import Compiled, default_cache_dir
+from mailer.compiled import Compiled, code_version, default_cache_dir
 from mailer.render import Renderer
 
 CONTEXT = {"name": "Nakheel", "amount": Decimal("10.50")}
@@ -28,8 +28,8 @@ def compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = Renderer._environment
 
-    def counting(self: Renderer, language: str, recording: bool):  # type: ignore[no-untyped-def]
-        env = real(self, language, recording)
+    def counting(self: Renderer, *args: object):  # type: ignore[no-untyped-def]
+        env = real(self, *args)
         if not getattr(env, "_counted", False):
             compile_ = env.compile
 
@@ -53,7 +53,7 @@ def test_a_later_renderer_reads_the_compiled_code_instead_of_compiling(
     seen = compiles(monkeypatch)
     first = Renderer([templates], cache_dir=cache).render("hello", "en", CONTEXT)
     assert sorted(seen) == ["en/hello.html", "en/hello.subject.txt", "en/hello.txt"]
-    assert len(list(cache.glob("*.cache"))) == 3
+    assert len(list(cache.glob("*/*.cache"))) == 3
     seen.clear()
     again = Renderer([templates], cache_dir=cache).render("hello", "en", CONTEXT)
     assert seen == []
@@ -77,7 +77,7 @@ def test_a_damaged_cache_file_is_compiled_again(tmp_path: Path) -> None:
     templates = write(tmp_path / "t", "Dear {{ name }}")
     cache = tmp_path / "cache"
     Renderer([templates], cache_dir=cache).render("hello", "en", CONTEXT)
-    for file in cache.glob("*.cache"):
+    for file in cache.glob("*/*.cache"):
         file.write_bytes(file.read_bytes()[:20] + b"\x00garbage")
     rendered = Renderer([templates], cache_dir=cache).render("hello", "en", CONTEXT)
     assert rendered.text.strip() == "Dear Nakheel"
@@ -89,7 +89,7 @@ def test_a_folder_others_can_write_is_not_used(tmp_path: Path) -> None:
     shared.mkdir()
     shared.chmod(0o777)
     assert Compiled(shared).folder is None
-    assert Compiled(tmp_path / "new").folder == tmp_path / "new"
+    assert Compiled(tmp_path / "new").folder == tmp_path / "new" / code_version()
     assert (tmp_path / "new").stat().st_mode & 0o777 == 0o700
 
 
@@ -107,3 +107,17 @@ def test_the_default_folder_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.delenv("XDG_CACHE_HOME")
     assert default_cache_dir() == Path.home() / ".cache" / "tahseel" / "templates"
     assert compiled.default_cache_dir is default_cache_dir
+
+
+def test_another_version_of_the_compiler_does_not_read_this_ones_code(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Same template source, but the environment compiles differently (a new finalize):
+    # code compiled by the old version must not be used.
+    templates = write(tmp_path / "t", "Dear {{ name }}")
+    cache = tmp_path / "cache"
+    Renderer([templates], cache_dir=cache).render("hello", "en", CONTEXT)
+    monkeypatch.setattr(compiled, "code_version", lambda: "another-version")
+    seen = compiles(monkeypatch)
+    Renderer([templates], cache_dir=cache).render("hello", "en", CONTEXT)
+    assert sorted(seen) == ["en/hello.html", "en/hello.subject.txt", "en/hello.txt"]

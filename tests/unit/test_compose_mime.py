@@ -317,7 +317,7 @@ def test_a_non_ascii_file_name_is_written_in_ascii_and_reads_back() -> None:
 def arabic_context() -> dict[str, Any]:
     return {
         "business": {"name": "Nakheel Trading", "email": "accounts@nakheel.example"},
-        "customer": {"name": "مقهى الواحة"},
+        "customer": {"name": "مقهى الواحة", "salutation": "company"},
         "invoice": {
             "number": "INV-0042",
             "reference": "PO-77",
@@ -330,9 +330,14 @@ def arabic_context() -> dict[str, Any]:
         },
         "payment_link": "https://pay.example.com/inv/42?k=abc",
         "stage": {"name": "overdue", "cycle": 1},
-        "sender": {"name": "هدى صالح", "email": "huda@nakheel.example"},
+        "sender": {"name": "هدى صالح", "email": "huda@nakheel.example", "phone": None},
         "language": "ar",
         "attachment": True,
+        "replied": False,
+        "promised": None,
+        "promise_kept": None,
+        "reminders_sent": 1,
+        "greeting": "standard",
     }
 
 
