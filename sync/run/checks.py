@@ -10,6 +10,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+from mailer.errors import TemplateError
 from mailer.render import Renderer
 from sync.config.services import (
     MaildirSettings,
@@ -20,6 +21,7 @@ from sync.config.services import (
 )
 from sync.config.settings import LANGUAGES, Settings
 from sync.errors import MissingSecret
+from sync.run.dossier import DOSSIER, LETTER, sample_context
 from sync.run.outbound import Identity, sample_invoice, template_context
 
 
@@ -56,7 +58,21 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
                 promised_date=invoice.due_date + timedelta(days=10),
             )
             problems.extend(renderer.check(template, language, context))
+    if any(s.action == "escalate" for s in settings.policy.stages):
+        problems.extend(check_dossier(settings, renderer))
     return sorted(set(problems), key=problems.index)
+
+
+def check_dossier(settings: Settings, renderer: Renderer) -> list[str]:
+    """Render the escalation's dossier (English) and demand letter (every language)."""
+    context = sample_context(settings, sample_invoice())
+    problems = renderer.check(DOSSIER, "en", context)
+    for language in LANGUAGES:
+        try:
+            renderer.render_text(LETTER, language, context)
+        except TemplateError as exc:
+            problems.extend(exc.problems)
+    return problems
 
 
 def _missing(renderer: Renderer, template: str, language: str, stage: str) -> str:

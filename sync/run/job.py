@@ -29,6 +29,7 @@ from sync.plan.planner import plan
 from sync.plan.safety import weigh
 from sync.run import budget, recovery
 from sync.run.context import REREAD_CHUNK, CountsCalls, RunContext
+from sync.run.dossier import judge_promises
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
 from sync.run.outbound import Identity
@@ -121,6 +122,8 @@ class Job:
                     recovery.reconcile(self.outbox)
                 invoices = self.reading.read()
                 self.replies.read({inv.number: inv for inv in invoices.values()})
+                if not self.dry_run:
+                    judge_promises(self.ctx, invoices)
                 invoices = self.reading.vet(invoices)
                 if not self.dry_run:
                     recovery.finish_notes(self.outbox, invoices)

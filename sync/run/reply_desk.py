@@ -41,6 +41,7 @@ from sync.replies.understanding import (
     understand,
 )
 from sync.run.context import RunContext
+from sync.run.dossier import record_promise
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
 from sync.run.outbound import PAUSES, hold_detail
@@ -78,7 +79,8 @@ class ReplyDesk:
         self.ctx = ctx
         self.outbox = outbox
         self.composer = composer
-        self.people = {a.lower() for a in ctx.settings.notify_addresses}
+        people = (*ctx.settings.notify_addresses, *ctx.settings.escalation_addresses)
+        self.people = {a.lower() for a in people}
         self.doubts: dict[str, str] = {}  # reply ref -> why a person is told, this run
 
     def read(self, by_number: dict[str, Invoice]) -> None:
@@ -191,6 +193,7 @@ class ReplyDesk:
                     ctx.tenant, invoice.id, invoice.number, ctx.now, snoozed_until=until
                 )
                 self.outbox.hold_note(invoice, "snooze", row.id, hold_detail(row))
+                record_promise(ctx, row, invoice)
                 ctx.report.snoozes += 1
                 if not self._acknowledge(row, invoice, row.promised):
                     continue
