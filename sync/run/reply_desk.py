@@ -31,7 +31,7 @@ from mailer.errors import MailError, TemplateError
 from mailer.mime import refers_to
 from mailer.transport import Incoming
 from sync.plan.actions import Acknowledge, ActionKind
-from sync.plan.history import History, MessageStatus, ResendRequest
+from sync.plan.history import History, Message, MessageStatus, ResendRequest
 from sync.plan.planner import language_of
 from sync.replies.understanding import (
     Intent,
@@ -334,7 +334,12 @@ class ReplyDesk:
         stage = str(original.get("X-Tahseel-Stage", "unknown"))
         cycle = int(str(original.get("X-Tahseel-Cycle", "0")) or 0)
         sent_at = original["Date"].datetime if original.get("Date") else ctx.now
-        if ctx.dry_run:
+        if ctx.dry_run:  # plan as if it were recorded, as the run will
+            base = ctx.overlay.get(invoice.id) or ctx.store.history(ctx.tenant).get(
+                invoice.id, History()
+            )
+            seen = Message(stage, cycle, sent_at, MessageStatus.SENT, True)
+            ctx.overlay[invoice.id] = replace(base, messages=(*base.messages, seen))
             return
         row = self.outbox.row_for(
             invoice, stage, cycle, ActionKind.SEND_REMINDER, MessageStatus.SENT, message_id
