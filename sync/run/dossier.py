@@ -95,7 +95,11 @@ class Dossiers:
             subject=subject,
             message_id=self.composer.message_id(invoice, dossier_stage(action.stage), action.cycle),
             date=ctx.now,
-            headers={"X-Tahseel-Dossier": invoice.number, "X-Tahseel-Stage": action.stage},
+            headers={
+                "X-Tahseel-Dossier": invoice.number,
+                "X-Tahseel-Stage": action.stage,
+                "X-Tahseel-Cycle": str(action.cycle),
+            },
             attachments=pdfs,
         )
 
