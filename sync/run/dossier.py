@@ -11,6 +11,7 @@ invoice's PDF (``Ledger.fetch_pdf``) and a formal demand for payment, rendered f
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from email.message import EmailMessage
@@ -22,7 +23,7 @@ from connectors.models import Invoice
 from mailer.compose import Attachment, compose
 from sync.config.services import CsvLedgerSettings
 from sync.config.settings import Settings
-from sync.plan.actions import Escalate
+from sync.plan.actions import Escalate, Plan
 from sync.run import timeline
 from sync.run.context import RunContext
 from sync.run.messages import Composer
@@ -36,6 +37,13 @@ DOSSIER = "dossier"
 """The template of the dossier; always English, like the notice."""
 LETTER = "demand_letter"
 """The template of the demand letter (a single ``.txt``), in the customer's language."""
+
+
+def addressed(result: Plan, settings: Settings) -> Plan:
+    """The plan with each escalation addressed to whom its dossier goes, as plans show it."""
+    to = settings.escalation_addresses
+    actions = tuple(replace(a, to=to) if isinstance(a, Escalate) else a for a in result.actions)
+    return replace(result, actions=actions)
 
 
 def dossier_stage(stage: str) -> str:

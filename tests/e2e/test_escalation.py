@@ -7,6 +7,7 @@ mailing through the Gmail emulator.
 
 from __future__ import annotations
 
+import json
 import mailbox
 import random
 import re
@@ -120,6 +121,10 @@ def test_a_preview_and_a_dry_run_send_no_dossier(tmp_path):
     box = folder / "demo" / "mailbox"
     result = cli(folder, "run", "--today", ANCHOR.isoformat(), "--dry-run", "--json")
     assert '"escalations": 1' in result.output
+    # The plan shows whom the escalation goes to: no `notify`, so the sender.
+    plan = json.loads(cli(folder, "plan", "--today", ANCHOR.isoformat(), "--json").output)
+    (row,) = [a for a in plan["actions"] if a["action"] == "escalate"]
+    assert row["invoice"] == "INV-1014" and row["to"] == ["accounts@nakheel.example"]
     config = folder / "tahseel.yaml"
     config.write_text(re.sub(r"(?m)^mode: live$", "mode: preview", config.read_text("utf-8")))
     cli(folder, "run", "--today", ANCHOR.isoformat())
