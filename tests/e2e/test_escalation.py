@@ -23,6 +23,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from connectors.letters import render_letter_pdf
@@ -31,6 +32,9 @@ from sync.cli import app, demo
 from sync.config.settings import Settings
 from sync.run.dossier import LETTER, invoice_context
 from sync.run.outbound import sample_invoice
+from sync.store.case import read_case
+from sync.store.store import Store
+from sync.store.tables import OutboxRow, ReplyRow
 from tests.support.crash_world import scratch_folder
 from tests.support.escalation_world import AGENCY, FIRST, SECOND, EscalationWorld
 from tests.support.world import World, make_settings
@@ -171,7 +175,7 @@ def test_the_demand_letter_can_be_sent_as_it_is(language):
     }
     text = renderer.render_text(LETTER, language, context).replace("\xa0", " ")
     lines = text.splitlines()
-    assert lines[0] == "Nakheel Trading Co."  # the business is the sender, at the top
+    assert lines[0].rstrip("\u200e") == "Nakheel Trading Co."  # the business is the sender, at the top
     expected = {
         "en": [
             "To: Sample Customer Co.",
@@ -196,6 +200,8 @@ def test_the_demand_letter_can_be_sent_as_it_is(language):
     }[language]
     for words in expected:
         assert words in text, words
+    if language == "ar":  # a Latin name keeps its full stop in a right-to-left line
+        assert "عن Nakheel Trading Co.\u200e" in text
     title = next(line for line in lines if line.startswith("# "))
     assert "invoice" not in title.lower() and "فاتورة" not in title
     pdf = render_letter_pdf(text, title="Demand", dated=today, language=language)
@@ -311,3 +317,49 @@ def _ledger_notes(world: EscalationWorld, number: str) -> str:
     if world.kind == "xero":
         return "\n".join(world.ledger.org.notes(invoice_id))
     return str(world.ledger.company.notes(invoice_id))
+
+
+# -- the case is read in a few queries ---------------------------------------------------
+
+
+def test_the_case_is_read_in_four_queries_however_long_its_history(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'state.db'}")
+    statements: list[str] = []
+    for count in (3, 30):
+        invoice = f"inv-{count}"
+        for n in range(count):
+            store.claim(
+                OutboxRow(
+                    tenant="t",
+                    invoice_id=invoice,
+                    invoice_number=invoice,
+                    stage="weekly",
+                    cycle=n,
+                    action="send_reminder",
+                    status="sent",
+                    message_id=f"<{invoice}.{n}@x>",
+                    recipients="ap@example.com",
+                    created_at=datetime(2026, 3, 1, tzinfo=ZoneInfo("UTC")),
+                )
+            )
+            store.record_reply(
+                ReplyRow(
+                    tenant="t",
+                    ref=f"{invoice}-{n}",
+                    message_id=f"<r.{invoice}.{n}@x>",
+                    invoice_id=invoice,
+                    invoice_number=invoice,
+                    kind="promise_to_pay",
+                    sender="ap@example.com",
+                    received_at=datetime(2026, 3, 2, tzinfo=ZoneInfo("UTC")),
+                    promised=date(2026, 3, 9),
+                )
+            )
+        listen = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(store.engine, "before_cursor_execute", listen)
+        case = read_case(store, "t", invoice)
+        event.remove(store.engine, "before_cursor_execute", listen)
+        assert len(case.rows) == count and len(case.replies) == count
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 8, statements  # four for each invoice, whatever its history
+    store.engine.dispose()
