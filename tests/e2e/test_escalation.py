@@ -175,7 +175,8 @@ def test_the_demand_letter_can_be_sent_as_it_is(language):
     }
     text = renderer.render_text(LETTER, language, context).replace("\xa0", " ")
     lines = text.splitlines()
-    assert lines[0].rstrip("\u200e") == "Nakheel Trading Co."  # the business is the sender, at the top
+    # The business is the sender, at the top.
+    assert lines[0].rstrip("\u200e") == "Nakheel Trading Co."
     expected = {
         "en": [
             "To: Sample Customer Co.",
