@@ -181,7 +181,9 @@ NOTES: dict[str, str] = {
     "Stage.attach_pdf": "attach the invoice PDF",
     "Stage.cc": "extra addresses to copy",
     "Stage.action": (
-        "`email`, or `escalate`: email nobody, note it and hand the invoice to a person"
+        "`email`, or `escalate`: stop the customer's reminders and hand the invoice to "
+        "the people in `escalation.to` with its dossier and a demand letter (see "
+        "[The ladder](ladder.md#when-a-case-is-escalated))"
     ),
     "ThankYou.enabled": "one thank-you when a reminded invoice is paid",
     "ThankYou.template": "its template",

@@ -164,6 +164,18 @@ class Renderer:
                     problems.append(line)
         return problems
 
+    def render_text(self, template: str, language: str, context: Mapping[str, Any]) -> str:
+        """Render ``<language>/<template>.txt`` alone: a document's words, not an email.
+
+        Raises:
+            TemplateError: As ``render`` does.
+        """
+        with naming(context):
+            output, problems = self._render_part(template, language, "txt", context)
+        if problems:
+            raise TemplateError(problems[0], problems)
+        return output
+
     def has_template(self, template: str, language: str) -> bool:
         """Return True when all three parts of ``template`` exist for ``language``."""
         if not (_NAME.fullmatch(template) and _LANGUAGE.fullmatch(language)):

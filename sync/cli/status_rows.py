@@ -40,7 +40,8 @@ def status_rows(
     The state's history is read once, here; each call of the function returned goes
     through the invoices again without holding the rows. ``days_late`` is negative for
     an invoice not due yet; ``stage`` is the furthest stage of the ladder sent (``-``:
-    none), ``last_contact`` the day of the last email.
+    none), ``last_contact`` the day of the last email, ``hold`` says whether it is
+    escalated (handed to a person with its dossier), paused or snoozed.
     """
     from sync.plan.calendar import calendar_of
     from sync.plan.history import MessageStatus
@@ -49,6 +50,7 @@ def status_rows(
     today = calendar_of(settings).today(now)
     history = store.history(settings.tenant)
     order = {r.stage.name: i for i, r in enumerate(ladder(settings.policy))}
+    handover = {s.name for s in settings.policy.stages if s.action == "escalate"}
     days = {inv.id: (today - inv.due_date).days for inv in invoices}
     ordered = sorted(invoices, key=lambda i: -days[i.id])
 
@@ -60,8 +62,10 @@ def status_rows(
                 (m.stage for m in sent if m.stage in order), key=lambda s: order[s], default="-"
             )
             last = max((m.at for m in sent if m.emailed), default=None)
+            handed = max((m.at for m in sent if m.stage in handover), default=None)
             hold = (
-                (h.paused and f"paused: {h.paused}")
+                (handed and f"escalated on {handed.date()}: the dossier went to a person")
+                or (h.paused and f"paused: {h.paused}")
                 or (h.snoozed_until and f"snoozed to {h.snoozed_until}")
                 if h
                 else ""

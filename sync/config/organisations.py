@@ -33,6 +33,7 @@ OVERRIDABLE = (
     "policy",
     "templates",
     "notify",
+    "escalation",
     "language",
     "calendar",
     "mode",

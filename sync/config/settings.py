@@ -52,6 +52,7 @@ __all__ = [
     "AcknowledgeSettings",
     "BusinessSettings",
     "CalendarSettings",
+    "EscalationSettings",
     "Exclusions",
     "HeartbeatSettings",
     "LanguageSettings",
@@ -160,6 +161,20 @@ class RepliesSettings(_Model):
     model: str | None = Field(default=None, min_length=1)
 
 
+class EscalationSettings(_Model):
+    """Who takes over an escalated invoice, and the deadline its demand letter gives."""
+
+    to: tuple[str, ...] = ()
+    """Who gets the dossier; ``notify`` when empty, else the sender."""
+    deadline_days: int = Field(default=14, ge=1, le=90)
+    """Days from the letter's date the customer is given to pay."""
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(check_email(v) for v in value)
+
+
 class Settings(_Model):
     """Everything one run needs, validated once at start."""
 
@@ -173,6 +188,7 @@ class Settings(_Model):
     policy: Policy
     templates: Path | None = None
     notify: tuple[str, ...] = ()
+    escalation: EscalationSettings = EscalationSettings()
     mode: Literal["preview", "test", "live"] = "preview"
     test_recipients: tuple[str, ...] = Field(default=(), validate_default=True)
     safety: Safety = Safety()
@@ -193,6 +209,11 @@ class Settings(_Model):
     def notify_addresses(self) -> tuple[str, ...]:
         """Who is told when a reply needs a person: ``notify``, else the sender."""
         return self.notify or (self.sender.email,)
+
+    @property
+    def escalation_addresses(self) -> tuple[str, ...]:
+        """Who takes over an escalated invoice: ``escalation.to``, else ``notify_addresses``."""
+        return self.escalation.to or self.notify_addresses
 
     @field_validator("test_recipients")
     @classmethod

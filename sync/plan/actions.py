@@ -74,7 +74,7 @@ class ThankYou:
 
 @dataclass(frozen=True, slots=True)
 class Escalate:
-    """Email nobody; flag the invoice for a person (collection agency, lawyer)."""
+    """Hand the invoice to a person (a lawyer, a collection agency) with its dossier."""
 
     invoice: Invoice
     stage: str

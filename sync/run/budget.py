@@ -48,7 +48,7 @@ def cost(action: Action, *, link_kept: bool) -> int:
         link_kept: The invoice's payment link is already known (no call to fetch it).
     """
     if isinstance(action, Escalate):
-        return 1  # the note only
+        return 2  # the invoice's PDF for the dossier, and the note
     return 1 + (0 if link_kept else 1) + (1 if getattr(action, "attach_pdf", False) else 0)
 
 

@@ -21,6 +21,8 @@ from sync.config.services import (
 )
 from sync.config.settings import LANGUAGES, Settings
 from sync.errors import MissingSecret
+from sync.run.dossier import DOSSIER, LETTER, sample_context
+from sync.run.outbound import sample_invoice
 from sync.run.samples import sample_contexts
 from sync.run.subjects import Subjects
 
@@ -63,7 +65,21 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
                 subjects.add(template, stage, language, rendered.subject)
     if not problems:
         problems += subjects.problems(renderer)
+    if any(s.action == "escalate" for s in settings.policy.stages):
+        problems.extend(check_dossier(settings, renderer))
     return sorted(set(problems), key=problems.index)
+
+
+def check_dossier(settings: Settings, renderer: Renderer) -> list[str]:
+    """Render the escalation's dossier (English) and demand letter (every language)."""
+    context = sample_context(settings, sample_invoice())
+    problems = renderer.check(DOSSIER, "en", context)
+    for language in LANGUAGES:
+        try:
+            renderer.render_text(LETTER, language, context)
+        except TemplateError as exc:
+            problems.extend(exc.problems)
+    return problems
 
 
 def _missing(renderer: Renderer, template: str, language: str, stage: str) -> str:

@@ -29,6 +29,7 @@ from sync.plan.planner import plan
 from sync.plan.safety import weigh
 from sync.run import budget, recovery
 from sync.run.context import REREAD_CHUNK, CountsCalls, RunContext
+from sync.run.dossier import addressed, judge_promises
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
 from sync.run.outbound import Identity
@@ -121,6 +122,8 @@ class Job:
                     recovery.reconcile(self.outbox)
                 invoices = self.reading.read()
                 self.replies.read({inv.number: inv for inv in invoices.values()})
+                if not self.dry_run:
+                    judge_promises(self.ctx, invoices)
                 invoices = self.reading.vet(invoices)
                 if not self.dry_run:
                     recovery.finish_notes(self.outbox, invoices)
@@ -194,7 +197,12 @@ class Job:
     # -- planning -------------------------------------------------------------------------
 
     def _plan(self, invoices: dict[str, Invoice], history: dict[str, History]) -> Plan:
-        result = plan(
+        result = addressed(self._ladder(invoices, history), self.settings)
+        self.report.add_plan(result)
+        return result
+
+    def _ladder(self, invoices: dict[str, Invoice], history: dict[str, History]) -> Plan:
+        return plan(
             invoices.values(),
             history,
             self.settings.policy,
@@ -202,8 +210,6 @@ class Job:
             self.now,
             languages=self.settings.language,
         )
-        self.report.add_plan(result)
-        return result
 
     def _check_breaker(self, result: Plan) -> None:
         """Stop before the first email when the plan is far larger than it should be."""

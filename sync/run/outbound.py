@@ -225,7 +225,9 @@ def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: 
     elif action == ActionKind.THANK_YOU:
         text = f"Tahseel: thank-you for the payment emailed to {to}"
     elif action == ActionKind.ESCALATE:
-        text = f"Tahseel: escalated at stage '{stage}'; reminders stopped, a person takes over"
+        text = f"Tahseel: escalated at stage '{stage}'; reminders stopped, " + (
+            f"the case handed to {to} with its dossier" if to else "a person takes over"
+        )
     elif action == ActionKind.PAUSE:
         text = "Tahseel: reminders paused until a person resumes them"
     elif action == ActionKind.ACKNOWLEDGE:

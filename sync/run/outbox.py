@@ -20,6 +20,7 @@ from sync.errors import Aborted
 from sync.plan.actions import ActionKind, EmailAction, Escalate, ResendInvoice
 from sync.plan.history import MessageStatus
 from sync.run.context import RunContext
+from sync.run.dossier import Dossiers
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
 from sync.run.notes import Batched, LedgerNotes
@@ -47,6 +48,7 @@ class Outbox(LedgerNotes):
     def __init__(self, ctx: RunContext, composer: Composer) -> None:
         self.ctx = ctx
         self.composer = composer
+        self.dossiers = Dossiers(ctx, composer)
         self.fresh = False
         self._batched: list[Batched] | None = None  # see LedgerNotes
         # The thread of every invoice with mail on record, read at once (None: ask); an
@@ -183,19 +185,39 @@ class Outbox(LedgerNotes):
         self._sent(row_id, action, invoice, sent)
 
     def escalate(self, action: Escalate, invoice: Invoice) -> None:
-        """Record an escalation in the outbox and as a ledger note."""
+        """Hand an escalated invoice over: claim, send the dossier, mark it sent, note it.
+
+        The dossier goes to ``escalation.to`` (test mode: ``test_recipients``), never
+        into the customer's thread; its outbox row is the escalation's, so the rung is
+        recorded once and the dossier sent once, across crashes.
+        """
+        message = self.dossiers.build(action, invoice)
         if self.ctx.dry_run:
             self.ctx.report.record(action)
             return
-        row_id = self.claim(
-            self.row_for(
-                invoice, action.stage, action.cycle, ActionKind.ESCALATE, MessageStatus.SENT, None
-            )
+        to = ", ".join(self.dossiers.recipients)  # who it is handed to, for the note
+        row = self.row_for(
+            invoice,
+            action.stage,
+            action.cycle,
+            ActionKind.ESCALATE,
+            MessageStatus.PENDING,
+            message["Message-ID"],
         )
+        row.recipients, row.subject = to, str(message["Subject"])
+        row_id = self.claim(row)
         if row_id is None:
+            log.info("%s %s: already escalated; no second dossier", invoice.number, action.stage)
             return
+        checkpoint("after_intent")
+        if self.fresh and self._found_in_mailbox(row_id, action, invoice, message, note_to=to):
+            return
+        sent = self._transmit(row_id, message, None)
+        self.mark_sent(row_id, sent)
         self.ctx.report.record(action)
-        self.note((row_id, action.cycle), invoice, ActionKind.ESCALATE, action.stage)
+        log.info("%s %s: escalated; dossier sent to %s", invoice.number, action.stage, to)
+        checkpoint("after_mark_sent")
+        self.note((row_id, action.cycle), invoice, ActionKind.ESCALATE, action.stage, to=to)
 
     def _already_done(self, action: EmailAction) -> None:
         """Another run (or an earlier crash) claimed this rung: never send it twice."""
@@ -204,7 +226,13 @@ class Outbox(LedgerNotes):
         log.info("%s %s: already claimed; not sent again", action.invoice.number, action.stage)
 
     def _found_in_mailbox(
-        self, row_id: int, action: EmailAction, invoice: Invoice, message: EmailMessage
+        self,
+        row_id: int,
+        action: EmailAction | Escalate,
+        invoice: Invoice,
+        message: EmailMessage,
+        *,
+        note_to: str | None = None,
     ) -> bool:
         """With no runs on record (a first run, or a lost state file), ask the mailbox first.
 
@@ -220,9 +248,8 @@ class Outbox(LedgerNotes):
         self.mark_sent(row_id, found)
         self.ctx.report.reconciled += 1
         log.info("%s %s: already in the mailbox; not sent again", invoice.number, action.stage)
-        self.note(
-            (row_id, action.cycle), invoice, action.action, action.stage, to=", ".join(action.to)
-        )
+        note_to = ", ".join(action.to) if note_to is None else note_to
+        self.note((row_id, action.cycle), invoice, action.action, action.stage, to=note_to)
         return True
 
     def _sent(self, row_id: int, action: EmailAction, invoice: Invoice, sent: Sent) -> None:

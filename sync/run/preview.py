@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sync.plan.actions import Plan
 from sync.plan.planner import plan
 from sync.plan.safety import weigh
+from sync.run.dossier import addressed
 from sync.run.job import Job
 from sync.run.outcome import RunReport
 
@@ -63,7 +64,7 @@ def preview(job: Job) -> Preview:
     job.replies.read({inv.number: inv for inv in invoices.values()})
     invoices = job.reading.vet(invoices)
     history = job.store.history(job.tenant) | job.ctx.overlay
-    result = plan(
+    ladder = plan(
         invoices.values(),
         history,
         job.settings.policy,
@@ -71,6 +72,7 @@ def preview(job: Job) -> Preview:
         job.now,
         languages=job.settings.language,
     )
+    result = addressed(ladder, job.settings)
     report = job.report
     report.add_plan(result)
     previous = [

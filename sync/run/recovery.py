@@ -36,7 +36,8 @@ def reconcile(outbox: Outbox) -> None:
     unsettled = store.rows(outbox.ctx.tenant, status=MessageStatus.PENDING)
     unsettled += store.rows(outbox.ctx.tenant, status=MessageStatus.UNKNOWN)
     for row in unsettled:
-        if row.action in (ActionKind.ESCALATE, ActionKind.PAUSE):
+        # A pause, and an escalation recorded before dossiers were emailed, sent nothing.
+        if row.action in (ActionKind.ESCALATE, ActionKind.PAUSE) and not row.message_id:
             store.complete(row.id, status=MessageStatus.SENT, sent_at=row.created_at)
         else:
             _settle(outbox, row)

@@ -32,10 +32,11 @@ from mailer.errors import MailError, TemplateError
 from mailer.mime import refers_to
 from mailer.transport import Incoming
 from sync.plan.actions import Acknowledge, ActionKind
-from sync.plan.history import History, MessageStatus, ResendRequest
+from sync.plan.history import History, Message, MessageStatus, ResendRequest
 from sync.plan.planner import language_of
 from sync.replies.intents import Intent
 from sync.run.context import RunContext
+from sync.run.dossier import record_promise
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
 from sync.run.outbound import PAUSES, hold_detail
@@ -76,7 +77,8 @@ class ReplyDesk:
         self.ctx = ctx
         self.outbox = outbox
         self.composer = composer
-        self.people = {a.lower() for a in ctx.settings.notify_addresses}
+        people = (*ctx.settings.notify_addresses, *ctx.settings.escalation_addresses)
+        self.people = {a.lower() for a in people}
         self.doubts: dict[str, str] = {}  # reply ref -> why a person is told, this run
 
     def read(self, by_number: dict[str, Invoice]) -> None:
@@ -194,6 +196,7 @@ class ReplyDesk:
                     ctx.tenant, invoice.id, invoice.number, ctx.now, snoozed_until=until
                 )
                 self.outbox.hold_note(invoice, "snooze", row.id, hold_detail(row))
+                record_promise(ctx, row, invoice)
                 ctx.report.snoozes += 1
                 if not self._acknowledge(row, invoice, row.promised):
                     continue
@@ -334,7 +337,12 @@ class ReplyDesk:
         stage = str(original.get("X-Tahseel-Stage", "unknown"))
         cycle = int(str(original.get("X-Tahseel-Cycle", "0")) or 0)
         sent_at = original["Date"].datetime if original.get("Date") else ctx.now
-        if ctx.dry_run:
+        if ctx.dry_run:  # plan as if it were recorded, as the run will
+            base = ctx.overlay.get(invoice.id) or ctx.store.history(ctx.tenant).get(
+                invoice.id, History()
+            )
+            seen = Message(stage, cycle, sent_at, MessageStatus.SENT, True)
+            ctx.overlay[invoice.id] = replace(base, messages=(*base.messages, seen))
             return
         row = self.outbox.row_for(
             invoice, stage, cycle, ActionKind.SEND_REMINDER, MessageStatus.SENT, message_id

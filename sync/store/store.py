@@ -27,6 +27,7 @@ from sync.store.database import Database
 from sync.store.tables import (
     INTERNAL_ACTIONS,
     MACHINE_KINDS,
+    NOT_IN_THREAD,
     RESEND_KIND,
     SEND_REMINDER,
     ControlRow,
@@ -119,7 +120,7 @@ class Store(Database):
             ).all()
         for r in rows:
             found = sent[r.invoice_id]  # every invoice with a row has a thread, maybe empty
-            if r.message_id and r.action not in INTERNAL_ACTIONS:
+            if r.message_id and r.action not in NOT_IN_THREAD:
                 found.append(r)
         replied: dict[str, list[Any]] = defaultdict(list)
         for rep in replies:
@@ -134,7 +135,7 @@ class Store(Database):
         sent = [
             r
             for r in self.rows(tenant, invoice_id=invoice_id)
-            if r.message_id and r.action not in INTERNAL_ACTIONS
+            if r.message_id and r.action not in NOT_IN_THREAD
         ]
         with self.session() as s:
             replies = s.scalars(

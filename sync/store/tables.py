@@ -26,6 +26,10 @@ from sync.plan.actions import ActionKind
 INTERNAL_ACTIONS = (ActionKind.NOTICE, ActionKind.SNOOZE)
 """Outbox actions that are not contact with the customer: no rung, no thread."""
 
+NOT_IN_THREAD = (*INTERNAL_ACTIONS, ActionKind.ESCALATE)
+"""Outbox actions whose messages never join the customer's thread: the escalation's
+dossier goes to the business's people, as a notice does."""
+
 RESEND_KIND = "invoice_not_received"
 """The reply kind that asks for the invoice again."""
 MACHINE_KINDS = ("auto_reply",)
@@ -114,6 +118,25 @@ class ReplyRow(Base):
     handled: Mapped[bool] = mapped_column(Boolean, default=False)
     excerpt: Mapped[str | None] = mapped_column(Text, nullable=True)
     promised: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+
+class PromiseRow(Base):
+    """A customer's promise to pay by a date, the amount due then, and whether it was kept.
+
+    ``kept`` is decided at the first run after the promised day: kept when the invoice
+    was paid by then or owed less than when the promise was made.
+    """
+
+    __tablename__ = "promises"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    reply_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_id: Mapped[str] = mapped_column(String(200))
+    promised: Mapped[date] = mapped_column(Date)
+    amount_due: Mapped[str] = mapped_column(String(40))
+    made_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+    kept: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    judged_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
 
 
 class CursorRow(Base):

@@ -108,7 +108,7 @@ def expected_mail(actions: list[Planned], answered: dict[str, str]) -> set[tuple
     An acknowledgement and a notice are keyed by the reply's row in the state store,
     which the test cannot know; they are compared without their cycle ("*").
     """
-    wanted = {(a.number, a.stage, str(a.cycle)) for a in actions if a.action != "escalate"}
+    wanted = {(a.number, a.stage, str(a.cycle)) for a in actions}  # escalation: its dossier
     for number, intent in answered.items():
         if intent == "promise_to_pay":
             wanted.add((number, "acknowledge", "*"))
@@ -129,7 +129,7 @@ def loose(key: tuple[str, str, str]) -> tuple[str, str, str]:
 
 def hits(point: str, actions: list[Planned], answered: dict[str, str], kind: str) -> int:
     """About how often a run reaches ``point``: the crash's hit is drawn up to this."""
-    emails = sum(1 for a in actions if a.action != "escalate")
+    emails = len(actions)  # an escalation emails its dossier
     acks = sum(1 for i in answered.values() if i == "promise_to_pay")
     notices = sum(1 for i in answered.values() if i == "already_paid")
     holds = sum(1 for i in answered.values() if i != "invoice_not_received")

@@ -37,6 +37,12 @@ def sent_messages(folder: Path) -> list:
     return [parser.parsebytes(box.get_bytes(key)) for key in box.keys()]
 
 
+def key(message) -> tuple[str, str]:
+    """(invoice, stage) of a message: a customer's, or an escalation's dossier."""
+    number = message["X-Tahseel-Invoice"] or message["X-Tahseel-Dossier"]
+    return (str(number), str(message["X-Tahseel-Stage"]))
+
+
 def notes(folder: Path) -> list[dict[str, str]]:
     path = folder / "demo" / "invoices.notes.csv"
     if not path.exists():
@@ -59,7 +65,7 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
 
     messages = sent_messages(folder)
     ours = [m for m in messages if m["Date"].datetime.date() == ANCHOR]
-    stages = sorted((m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]) for m in ours)
+    stages = sorted(key(m) for m in ours)
     assert stages == [
         ("INV-1001", "courtesy"),
         ("INV-1002", "due"),
@@ -68,6 +74,7 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
         ("INV-1005", "overdue"),
         ("INV-1006", "overdue"),
         ("INV-1011", "overdue"),
+        ("INV-1014", "escalate"),
     ]
     resend = next(m for m in ours if m["X-Tahseel-Stage"] == "resend")
     earlier = next(m for m in messages if m["X-Tahseel-Invoice"] == "INV-1004" and m not in ours)
@@ -89,8 +96,19 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
         "INV-1005",
         "INV-1006",
         "INV-1011",
+        "INV-1014",
     ]
     assert len({n["key"] for n in written}) == len(written)
+    # INV-1014 reached the escalate rung: its dossier went to the sender (no `notify`),
+    # with the invoice and the demand letter, and the ledger note says to whom.
+    dossier = next(m for m in ours if m["X-Tahseel-Dossier"] == "INV-1014")
+    assert [a.addr_spec for a in dossier["To"].addresses] == ["accounts@nakheel.example"]
+    assert "X-Tahseel-Invoice" not in dossier and not dossier["In-Reply-To"]
+    attached = [p.get_filename() for p in dossier.iter_attachments()]
+    assert attached == ["Invoice-INV-1014.pdf", "Demand-for-payment-INV-1014.pdf"]
+    assert "reminder 'final': sent by email" in dossier.get_body(("plain",)).get_content()
+    escalated = next(n for n in written if n["invoice_number"] == "INV-1014")
+    assert "handed to accounts@nakheel.example" in escalated["text"]
 
     again = cli(folder, "run", "--today", ANCHOR.isoformat())
     assert again.exit_code == 1
@@ -121,12 +139,18 @@ def test_the_demo_command_shows_the_whole_loop_from_an_empty_folder(tmp_path, mo
     assert result.exit_code == 0, result.output
     folder = tmp_path / "tahseel-demo"
     messages = sent_messages(folder)
-    # the demo mailbox starts with one earlier reminder, the one the customer answered
-    earlier = (example_config_dir() / "demo/mail/01-earlier-reminder.eml").read_bytes()
-    earlier_id = BytesParser(policy=policy.default).parsebytes(earlier)["Message-ID"]
-    new = [m for m in messages if m["Message-ID"] != earlier_id]
-    assert len(messages) - len(new) == 1
+    # the demo mailbox starts with two earlier reminders, each answered: one by the
+    # customer, one by an out-of-office reply
+    earlier_ids = [
+        BytesParser(policy=policy.default).parsebytes(
+            (example_config_dir() / "demo/mail" / name).read_bytes()
+        )["Message-ID"]
+        for name in ("01-earlier-reminder.eml", "03-final-notice.eml")
+    ]
+    new = [m for m in messages if m["Message-ID"] not in earlier_ids]
+    assert len(messages) - len(new) == 2
     stages = [m["X-Tahseel-Stage"] for m in new]
+    assert stages.count("escalate") == 1  # INV-1014's dossier
     assert len(stages) - stages.count("resend") >= 5 and stages.count("resend") == 1
     resend = next(m for m in new if m["X-Tahseel-Stage"] == "resend")
     assert resend["In-Reply-To"] and resend["References"]
@@ -203,7 +227,7 @@ def test_check_reports_template_and_yaml_errors_with_lines(tmp_path):
     assert "due.txt:" in result.output and "numbr" in result.output
     # a run with a broken template sends nothing at all
     assert cli(folder, "run", "--today", ANCHOR.isoformat()).exit_code == 2
-    assert len(sent_messages(folder)) == 1
+    assert len(sent_messages(folder)) == 2  # the two earlier reminders
 
 
 def _run(folder: Path, failpoint: str | None) -> subprocess.CompletedProcess[str]:
@@ -232,7 +256,7 @@ def _run(folder: Path, failpoint: str | None) -> subprocess.CompletedProcess[str
 def clean_outcome(tmp_path_factory):
     folder = install(tmp_path_factory.mktemp("clean"))
     assert _run(folder, None).returncode == 1
-    return sorted((m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]) for m in sent_messages(folder))
+    return sorted(key(m) for m in sent_messages(folder))
 
 
 @pytest.mark.parametrize("point", [p for p in POINTS if p != "after_reply"] + ["after_reply"])
@@ -246,14 +270,11 @@ def test_crash_at_every_outbox_step_then_rerun(tmp_path, clean_outcome, point, h
         assert crashed.returncode == -9, crashed.stderr
     final = _run(folder, None)
     assert final.returncode == 1, final.stderr
-    delivered = sorted(
-        (m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]) for m in sent_messages(folder)
-    )
+    delivered = sorted(key(m) for m in sent_messages(folder))
     assert delivered == clean_outcome, "a crash caused a duplicate or a missing email"
     written = sorted((n["invoice_number"], n["key"].split(":")[2]) for n in notes(folder))
-    sent_today = [
-        pair for pair in clean_outcome if pair != ("INV-1004", "overdue")
-    ]  # the earlier one
+    earlier = [("INV-1004", "overdue"), ("INV-1014", "final")]
+    sent_today = [pair for pair in clean_outcome if pair not in earlier]
     assert written == sent_today, "a crash caused a duplicate or a missing note"
 
 

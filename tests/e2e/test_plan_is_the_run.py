@@ -41,7 +41,8 @@ def planned(folder: Path, day: date) -> dict:
 
 
 def emails(document: dict) -> set[tuple[str, str]]:
-    return {(a["invoice"], a["stage"]) for a in document["actions"] if a["action"] != "escalate"}
+    # An escalation's dossier is an email too, to the business's people.
+    return {(a["invoice"], a["stage"]) for a in document["actions"]}
 
 
 def sent(folder: Path) -> dict[str, tuple[str, str]]:
@@ -52,7 +53,10 @@ def sent(folder: Path) -> dict[str, tuple[str, str]]:
     parse = BytesParser(policy=policy.default).parsebytes
     messages = [parse(sent_box.get_bytes(k)) for k in sent_box.keys()]
     return {
-        str(m["Message-ID"]): (str(m["X-Tahseel-Invoice"]), str(m["X-Tahseel-Stage"]))
+        str(m["Message-ID"]): (
+            str(m["X-Tahseel-Invoice"] or m["X-Tahseel-Dossier"]),
+            str(m["X-Tahseel-Stage"]),
+        )
         for m in messages
     }
 

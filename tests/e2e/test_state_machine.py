@@ -313,6 +313,7 @@ class Business(RuleBasedStateMachine):
         if report is None:
             return
         self._check_notes()
+        self._check_dossiers()
         if not self.paid_meanwhile:
             self._check_nothing_left()
         self.paid_meanwhile = False
@@ -398,6 +399,21 @@ class Business(RuleBasedStateMachine):
             if self.world.invoice(number).is_open:
                 until = control.snoozed_until if control else None
                 assert until == promised + timedelta(days=1), f"{number} snoozed to {until}"
+
+    @invariant()
+    def no_dossier_is_sent_twice(self) -> None:
+        dossiers = Counter((m.dossier, m.stage, m.cycle) for m in self.world.sent() if m.dossier)
+        again = [key for key, n in dossiers.items() if n > 1]
+        assert not again, f"dossier sent twice: {again}"
+
+    def _check_dossiers(self) -> None:
+        """After a completed run, each escalation sent exactly one dossier, and no other went."""
+        rows = self.world.store.rows(self.settings.tenant, action="escalate")
+        escalated = Counter(
+            (r.invoice_number, r.stage, r.cycle) for r in rows if r.status == "sent"
+        )
+        dossiers = Counter((m.dossier, m.stage, m.cycle) for m in self.world.sent() if m.dossier)
+        assert dossiers == escalated, f"dossiers {dict(dossiers)}, escalations {dict(escalated)}"
 
     def _check_nothing_left(self) -> None:
         """A run at the same moment right after a completed one would do nothing.

@@ -480,12 +480,13 @@ class World:
     def delivered(self) -> Counter[tuple[str, str, str]]:
         """Messages in Gmail's Sent folder by (invoice number, stage, cycle).
 
-        A notice to a person carries no ``X-Tahseel-*`` headers; it is counted by its
-        subject, which names the invoice and what the customer said.
+        An escalation's dossier is counted under its invoice, stage and cycle like a
+        customer's message. A notice to a person carries no ``X-Tahseel-*`` headers; it
+        is counted by its subject, which names the invoice and what the customer said.
         """
         counted: Counter[tuple[str, str, str]] = Counter()
         for stored in self.gmail.sent():
-            number = stored.header("X-Tahseel-Invoice")
+            number = stored.header("X-Tahseel-Invoice") or stored.header("X-Tahseel-Dossier")
             if number:
                 stage, cycle = stored.header("X-Tahseel-Stage"), stored.header("X-Tahseel-Cycle")
                 counted[(number, stage, cycle)] += 1

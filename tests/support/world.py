@@ -147,6 +147,8 @@ class Mail:
     message_id: str
     in_reply_to: str | None
     has_pdf: bool
+    dossier: str | None = None
+    """The invoice number of an escalation's dossier (a mail to the business's people)."""
 
 
 class World:
@@ -247,6 +249,7 @@ class World:
             message_id=str(msg["Message-ID"]),
             in_reply_to=str(msg["In-Reply-To"]) if msg["In-Reply-To"] else None,
             has_pdf=pdf,
+            dossier=str(msg["X-Tahseel-Dossier"]) if msg["X-Tahseel-Dossier"] else None,
         )
 
     def reply(
