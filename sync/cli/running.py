@@ -322,12 +322,13 @@ def _run_job(
 ) -> int:
     from sync.plan.calendar import calendar_of
     from sync.reports import summary
-    from sync.run.checks import check_payment_link, check_templates
+    from sync.run.checked import templates_checked
+    from sync.run.checks import check_payment_link
     from sync.run.job import Job
     from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
 
     renderer = build_renderer(settings)
-    problems = check_templates(settings, renderer) + check_payment_link(settings)
+    problems = templates_checked(settings, renderer) + check_payment_link(settings)
     if problems:
         for line in problems:
             err.print(line, markup=False, highlight=False)

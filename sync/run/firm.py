@@ -23,6 +23,7 @@ from sync.config.services import GmailSettings
 from sync.config.settings import Settings
 from sync.errors import ConfigError, RunLocked, SyncError
 from sync.run import DEFAULT_JOBS, checks
+from sync.run.checked import templates_checked
 from sync.run.job import Job
 from sync.run.outcome import RunReport
 from sync.run.wiring import build_ledger, build_renderer, build_store, build_transport
@@ -123,7 +124,7 @@ def run_one(
     report = RunReport(started_at=now, dry_run=dry, mode=settings.mode)
     try:
         renderer = shared.renderer(settings)
-        problems = checks.check_templates(settings, renderer)
+        problems = templates_checked(settings, renderer)
         if problems:
             report.config_problem = "templates: " + "; ".join(problems)
             return report

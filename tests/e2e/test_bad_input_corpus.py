@@ -169,7 +169,7 @@ CONFIG_CASES = [
     ConfigCase(
         "a stage whose template files are missing",
         _yaml("    - name: final\n", "    - name: final\n      template: finale\n"),
-        ("stage 'final'", "en/finale.html", "en/finale.subject.txt", "en/finale.txt"),
+        ("stage 'final'", "en/finale.html", "en/finale.txt"),
     ),
     ConfigCase("YAML that is a list", _yaml_bytes(b"- a\n- b\n"), ("tahseel.yaml:1",)),
     ConfigCase(
