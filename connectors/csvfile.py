@@ -64,6 +64,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import quote, urlsplit
 
+from connectors.csvfees import CsvFees
 from connectors.csvformat import CsvFormat, RowProblem
 from connectors.csvread import (
     COLUMNS,
@@ -157,7 +158,7 @@ def _link_values(invoice: Invoice) -> dict[str, str]:
     }
 
 
-class FileLedger:
+class FileLedger(CsvFees):
     """A ledger kept in a CSV file, with notes in a sidecar CSV.
 
     Args:

@@ -79,6 +79,8 @@ class XeroLedgerSettings(_Model):
     arabic_group: str | None = None
     daily_limit: int = Field(default=5000, ge=1)
     auth_port: int = Field(default=8765, ge=0, le=65535)
+    fee_account_code: str | None = None
+    """The revenue account code of a late fee's line (``policy.late_fee``), e.g. ``260``."""
     # Where Xero's services are; set only for a proxy or a test server.
     api_url: str | None = None
     identity_url: str | None = None
@@ -105,6 +107,8 @@ class QuickBooksLedgerSettings(_Model):
     reference_field: str | None = None
     payment_link: str | None = None
     auth_port: int = Field(default=8765, ge=0, le=65535)
+    fee_item_id: str | None = None
+    """The Id of the service item a late fee's line sells (``policy.late_fee``)."""
     # Where Intuit's services are; set only for a proxy or a test server.
     api_url: str | None = None
     discovery_url: str | None = None

@@ -20,6 +20,7 @@ from sync.config.services import (
 )
 from sync.config.settings import LANGUAGES, Settings
 from sync.errors import MissingSecret
+from sync.run.fee_checks import check_late_fee, sample_fee
 from sync.run.outbound import Identity, sample_invoice, template_context
 
 
@@ -54,6 +55,7 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
                 attachment=True,
                 today=invoice.due_date,
                 promised_date=invoice.due_date + timedelta(days=10),
+                late_fee=sample_fee(settings, stage, invoice.currency),
             )
             problems.extend(renderer.check(template, language, context))
     return sorted(set(problems), key=problems.index)
@@ -97,7 +99,7 @@ def check_ledger_settings(settings: Settings) -> list[str]:
     """
     from connectors.csvfile import CsvFormat, sniff
 
-    problems: list[str] = []
+    problems: list[str] = check_late_fee(settings)
     where = f"{settings.source}: ledger"
     ledger = settings.ledger
     if isinstance(ledger, XeroLedgerSettings | QuickBooksLedgerSettings):

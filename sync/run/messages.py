@@ -29,9 +29,13 @@ class Composer:
         self.ctx = ctx
 
     def build(
-        self, action: EmailAction, invoice: Invoice, thread: ThreadInfo
+        self,
+        action: EmailAction,
+        invoice: Invoice,
+        thread: ThreadInfo,
+        late_fee: dict[str, Any] | None = None,
     ) -> tuple[EmailMessage, str]:
-        """The message for ``action`` in ``thread``, and the thread's base subject."""
+        """The message for ``action`` in ``thread`` (stating ``late_fee``), and its base subject."""
         ctx = self.ctx
         context = template_context(
             invoice,
@@ -43,6 +47,7 @@ class Composer:
             attachment=action.attach_pdf,
             today=ctx.calendar.today(ctx.now),
             promised_date=action.promised if isinstance(action, Acknowledge) else None,
+            late_fee=late_fee,
         )
         rendered = ctx.renderer.render(action.template, action.language, context)
         subject, base = thread_subject(thread.subject, rendered.subject)

@@ -63,6 +63,7 @@ def template_context(
     attachment: bool,
     today: date,
     promised_date: date | None = None,
+    late_fee: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The plain data a template sees: nothing callable, nothing secret.
 
@@ -88,6 +89,7 @@ def template_context(
         "language": language,
         "attachment": attachment,
         "promised_date": promised_date,
+        "late_fee": late_fee,
     }
 
 
@@ -191,6 +193,8 @@ def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: 
         text = f"Tahseel: the customer's promise to pay was acknowledged by email to {to}"
     elif action == ActionKind.SNOOZE:
         text = "Tahseel: reminders wait for the date the customer gave"
+    elif action == ActionKind.LATE_FEE:
+        text = "Tahseel: late fee invoiced to the customer"
     else:
         text = f"Tahseel: {action}"
     if detail:

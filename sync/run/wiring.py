@@ -103,6 +103,7 @@ def xero_ledger(settings: Settings) -> Ledger:
         token_env=cfg.token_env,
         tenant_id=cfg.tenant_id,
         arabic_group=cfg.arabic_group,
+        fee_account_code=cfg.fee_account_code,
         per_day=cfg.daily_limit,
         api_url=cfg.api_url,
         identity_url=cfg.identity_url,

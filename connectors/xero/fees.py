@@ -1,0 +1,121 @@
+"""Late fees in Xero: an AUTHORISED ACCREC invoice with one line, created once.
+
+``PUT /Invoices`` (xero-python's ``create_invoices``) carries an ``Idempotency-Key``
+made from the fee's key, so a create the client retries after a 429, a 500 or a
+dropped connection is answered from Xero's memory of the key (six minutes) and never
+makes a second invoice. Past the retries, or on a later run (``settle``), the fee is
+looked for by its reference (``GET /Invoices?where=Reference=="…"``) before anything is
+created again. The fee invoice names the late invoice in its reference and its line.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from xero_python.accounting import Contact as XeroContact
+from xero_python.accounting import CurrencyCode, Invoices, LineAmountTypes, LineItem
+from xero_python.accounting import Invoice as XeroInvoice
+
+from connectors.base import CreatedFee, FeeRequest
+from connectors.errors import LedgerDataError, LedgerUnavailable
+
+if TYPE_CHECKING:
+    from connectors.xero.client import XeroClient
+
+
+def fee_key(key: str) -> str:
+    """The create's ``Idempotency-Key`` (Xero takes at most 128 characters)."""
+    from connectors.xero.mapping import idempotency_key
+
+    return idempotency_key("fee", key)
+
+
+class XeroFees:
+    """``CreatesFees`` for ``XeroLedger`` (mixed in; it sets the attributes below)."""
+
+    fee_account_code: str | None
+
+    if TYPE_CHECKING:
+
+        @property
+        def client(self) -> XeroClient:
+            """The ledger's SDK client."""
+
+        @property
+        def tenant_id(self) -> str:
+            """The organisation's id."""
+
+    def create_fee(self, fee: FeeRequest, *, settle: bool = False) -> CreatedFee:
+        """Create the fee invoice once; with ``settle``, first look for it by reference.
+
+        Raises:
+            LedgerDataError: ``ledger.fee_account_code`` is not set.
+            LedgerError: Not created, or not known whether it was.
+        """
+        if not self.fee_account_code:
+            raise LedgerDataError(
+                "xero: ledger.fee_account_code is not set; a late fee's line needs the"
+                " revenue account it is posted to (see `tahseel check`)"
+            )
+        if settle:
+            found = self.find_fee(fee)
+            if found is not None:
+                return found
+        try:
+            made = self.client.call(
+                "invoices.create",
+                self.client.accounting.create_invoices,
+                self.tenant_id,
+                Invoices(invoices=[self._invoice(fee)]),
+                summarize_errors=True,
+                idempotency_key=fee_key(fee.key),
+                subject=fee.invoice.number,
+            )
+        except LedgerUnavailable:
+            found = self.find_fee(fee)  # the create may have happened: settle it
+            if found is not None:
+                return found
+            raise
+        row = (made.invoices or [None])[0]
+        if row is None or not row.invoice_id:
+            raise LedgerDataError(
+                f"xero: invoices.create (invoice {fee.invoice.number}): the answer holds no"
+                f" invoice; look for a fee with reference '{fee.reference}' in Xero"
+            )
+        return CreatedFee(str(row.invoice_id), str(row.invoice_number or row.invoice_id))
+
+    def find_fee(self, fee: FeeRequest) -> CreatedFee | None:
+        """The fee invoice with ``fee.reference`` to the late invoice's contact, if any."""
+        reference = fee.reference.replace('"', "")
+        found = self.client.call(
+            "invoices.find_fee",
+            self.client.accounting.get_invoices,
+            self.tenant_id,
+            where=f'Type=="ACCREC" AND Reference=="{reference}"',
+            statuses=["DRAFT", "SUBMITTED", "AUTHORISED", "PAID"],
+            subject=fee.invoice.number,
+        )
+        for row in found.invoices or ():
+            contact = getattr(row.contact, "contact_id", None)
+            if str(contact) == fee.invoice.contact.id:
+                return CreatedFee(str(row.invoice_id), str(row.invoice_number))
+        return None
+
+    def _invoice(self, fee: FeeRequest) -> Any:
+        line = LineItem(
+            description=fee.description,
+            quantity=1.0,
+            unit_amount=float(fee.amount),
+            account_code=self.fee_account_code,
+        )
+        return XeroInvoice(
+            type="ACCREC",
+            contact=XeroContact(contact_id=fee.invoice.contact.id),
+            line_items=[line],
+            date=fee.issued,
+            due_date=fee.issued,
+            reference=fee.reference,
+            currency_code=CurrencyCode(fee.currency),
+            line_amount_types=LineAmountTypes.NOTAX,
+            status="AUTHORISED",
+        )
