@@ -128,6 +128,7 @@ def quickbooks_ledger(settings: Settings) -> Ledger:
         language_field=cfg.language_field,
         reference_field=cfg.reference_field,
         payment_link_fallback=cfg.payment_link,
+        fee_item_id=cfg.fee_item_id,
         api_url=cfg.api_url,
         discovery_url=cfg.discovery_url,
     )
