@@ -10,6 +10,7 @@ created again. The fee invoice names the late invoice in its reference and its l
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING, Any
 
 from xero_python.accounting import Contact as XeroContact
@@ -22,12 +23,16 @@ from connectors.errors import LedgerDataError, LedgerUnavailable
 if TYPE_CHECKING:
     from connectors.xero.client import XeroClient
 
+KEY_LENGTH = 128
+"""Most characters in an ``Idempotency-Key`` (the spec's ``idempotencyKey``)."""
+
 
 def fee_key(key: str) -> str:
-    """The create's ``Idempotency-Key`` (Xero takes at most 128 characters)."""
-    from connectors.xero.mapping import idempotency_key
-
-    return idempotency_key("fee", key)
+    """The create's ``Idempotency-Key``, hashed when long (Xero takes 128 characters)."""
+    raw = f"tahseel-fee-{key}"
+    if len(raw) <= KEY_LENGTH:
+        return raw
+    return "tahseel-fee-" + hashlib.sha256(raw.encode()).hexdigest()
 
 
 class XeroFees:

@@ -39,6 +39,11 @@ def fee_reference(number: str, cycle: int) -> str:
     return f"Late fee {number}" + (f" ({cycle + 1})" if cycle else "")
 
 
+def is_fee(invoice: Invoice) -> bool:
+    """Whether ``invoice`` is itself a late fee (which never gets a fee of its own)."""
+    return invoice.number.startswith("FEE-") or (invoice.reference or "").startswith("Late fee ")
+
+
 def fee_number(number: str, cycle: int) -> str:
     """The number a file ledger gives the fee invoice (``FEE-INV-0001``)."""
     return f"FEE-{number}" + (f"-{cycle + 1}" if cycle else "")
@@ -60,7 +65,7 @@ class LateFees:
         """The ``late_fee`` the action's message states, the fee created first; or None.
 
         None when the policy has no fee, the action is not at the fee's stage, the
-        invoice is not late enough, or the fee has no amount in the invoice's
+        invoice is a fee itself or not late enough, or the fee has no amount in the invoice's
         currency (reported for that invoice). The returned ``number`` is None in a
         dry run, where nothing is created.
 
@@ -70,7 +75,7 @@ class LateFees:
         """
         ctx = self.ctx
         policy = ctx.settings.policy.late_fee
-        if policy is None or action.stage != policy.stage:
+        if policy is None or action.stage != policy.stage or is_fee(invoice):
             return None
         late = (ctx.calendar.today(ctx.now) - invoice.due_date).days
         if late < policy.after_days:
