@@ -28,6 +28,7 @@ STATUS_COLUMNS = (
     "stage",
     "last_contact",
     "hold",
+    "late_fee",
 )
 """``status --csv``'s columns, one row an open invoice, the most overdue first."""
 
@@ -40,7 +41,8 @@ def status_rows(
     The state's history is read once, here; each call of the function returned goes
     through the invoices again without holding the rows. ``days_late`` is negative for
     an invoice not due yet; ``stage`` is the furthest stage of the ladder sent (``-``:
-    none), ``last_contact`` the day of the last email.
+    none), ``last_contact`` the day of the last email, ``late_fee`` the fee invoice
+    created for it (``sync.run.fees``; empty: none).
     """
     from sync.plan.calendar import calendar_of
     from sync.plan.history import MessageStatus
@@ -48,6 +50,7 @@ def status_rows(
 
     today = calendar_of(settings).today(now)
     history = store.history(settings.tenant)
+    fees = late_fees(store, settings.tenant)
     order = {r.stage.name: i for i, r in enumerate(ladder(settings.policy))}
     days = {inv.id: (today - inv.due_date).days for inv in invoices}
     ordered = sorted(invoices, key=lambda i: -days[i.id])
@@ -77,9 +80,22 @@ def status_rows(
                 "stage": stage,
                 "last_contact": last.date().isoformat() if last else "-",
                 "hold": str(hold or ""),
+                "late_fee": fees.get(inv.id, ""),
             }
 
     return rows
+
+
+def late_fees(store: Store, tenant: str) -> dict[str, str]:
+    """The late fees created, by late invoice id: ``FEE-INV-1 (50.00 SAR)``, several joined."""
+    from sync.plan.actions import ActionKind
+    from sync.plan.history import MessageStatus
+
+    fees: dict[str, list[str]] = {}
+    for row in store.rows(tenant, action=ActionKind.LATE_FEE, status=MessageStatus.SENT):
+        amount = (row.subject or "").split(" as ", 1)[0]
+        fees.setdefault(row.invoice_id, []).append(f"{row.request_ref} ({amount})")
+    return {invoice_id: ", ".join(made) for invoice_id, made in fees.items()}
 
 
 def print_status(
@@ -109,7 +125,8 @@ def print_status(
     title = f"Open invoices: the {shown:,} most overdue of {len(invoices):,}"
     table = Table(title=title if summary else "Open invoices")
     headers = ("invoice", "customer", "due", "days late", "amount due", "stage reached")
-    for column in (*headers, "last contact", "hold"):
+    fee = settings.policy.late_fee is not None
+    for column in (*headers, "last contact", "hold", *(("late fee",) if fee else ())):
         table.add_column(column, no_wrap=column != "customer" and column != "hold")
 
     def rows() -> Iterator[tuple[str, ...]]:
@@ -125,6 +142,7 @@ def print_status(
                 row["stage"],
                 row["last_contact"],
                 row["hold"],
+                *((row["late_fee"],) if fee else ()),
             )
 
     print_rows(console, table, rows, shown)
