@@ -17,21 +17,20 @@ from sync.config.base import Model
 
 
 class LateFee(Model):
-    """``policy.late_fee``: a fixed fee created in the ledger as its own invoice.
-
-    Attributes:
-        amount: The fee, or the fee per ISO 4217 currency code.
-        currency: The fee's currency when ``amount`` is one number.
-        after_days: Days past the due date before an invoice gets the fee.
-        once: One fee per invoice, ever; false: one at each send of the stage.
-        stage: The stage whose message states the fee and at which it is created.
-    """
+    """A fixed late fee invoiced in the ledger at one stage (see [Late fees](late-fee.md))."""
 
     amount: Decimal | dict[str, Decimal]
+    """the fee (`50`), or one per currency (`{SAR: 50, USD: 15}`); above zero, two
+    decimals at most; no percentage, no interest"""
     currency: str | None = None
+    """the fee's ISO 4217 currency when `amount` is one number; an invoice in another
+    currency gets no fee (the run says so; `tahseel check` says so for a CSV ledger)"""
     after_days: int = Field(default=30, ge=0, le=3650)
+    """days past the due date before an invoice gets the fee at its stage"""
     once: bool = True
+    """one fee per invoice, ever; `false`: one at each send of the stage (its repeats)"""
     stage: str
+    """the email stage whose message states the fee, and at which it is created"""
 
     @model_validator(mode="after")
     def _amounts(self) -> LateFee:

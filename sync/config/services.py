@@ -80,7 +80,8 @@ class XeroLedgerSettings(_Model):
     daily_limit: int = Field(default=5000, ge=1)
     auth_port: int = Field(default=8765, ge=0, le=65535)
     fee_account_code: str | None = None
-    """The revenue account code of a late fee's line (``policy.late_fee``), e.g. ``260``."""
+    """the revenue account a late fee's line is posted to, e.g. `"260"`; needed by
+    `policy.late_fee` (see [Late fees](../late-fee.md))"""
     # Where Xero's services are; set only for a proxy or a test server.
     api_url: str | None = None
     identity_url: str | None = None
@@ -108,7 +109,8 @@ class QuickBooksLedgerSettings(_Model):
     payment_link: str | None = None
     auth_port: int = Field(default=8765, ge=0, le=65535)
     fee_item_id: str | None = None
-    """The Id of the service item a late fee's line sells (``policy.late_fee``)."""
+    """the Id of the service item a late fee's line sells, e.g. `"21"`; needed by
+    `policy.late_fee` (see [Late fees](../late-fee.md))"""
     # Where Intuit's services are; set only for a proxy or a test server.
     api_url: str | None = None
     discovery_url: str | None = None

@@ -21,6 +21,7 @@ from typing import Any
 from connectors.base import CreatesFees, FeeRequest
 from connectors.errors import LedgerError, LedgerRejected
 from connectors.models import Invoice
+from sync.errors import Aborted
 from sync.plan.actions import ActionKind, SendReminder
 from sync.plan.history import MessageStatus
 from sync.run.faults import checkpoint
@@ -99,6 +100,40 @@ class LateFees:
             return stated
         stated["number"] = self._create(invoice, amount, cycle)
         return stated
+
+    def settle_pending(self, invoices: dict[str, Invoice]) -> None:
+        """Finish the fees a crash left claimed (and perhaps created), at a run's start.
+
+        A fee of an invoice still open is created or found (``settle``), marked and
+        noted, so its stage's message states it when it goes; one of an invoice paid or
+        closed meanwhile is let go, and the run says where to look in the ledger.
+        """
+        ctx = self.ctx
+        policy = ctx.settings.policy.late_fee
+        pending = ctx.store.rows(
+            ctx.tenant, action=ActionKind.LATE_FEE, status=MessageStatus.PENDING
+        )
+        missing = [r.invoice_id for r in pending if r.invoice_id not in invoices]
+        known = {inv.id: inv for inv in ctx.ledger.get_invoices(missing)} if missing else {}
+        for row in pending:
+            invoice = invoices.get(row.invoice_id) or known.get(row.invoice_id)
+            amount = policy.amount_in(invoice.currency) if policy and invoice else None
+            if invoice is None or not invoice.is_open or amount is None:
+                ctx.store.release(row.id)
+                state = invoice.status.value if invoice is not None else "not in the ledger"
+                ctx.report.problems.append(
+                    f"{row.invoice_number}: a run stopped while creating its late fee, and"
+                    f" the invoice is {state} now; no fee is charged: look in the ledger for"
+                    f" an invoice with reference '{fee_reference(row.invoice_number, row.cycle)}'"
+                    " and void it if it is there"
+                )
+                continue
+            try:
+                self._create(invoice, amount, row.cycle)
+            except LedgerError as exc:
+                ctx.report.errors.append(f"{row.invoice_number}: {exc}")
+                if exc.disposition == "abort":
+                    raise Aborted(str(exc)) from exc
 
     def _row(self, invoice: Invoice, cycle: int) -> OutboxRow | None:
         rows = self.ctx.store.rows(

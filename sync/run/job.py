@@ -125,6 +125,7 @@ class Job:
                 self.replies.read({inv.number: inv for inv in invoices.values()})
                 invoices = self.reading.vet(invoices)
                 if not self.dry_run:
+                    self.fees.settle_pending(invoices)
                     recovery.finish_notes(self.outbox, invoices)
                 history = self.store.history(self.tenant) | self.ctx.overlay
                 self.outbox.track_threads()

@@ -73,7 +73,7 @@ class RunReport:
             ("snoozed to a promised date", self.snoozes),
             ("promises acknowledged", self.acknowledgements),
             ("people told about a reply", self.notices),
-            ("late fees invoiced", self.fees),
+            *([("late fees invoiced", self.fees)] if self.fees else []),
             ("ledger notes written", self.notes),
             ("replies read", sum(self.replies.values())),
             ("open invoices", self.open_invoices),
