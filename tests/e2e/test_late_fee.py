@@ -108,3 +108,53 @@ def test_a_dry_run_counts_the_fee_and_creates_nothing(tmp_path):
     assert result.exit_code in (0, 1), result.output
     assert '"late_fees": 3' in result.output
     assert rows(folder / "demo" / "invoices.fees.csv") == []
+
+
+def _repeating_world(tmp_path: Path, once: bool):  # type: ignore[no-untyped-def]
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from sync.config.settings import Settings
+    from tests.support.world import World, make_settings
+
+    stages = [
+        {"name": "overdue", "offset_days": 1},
+        {"name": "final", "offset_days": 10, "repeat_every_days": 3, "repeat_limit": 2},
+    ]
+    settings = make_settings(
+        tmp_path, timezone="Asia/Riyadh", weekend=(), holidays=(), stages=stages
+    )
+    data = settings.model_dump(mode="json", exclude={"source"})
+    data["policy"]["late_fee"] = {
+        "amount": 50,
+        "currency": "SAR",
+        "after_days": 10,
+        "once": once,
+        "stage": "final",
+    }
+    world = World(tmp_path, Settings.model_validate({**data, "source": settings.source}))
+    start = datetime(2027, 3, 1, 10, 0, tzinfo=ZoneInfo("Asia/Riyadh"))
+    world.add_invoice("R-1", (start - timedelta(days=2)).date(), start)
+    for day in range(20):
+        world.run(start + timedelta(days=day))
+    sent = mailbox.Maildir(world.mailbox_path, factory=None, create=False).get_folder("Sent")
+    parse = BytesParser(policy=policy.default).parsebytes
+    finals = [
+        parse(sent.get_bytes(m.key)).get_body(("plain",)).get_content()
+        for m in world.sent()
+        if m.stage == "final"
+    ]
+    return world, finals
+
+
+def test_once_states_the_one_fee_in_every_repeat_of_the_stage(tmp_path):
+    world, finals = _repeating_world(tmp_path, once=True)
+    assert len(finals) == 3 and [f.number for f in world.ledger.fees] == ["FEE-R-1"]
+    assert all("a late fee of SAR\xa050.00" in body and "FEE-R-1." in body for body in finals)
+
+
+def test_not_once_charges_a_fee_at_each_repeat_of_the_stage(tmp_path):
+    world, finals = _repeating_world(tmp_path, once=False)
+    assert len(finals) == 3
+    assert [f.number for f in world.ledger.fees] == ["FEE-R-1", "FEE-R-1-2", "FEE-R-1-3"]
+    assert [f.reference for f in world.ledger.fees][1:] == ["Late fee R-1 (2)", "Late fee R-1 (3)"]
