@@ -99,7 +99,7 @@ def check_ledger_settings(settings: Settings) -> list[str]:
     """
     from connectors.csvfile import CsvFormat, sniff
 
-    problems: list[str] = check_late_fee(settings)
+    problems: list[str] = check_late_fee(settings, _ledger_section)
     where = f"{settings.source}: ledger"
     ledger = settings.ledger
     if isinstance(ledger, XeroLedgerSettings | QuickBooksLedgerSettings):

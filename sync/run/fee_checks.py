@@ -8,6 +8,7 @@ an amount in. The last is known before a run only where the ledger is readable o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -29,8 +30,12 @@ _NEEDS = {
 }
 
 
-def check_late_fee(settings: Settings) -> list[str]:
-    """Problems with ``policy.late_fee`` against the ledger; none without a fee."""
+def check_late_fee(settings: Settings, where: Callable[[Settings], str] | None = None) -> list[str]:
+    """Problems with ``policy.late_fee`` against the ledger; none without a fee.
+
+    ``where`` says where the ledger section is written (``file:line``); asked only
+    when there is a problem to place.
+    """
     fee = settings.policy.late_fee
     if fee is None:
         return []
@@ -39,9 +44,10 @@ def check_late_fee(settings: Settings) -> list[str]:
         setting, what = _NEEDS[ledger.type]
         if getattr(ledger, setting):
             return []
+        place = where(settings) if where else settings.source
         return [
-            f"{settings.source}: ledger.{setting} is not set, and policy.late_fee needs"
-            f" {what}; add it to the ledger section"
+            f"{place}: ledger.{setting} is not set, and policy.late_fee needs {what};"
+            " add it to the ledger section"
         ]
     return _csv_currencies(settings, ledger, fee.amounts)
 
