@@ -13,7 +13,8 @@ The fees file is ``<stem>.fees.csv`` beside the invoices (``invoices.csv`` has
 - ``key``: the fee's idempotency key; a row with it is never written twice;
 - ``created_at``: when the row was written (UTC).
 
-A fee is written atomically: the whole file is written to a temporary file beside it
+Its note goes to the ledger's notes file under the fee's number, naming the late
+invoice. A fee is written atomically: the whole file is written to a temporary file beside it
 and put in its place, under a lock, so a crash leaves the old file or the new one,
 never half a row. Import the fees into the accounting system from this file.
 """
@@ -25,11 +26,14 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from connectors.base import CreatedFee, FeeRequest
 from connectors.errors import LedgerUnavailable
+from connectors.models import Invoice
 
 try:
     import fcntl
@@ -53,6 +57,11 @@ FEE_COLUMNS = (
 )
 
 
+def fee_note(fee: FeeRequest) -> str:
+    """The note on the fee invoice: which invoice it is the late fee of."""
+    return f"Tahseel: late fee on invoice {fee.invoice.number}, reference '{fee.reference}'"
+
+
 def fees_path_of(ledger_path: Path) -> Path:
     """Where a CSV ledger's fees go: ``<stem>.fees.csv`` beside the ledger file."""
     return ledger_path.with_name(f"{ledger_path.stem}.fees.csv")
@@ -62,6 +71,11 @@ class CsvFees:
     """``CreatesFees`` for the CSV ledger (mixed into ``FileLedger``, which sets ``path``)."""
 
     path: Path
+
+    if TYPE_CHECKING:
+
+        def add_note(self, invoice: Invoice, text: str, *, key: str) -> None:
+            """The ledger's note (``FileLedger.add_note``)."""
 
     @property
     def fees_path(self) -> Path:
@@ -80,17 +94,35 @@ class CsvFees:
         try:
             with _locked(path):
                 rows = read_fees(path)
-                for row in rows:
-                    if row.get("key") == fee.key or row.get("reference") == fee.reference:
-                        return CreatedFee(row["fee_number"], row["fee_number"])
-                rows.append(_row(fee))
-                _write(path, rows)
+                made = next(
+                    (
+                        CreatedFee(row["fee_number"], row["fee_number"])
+                        for row in rows
+                        if row.get("key") == fee.key or row.get("reference") == fee.reference
+                    ),
+                    None,
+                )
+                if made is None:
+                    _write(path, [*rows, _row(fee)])
+                    made = CreatedFee(fee.number, fee.number)
         except OSError as exc:
             raise LedgerUnavailable(
                 f"csv: cannot write the late fee of {fee.invoice.number} to {path}:"
                 f" {exc.strerror or exc}; check the folder can be written"
             ) from exc
-        return CreatedFee(fee.number, fee.number)
+        # The fee's own note, in the notes file under its number (a repeat adds nothing).
+        the_fee = replace(
+            fee.invoice,
+            id=made.id,
+            number=made.number,
+            total=fee.amount,
+            amount_due=fee.amount,
+            issue_date=fee.issued,
+            due_date=fee.issued,
+            reference=fee.reference,
+        )
+        self.add_note(the_fee, fee_note(fee), key=f"{fee.key}:fee")
+        return made
 
 
 def read_fees(path: Path) -> list[dict[str, str]]:

@@ -68,6 +68,8 @@ def test_the_same_fee_again_adds_no_row_and_another_fee_adds_one(tmp_path):
     ledger.create_fee(_fee(ledger, "INV-2"))
     rows = read_fees(ledger.fees_path)
     assert [r["fee_number"] for r in rows] == ["FEE-INV-1", "FEE-INV-2"]
+    (note,) = ledger.read_notes("FEE-INV-1")  # the fee's own note, once
+    assert "late fee on invoice INV-1" in note["text"]
 
 
 def test_the_file_is_replaced_whole_never_left_half_written(tmp_path, monkeypatch):

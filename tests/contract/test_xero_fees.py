@@ -79,6 +79,8 @@ def test_the_fee_is_an_authorised_sales_invoice_with_one_line(
     assert line["AccountCode"] == "260" and line["Quantity"] == 1.0
     assert "INV-0100" in line["Description"]
     assert ledger.calls["invoices.create"] == 1
+    (note,) = emulator.org.notes(record.invoice_id)  # noted on the fee invoice too
+    assert "late fee on invoice INV-0100" in note
 
 
 @pytest.mark.parametrize("kind", ["429", "500", "drop"])
@@ -123,6 +125,25 @@ def test_settle_finds_the_fee_once_the_key_is_forgotten(
     again = ledger.create_fee(fee, settle=True)
     assert again == made and len(_fees(emulator)) == 1
     assert ledger.calls["invoices.create"] == 1 and ledger.calls["invoices.find_fee"] == 1
+    assert len(emulator.org.notes(made.id)) == 1  # looked at the history: not noted twice
+
+
+def test_a_fee_whose_note_failed_is_noted_by_the_next_try(
+    emulator: XeroEmulator, tmp_path: Path, clock: ScaledClock
+) -> None:
+    ledger = _ledger(emulator, tmp_path, clock)
+    fee = _fee(ledger, emulator)
+    emulator.fail("400", path="/History", probability=1.0)
+    try:
+        with pytest.raises(LedgerUnavailable, match="its note is not written yet"):
+            ledger.create_fee(fee)  # made, but not noted: the run keeps the fee pending
+    finally:
+        emulator.script.rules.clear()
+    (record,) = _fees(emulator)
+    assert emulator.org.notes(record.invoice_id) == []
+    made = ledger.create_fee(fee, settle=True)
+    assert made.id == record.invoice_id and len(_fees(emulator)) == 1
+    assert len(emulator.org.notes(record.invoice_id)) == 1
 
 
 def test_without_an_account_code_nothing_is_sent(

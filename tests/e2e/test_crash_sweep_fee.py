@@ -119,6 +119,17 @@ class FeeWorld(World):
             return str(self.ledger.org.invoices[invoice_id].contact_id)
         return str(self.ledger.company.invoices[invoice_id].customer_id)
 
+    def notes_on_fee(self, fee_number: str) -> int:
+        """The notes on fee invoice ``fee_number`` naming its late invoice.
+
+        Xero: history notes; QuickBooks writes it in the fee's PrivateNote as it is made.
+        """
+        if self.kind == "quickbooks":
+            return 1
+        org = self.ledger.org
+        (fee_id,) = [i for i, r in org.invoices.items() if r.number == fee_number]
+        return sum(1 for text in org.notes(fee_id) if "late fee on invoice" in text)
+
     def fee_notes(self, number: str) -> int:
         """The late fee's notes on invoice ``number``, by their words (under any key)."""
         invoice_id = self.ids[number]
@@ -201,6 +212,8 @@ def check(world: FeeWorld, late: list[str], found: Findings) -> None:
             found.mail.append((number, "final emails", len(mail)))
         elif not re.search(rf"\b{re.escape(fee_number)}\b", mail[0]) or "25.00" not in mail[0]:
             found.mail.append((number, "the final email does not state the fee", fee_number))
+        if world.notes_on_fee(fee_number) != 1:
+            found.notes.append((fee_number, "notes on the fee", world.notes_on_fee(fee_number)))
         held = world.fee_notes(number)
         if held != 1:
             found.notes.append((number, "fee notes", held))
