@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from connectors.base import CreatedFee, FeeRequest
-from connectors.errors import LedgerDataError, LedgerUnavailable
+from connectors.errors import LedgerDataError, LedgerRejected, LedgerUnavailable
 
 if TYPE_CHECKING:
     from connectors.quickbooks.client import QuickBooksClient
@@ -76,8 +76,10 @@ class QuickBooksFees:
                 request_id=request_id(fee.key),
                 subject=fee.invoice.number,
             )
-        except LedgerUnavailable:
-            found = self.find_fee(fee)  # the create may have happened: settle it
+        except (LedgerUnavailable, LedgerRejected):
+            # Unavailable: the create may have happened. Refused: its DocNumber may be
+            # taken by this very fee, made by a try whose request id QuickBooks forgot.
+            found = self.find_fee(fee)
             if found is not None:
                 return found
             raise

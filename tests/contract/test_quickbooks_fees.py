@@ -125,6 +125,18 @@ def test_settle_finds_the_fee_and_creates_nothing(
     assert len(_fees(emulator)) == 1
 
 
+def test_a_fee_made_by_a_forgotten_request_is_found_by_its_doc_number(
+    emulator: QuickBooksEmulator, tmp_path: Path, clock: ScaledClock
+) -> None:
+    ledger = _ledger(emulator, tmp_path, clock)
+    fee = _fee(ledger, emulator)
+    made = ledger.create_fee(fee)
+    emulator.company.__dict__["request_ids"].clear()  # the request id is forgotten
+    again = ledger.create_fee(fee)  # refused as a duplicate DocNumber (6140): found
+    assert again == made and len(_fees(emulator)) == 1
+    assert ledger.calls["invoices.create"] == 2 and ledger.calls["invoices.find_fee"] == 1
+
+
 def test_without_an_item_nothing_is_sent(
     emulator: QuickBooksEmulator, tmp_path: Path, clock: ScaledClock
 ) -> None:
