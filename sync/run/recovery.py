@@ -37,7 +37,7 @@ def reconcile(outbox: Outbox) -> None:
     unsettled += store.rows(outbox.ctx.tenant, status=MessageStatus.UNKNOWN)
     for row in unsettled:
         if row.action == ActionKind.LATE_FEE:
-            continue  # settled with the ledger when its stage comes again (sync.run.fees)
+            continue  # settled with the ledger: sync.run.fees.LateFees.settle_pending
         if row.action in (ActionKind.ESCALATE, ActionKind.PAUSE):
             store.complete(row.id, status=MessageStatus.SENT, sent_at=row.created_at)
         else:
