@@ -3,14 +3,16 @@
 Beside it, the optional capabilities a ledger may also have, each a protocol that
 ``isinstance`` can check: ``PaidHistory`` (which invoices were paid, and when) and
 ``BatchNotes`` (many notes in a few requests), ``CallsLeft`` (the day's calls left),
-``NoteLookup`` (whether a note is already on an invoice) and ``Preflight`` (checks for
-``tahseel doctor``).
+``NoteLookup`` (whether a note is already on an invoice), ``Preflight`` (checks for
+``tahseel doctor``) and ``CreatesFees`` (a late fee invoiced to the customer).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Literal, Protocol, runtime_checkable
 
 from connectors.errors import LedgerError
@@ -187,5 +189,63 @@ class NoteLookup(Protocol):
         """Whether the invoice's history holds a note with exactly this text (as written).
 
         Raises only ``connectors.errors.LedgerError`` subclasses.
+        """
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeeRequest:
+    """A late fee to invoice: a fixed amount, to the late invoice's customer.
+
+    Attributes:
+        invoice: The late invoice; the fee goes to its contact, in its currency.
+        amount: The fee (above zero, two decimals at most).
+        currency: ISO 4217 code, the late invoice's.
+        reference: Unique to this fee and naming the late invoice (``Late fee INV-0001``):
+            the fee invoice's reference, and what a look-up for it searches.
+        description: The words of the fee invoice's one line.
+        issued: The fee invoice's date (also its due date).
+        key: Stable for this fee across runs: the create's idempotency key.
+        number: The fee invoice's number where the ledger lets the caller choose
+            (a CSV file); ledgers that number their invoices ignore it.
+    """
+
+    invoice: Invoice
+    amount: Decimal
+    currency: str
+    reference: str
+    description: str
+    issued: date
+    key: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedFee:
+    """The fee invoice as the ledger keeps it."""
+
+    id: str
+    number: str
+
+
+@runtime_checkable
+class CreatesFees(Protocol):
+    """A ledger that can invoice a late fee as an invoice of its own, exactly once.
+
+    Optional: a policy with ``late_fee`` needs it; a ledger without it makes
+    ``tahseel check`` fail for that policy.
+    """
+
+    def create_fee(self, fee: FeeRequest, *, settle: bool = False) -> CreatedFee:
+        """Create the fee invoice, or find the one an earlier try created.
+
+        With ``settle`` (a retry: an earlier try may have created it), first look for
+        a fee invoice with ``fee.reference`` and return it when found. Every create
+        carries ``fee.key`` as its idempotency key where the ledger takes one; a create
+        whose outcome is unknown (a dropped connection) is settled by that look-up.
+
+        Raises:
+            LedgerError: Not created, or not known whether it was (then a later call
+                with ``settle`` finds out); only its subclasses.
         """
         ...

@@ -66,6 +66,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from connectors.csvfees import CsvFees
 from connectors.csvformat import CsvFormat, RowProblem
 from connectors.csvlinks import LINK_FIELDS, check_link_pattern, fill_link
 from connectors.csvpdf import PdfSource, check_pdf_files, pdf_source, read_own_pdf
@@ -104,7 +105,7 @@ NOTE_COLUMNS = ("at", "invoice_id", "invoice_number", "key", "text")
 """Columns of the notes sidecar file, in order."""
 
 
-class FileLedger:
+class FileLedger(CsvFees):
     """A ledger kept in a CSV file, with notes in a sidecar CSV.
 
     Args:

@@ -29,7 +29,7 @@ from connectors.base import Finding, NoteItem
 from connectors.errors import LedgerDataError, LedgerError, LedgerRejected
 from connectors.limits import RateLimiter
 from connectors.models import Invoice, InvoiceStatus, PaidInvoice
-from connectors.quickbooks import mapping, preflight
+from connectors.quickbooks import fees, mapping, preflight
 from connectors.quickbooks.client import API_URLS, QuickBooksClient, company_limiter
 from connectors.quickbooks.customers import Customers
 from connectors.quickbooks.links import Links
@@ -58,7 +58,7 @@ CDC_MAX = 1000
 _NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED, InvoiceStatus.VOIDED)
 
 
-class QuickBooksLedger:
+class QuickBooksLedger(fees.QuickBooksFees):
     """QuickBooks Online, through the official python-quickbooks and intuit-oauth SDKs.
 
     Customers come from ``SELECT * FROM Customer WHERE Id IN (...)`` in bulk, only for
@@ -71,14 +71,13 @@ class QuickBooksLedger:
         token_file: The token set written by ``tahseel auth quickbooks`` (mode 0600).
         token_env: An environment variable that may hold the token set as JSON (CI).
         realm_id: The company; may be omitted when the token file names one.
-        environment: ``production`` or ``sandbox``: picks the API host and the
-            OpenID discovery document (which names the token endpoint).
+        environment: ``production`` or ``sandbox``: the API host and OpenID discovery.
         api_url: API base ending in ``/v3``; overrides ``environment`` (tests).
         discovery_url: OpenID discovery document URL; overrides ``environment``.
         email_source: ``bill``, ``customer`` or ``both`` (see ``mapping.choose_emails``).
         language_field: Name of the custom field holding the customer's language.
-        reference_field: Name of the custom field shown as the invoice's reference
-            (e.g. ``P.O. Number``).
+        reference_field: Custom field shown as the invoice's reference (``P.O. Number``).
+        fee_item_id: The service item a late fee's line sells (``fees.QuickBooksFees``).
         payment_link_fallback: Link pattern for companies without online payments,
             with ``{number}`` and/or ``{id}``, e.g. ``https://pay.example/{number}``.
         per_minute: Calls per minute allowed for the company (500 in production).
@@ -115,6 +114,7 @@ class QuickBooksLedger:
         language_field: str | None = None,
         reference_field: str | None = None,
         payment_link_fallback: str | None = None,
+        fee_item_id: str | None = None,
         per_minute: int = 500,
         concurrent: int = 10,
         batches_per_minute: int = 120,
@@ -138,7 +138,7 @@ class QuickBooksLedger:
         self._realm_id = realm_id
         self.email_source: mapping.EmailSource = email_source
         self.language_field = language_field
-        self.reference_field = reference_field
+        self.reference_field, self.fee_item_id = reference_field, fee_item_id
         self.payment_link_fallback = payment_link_fallback
         self.page_size = page_size
         self.batches_per_minute = batches_per_minute

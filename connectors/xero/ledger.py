@@ -24,7 +24,7 @@ from connectors.errors import InvoiceNotFound, LedgerDataError, LedgerRejected
 from connectors.limits import RateLimiter
 from connectors.models import Invoice, InvoiceStatus, PaidInvoice
 from connectors.tokens import TokenStore
-from connectors.xero import mapping, pages, preflight
+from connectors.xero import fees, mapping, pages, preflight
 from connectors.xero.client import (
     API_URL,
     CONNECTIONS_URL,
@@ -51,7 +51,7 @@ ALL_STATUSES = ("DRAFT", "SUBMITTED", "AUTHORISED", "PAID", "VOIDED", "DELETED")
 _NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED)
 
 
-class XeroLedger:
+class XeroLedger(fees.XeroFees):
     """Xero, through the official xero-python SDK.
 
     Contacts come from ``GET /Contacts?IDs=`` in batches, only for invoices about to
@@ -68,6 +68,7 @@ class XeroLedger:
         identity_url: Host of the token endpoint.
         connections_url: Host of ``/connections``.
         arabic_group: Name of the contact group whose members read Arabic.
+        fee_account_code: The revenue account of a late fee's line (``fees.XeroFees``).
         per_minute: Calls per minute allowed for the organisation.
         per_day: Calls per day (5,000 on most Xero plans, 1,000 on Starter).
         concurrent: Calls in flight at once.
@@ -98,6 +99,7 @@ class XeroLedger:
         identity_url: str | None = None,
         connections_url: str | None = None,
         arabic_group: str | None = None,
+        fee_account_code: str | None = None,
         per_minute: int = 60,
         per_day: int = 5000,
         concurrent: int = 5,
@@ -113,7 +115,7 @@ class XeroLedger:
         self.tokens = TokenStore(Path(token_file), env=token_env, provider="xero")
         self._tenant_id = tenant_id
         self.api_url = api_url or API_URL
-        self.arabic_group = arabic_group
+        self.arabic_group, self.fee_account_code = arabic_group, fee_account_code
         self.page_size = page_size
         self.lag = lag
         self._limits = {

@@ -28,6 +28,7 @@ STATUS_COLUMNS = (
     "stage",
     "last_contact",
     "hold",
+    "late_fee",
 )
 """``status --csv``'s columns, one row an open invoice, the most overdue first."""
 
@@ -41,7 +42,8 @@ def status_rows(
     through the invoices again without holding the rows. ``days_late`` is negative for
     an invoice not due yet; ``stage`` is the furthest stage of the ladder sent (``-``:
     none), ``last_contact`` the day of the last email, ``hold`` says whether it is
-    escalated (handed to a person with its dossier), paused or snoozed.
+    escalated (handed to a person with its dossier), paused or snoozed, ``late_fee`` the
+    fee invoice created for it (``sync.run.fees``; empty: none).
     """
     from sync.plan.calendar import calendar_of
     from sync.plan.history import MessageStatus
@@ -49,6 +51,7 @@ def status_rows(
 
     today = calendar_of(settings).today(now)
     history = store.history(settings.tenant)
+    fees = late_fees(store, settings.tenant)
     order = {r.stage.name: i for i, r in enumerate(ladder(settings.policy))}
     handover = {s.name for s in settings.policy.stages if s.action == "escalate"}
     days = {inv.id: (today - inv.due_date).days for inv in invoices}
@@ -81,9 +84,22 @@ def status_rows(
                 "stage": stage,
                 "last_contact": last.date().isoformat() if last else "-",
                 "hold": str(hold or ""),
+                "late_fee": fees.get(inv.id, ""),
             }
 
     return rows
+
+
+def late_fees(store: Store, tenant: str) -> dict[str, str]:
+    """The late fees created, by late invoice id: ``FEE-INV-1 (50.00 SAR)``, several joined."""
+    from sync.plan.actions import ActionKind
+    from sync.plan.history import MessageStatus
+
+    fees: dict[str, list[str]] = {}
+    for row in store.rows(tenant, action=ActionKind.LATE_FEE, status=MessageStatus.SENT):
+        amount = (row.subject or "").split(" as ", 1)[0]
+        fees.setdefault(row.invoice_id, []).append(f"{row.request_ref} ({amount})")
+    return {invoice_id: ", ".join(made) for invoice_id, made in fees.items()}
 
 
 def print_status(
@@ -113,7 +129,8 @@ def print_status(
     title = f"Open invoices: the {shown:,} most overdue of {len(invoices):,}"
     table = Table(title=title if summary else "Open invoices")
     headers = ("invoice", "customer", "due", "days late", "amount due", "stage reached")
-    for column in (*headers, "last contact", "hold"):
+    fee = settings.policy.late_fee is not None
+    for column in (*headers, "last contact", "hold", *(("late fee",) if fee else ())):
         table.add_column(column, no_wrap=column != "customer" and column != "hold")
 
     def rows() -> Iterator[tuple[str, ...]]:
@@ -129,6 +146,7 @@ def print_status(
                 row["stage"],
                 row["last_contact"],
                 row["hold"],
+                *((row["late_fee"],) if fee else ()),
             )
 
     print_rows(console, table, rows, shown)

@@ -11,6 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sync.config.base import Model as _Model
 from sync.config.checks import check_email
+from sync.config.fees import LateFee
 from sync.config.wording import FinalNotice, check_note
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -101,6 +102,7 @@ class Policy(_Model):
     acknowledge: AcknowledgeSettings = AcknowledgeSettings()
     resend: Resend = Resend()
     final_notice: FinalNotice = FinalNotice()
+    late_fee: LateFee | None = None
 
     @field_validator("minimum_amount")
     @classmethod
@@ -131,3 +133,16 @@ class Policy(_Model):
                 )
                 raise ValueError(f"stages must be listed in order of offset_days: {order}")
         return stages
+
+    @model_validator(mode="after")
+    def _fee_stage(self) -> Policy:
+        fee = self.late_fee
+        if fee is None:
+            return self
+        names = [s.name for s in self.stages if s.action == "email"]
+        if fee.stage not in names:
+            raise ValueError(
+                f"late_fee.stage is {fee.stage!r}, which is not an email stage of this policy;"
+                f" name one of: {', '.join(names) or '(none)'}"
+            )
+        return self

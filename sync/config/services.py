@@ -79,6 +79,9 @@ class XeroLedgerSettings(_Model):
     arabic_group: str | None = None
     daily_limit: int = Field(default=5000, ge=1)
     auth_port: int = Field(default=8765, ge=0, le=65535)
+    fee_account_code: str | None = None
+    """the revenue account a late fee's line is posted to, e.g. `"260"`; needed by
+    `policy.late_fee` (see [Late fees](../late-fee.md))"""
     # Where Xero's services are; set only for a proxy or a test server.
     api_url: str | None = None
     identity_url: str | None = None
@@ -105,6 +108,9 @@ class QuickBooksLedgerSettings(_Model):
     reference_field: str | None = None
     payment_link: str | None = None
     auth_port: int = Field(default=8765, ge=0, le=65535)
+    fee_item_id: str | None = None
+    """the Id of the service item a late fee's line sells, e.g. `"21"`; needed by
+    `policy.late_fee` (see [Late fees](../late-fee.md))"""
     # Where Intuit's services are; set only for a proxy or a test server.
     api_url: str | None = None
     discovery_url: str | None = None

@@ -24,6 +24,8 @@ class ActionKind(StrEnum):
     """Reminders wait for a promised date (no email)."""
     NOTICE = "notice"
     """An email to the business's own people, not to the customer."""
+    LATE_FEE = "late_fee"
+    """A late fee invoiced in the ledger (no email; the stage's message states it)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from sync.config.services import (
 from sync.config.settings import LANGUAGES, Settings
 from sync.errors import MissingSecret
 from sync.run.dossier import DOSSIER, LETTER, sample_context
+from sync.run.fee_checks import check_late_fee
 from sync.run.outbound import sample_invoice
 from sync.run.samples import sample_contexts
 from sync.run.subjects import Subjects
@@ -122,7 +123,7 @@ def check_ledger_settings(settings: Settings, *, files: bool = False) -> list[st
     """
     from connectors.csvfile import CsvFormat, sniff
 
-    problems: list[str] = []
+    problems: list[str] = check_late_fee(settings, _ledger_section)
     where = f"{settings.source}: ledger"
     ledger = settings.ledger
     if isinstance(ledger, XeroLedgerSettings | QuickBooksLedgerSettings):

@@ -22,7 +22,7 @@ from mailer.render import Renderer
 from mailer.transport import FlushesBatches, Transport, UpdatesReplyCursor
 from sync.config.settings import Settings
 from sync.errors import Aborted, SyncError
-from sync.plan.actions import Action, ActionKind, Escalate, Plan
+from sync.plan.actions import Action, ActionKind, Escalate, Plan, SendReminder
 from sync.plan.calendar import calendar_of
 from sync.plan.history import History
 from sync.plan.planner import plan
@@ -31,6 +31,7 @@ from sync.run import budget, recovery
 from sync.run.context import REREAD_CHUNK, CountsCalls, RunContext
 from sync.run.dossier import addressed, judge_promises
 from sync.run.faults import checkpoint
+from sync.run.fees import LateFees
 from sync.run.messages import Composer
 from sync.run.outbound import Identity
 from sync.run.outbox import Outbox
@@ -100,6 +101,7 @@ class Job:
         )
         composer = Composer(self.ctx)
         self.outbox = Outbox(self.ctx, composer)
+        self.fees = LateFees(self.outbox)
         self.replies = ReplyDesk(self.ctx, self.outbox, composer)
         self.reading = LedgerReading(self.ctx)
 
@@ -126,6 +128,7 @@ class Job:
                     judge_promises(self.ctx, invoices)
                 invoices = self.reading.vet(invoices)
                 if not self.dry_run:
+                    self.fees.settle_pending(invoices)
                     recovery.finish_notes(self.outbox, invoices)
                 history = self.store.history(self.tenant) | self.ctx.overlay
                 self.outbox.track_threads()
@@ -291,7 +294,8 @@ class Job:
             if isinstance(action, Escalate):
                 self.outbox.escalate(action, fresh)
             else:
-                self.outbox.email(action, fresh)
+                fee = self.fees.charge(action, fresh) if isinstance(action, SendReminder) else None
+                self.outbox.email(action, fresh, late_fee=fee)
         except LedgerError as exc:
             self._failed(number, exc, exc.disposition)
         except MailError as exc:

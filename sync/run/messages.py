@@ -38,9 +38,13 @@ class Composer:
         return self._wording
 
     def build(
-        self, action: EmailAction, invoice: Invoice, thread: ThreadInfo
+        self,
+        action: EmailAction,
+        invoice: Invoice,
+        thread: ThreadInfo,
+        late_fee: dict[str, Any] | None = None,
     ) -> tuple[EmailMessage, str]:
-        """The message for ``action`` in ``thread``, and the thread's base subject."""
+        """The message for ``action`` in ``thread`` (stating ``late_fee``), and its base subject."""
         ctx = self.ctx
         today = ctx.calendar.today(ctx.now)
         context = template_context(
@@ -56,6 +60,7 @@ class Composer:
             thread=thread,
             wording=self.wording,
             deadline=self.wording.deadline(today, ctx.calendar),
+            late_fee=late_fee,
         )
         rendered = ctx.renderer.render(action.template, action.language, context)
         subject, base = thread_subject(thread.subject, rendered.subject)

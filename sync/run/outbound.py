@@ -69,6 +69,7 @@ def template_context(
     wording: Wording = PLAIN,
     deadline: date | None = None,
     salutation: str | None = None,
+    late_fee: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The plain data a template sees: nothing callable, nothing secret.
 
@@ -123,6 +124,7 @@ def template_context(
         "reminders_sent": record.reminders_sent,
         "deadline": deadline or today,
         **wording.for_language(language),
+        "late_fee": late_fee,
     }
 
 
@@ -234,6 +236,8 @@ def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: 
         text = f"Tahseel: the customer's promise to pay was acknowledged by email to {to}"
     elif action == ActionKind.SNOOZE:
         text = "Tahseel: reminders wait for the date the customer gave"
+    elif action == ActionKind.LATE_FEE:
+        text = "Tahseel: late fee invoiced to the customer"
     else:
         text = f"Tahseel: {action}"
     if detail:

@@ -155,10 +155,12 @@ class Outbox(LedgerNotes):
 
     # -- email actions --------------------------------------------------------------------
 
-    def email(self, action: EmailAction, invoice: Invoice) -> None:
-        """Send one email action through the outbox: claim, send, mark sent, note."""
+    def email(
+        self, action: EmailAction, invoice: Invoice, late_fee: dict[str, Any] | None = None
+    ) -> None:
+        """Send one email action (stating ``late_fee``) through the outbox: claim, send, note."""
         thread = self.thread_of(invoice)
-        message, base_subject = self.composer.build(action, invoice, thread)
+        message, base_subject = self.composer.build(action, invoice, thread, late_fee)
         if self.ctx.dry_run:
             self.ctx.report.record(action)
             return

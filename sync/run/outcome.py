@@ -38,6 +38,8 @@ class RunReport:
     snoozes: int = 0
     acknowledgements: int = 0
     notices: int = 0
+    fees: int = 0
+    """Late fees invoiced in the ledger (or, in a dry run, that would be)."""
     notes: int = 0
     reconciled: int = 0
     waiting: int = 0
@@ -71,6 +73,7 @@ class RunReport:
             ("snoozed to a promised date", self.snoozes),
             ("promises acknowledged", self.acknowledgements),
             ("people told about a reply", self.notices),
+            *([("late fees invoiced", self.fees)] if self.fees else []),
             ("ledger notes written", self.notes),
             ("replies read", sum(self.replies.values())),
             ("open invoices", self.open_invoices),
@@ -156,6 +159,7 @@ class RunReport:
             "snoozes": self.snoozes,
             "acknowledgements": self.acknowledgements,
             "notices": self.notices,
+            "late_fees": self.fees,
             "notes": self.notes,
             "reconciled": self.reconciled,
             "waiting": self.waiting,

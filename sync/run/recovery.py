@@ -36,6 +36,8 @@ def reconcile(outbox: Outbox) -> None:
     unsettled = store.rows(outbox.ctx.tenant, status=MessageStatus.PENDING)
     unsettled += store.rows(outbox.ctx.tenant, status=MessageStatus.UNKNOWN)
     for row in unsettled:
+        if row.action == ActionKind.LATE_FEE:
+            continue  # settled with the ledger: sync.run.fees.LateFees.settle_pending
         # A pause, and an escalation recorded before dossiers were emailed, sent nothing.
         if row.action in (ActionKind.ESCALATE, ActionKind.PAUSE) and not row.message_id:
             store.complete(row.id, status=MessageStatus.SENT, sent_at=row.created_at)
@@ -91,6 +93,8 @@ def finish_notes(outbox: Outbox, invoices: dict[str, Invoice]) -> None:
         if row.action in (ActionKind.PAUSE, ActionKind.SNOOZE):  # cycle: the reply's id
             reply = ctx.store.reply(ctx.tenant, row.cycle)
             detail = hold_detail(reply) if reply is not None else ""
+        elif row.action == ActionKind.LATE_FEE:
+            detail = row.subject or ""  # the fee's amount and number (sync.run.fees)
         try:
             outbox.note(
                 (row.id, row.cycle),

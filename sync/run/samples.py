@@ -15,6 +15,7 @@ from typing import Any
 from connectors.models import Invoice
 from sync.config.settings import Settings
 from sync.config.wording import CustomerSettings, Salutation
+from sync.run.fee_checks import sample_fee
 from sync.run.outbound import Identity, sample_invoice, template_context
 from sync.run.wording import Wording
 from sync.store.tables import ThreadInfo
@@ -74,6 +75,7 @@ def sample_contexts(settings: Settings, stage: str, language: str) -> list[dict[
                 thread=thread,
                 wording=_varied(wording, variant, invoice),
                 deadline=today + timedelta(days=9),
+                late_fee=sample_fee(settings, stage, invoice.currency),
             )
         )
     return contexts

@@ -104,6 +104,7 @@ def xero_ledger(settings: Settings) -> Ledger:
         token_env=cfg.token_env,
         tenant_id=cfg.tenant_id,
         arabic_group=cfg.arabic_group,
+        fee_account_code=cfg.fee_account_code,
         per_day=cfg.daily_limit,
         api_url=cfg.api_url,
         identity_url=cfg.identity_url,
@@ -128,6 +129,7 @@ def quickbooks_ledger(settings: Settings) -> Ledger:
         language_field=cfg.language_field,
         reference_field=cfg.reference_field,
         payment_link_fallback=cfg.payment_link,
+        fee_item_id=cfg.fee_item_id,
         api_url=cfg.api_url,
         discovery_url=cfg.discovery_url,
     )

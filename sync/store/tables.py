@@ -23,7 +23,7 @@ from sqlalchemy.types import TypeDecorator
 
 from sync.plan.actions import ActionKind
 
-INTERNAL_ACTIONS = (ActionKind.NOTICE, ActionKind.SNOOZE)
+INTERNAL_ACTIONS = (ActionKind.NOTICE, ActionKind.SNOOZE, ActionKind.LATE_FEE)
 """Outbox actions that are not contact with the customer: no rung, no thread."""
 
 NOT_IN_THREAD = (*INTERNAL_ACTIONS, ActionKind.ESCALATE)

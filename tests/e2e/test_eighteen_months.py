@@ -24,6 +24,7 @@ from decimal import Decimal
 import pytest
 
 from connectors.models import InvoiceStatus
+from sync.config.settings import Settings
 from tests.support import tally
 from tests.support.oracle import Days, Oracle, gaps_of
 from tests.support.world import World, local, make_settings, scratch_folder
@@ -170,12 +171,35 @@ def test_eighteen_months_match_the_oracle(policy: str, seed: int) -> None:
         stages=stages,
         min_days_between=spacing,
     )
-    world = World(folder, settings)
+    world = World(folder, with_late_fee(settings))
     try:
         check_eighteen_months(world, Oracle(stages, spacing, DAYS), seed)
     finally:
         world.forget_process()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+FEE_AFTER_DAYS = 20
+"""The business charges a late fee (25 SAR, ``once``) at ``final`` to invoices this late."""
+
+
+def with_late_fee(settings: Settings) -> Settings:
+    """The settings with the late fee at ``final`` (a stage of both ladders)."""
+    data = settings.model_dump(mode="json", exclude={"source"})
+    fee = {"amount": 25, "currency": "SAR", "after_days": FEE_AFTER_DAYS, "stage": "final"}
+    data["policy"]["late_fee"] = {**fee, "once": True}
+    return Settings.model_validate({**data, "source": settings.source})
+
+
+def fees_due(
+    want: list[tuple[str, str, int]], view: dict[str, tuple[date, str]], day: date, done: set[str]
+) -> set[str]:
+    """The invoices the oracle's run charges a fee: at ``final``, late enough, none yet."""
+    return {
+        number
+        for number, stage, _ in want
+        if stage == "final" and (day - view[number][0]).days >= FEE_AFTER_DAYS
+    } - done
 
 
 def too_close(
@@ -204,6 +228,7 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
     expected_total: Counter[tuple[str, str, int]] = Counter()
     last_email: dict[str, date] = {}
     close: list[str] = []
+    charged: set[str] = set()
     for day, hours in schedule(rng):
         for issue in issues:
             at = local(day, 6, zone=ZONE)
@@ -218,6 +243,7 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
             now = local(day, hour, 30, zone=ZONE)
             before_mail = {m.key for m in world.sent()}
             before_notes = len(world.ledger.notes)
+            before_fees = len(world.ledger.fees)
             report = world.run(now)
             assert report is not None and report.aborted is None, report
             assert not report.errors, report.errors
@@ -234,12 +260,19 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
             expected_total.update(want)
             if sorted(got) != sorted(want):
                 disagreements.append(f"{now:%Y-%m-%d %H:%M}: sent {sorted(got)}, oracle {want}")
+            fees = sorted(f.invoice.number for f in world.ledger.fees[before_fees:])
+            owed = sorted(fees_due(want, ledger_view(world), day, charged))
+            if fees != owed:
+                disagreements.append(f"{now:%Y-%m-%d %H:%M}: late fees {fees}, oracle {owed}")
+            charged.update(fees)
     duplicates = sum(n - 1 for n in seen.values() if n > 1) + len(world.sent_twice())
     missed = sum(1 for key in expected_total if key not in seen)
     tally.record("18 months", runs=runs, duplicates=duplicates, missed=missed)
     assert not disagreements, "\n".join(disagreements[:20])
     assert not close, "\n".join(close[:20])
     assert duplicates == 0 and missed == 0
+    made = Counter(f.invoice.number for f in world.ledger.fees)
+    assert made and max(made.values()) == 1, made  # once: at most one fee an invoice
     stages = Counter(stage for _, stage, _ in seen)
     # The span exercised every rung, the thank-you and the escalation.
     assert set(stages) == {s["name"] for s in oracle.stages} | {"thank_you"}

@@ -37,6 +37,7 @@ from hypothesis.stateful import (
 )
 
 from connectors.models import InvoiceStatus
+from sync.config.settings import Settings
 from sync.replies.understanding import Intent, settle, understand
 from sync.run.faults import POINTS
 from sync.run.outbound import rung_key
@@ -130,6 +131,7 @@ class Business(RuleBasedStateMachine):
         self.settings = make_settings(
             self.folder, timezone=ZONE, weekend=WEEKEND, holidays=HOLIDAYS, stages=POLICIES[0]
         )
+        self.settings = with_late_fee(self.settings)
         self.world = World(self.folder, self.settings)
         self.now = START
         self.numbers: list[str] = []
@@ -314,6 +316,7 @@ class Business(RuleBasedStateMachine):
             return
         self._check_notes()
         self._check_dossiers()
+        self._check_fees()
         if not self.paid_meanwhile:
             self._check_nothing_left()
         self.paid_meanwhile = False
@@ -415,6 +418,23 @@ class Business(RuleBasedStateMachine):
         dossiers = Counter((m.dossier, m.stage, m.cycle) for m in self.world.sent() if m.dossier)
         assert dossiers == escalated, f"dossiers {dict(dossiers)}, escalations {dict(escalated)}"
 
+    def _check_fees(self) -> None:
+        """The late fee (``once``): at most one per invoice, each at its stage and late enough.
+
+        Every policy of the machine has a ``final`` stage, where the fee is charged.
+        """
+        fees = self.world.ledger.fees
+        made = Counter(fee.invoice.number for fee in fees)
+        assert all(n == 1 for n in made.values()), f"a second late fee: {made}"
+        tenant = self.settings.tenant
+        finals = {r.invoice_number for r in self.world.store.rows(tenant, stage="final")}
+        for fee in fees:
+            number = fee.invoice.number
+            assert number in finals, f"{number}: a late fee without its final stage"
+            late = (fee.issued - fee.invoice.due_date).days
+            assert late >= FEE_AFTER_DAYS, f"{number}: a late fee {late} days late"
+            assert fee.amount == Decimal("25") and fee.currency == "SAR"
+
     def _check_nothing_left(self) -> None:
         """A run at the same moment right after a completed one would do nothing.
 
@@ -433,6 +453,21 @@ class Business(RuleBasedStateMachine):
         if left:
             tally.record("state machine", missed=left)
         assert not left, f"left undone at {self.now}: {report.to_dict()}"
+
+
+FEE_AFTER_DAYS = 10
+
+
+def with_late_fee(settings_: Settings) -> Settings:
+    """The machine's business charges 25 SAR at ``final`` to invoices 10 days late."""
+    data = settings_.model_dump(mode="json", exclude={"source"})
+    data["policy"]["late_fee"] = {
+        "amount": 25,
+        "currency": "SAR",
+        "after_days": FEE_AFTER_DAYS,
+        "stage": "final",
+    }
+    return Settings.model_validate({**data, "source": settings_.source})
 
 
 Business.TestCase.settings = settings(

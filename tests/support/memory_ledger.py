@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from connectors.base import CreatedFee, FeeRequest
 from connectors.models import Contact, Invoice, InvoiceStatus
 
 
@@ -27,6 +28,8 @@ class MemoryLedger:
         self.calls: Counter[str] = Counter()
         self.problems: list[str] = []
         self.reads: list[datetime | None] = []
+        self.fees: list[FeeRequest] = []
+        """Late fees created, in order; one per key (``CreatesFees``)."""
 
     def add(self, number: str, due: date, at: datetime, amount: str = "100.00") -> Invoice:
         inv = Invoice(
@@ -77,6 +80,12 @@ class MemoryLedger:
         self.calls["history.put"] += 1
         if all(k != key for _, k, _ in self.notes):
             self.notes.append((invoice.number, key, text))
+
+    def create_fee(self, fee: FeeRequest, *, settle: bool = False) -> CreatedFee:
+        self.calls["invoices.create"] += 1
+        if all(made.key != fee.key for made in self.fees):
+            self.fees.append(fee)
+        return CreatedFee(f"fee-{fee.key}", fee.number)
 
     def describe(self) -> str:
         return "memory ledger"

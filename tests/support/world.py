@@ -30,7 +30,9 @@ from connectors.models import Contact, Invoice, InvoiceStatus
 from mailer.maildir import MaildirTransport
 from mailer.transport import Sent
 from sync.config.settings import Settings
+from sync.run import fees as fees_module
 from sync.run import job as job_module
+from sync.run import notes as notes_module
 from sync.run import outbox as outbox_module
 from sync.run import reply_desk
 from sync.run.job import Job
@@ -40,7 +42,7 @@ from sync.store.store import Store
 from tests.support.memory_ledger import MemoryLedger
 
 SENDER = "accounts@nakheel.example"
-CHECKPOINTED = (job_module, outbox_module, reply_desk)
+CHECKPOINTED = (job_module, outbox_module, notes_module, fees_module, reply_desk)
 """The modules that call ``checkpoint``: every point of ``faults.POINTS`` is in one."""
 
 

@@ -39,14 +39,36 @@ def answer(
         return _json({"Invoice": _void(company, data)})
     if rest == "invoice" and "Id" in data:
         return None  # an update: the routes' sparse update answers it
+    # Intuit's "Idempotency" guide: a create repeated with the same ``requestid`` gets
+    # the first answer and changes nothing. Whether a refused create's answer is kept
+    # too is not said; strict: only a create that was made is kept and replayed.
+    request_id = params.get("requestid")
     with company.lock:
+        kept = _requests(company)
+        if request_id and (rest, request_id) in kept:
+            return kept[rest, request_id]
         made = {
             "customer": lambda: ("Customer", _customer(company, data)),
             "invoice": lambda: ("Invoice", _invoice(company, data)),
             "creditmemo": lambda: ("CreditMemo", _memo(company, data)),
             "payment": lambda: ("Payment", _payment(company, data)),
         }[rest]()
-    return _json({made[0]: made[1]})
+        answered = _json({made[0]: made[1]})
+        if request_id:
+            kept[rest, request_id] = answered
+    return answered
+
+
+def _requests(company: Company) -> dict[tuple[str, str], Answer]:
+    """The creates answered so far, by entity and ``requestid``."""
+    kept: dict[tuple[str, str], Answer] = company.__dict__.setdefault("request_ids", {})
+    return kept
+
+
+def created_lines(company: Company, invoice_id: str) -> list[dict[str, Any]]:
+    """The lines an invoice was created with (the test API)."""
+    lines: dict[str, list[dict[str, Any]]] = company.__dict__.setdefault("created_lines", {})
+    return lines.get(invoice_id, [])
 
 
 def _customer(company: Company, data: dict[str, Any]) -> dict[str, Any]:
@@ -62,6 +84,17 @@ def _customer(company: Company, data: dict[str, Any]) -> dict[str, Any]:
 
 def _invoice(company: Company, data: dict[str, Any]) -> dict[str, Any]:
     number = data.get("DocNumber")
+    # Intuit's Invoice reference: DocNumber "max 21 characters"; a line is required,
+    # and a SalesItemLineDetail line names its item (ItemRef). Strict on both.
+    if number is not None and len(number) > 21:
+        raise Fault.validation("6000", "DocNumber is longer than 21 characters", "DocNumber")
+    lines = data.get("Line") or []
+    if not lines:
+        raise Fault.validation("6000", "An invoice needs at least one line", "Line")
+    for line in lines:
+        detail = line.get("SalesItemLineDetail") or {}
+        if line.get("DetailType") != "SalesItemLineDetail" or not detail.get("ItemRef"):
+            raise Fault.validation("6000", "A sales line needs an ItemRef", "Line")
     # Whether a duplicate DocNumber is refused depends on a company preference (the
     # docs are silent on its default for the API); strict: refused, as 6140.
     if any(r.number == number for r in company.invoices.values()):
@@ -78,7 +111,9 @@ def _invoice(company: Company, data: dict[str, Any]) -> dict[str, Any]:
         issued=date.fromisoformat(data["TxnDate"]),
         due=date.fromisoformat(data["DueDate"]),
         fields=fields,
+        private_note=data.get("PrivateNote"),
     )
+    company.__dict__.setdefault("created_lines", {})[invoice_id] = lines
     return company.invoice_json(company.invoices[invoice_id], link=False)
 
 

@@ -9,7 +9,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.emulators.xero import writes
+from tests.emulators.xero import creates, writes
 from tests.emulators.xero.keys import KEY_LENGTH, KeyReused
 from tests.emulators.xero.org import BadRequest, Org, ms_date
 
@@ -38,6 +38,8 @@ def answer(
 ) -> Answer:
     """Answer one accounting request for ``org``."""
     try:
+        if method in ("PUT", "POST") and path == "/Invoices":
+            return creates.answer(org, method, body, key)  # the seed's and a late fee's
         written = writes.answer(org, method, path, query, body)  # the seed's writes
         if written is not None:
             return written

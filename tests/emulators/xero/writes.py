@@ -43,8 +43,6 @@ def answer(org: Org, method: str, path: str, query: dict[str, str], body: bytes)
         return _ok(Contacts=_join_group(org, match.group(1), data["Contacts"]))
     if method == "PUT" and path == "/Contacts":
         return _ok(Contacts=[_add_contact(org, row) for row in data["Contacts"]])
-    if method == "PUT" and path == "/Invoices":
-        return _ok(Invoices=[_add_invoice(org, row) for row in data["Invoices"]])
     match = re.fullmatch(rf"/Invoices/({_ID})", path)
     if method == "POST" and match:
         return _ok(Invoices=[_void(org, match.group(1), data["Invoices"][0])])
