@@ -32,6 +32,8 @@ class Contact:
         language: Preferred language code (``en``, ``ar``) if the ledger knows it.
         timezone: IANA time zone overriding the business's for the send window.
         salutation: ``company`` or ``person`` when the ledger says how to address it.
+        policy: The name of the policy the ledger gives the customer (a CSV column, a
+            Xero contact group, a QuickBooks custom field), if any.
     """
 
     id: str
@@ -40,6 +42,7 @@ class Contact:
     language: str | None = None
     timezone: str | None = None
     salutation: str | None = None
+    policy: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,7 @@ A rich table measures and holds every cell before it prints a line: over 100,000
 that took minutes and gigabytes. Plain lines are written a block at a time.
 """
 
-PLAN_COLUMNS = ("invoice", "customer", "action", "stage", "to", "language")
+PLAN_COLUMNS = ("invoice", "customer", "policy", "action", "stage", "to", "language")
 """The columns of the plan as a table."""
 
 
@@ -170,10 +170,21 @@ def print_plan(console: Console, result: Plan, report: RunReport, *, every: bool
     for column in PLAN_COLUMNS:
         table.add_column(column)
 
+    policy_of = {d.invoice: d.policy for d in result.decisions}
+
     def rows() -> Iterator[tuple[str, ...]]:
         for a in shown:
             inv = a.invoice
-            yield inv.number, inv.contact.name, a.action, a.stage, ", ".join(a.to), a.language
+            policy = policy_of.get(inv.number, "default")
+            yield (
+                inv.number,
+                inv.contact.name,
+                policy,
+                a.action,
+                a.stage,
+                ", ".join(a.to),
+                a.language,
+            )
 
     print_rows(console, table, rows, len(shown))
     if summary:
@@ -206,8 +217,9 @@ def _plan_chunks(result: Plan) -> Iterator[list[dict[str, Any]]]:
     from sync.plan.planner import plan_rows
 
     actions = result.actions
+    policy_of = {d.invoice: d.policy for d in result.decisions}
     for start in range(0, len(actions), TABLE_ROWS):
-        yield list(plan_rows(Plan(actions=actions[start : start + TABLE_ROWS])))
+        yield list(plan_rows(Plan(actions=actions[start : start + TABLE_ROWS]), policy_of))
 
 
 def write_plan_json(
@@ -249,6 +261,7 @@ PLAN_CSV_COLUMNS = (
     "invoice",
     "invoice_id",
     "customer",
+    "policy",
     "stage",
     "cycle",
     "action",

@@ -21,6 +21,7 @@ STATUS_COLUMNS = (
     "invoice",
     "invoice_id",
     "customer",
+    "policy",
     "due_date",
     "days_late",
     "amount_due",
@@ -45,6 +46,7 @@ def status_rows(
     escalated (handed to a person with its dossier), paused or snoozed, ``late_fee`` the
     fee invoice created for it (``sync.run.fees``; empty: none).
     """
+    from sync.config.policies import PolicyBook
     from sync.plan.calendar import calendar_of
     from sync.plan.history import MessageStatus
     from sync.plan.planner import ladder
@@ -52,13 +54,17 @@ def status_rows(
     today = calendar_of(settings).today(now)
     history = store.history(settings.tenant)
     fees = late_fees(store, settings.tenant)
-    order = {r.stage.name: i for i, r in enumerate(ladder(settings.policy))}
-    handover = {s.name for s in settings.policy.stages if s.action == "escalate"}
+    book = PolicyBook.from_settings(settings)
+    # Stages are ordered by each policy's own ladder; an unknown one shows by name.
+    orders = {n: {r.stage.name: i for i, r in enumerate(ladder(p))} for n, p in book.all().items()}
+    handover = {s.name for p in book.all().values() for s in p.stages if s.action == "escalate"}
     days = {inv.id: (today - inv.due_date).days for inv in invoices}
     ordered = sorted(invoices, key=lambda i: -days[i.id])
 
     def rows() -> Iterator[dict[str, str]]:
         for inv in ordered:
+            choice = book.choose(inv.contact)
+            order = orders.get(choice.name, orders["default"])
             h = history.get(inv.id)
             sent = [m for m in (h.messages if h else ()) if m.status == MessageStatus.SENT]
             stage = max(
@@ -77,6 +83,7 @@ def status_rows(
                 "invoice": inv.number,
                 "invoice_id": inv.id,
                 "customer": inv.contact.name,
+                "policy": choice.name if choice.policy else f"{choice.name} (unknown)",
                 "due_date": inv.due_date.isoformat(),
                 "days_late": str(days[inv.id]),
                 "amount_due": str(inv.amount_due),
@@ -128,7 +135,7 @@ def print_status(
     shown = min(len(invoices), FIRST_ROWS) if summary else len(invoices)
     title = f"Open invoices: the {shown:,} most overdue of {len(invoices):,}"
     table = Table(title=title if summary else "Open invoices")
-    headers = ("invoice", "customer", "due", "days late", "amount due", "stage reached")
+    headers = ("invoice", "customer", "policy", "due", "days late", "amount due", "stage reached")
     fee = settings.policy.late_fee is not None
     for column in (*headers, "last contact", "hold", *(("late fee",) if fee else ())):
         table.add_column(column, no_wrap=column != "customer" and column != "hold")
@@ -140,6 +147,7 @@ def print_status(
             yield (
                 row["invoice"],
                 row["customer"],
+                row["policy"],
                 row["due_date"],
                 str(max(int(row["days_late"]), 0)),
                 f"{row['amount_due']} {row['currency']}",

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import ValidationError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from sync.config.policies import check_customer_policies
 from sync.config.services import UNION_KEYS
 from sync.config.settings import Settings
 from sync.config.source import config_issue, plain
@@ -161,7 +162,9 @@ def _validate(path: Path, defaults: dict[str, Any], entry: CommentedMap) -> Sett
         if key == "name":
             continue
         merged[key] = _override(key, merged.get(key), value)
-    return Settings.model_validate({**merged, "source": path, "organisation": entry["name"]})
+    settings = Settings.model_validate({**merged, "source": path, "organisation": entry["name"]})
+    check_customer_policies(settings)
+    return settings
 
 
 def _override(key: str, base: Any, over: Any) -> Any:

@@ -103,6 +103,10 @@ class Policy(_Model):
     resend: Resend = Resend()
     final_notice: FinalNotice = FinalNotice()
     late_fee: LateFee | None = None
+    max_messages_per_customer_per_day: int = Field(default=1, ge=1, le=20)
+    """Reminders one customer gets on one day across all of its invoices: the most
+    urgent go first, the others on following business days (resends and thank-yous are
+    never held back)."""
 
     @field_validator("minimum_amount")
     @classmethod
@@ -146,3 +150,26 @@ class Policy(_Model):
                 f" name one of: {', '.join(names) or '(none)'}"
             )
         return self
+
+
+DEFAULT_POLICY = "default"
+"""The name ``policy:`` (the default ladder) goes by in ``status``, ``plan`` and notes."""
+
+
+def check_policy_names(policies: dict[str, Policy]) -> dict[str, Policy]:
+    """The names of ``policies``: like stage names, and not ``default`` (that is ``policy``).
+
+    A late fee is refused on a named policy: fees are invoiced by the default one only.
+    """
+    for name, policy in policies.items():
+        if not _NAME.match(name) or name == DEFAULT_POLICY:
+            raise ValueError(
+                f"{name!r}: a policy name is lowercase letters, digits and _ (and not"
+                f" {DEFAULT_POLICY!r}, the name of `policy`)"
+            )
+        if policy.late_fee is not None:
+            raise ValueError(
+                f"{name!r}: late_fee is only read from `policy` (the default) for now;"
+                " remove it from this named policy"
+            )
+    return policies

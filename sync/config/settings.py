@@ -35,6 +35,7 @@ from sync.config.policy import (
     Resend,
     Stage,
     ThankYou,
+    check_policy_names,
 )
 from sync.config.services import (
     CsvLedgerSettings,
@@ -186,6 +187,9 @@ class Settings(_Model):
     calendar: CalendarSettings = CalendarSettings()
     language: LanguageSettings = LanguageSettings()
     policy: Policy
+    policies: dict[str, Policy] = {}
+    """More ladders by name, each a full policy; ``customers`` chooses one per customer
+    (see [Policies per customer](ladder.md#policies-per-customer))."""
     templates: Path | None = None
     notify: tuple[str, ...] = ()
     escalation: EscalationSettings = EscalationSettings()
@@ -195,10 +199,16 @@ class Settings(_Model):
     heartbeat: HeartbeatSettings = HeartbeatSettings()
     replies: RepliesSettings = RepliesSettings()
     customers: dict[str, CustomerSettings] = {}
-    """Per customer (ledger contact id or name): how it is addressed."""
+    """Per customer (ledger contact id or name): how it is addressed, which policy it
+    follows."""
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
     organisation: str | None = Field(default=None, exclude=True)
     """The entry of ``organisations`` these settings are for; None in a one-business file."""
+
+    @field_validator("policies")
+    @classmethod
+    def _policy_names(cls, value: dict[str, Policy]) -> dict[str, Policy]:
+        return check_policy_names(value)
 
     @field_validator("notify")
     @classmethod

@@ -15,6 +15,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 from ruamel.yaml.events import AliasEvent
 
+from sync.config.policies import check_customer_policies
 from sync.config.services import UNION_KEYS
 from sync.config.settings import Settings
 from sync.errors import ConfigError, ConfigIssue
@@ -27,7 +28,9 @@ def validate(path: Path, data: CommentedMap) -> Settings:
         ConfigError: With every problem found, each naming file, line and field.
     """
     try:
-        return Settings.model_validate({**plain(data), "source": path})
+        settings = Settings.model_validate({**plain(data), "source": path})
+        check_customer_policies(settings)
+        return settings
     except ValidationError as exc:
         raise ConfigError([config_issue(str(path), data, err) for err in exc.errors()]) from None
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from sync.config.base import Model as _Model
 from sync.config.checks import check_plain_text
@@ -28,6 +28,14 @@ class CustomerSettings(_Model):
     salutation: Salutation | None = None
     """`company` ("السادة/ … المحترمين") or `person` ("الأستاذ/ … المحترم"); `company` when
     not set."""
+    policy: str | None = Field(default=None, min_length=1)
+    """The name of the policy (in `policies`) this customer follows; `C-014: government`
+    is short for `C-014: {policy: government}`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: object) -> object:
+        return {"policy": value} if isinstance(value, str) else value
 
 
 class FinalNotice(_Model):

@@ -116,6 +116,8 @@ class Decision:
     outcome: Literal["act", "wait", "skip", "excluded", "closed"]
     """``skip`` needs a person; ``excluded`` is the policy's own choice and needs none."""
     reason: str
+    policy: str = "default"
+    """The name of the policy the invoice follows (``default`` for ``policy``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,11 +15,12 @@ one before it, so an invoice behind its ladder climbs at the ladder's own rhythm
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from connectors.models import Invoice, InvoiceStatus
+from sync.config.policies import PolicyBook
 from sync.config.settings import LanguageSettings, Policy, Stage
 from sync.plan.actions import (
     Action,
@@ -31,7 +32,9 @@ from sync.plan.actions import (
     ThankYou,
 )
 from sync.plan.calendar import BusinessCalendar
+from sync.plan.cap import Planned, cap_per_customer
 from sync.plan.history import History, MessageStatus
+from sync.plan.reached import reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +80,7 @@ def plan(
     now: datetime,
     *,
     languages: LanguageSettings | None = None,
+    policies: PolicyBook | None = None,
 ) -> Plan:
     """Decide the actions of a run at ``now``.
 
@@ -87,14 +91,18 @@ def plan(
         calendar: Business days and send window.
         now: The moment of the run (aware).
         languages: Language choices; English by default.
+        policies: The named policies and each customer's choice; ``policy`` for all
+            when None.
 
     Returns:
-        The plan: at most one action per invoice, and one decision per invoice.
+        The plan: at most one action per invoice, and one decision per invoice (naming
+        the policy it followed); at most ``max_messages_per_customer_per_day``
+        reminders to one customer on one day (``sync.plan.cap``).
     """
     languages = languages or LanguageSettings()
-    rungs = ladder(policy)
-    actions: list[Action] = []
-    decisions: list[Decision] = []
+    book = policies or PolicyBook(policy)
+    ladders: dict[str, tuple[Rung, ...]] = {}
+    planned: list[Planned] = []
     # The customer's date and whether mail may go out now depend only on the time zone.
     local: dict[str | None, tuple[date, str | None]] = {}
     no_history = History()
@@ -103,14 +111,28 @@ def plan(
         if zone not in local:
             local[zone] = (calendar.today(now, zone), calendar.why_closed(now, zone))
         today, closed = local[zone]
+        choice = book.choose(invoice.contact)
+        if choice.policy is None:
+            reason = (
+                f"customer {invoice.contact.name!r} has policy {choice.name!r} in the ledger,"
+                " which is not a policy of the configuration; correct the ledger or add it"
+                " under `policies`"
+            )
+            skip = Decision(invoice.number, "skip", reason, choice.name)
+            planned.append(Planned(invoice, None, skip, None, today))
+            continue
+        rungs = ladders.setdefault(choice.name, ladder(choice.policy))
         past = history.get(invoice.id, no_history)
         last = _last_contact(past, calendar, zone) if past.messages else None
-        ctx = _Context(invoice, past, policy, calendar, now, today, closed, last)
+        ctx = _Context(invoice, past, choice.policy, calendar, now, today, closed, last)
         action, decision = _decide(ctx, rungs, language_of(invoice, languages))
-        if action is not None:
-            actions.append(action)
-        decisions.append(decision)
-    return Plan(tuple(actions), tuple(decisions))
+        offsets = {(r.stage.name, r.cycle): r.offset for r in rungs}
+        offset = offsets.get((action.stage, action.cycle), 0) if action else 0
+        decision = replace(decision, policy=choice.name)
+        planned.append(Planned(invoice, action, decision, choice.policy, today, offset))
+    capped = cap_per_customer(planned, history, calendar)
+    actions = tuple(p.action for p in capped if p.action is not None)
+    return Plan(actions, tuple(p.decision for p in capped))
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,13 +264,10 @@ def _climb(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action 
 
 def _next_rung(ctx: _Context, rungs: Sequence[Rung]) -> tuple[Rung | None, date | None]:
     """The rung to send now (or None), and otherwise the date the next one falls due."""
-    messages = ctx.history.messages
-    indexes: list[int] = []
-    if messages:
-        done = {(m.stage, m.cycle) for m in messages}
-        indexes = [i for i, r in enumerate(rungs) if (r.stage.name, r.cycle) in done]
-    start = max(indexes) + 1 if indexes else 0
     today, due = ctx.today, ctx.invoice.due_date
+    zone = ctx.invoice.contact.timezone
+    top = reached(ctx.history.messages, rungs, due, lambda at: ctx.calendar.today(at, zone))
+    start = top + 1 if top is not None else 0
     late = today > due
     # Dates are worked out only as far as needed: the rest of the ladder is later.
     upcoming = (
@@ -296,9 +315,15 @@ def _spaced(ctx: _Context, rungs: Sequence[Rung], index: int) -> date:
     return ctx.calendar.next_business_day(last + timedelta(days=days))
 
 
-def plan_rows(result: Plan) -> list[dict[str, Any]]:
-    """The plan as plain rows, as ``tahseel plan --json`` prints it."""
+def plan_rows(result: Plan, policy_of: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """The plan as plain rows, as ``tahseel plan --json`` prints it.
+
+    ``policy_of`` gives each invoice's policy by number (from ``result``'s decisions
+    when None).
+    """
     rows = []
+    if policy_of is None:
+        policy_of = {d.invoice: d.policy for d in result.decisions}
     for a in result.actions:
         inv = a.invoice
         rows.append(
@@ -306,6 +331,7 @@ def plan_rows(result: Plan) -> list[dict[str, Any]]:
                 "invoice": inv.number,
                 "invoice_id": inv.id,
                 "customer": inv.contact.name,
+                "policy": policy_of.get(inv.number, "default"),
                 "stage": a.stage,
                 "cycle": a.cycle,
                 "action": a.action,

@@ -29,13 +29,16 @@ from sync.run.subjects import Subjects
 
 
 def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
-    """(template, stage) pairs for every email the policy can send."""
-    used = [(s.template_name, s.name) for s in settings.policy.stages if s.action == "email"]
-    used.append((settings.policy.resend.template, "resend"))
-    if settings.policy.thank_you.enabled:
-        used.append((settings.policy.thank_you.template, "thank_you"))
-    if settings.policy.acknowledge.enabled:
-        used.append((settings.policy.acknowledge.template, "acknowledge"))
+    """(template, stage) pairs for every email the policy, or a named one, can send."""
+    used: list[tuple[str, str]] = []
+    for policy in (settings.policy, *settings.policies.values()):
+        pairs = [(s.template_name, s.name) for s in policy.stages if s.action == "email"]
+        pairs.append((policy.resend.template, "resend"))
+        if policy.thank_you.enabled:
+            pairs.append((policy.thank_you.template, "thank_you"))
+        if policy.acknowledge.enabled:
+            pairs.append((policy.acknowledge.template, "acknowledge"))
+        used += [pair for pair in pairs if pair not in used]
     return used
 
 

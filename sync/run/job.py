@@ -20,6 +20,7 @@ from connectors.models import Invoice
 from mailer.errors import MailConfigError, MailError
 from mailer.render import Renderer
 from mailer.transport import FlushesBatches, Transport, UpdatesReplyCursor
+from sync.config.policies import PolicyBook
 from sync.config.settings import Settings
 from sync.errors import Aborted, SyncError
 from sync.plan.actions import Action, ActionKind, Escalate, Plan, SendReminder
@@ -212,6 +213,7 @@ class Job:
             self.ctx.calendar,
             self.now,
             languages=self.settings.language,
+            policies=PolicyBook.from_settings(self.settings),
         )
 
     def _check_breaker(self, result: Plan) -> None:

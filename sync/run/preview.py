@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from sync.config.policies import PolicyBook
 from sync.plan.actions import Plan
 from sync.plan.planner import plan
 from sync.plan.safety import weigh
@@ -71,6 +72,7 @@ def preview(job: Job) -> Preview:
         job.ctx.calendar,
         job.now,
         languages=job.settings.language,
+        policies=PolicyBook.from_settings(job.settings),
     )
     result = addressed(ladder, job.settings)
     report = job.report

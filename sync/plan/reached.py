@@ -1,0 +1,52 @@
+"""The rung an invoice has reached on its ladder, even when the ladder changed. Pure.
+
+A customer's policy may change while its invoices are part way up a ladder. The
+invoice then continues from the rung reached, never from the bottom:
+
+- a message whose stage and cycle the current ladder has counts as that rung;
+- a message from a stage (or a repeat) the current ladder does not have counts as the
+  last rung whose offset from the due date is at most the days late the message went
+  out at (a courtesy note sent before the due date counts as the rungs before it).
+
+The highest rung counted is the one reached; the ladder continues with the next.
+Resends, thank-yous, acknowledgements and pauses are no rung of any ladder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sync.plan.cap import OFF_LADDER
+from sync.plan.history import Message
+
+if TYPE_CHECKING:
+    from sync.plan.planner import Rung
+
+
+def reached(
+    messages: Sequence[Message],
+    rungs: Sequence[Rung],
+    due: date,
+    local_date: Callable[[datetime], date],
+) -> int | None:
+    """The index in ``rungs`` of the rung reached by ``messages``, or None for none.
+
+    Args:
+        messages: What was done about the invoice.
+        rungs: The ladder the invoice follows now.
+        due: The invoice's due date.
+        local_date: The customer's date of a moment.
+    """
+    position = {(r.stage.name, r.cycle): i for i, r in enumerate(rungs)}
+    best: int | None = None
+    for message in messages:
+        index = position.get((message.stage, message.cycle))
+        if index is None and message.stage not in OFF_LADDER:
+            late = (local_date(message.at) - due).days
+            below = [i for i, r in enumerate(rungs) if r.offset <= late]
+            index = below[-1] if below else None
+        if index is not None and (best is None or index > best):
+            best = index
+    return best
