@@ -41,7 +41,7 @@ from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 COLUMNS = tuple(
     "invoice_id number status currency total amount_due issue_date due_date reference "
     "contact_id contact_name emails language timezone updated_at paid_date pdf_path"
-    " salutation".split()
+    " salutation policy".split()
 )
 """Every column FileLedger reads, in the documented order."""
 
@@ -368,12 +368,13 @@ def _to_contact(row: _Row) -> Contact | None:
     language = row.parse("language", parse_language)
     timezone = row.parse("timezone", parse_timezone)
     salutation = row.parse("salutation", _parse_salutation)
+    policy = row.text("policy") or None  # a name the planner checks (never the default)
     if not name:
         return None
     contact_id = row.text("contact_id") or name
-    key = (Contact, (contact_id, name, emails, language, timezone, salutation))
+    key = (Contact, (contact_id, name, emails, language, timezone, salutation, policy))
     if key not in row.memo:  # one Contact for all the rows of a customer
-        row.memo[key] = Contact(contact_id, name, emails, language, timezone, salutation)
+        row.memo[key] = Contact(contact_id, name, emails, language, timezone, salutation, policy)
     return row.memo[key]  # type: ignore[return-value]
 
 

@@ -3,7 +3,10 @@
 Addresses come from the invoice's BillEmail and the customer's PrimaryEmailAddr as
 ``email_source`` says. The language is the value of the custom field
 ``language_field`` (the invoice's, else the customer's): a code like ``ar`` or a name
-like ``Arabic``.
+like ``Arabic``. The policy is the value of the custom field ``policy_field`` (the
+invoice's, else the customer's), a name of the configuration's ``policies``. QuickBooks'
+own customer type is not used: the API gives a customer's ``CustomerTypeRef`` as an id
+only, and its name would cost a query of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class Customers:
         queries: The ledger's queries.
         email_source: ``bill``, ``customer`` or ``both`` (see ``mapping.choose_emails``).
         language_field: Name of the custom field holding the customer's language.
+        policy_field: Name of the custom field holding the customer's policy.
     """
 
     def __init__(
@@ -32,10 +36,12 @@ class Customers:
         *,
         email_source: mapping.EmailSource,
         language_field: str | None,
+        policy_field: str | None = None,
     ) -> None:
         self._queries = queries
         self.email_source: mapping.EmailSource = email_source
         self.language_field = language_field
+        self.policy_field = policy_field
         self.known: dict[str, Row] = {}
 
     def load(self, ids: Sequence[str]) -> None:
@@ -60,6 +66,7 @@ class Customers:
             invoice,
             email_source=self.email_source,
             language_field=self.language_field,
+            policy_field=self.policy_field,
         )
 
     def ready(self, rows: list[Row], *, bound: int) -> tuple[list[Row], list[Row]]:

@@ -76,6 +76,7 @@ class QuickBooksLedger(fees.QuickBooksFees):
         discovery_url: OpenID discovery document URL; overrides ``environment``.
         email_source: ``bill``, ``customer`` or ``both`` (see ``mapping.choose_emails``).
         language_field: Name of the custom field holding the customer's language.
+        policy_field: Name of the custom field holding the customer's policy.
         reference_field: Custom field shown as the invoice's reference (``P.O. Number``).
         fee_item_id: The service item a late fee's line sells (``fees.QuickBooksFees``).
         payment_link_fallback: Link pattern for companies without online payments,
@@ -112,6 +113,7 @@ class QuickBooksLedger(fees.QuickBooksFees):
         discovery_url: str | None = None,
         email_source: mapping.EmailSource = "bill",
         language_field: str | None = None,
+        policy_field: str | None = None,
         reference_field: str | None = None,
         payment_link_fallback: str | None = None,
         fee_item_id: str | None = None,
@@ -140,8 +142,7 @@ class QuickBooksLedger(fees.QuickBooksFees):
         self.language_field = language_field
         self.reference_field, self.fee_item_id = reference_field, fee_item_id
         self.payment_link_fallback = payment_link_fallback
-        self.page_size = page_size
-        self.batches_per_minute = batches_per_minute
+        self.page_size, self.batches_per_minute = page_size, batches_per_minute
         self.lag = lag
         self.now = now or (lambda: datetime.now(UTC))
         self._limits = {
@@ -162,9 +163,8 @@ class QuickBooksLedger(fees.QuickBooksFees):
         }
         self._client: QuickBooksClient | None = None
         self._queries = Queries(lambda: self.client, page_size, self._problem)
-        self._customers = Customers(
-            self._queries, email_source=email_source, language_field=language_field
-        )
+        fields = {"language_field": language_field, "policy_field": policy_field}
+        self._customers = Customers(self._queries, email_source=email_source, **fields)
         self._notes = Notes(lambda: self.client, self._queries, self._remember)
         self._links = Links(lambda: self.client, payment_link_fallback, self._notes.keep)
         self._payments: dict[str, Row] = {}

@@ -114,6 +114,7 @@ def to_contact(
     *,
     email_source: EmailSource = "bill",
     language_field: str | None = None,
+    policy_field: str | None = None,
 ) -> Contact:
     """Build the ``Contact`` an invoice is billed to.
 
@@ -123,6 +124,8 @@ def to_contact(
         invoice: The invoice, for ``CustomerRef`` and ``BillEmail``.
         email_source: Whose addresses win (see ``choose_emails``).
         language_field: Custom field holding the language; the invoice's overrides
+            the customer's.
+        policy_field: Custom field holding the policy's name; the invoice's overrides
             the customer's.
 
     Raises:
@@ -143,7 +146,10 @@ def to_contact(
     language = to_language(
         custom_field(invoice, language_field) or custom_field(customer, language_field)
     )
-    return Contact(id=str(customer_id), name=str(name), emails=emails, language=language)
+    policy = custom_field(invoice, policy_field) or custom_field(customer, policy_field)
+    return Contact(
+        id=str(customer_id), name=str(name), emails=emails, language=language, policy=policy
+    )
 
 
 def to_invoice(

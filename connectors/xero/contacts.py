@@ -5,6 +5,12 @@ marked "include in emails" (see ``mapping.to_contact``). Its language is ``ar`` 
 it belongs to the contact group named ``arabic_group`` (compared without regard to
 case), otherwise unknown (the business's default applies); the group's members are
 read once.
+
+Its policy comes from a contact group named ``policy_prefix`` and the policy's name
+(``Policy: government`` with the prefix ``Policy: ``), compared without regard to case;
+groups without the prefix say nothing about policies. A contact in two such groups has
+both names joined by `` + ``, which no configuration names, so its invoices are
+skipped until one group is left. The groups are read once, and only when a prefix is set.
 """
 
 from __future__ import annotations
@@ -42,6 +48,8 @@ class Contacts:
         self.arabic_group = arabic_group
         self.known: dict[str, Contact] = {}
         self._arabic: frozenset[str] | None = None
+        self.policy_prefix: str | None = None
+        self._policies: dict[str, str] | None = None
 
     def get(self, contact_id: str) -> Contact | None:
         """The contact read with this id, if it was read."""
@@ -53,6 +61,7 @@ class Contacts:
         if not missing:
             return
         arabic = self._arabic_members()
+        policies = self._policy_members()
         client = self._client()
         for chunk in chunks(missing, IDS_PER_CALL):
             found = pages.read_page(
@@ -66,8 +75,10 @@ class Contacts:
                 include_archived=True,
             )
             for row in found.rows:
-                language = "ar" if str(row.contact_id) in arabic else None
-                self.known[str(row.contact_id)] = mapping.to_contact(row, language=language)
+                key = str(row.contact_id)
+                language = "ar" if key in arabic else None
+                contact = mapping.to_contact(row, language=language, policy=policies.get(key))
+                self.known[key] = contact
 
     def ready(self, rows: list[Any], *, bound: int) -> tuple[list[Any], list[Any]]:
         """Read the contacts of ``rows`` in full batches; (rows ready, rows waiting).
@@ -90,6 +101,41 @@ class Contacts:
         if self._arabic is None:
             self._arabic = frozenset(self._group_members(self.arabic_group))
         return self._arabic
+
+    def _policy_members(self) -> dict[str, str]:
+        """Policy names by contact id, from the groups named with ``policy_prefix``."""
+        prefix = (self.policy_prefix or "").casefold()
+        if self._policies is None:
+            self._policies = {}
+            found: dict[str, list[str]] = {}
+            for group_id, name in self._groups_named(prefix) if prefix else ():
+                for contact_id in self._members_of(group_id):
+                    found.setdefault(contact_id, []).append(name[len(prefix) :].strip())
+            self._policies = {c: " + ".join(sorted(set(n))) for c, n in found.items()}
+        return self._policies
+
+    def _groups_named(self, prefix: str) -> list[tuple[str, str]]:
+        client = self._client()
+        groups = client.call(
+            "contact_groups.list", client.accounting.get_contact_groups, self._tenant_id()
+        )
+        return [
+            (g.contact_group_id, g.name)
+            for g in groups.contact_groups or ()
+            if (g.name or "").casefold().startswith(prefix) and g.contact_group_id
+        ]
+
+    def _members_of(self, group_id: str) -> set[str]:
+        client = self._client()
+        full = client.call(
+            "contact_groups.get",
+            client.accounting.get_contact_group,
+            self._tenant_id(),
+            group_id,
+        )
+        return {
+            str(c.contact_id) for found in full.contact_groups or () for c in found.contacts or ()
+        }
 
     def _group_members(self, name: str | None) -> set[str]:
         if not name:

@@ -54,9 +54,8 @@ _NO_LINK = (InvoiceStatus.DRAFT, InvoiceStatus.DELETED)
 class XeroLedger(fees.XeroFees):
     """Xero, through the official xero-python SDK.
 
-    Contacts come from ``GET /Contacts?IDs=`` in batches, only for invoices about to
-    be yielded, once per ledger object; ``connectors.xero.contacts`` says how their
-    addresses and language are found.
+    Contacts come from ``GET /Contacts?IDs=`` in batches for invoices about to be yielded,
+    once each; ``connectors.xero.contacts`` says how addresses, language, policy are found.
 
     Args:
         client_id: The Xero app's client id.
@@ -68,6 +67,7 @@ class XeroLedger(fees.XeroFees):
         identity_url: Host of the token endpoint.
         connections_url: Host of ``/connections``.
         arabic_group: Name of the contact group whose members read Arabic.
+        policy_group_prefix: Contact groups named it and a policy name give a policy.
         fee_account_code: The revenue account of a late fee's line (``fees.XeroFees``).
         per_minute: Calls per minute allowed for the organisation.
         per_day: Calls per day (5,000 on most Xero plans, 1,000 on Starter).
@@ -99,6 +99,7 @@ class XeroLedger(fees.XeroFees):
         identity_url: str | None = None,
         connections_url: str | None = None,
         arabic_group: str | None = None,
+        policy_group_prefix: str | None = None,
         fee_account_code: str | None = None,
         per_minute: int = 60,
         per_day: int = 5000,
@@ -113,11 +114,9 @@ class XeroLedger(fees.XeroFees):
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{PAGE_SIZE}, got {page_size}")
         self.tokens = TokenStore(Path(token_file), env=token_env, provider="xero")
-        self._tenant_id = tenant_id
-        self.api_url = api_url or API_URL
+        self._tenant_id, self.api_url = tenant_id, api_url or API_URL
         self.arabic_group, self.fee_account_code = arabic_group, fee_account_code
-        self.page_size = page_size
-        self.lag = lag
+        self.page_size, self.lag = page_size, lag
         self._limits = {
             "per_minute": per_minute,
             "per_day": per_day,
@@ -140,6 +139,7 @@ class XeroLedger(fees.XeroFees):
         self._contacts = Contacts(
             lambda: self.client, lambda: self.tenant_id, arabic_group, lambda: self.problems
         )
+        self._contacts.policy_prefix = policy_group_prefix
         self.problems: list[str] = []
 
     @property

@@ -94,12 +94,13 @@ def contact_emails(contact: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-def to_contact(contact: Any, *, language: str | None = None) -> Contact:
+def to_contact(contact: Any, *, language: str | None = None, policy: str | None = None) -> Contact:
     """Build a ``Contact`` from a Xero contact.
 
     Args:
         contact: An SDK ``Contact``, full or the summary an invoice carries.
         language: The language chosen for this contact (from its contact group).
+        policy: The policy named by the contact's group (see ``contacts.Contacts``).
 
     Raises:
         MappingError: The contact has no id.
@@ -108,9 +109,8 @@ def to_contact(contact: Any, *, language: str | None = None) -> Contact:
     if not contact_id:
         raise MappingError("contact without ContactID")
     name = getattr(contact, "name", None) or ""
-    return Contact(
-        id=str(contact_id), name=str(name), emails=contact_emails(contact), language=language
-    )
+    emails = contact_emails(contact)
+    return Contact(str(contact_id), str(name), emails, language=language, policy=policy)
 
 
 def to_invoice(invoice: Any, contact: Contact) -> Invoice:
