@@ -43,6 +43,8 @@ def invoice_to_json(invoice: Invoice) -> str:
                 "emails": list(c.emails),
                 "language": c.language,
                 "timezone": c.timezone,
+                "salutation": c.salutation,
+                "policy": c.policy,
             },
             "currency": invoice.currency,
             "total": str(invoice.total),
@@ -64,7 +66,15 @@ def invoice_from_json(text: str) -> Invoice:
     return Invoice(
         id=d["id"],
         number=d["number"],
-        contact=Contact(c["id"], c["name"], tuple(c["emails"]), c["language"], c["timezone"]),
+        contact=Contact(
+            c["id"],
+            c["name"],
+            tuple(c["emails"]),
+            c["language"],
+            c["timezone"],
+            salutation=c.get("salutation"),  # absent from rows cached before it was kept
+            policy=c.get("policy"),
+        ),
         currency=d["currency"],
         total=Decimal(d["total"]),
         amount_due=Decimal(d["amount_due"]),
