@@ -209,6 +209,16 @@ class Business(RuleBasedStateMachine):
         else:
             self.world.change(number, self.now, due_date=inv.due_date + timedelta(days=days))
 
+    @precondition(lambda self: 0 < len(self.numbers) < 8)
+    @rule(index=st.integers(0, 7), days=st.integers(-20, 20))
+    def customer_buys_again(self, index: int, days: int) -> None:
+        """A customer who has an invoice gets another: its reminders share one daily cap."""
+        contact = self.world.invoice(self.numbers[index % len(self.numbers)]).contact
+        number = f"INV-{len(self.numbers) + 1:03d}"
+        due = self.now.date() + timedelta(days=days)
+        self.world.add_invoice(number, due, self.now, contact=contact)
+        self.numbers.append(number)
+
     @rule(which=st.integers(0, len(POLICIES) - 1))
     def edit_policy(self, which: int) -> None:
         self.settings = with_stages(self.settings, POLICIES[which])
@@ -402,6 +412,22 @@ class Business(RuleBasedStateMachine):
             if self.world.invoice(number).is_open:
                 until = control.snoozed_until if control else None
                 assert until == promised + timedelta(days=1), f"{number} snoozed to {until}"
+
+    @invariant()
+    def no_customer_gets_more_reminders_a_day_than_the_cap(self) -> None:
+        """``max_messages_per_customer_per_day`` over all of a customer's invoices.
+
+        Ladder reminders count; a resend answers the customer and a thank-you closes the
+        matter, so neither counts.
+        """
+        cap = self.settings.policy.max_messages_per_customer_per_day
+        days = Counter(
+            (self.world.invoice(m.invoice).contact.id, m.at.astimezone(RIYADH).date())
+            for m in self.world.sent()
+            if m.invoice is not None and m.stage in LADDER
+        )
+        over = {key: n for key, n in days.items() if n > cap}
+        assert not over, f"more than {cap} reminder(s) to one customer on one day: {over}"
 
     @invariant()
     def no_dossier_is_sent_twice(self) -> None:

@@ -282,15 +282,20 @@ class World:
     # -- the ledger -----------------------------------------------------------------------
 
     def add_invoice(
-        self, number: str, due: date, at: datetime, amount: str = "1000.00", currency: str = "SAR"
+        self,
+        number: str,
+        due: date,
+        at: datetime,
+        amount: str = "1000.00",
+        currency: str = "SAR",
+        contact: Contact | None = None,
     ) -> Invoice:
-        """Issue an invoice in the ledger at ``at``."""
+        """Issue an invoice in the ledger at ``at`` (to a customer of its own, unless given)."""
         inv = Invoice(
             id=f"id-{number}",
             number=number,
-            contact=Contact(
-                f"c-{number}", f"Customer {number}", (f"{number.lower()}@example.com",)
-            ),
+            contact=contact
+            or Contact(f"c-{number}", f"Customer {number}", (f"{number.lower()}@example.com",)),
             currency=currency,
             total=Decimal(amount),
             amount_due=Decimal(amount),
