@@ -116,10 +116,11 @@ def test_notes_go_to_quickbooks_as_the_run_goes_not_all_at_the_end(qbo):
     config.write_text(text.replace("max_emails_per_run: 200", "max_emails_per_run: 1000"))
     company = emulator.company
     hour_ago = datetime.now(UTC) - timedelta(hours=1)
-    people = [company.add_customer(f"Customer {n}", f"ap{n}@c{n}.example") for n in range(12)]
+    # A customer an invoice: one customer gets one reminder a day (the policy's cap).
+    people = [company.add_customer(f"Customer {n}", f"ap{n}@c{n}.example") for n in range(120)]
     for n in range(120):
         due = ANCHOR - timedelta(days=3)
-        company.add_invoice(f"2{n:03d}", people[n % 12], "100.00", due=due, updated=hour_ago)
+        company.add_invoice(f"2{n:03d}", people[n], "100.00", due=due, updated=hour_ago)
     hook = emulator.crash = SentWhenNoted(config.parent / "demo" / "mailbox" / ".Sent")
 
     report = run(config)
@@ -159,9 +160,12 @@ def test_only_a_real_payment_earns_a_thank_you(qbo):
     emulator, config = qbo
     company = emulator.company
     hour_ago = datetime.now(UTC) - timedelta(hours=1)
-    who = company.add_customer("Blue Harbor", "ap@blueharbor.example.com")
+    # Three customers: one customer gets one reminder a day (the policy's cap).
+    who = {
+        n: company.add_customer(f"Blue Harbor {n}", f"ap{n}@blueharbor.example.com") for n in "123"
+    }
     ids = {
-        name: company.add_invoice(number, who, "500.00", due=ANCHOR, updated=hour_ago)
+        name: company.add_invoice(number, who[number[-1]], "500.00", due=ANCHOR, updated=hour_ago)
         for name, number in (("voided", "4001"), ("credited", "4002"), ("paid", "4003"))
     }
     first = run(config)

@@ -70,6 +70,8 @@ def seed(org) -> dict[str, str]:
         groups=("Arabic",),
     )
     english = org.add_contact("Blue Harbor", "ap@blueharbor.example.com")
+    # A customer of its own: one customer gets one reminder a day (the policy's cap).
+    palm = org.add_contact("Palm Coast", "accounts@palmcoast.example.com")
     ids = {
         "late": org.add_invoice(
             "INV-1",
@@ -81,7 +83,7 @@ def seed(org) -> dict[str, str]:
         ),
         "due": org.add_invoice("INV-2", english, "2400.00", due_date=ANCHOR, updated=hour_ago),
         "soon": org.add_invoice(
-            "INV-3", english, "100.00", due_date=date(2026, 11, 26), updated=hour_ago
+            "INV-3", palm, "100.00", due_date=date(2026, 11, 26), updated=hour_ago
         ),
         "bill": org.add_invoice(
             "BILL-1", english, "50.00", type="ACCPAY", due_date=ANCHOR, updated=hour_ago
