@@ -79,7 +79,7 @@ class XeroLedgerSettings(_Model):
     arabic_group: str | None = None
     policy_group_prefix: str | None = Field(default=None, min_length=1)
     """contact groups named this and a policy's name (`"Policy: "` and `government`) put
-    their contacts on that policy (see [Xero](../ledgers/xero.md#policies))"""
+    their contacts on that policy (see [Xero](ledgers/xero.md#policies))"""
     daily_limit: int = Field(default=5000, ge=1)
     auth_port: int = Field(default=8765, ge=0, le=65535)
     fee_account_code: str | None = None
@@ -110,7 +110,7 @@ class QuickBooksLedgerSettings(_Model):
     language_field: str | None = None
     policy_field: str | None = Field(default=None, min_length=1)
     """the custom field holding a customer's policy name, e.g. `Policy` (see
-    [QuickBooks](../ledgers/quickbooks.md#policies))"""
+    [QuickBooks](ledgers/quickbooks.md#policies))"""
     reference_field: str | None = None
     payment_link: str | None = None
     auth_port: int = Field(default=8765, ge=0, le=65535)
