@@ -62,10 +62,19 @@ class RunReport:
     deferred: list[tuple[str, str]] = field(default_factory=list)
     """(invoice, stage) of the actions the ledger's calls left today could not carry."""
     deferred_reason: str | None = None
+    policies: Counter[str] = field(default_factory=Counter)
+    """Reminders by the policy they followed (``default`` for ``policy``)."""
+    policy_of: dict[str, str] = field(default_factory=dict, repr=False)
 
     def counts(self) -> list[tuple[str, int]]:
         """What the run did, one labelled count a line, after the reminders per stage."""
+        named = set(self.policies) - {"default"}
         return [
+            *(
+                (f"reminders under policy {n}", c)
+                for n, c in sorted(self.policies.items())
+                if named
+            ),
             ("invoices resent", self.resends),
             ("thank-yous", self.thank_yous),
             ("escalated to a person", self.escalations),
@@ -86,6 +95,7 @@ class RunReport:
     def add_plan(self, result: Plan) -> None:
         """Take the planner's decisions into the report."""
         for d in result.decisions:
+            self.policy_of[d.invoice] = d.policy
             if d.outcome == "skip":
                 self.skipped.append((d.invoice, d.reason))
             elif d.outcome == "excluded":
@@ -97,6 +107,7 @@ class RunReport:
         """Count one action carried out (or, in a dry run, that would be)."""
         if action.action == ActionKind.SEND_REMINDER:
             self.sent[action.stage] += 1
+            self.policies[self.policy_of.get(action.invoice.number, "default")] += 1
         elif action.action == ActionKind.RESEND_INVOICE:
             self.resends += 1
         elif action.action == ActionKind.THANK_YOU:
