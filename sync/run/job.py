@@ -312,12 +312,12 @@ class Job:
     def _close(self, invoices: Iterable[Invoice], history: dict[str, History]) -> None:
         """Stop re-reading invoices that are settled for good."""
         thanked = {r.invoice_id for r in self.store.rows(self.tenant, stage="thank_you")}
+        book = PolicyBook.from_settings(self.settings)
         for inv in invoices:
             if inv.is_open or inv.id not in history:
                 continue
-            final = (
-                not inv.is_paid or inv.id in thanked or not self.settings.policy.thank_you.enabled
-            )
+            policy = book.choose(inv.contact).policy or self.settings.policy  # its own thank-you
+            final = not inv.is_paid or inv.id in thanked or not policy.thank_you.enabled
             if final:
                 self.store.set_control(self.tenant, inv.id, inv.number, self.now, closed=True)
                 self.ctx.cache.forget(inv.id)
