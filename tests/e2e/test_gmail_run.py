@@ -57,14 +57,15 @@ def test_reminders_reply_and_resend_share_one_gmail_thread(gmail):
     first = run(folder)
     assert first["emails"] >= 5
     messages = sent(emulator)
+    # Blue Harbor's reminder today is INV-1011's; INV-1002's waits a day (one a day).
     assert len(messages) == first["emails"]
-    stored, reminder = next((s, m) for s, m in messages if m["X-Tahseel-Invoice"] == "INV-1002")
+    stored, reminder = next((s, m) for s, m in messages if m["X-Tahseel-Invoice"] == "INV-1011")
 
     emulator.deliver(reply(reminder, "السلام عليكم، لم تصلني الفاتورة. أرجو إرسالها مرة أخرى"))
     tuesday = run(folder, date(2026, 11, 24))
     assert tuesday["resends"] == 1 and tuesday["replies"] == {"invoice_not_received": 1}
 
-    thread = [(s, m) for s, m in sent(emulator) if m["X-Tahseel-Invoice"] == "INV-1002"]
+    thread = [(s, m) for s, m in sent(emulator) if m["X-Tahseel-Invoice"] == "INV-1011"]
     assert {s.thread_id for s, _ in thread} == {stored.thread_id}, "one Gmail thread"
     resend = next(m for _, m in thread if m["X-Tahseel-Stage"] == "resend")
     assert resend["In-Reply-To"] == "<reply-1@mail.blueharbor.example.com>"
@@ -72,7 +73,7 @@ def test_reminders_reply_and_resend_share_one_gmail_thread(gmail):
     pdf = [p for p in resend.iter_attachments() if p.get_content_type() == "application/pdf"]
     assert len(pdf) == 1 and pdf[0].get_content().startswith(b"%PDF")
     with (folder / "demo" / "invoices.notes.csv").open(encoding="utf-8") as f:
-        notes = [line for line in f if "INV-1002" in line]
+        notes = [line for line in f if "INV-1011" in line]
     assert any("re-sent" in n for n in notes)
 
     assert run(folder, date(2026, 11, 24))["emails"] == 0, "nothing twice"
