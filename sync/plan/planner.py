@@ -126,8 +126,11 @@ def plan(
         last = _last_contact(past, calendar, zone) if past.messages else None
         ctx = _Context(invoice, past, choice.policy, calendar, now, today, closed, last)
         action, decision = _decide(ctx, rungs, language_of(invoice, languages))
-        offsets = {(r.stage.name, r.cycle): r.offset for r in rungs}
-        offset = offsets.get((action.stage, action.cycle), 0) if action else 0
+        offset = 0
+        if isinstance(action, SendReminder):
+            offset = next(
+                r.offset for r in rungs if (r.stage.name, r.cycle) == (action.stage, action.cycle)
+            )
         decision = replace(decision, policy=choice.name)
         planned.append(Planned(invoice, action, decision, choice.policy, today, offset))
     capped = cap_per_customer(planned, history, calendar)
