@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 
 from connectors.models import Invoice
@@ -57,6 +57,7 @@ def reminders_today(
         if m.emailed
         and m.stage not in OFF_LADDER
         and m.status in (MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.UNKNOWN)
+        and abs((m.at.date() - today).days) <= 1  # no time zone is further off than a day
         and calendar.today(m.at, zone) == today
     )
 
@@ -107,6 +108,5 @@ def _held(
         f" (max_messages_per_customer_per_day) and {today}; it goes on a following"
         " business day"
     )
-    return replace(
-        entry, action=None, decision=replace(entry.decision, outcome="wait", reason=reason)
-    )
+    held = Decision(entry.decision.invoice, "wait", reason, entry.decision.policy)
+    return Planned(entry.invoice, None, held, entry.policy, entry.today, entry.offset)

@@ -34,7 +34,7 @@ from sync.plan.actions import (
 from sync.plan.calendar import BusinessCalendar
 from sync.plan.cap import Planned, cap_per_customer
 from sync.plan.history import History, MessageStatus
-from sync.plan.reached import reached
+from sync.plan.reached import positions, reached
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,17 +121,16 @@ def plan(
             skip = Decision(invoice.number, "skip", reason, choice.name)
             planned.append(Planned(invoice, None, skip, None, today))
             continue
-        rungs = ladders.setdefault(choice.name, ladder(choice.policy))
+        rungs = ladders.get(choice.name) or ladders.setdefault(choice.name, ladder(choice.policy))
         past = history.get(invoice.id, no_history)
         last = _last_contact(past, calendar, zone) if past.messages else None
         ctx = _Context(invoice, past, choice.policy, calendar, now, today, closed, last)
         action, decision = _decide(ctx, rungs, language_of(invoice, languages))
         offset = 0
         if isinstance(action, SendReminder):
-            offset = next(
-                r.offset for r in rungs if (r.stage.name, r.cycle) == (action.stage, action.cycle)
-            )
-        decision = replace(decision, policy=choice.name)
+            offset = rungs[positions(rungs)[action.stage, action.cycle]].offset
+        if choice.name != decision.policy:
+            decision = replace(decision, policy=choice.name)
         planned.append(Planned(invoice, action, decision, choice.policy, today, offset))
     capped = cap_per_customer(planned, history, calendar)
     actions = tuple(p.action for p in capped if p.action is not None)

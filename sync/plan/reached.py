@@ -39,7 +39,9 @@ def reached(
         due: The invoice's due date.
         local_date: The customer's date of a moment.
     """
-    position = {(r.stage.name, r.cycle): i for i, r in enumerate(rungs)}
+    if not messages:
+        return None
+    position = positions(rungs)
     best: int | None = None
     for message in messages:
         index = position.get((message.stage, message.cycle))
@@ -50,3 +52,17 @@ def reached(
         if index is not None and (best is None or index > best):
             best = index
     return best
+
+
+_POSITIONS: dict[int, tuple[Sequence[Rung], dict[tuple[str, int], int]]] = {}
+
+
+def positions(rungs: Sequence[Rung]) -> dict[tuple[str, int], int]:
+    """Each rung's index by (stage, cycle), worked out once per ladder object."""
+    kept = _POSITIONS.get(id(rungs))
+    if kept is None or kept[0] is not rungs:
+        kept = (rungs, {(r.stage.name, r.cycle): i for i, r in enumerate(rungs)})
+        if len(_POSITIONS) > 64:  # ladders of settings long gone
+            _POSITIONS.clear()
+        _POSITIONS[id(rungs)] = kept
+    return kept[1]
