@@ -19,7 +19,7 @@ from sync.config.services import (
     missing_maildir,
     secret,
 )
-from sync.config.settings import LANGUAGES, Settings
+from sync.config.settings import LANGUAGES, Settings, Stage
 from sync.errors import MissingSecret
 from sync.run.dossier import DOSSIER, LETTER, sample_context
 from sync.run.fee_checks import check_late_fee
@@ -96,9 +96,14 @@ def _missing(renderer: Renderer, template: str, language: str, stage: str) -> st
 
 
 def policy_warnings(settings: Settings) -> list[str]:
-    """What in the policy is allowed but probably not meant; ``check`` shows it, runs go on."""
-    where = f"{settings.source}: policy.stages"
-    stages = settings.policy.stages
+    """What in the policies is allowed but probably not meant; ``check`` shows it, runs go on."""
+    warnings = _stage_warnings(f"{settings.source}: policy.stages", settings.policy.stages)
+    for name, policy in settings.policies.items():
+        warnings += _stage_warnings(f"{settings.source}: policies.{name}.stages", policy.stages)
+    return warnings
+
+
+def _stage_warnings(where: str, stages: tuple[Stage, ...]) -> list[str]:
     warnings = []
     for i, (before, stage) in enumerate(zip(stages, stages[1:], strict=False), start=1):
         if stage.offset_days == before.offset_days:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import mailbox
 import os
@@ -68,8 +69,6 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
     stages = sorted(key(m) for m in ours)
     # Blue Harbor (C-002) has two invoices at a rung today and gets one reminder a day
     # (max_messages_per_customer_per_day): INV-1011, the later one; INV-1002 tomorrow.
-    # نجد للهندسة (C-006) follows the government policy, whose first rung is its own
-    # overdue at 7 days: 9 days late, INV-1006 gets it as on the default ladder.
     assert stages == [
         ("INV-1001", "courtesy"),
         ("INV-1003", "overdue"),
@@ -190,7 +189,14 @@ def test_plan_json(tmp_path):
         {"invoice", "customer", "policy", "stage", "action", "to", "language"} <= r.keys()
         for r in rows
     )
-    assert {r["invoice"]: r["policy"] for r in rows}["INV-1006"] == "government"
+    assert {r["policy"] for r in rows} == {"default"}
+    # Palm Coast Trading (C-007) follows the government policy: no courtesy note before
+    # the due date, and status shows the policy of every open invoice.
+    status = cli(folder, "status", "--today", "2026-12-10", "--csv")
+    policies = {row["invoice"]: row["policy"] for row in csv.DictReader(io.StringIO(status.output))}
+    assert policies["INV-1007"] == "government" and policies["INV-1001"] == "default"
+    courtesy = json.loads(cli(folder, "plan", "--today", "2026-12-10", "--json").output)
+    assert "INV-1007" not in {row["invoice"] for row in courtesy["actions"]}
     assert {r["language"] for r in rows} == {"en", "ar"}
 
 

@@ -76,7 +76,8 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     "amount_due": "n/a" if n < BROKEN else amount,
                     "issue_date": (due - timedelta(days=30)).isoformat(),
                     "due_date": due.isoformat(),
-                    "contact_id": f"C-{n % 250:03d}",
+                    # An id an invoice: one customer gets one reminder a day (the cap).
+                    "contact_id": f"C-{n:05d}",
                     "contact_name": f"شركة رقم {n % 250}" if arabic else f"Customer {n % 250}",
                     "emails": "" if n % 250 % NO_EMAIL == 0 else f"ap{n % 250}@c.example",
                     "language": "ar" if arabic else "en",
@@ -154,7 +155,8 @@ def test_plan_prints_its_rows_without_one_table_over_all(large, monkeypatch):
     actions = document_as_before(large, ANCHOR)["actions"]
     lines = text.splitlines()
     assert lines[0] == f"Plan ({len(actions):,} rows)"
-    assert lines[1].split() == ["invoice", "customer", "action", "stage", "to", "language"]
+    header = ["invoice", "customer", "policy", "action", "stage", "to", "language"]
+    assert lines[1].split() == header
     rows = [line for line in lines if line.startswith("INV-")]
     assert [row.split()[0] for row in rows] == [a["invoice"] for a in actions]
     # The columns line up: each starts at the same place on every row, Arabic names too.

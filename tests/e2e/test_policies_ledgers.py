@@ -87,7 +87,7 @@ def test_a_csv_column_policy(tmp_path):
     assert "customer 'Desert Rose Events' has policy 'govt' in the ledger" in reason
     status, planned = policies_shown(config)
     assert status["INV-1003"] == "government" and status["INV-1005"] == "govt (unknown)"
-    assert status["INV-1006"] == "government"  # from customers: in the configuration
+    assert status["INV-1007"] == "government"  # from customers: in the configuration
     assert status["INV-1004"] == "default" and "INV-1003" not in planned
     notes = (tmp_path / "d" / "demo" / "invoices.notes.csv").read_text("utf-8")
     assert "INV-1003" not in notes and "INV-1005" not in notes and "INV-1004" in notes

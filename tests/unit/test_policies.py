@@ -263,3 +263,14 @@ def test_a_resend_and_a_thank_you_are_never_held_back():
     kinds = sorted((a.invoice.number, a.stage) for a in result.actions)
     assert kinds == [("INV-1", "resend"), ("INV-2", "overdue"), ("INV-4", "thank_you")]
     assert isinstance(next(a for a in result.actions if a.stage == "resend"), ResendInvoice)
+
+
+def test_check_warns_about_a_named_policys_stages_too(tmp_path):
+    from sync.run.checks import policy_warnings
+
+    path = tmp_path / "tahseel.yaml"
+    late = "      - name: late\n        offset_days: 30\n"
+    text = CONFIG.replace(late, late + late.replace("late", "later"))
+    path.write_text(text, encoding="utf-8")
+    (warning,) = policy_warnings(load_settings(path))
+    assert warning.startswith(f"{path}: policies.government.stages[1]: 'later' has the same")
