@@ -16,13 +16,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
+from sync.config.policy import Stage
 from sync.plan.cap import OFF_LADDER
 from sync.plan.history import Message
 
-if TYPE_CHECKING:
-    from sync.plan.planner import Rung
+
+class Rung(Protocol):
+    """What of a rung of the ladder (``sync.plan.planner.Rung``) is read here."""
+
+    @property
+    def stage(self) -> Stage: ...  # noqa: D102
+
+    @property
+    def cycle(self) -> int: ...  # noqa: D102
+
+    @property
+    def offset(self) -> int: ...  # noqa: D102
 
 
 def reached(
