@@ -274,7 +274,9 @@ def strip_pasted_reminder(text: str) -> str:
     return "\n".join(lines[:start] + lines[end + 1 :]).strip()
 
 
-_SUBJECT_PREFIX = re.compile(r"^(?:(?:re|fw|fwd|aw|tr|رد|اعاده توجيه|توجيه)\s*(?:\[\d+\])?\s*:\s*)+")
+_SUBJECT_PREFIX = re.compile(
+    r"^(?:(?:re|fw|fwd|aw|tr|رد|اعاده توجيه|توجيه)\s*(?:\[\d+\])?\s*:\s*)+"
+)
 # The subjects of Tahseel's own mail (``templates/en``, ``templates/ar``): not the customer's.
 _OUR_SUBJECT = re.compile(
     r"^(?:reminder|final notice|friendly reminder|تذكير|تذكير ودي|اشعار اخير)\s*:"
