@@ -82,7 +82,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
         rf"\bre-?share\b|\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have) (?:a |another )?copy\b{_NOT_COPY}|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
         r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
-        r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
+        r"(?<![^\sوف])(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
         rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
         r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|\b(?:ما|مو|مش|مب|ليس) ?(?:عندنا|لدينا|عندي|معانا|معنا) (?:ال)?(?:فاتوره|نسخه)|(?:عطونا|عطني|اعطونا|اعطني|عطوني) (?:[^\s]+ )?(?:نسخه|صوره|الفاتوره)|\b(?:لم|ما) يتم (?:تزويدنا|ارسال|استلام|توصيل)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من |عن )?(?:ال)?فاتوره",  # noqa: E501
         r"(?<!اول )(?<!حال)(?<!بمجرد )\b[وف]?(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|لقيت|نلاقي|الاقي|ياتنا|ياتني|يانا|ياني|يتنا)[^\s]*+(?! (?:اي )?(?:رد|ردكم|جواب|طلب|امر|اتصال|مكالمه|عرض|تحويل|حواله|فلوس|مبلغ|المبلغ|الفلوس|الرابع|الباقي|من العميل|من الزبون|دفعه|راتب|الرواتب|العميل)| ان\b| اننا\b| انه\b| انكم\b)",  # noqa: E501
@@ -142,7 +142,7 @@ DISPUTE = Lexicon(
         r"\b(?:mistake|error|discrepancy|discrepancies|problem|issue)s? (?:on|in|with) (?:the |this |your |our )?(?:invoice|bill|amount|price|total)",  # noqa: E501
         r"\bthere(?:'s| is| are| was)? (?:a |an )?(?:mistake|error|discrepancy)",
         r"\bovercharg\w*|\bdouble[- ]charg\w*|\bcharged (?:us )?twice|\bduplicate (?:invoice|charge)",  # noqa: E501
-        r"\b(?:dispute|disputing|disputed|contest|contesting)\b",
+        r"\b(?:dispute|disputing|disputed|contest|contesting)\b(?! with (?:the |our |a )?(?:bank|landlord|insurer|client|customer|supplier))",
         r"\b(?:never|not|did ?n'?t|did not) (?:order|ordered|request|requested|authori[sz]e|authori[sz]ed|agree to|agreed to|sign|signed)\b",  # noqa: E501
         rf"\b{_NEG} (?:yet |ever |even )?{_GET} (?:the |any |our |your |all )?(?:goods|items|products|order|delivery|parts|shipment|service)\b",  # noqa: E501
         r"\bnever did business\b|\bnot (?:our|my) (?:invoice|order)\b|\b(?:not|is ?n'?t|are ?n'?t) ours\b|\bnot for us\b",  # noqa: E501
@@ -184,7 +184,7 @@ DISPUTE = Lexicon(
         r"\b(?:cracked|damaged|broken|faulty|defective|scratched|dented) on (?:arrival|delivery)\b|\bpay (?:only )?for the (?:good|working|undamaged) (?:ones|items|units)\b|\b(?:only pay|pay only) for\b",  # noqa: E501
         r"\b(?:addressed|made out|issued) to\b.{0,60}\bnot\b|\bcredit balance\b|\bnothing is due\b",  # noqa: E501
         r"\bexpect (?:a )?(?:discount|compensation|refund|credit)\b|\bdeduct(?:ing|ed)? (?:the |our )?(?:cost|repair|amount|damage|difference)\b|\b(?:only|never) agreed to\b",  # noqa: E501
-        r"\bshould (?:have been|be) (?:billed|invoiced|addressed|charged) to\b|\bnever (?:activated|installed|used|delivered|provided|supplied)\b|\bdifference between\b",  # noqa: E501
+        r"\bshould (?:have been|be) (?:billed|invoiced|addressed|charged) to\b(?! (?:our |the )?new (?:office|address))|\bnever (?:activated|installed|used|delivered|provided|supplied)\b|\bdifference between\b",  # noqa: E501
         r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
         r"\b[وف]?نطالب ب(?:خصم|تعويض)|\bتعويض\b|تخص (?:شركه|جهه) (?:اخري|ثانيه|تانيه)|(?:ليس|ليست|مو|مش) (?:لنا|لشركتنا|شركتنا)\b|\b(?:ما|مو|مش|لا) ?(?:تخصنا|يخصنا|تخص شركتنا)\b|ناقص(?:ها|ه)? (?:ال)?خصم|\bفرق\b.{0,20}\bبين\b",  # noqa: E501
         r"(?:لين|حتي|لحد ما|الا لما|غير لما|قبل ما) (?:ت|ي)?(?:صلحون|صلحوا|تصلح|يتصلح|صلح|تصليح|اصلاح|بدلون|تبدلون|تبديل|تستبدلون|ترجعون|تكملون|يكتمل)",  # noqa: E501

@@ -19,7 +19,7 @@ _AR_MONEY = r"(?:ال)?(?:مبلغ|فلوس|مصاري|قروش|حواله|دف�
 # against a credit, a payment made twice.
 PAID_FIRST = (
     r"\b(?:offset|set off|netted|deducted) (?:this |it )?(?:against|from) (?:your |the |our |a )?(?:credit|advance|deposit)",  # noqa: E501
-    r"\b(?:انخصم|اتخصم|تخصم|خصمناه|خصمناها|تم خصم (?:ال)?مبلغ) من (?:ال)?(?:رصيد|credit|اشعار|دفعه (?:ال)?مقدمه)",
+    r"\b(?:انخصم|اتخصم|تخصم|خصمناه|خصمناها|تم خصم (?:ال)?مبلغ) من (?:ال ?)?(?:رصيد|credit|اشعار|دفعه (?:ال)?مقدمه)",
     r"\b(?:paid|transferred|wired) (?:it |this |the invoice )?twice\b",
 )
 
@@ -43,10 +43,10 @@ DISPUTE = (
     r"\bsame (?:service|item|items|charge|work|job|line|visit)s? twice\b|\b(?:mkarara|metkarara|mkarrar)\b|\b(?:goods|bada3a|el bada3a|items|order)\b.{0,15}\b(?:ma|mesh|mish) (?:wasal\w*|wesel\w*|wisil\w*|wsl\w*)",  # noqa: E501
     # Arabic: a discount, a correction, a contract ended, a charge not agreed
     r"\bخصم(?:ها|ه)\b|\b(?:في|فيه|يكون في) خصم (?:علي|ع)\b|\bبعد (?:ال)?خصم\b|\bفيه خصم \d|\b(?:صححوها|صححوا|صححو|عدلوها|عدلوا|عدلو|عدلوه|نرجو التصحيح|يرجي التصحيح|تصحيحها|تعديلها)\b",  # noqa: E501
-    r"\bسحب (?:ال)?(?:فاتوره|مطالبه|اشعار)|\b(?:انهاء|الغاء|فسخ) (?:ال)?(?:عقد|اتفاقيه|اشتراك)\b|\b[و]?المفروض (?:\d|يكون|تكون|يتخصم|ينخصم|تنخصم|نكون)",  # noqa: E501
+    r"\bسحب (?:ال)?(?:فاتوره|مطالبه|اشعار)|\b(?:انهاء|الغاء|فسخ) (?:ال)?(?:عقد|اتفاقيه|اشتراك)\b|\b[و]?المفروض (?:\d|يكون|تكون|نكون)",  # noqa: E501
     r"\b(?:حاسبنا|حاسبينا|حاسبتونا|حسبتوا|حسبتو|حسبتم|محسوبه|محسوب|حاسبين)\b|\b(?:مو|مش|غير|ما|مب) ?(?:متفق|متفقين) (?:عليه|عليها)\b",  # noqa: E501
     r"غير (?:اللي|الي|التي|الذي) (?:في|ب)(?:ال)?(?:عقد|عرض|امر الشراء|اتفاق|اتفاقيه|طلب)|\bبدال\b|\bبدل (?:ال)?(?:اربع|ثلاث|خمس|اثنين|زيارتين|مره|ليلتين)",  # noqa: E501
-    r"\b(?:الكميه|العدد) (?:المكتوبه|المكتوب|بالفاتوره|في الفاتوره)\b|\b[و]?(?:اللي|الي|بينما) (?:استلمناه|استلمناها|وصلنا|جانا|اخذناه)\b",  # noqa: E501
+    r"\b(?:الكميه|العدد) (?:المكتوبه|المكتوب|بالفاتوره|في الفاتوره)\b|\b[و]?(?:اللي|الي|بينما) (?:استلمناه|استلمناها|جانا|اخذناه)\b",  # noqa: E501
     r"(?:ما|مو|مش|مب) (?:زين|كويس|حلو|تمام) (?:ال)?(?:شغل|عمل)|(?:الشغل|العمل)\b(?: [^\s]+){0,3} (?:متاخر|ما زين|مو زين)|\bمتشقق|\bنتفاهم (?:علي|ع) (?:ال)?(?:مبلغ|سعر|فاتوره)|\bنتناقش (?:في|علي) (?:ال)?(?:مبلغ|سعر)",  # noqa: E501
     r"\b(?:ليست|ليس|مو|مش|مب) باسم\b|\b(?:لا يمكن|ما نقدر|ما نقبل|لا نقبل) (?:قبولها|قبوله|نقبلها|نعتمدها)\b|(?<!بدون )\bغرام(?:ه|ات) (?:ال)?تاخير\b",  # noqa: E501
     r"(?:الطلب|الطلبيه|الفاتوره|هذا|هذي) (?:مو|مش|مب|ليس|ليست) (?:منا|مننا|حقنا|بتاعنا)\b|\bعميل (?:ثاني|تاني|اخر) بنفس الاسم",  # noqa: E501
@@ -55,6 +55,7 @@ DISPUTE = (
 )
 
 PROMISE = (
+    r"\b(?:could|can|may) (?:we|i) have until\b",
     r"\b(?:scheduled|booked|queued|lined up|put|keyed) (?:this|it|the invoice|your invoice|payment|the payment) (?:in |into )?(?:for|on|the batch|the run|our|next)\b|\bis scheduled for\b|\bscheduled (?:for|on) \d",  # noqa: E501
     r"\b(?:into|in) (?:the |our |this week'?s |next week'?s )?(?:batch|payment batch) (?:for|on)\b|\bpayment runs?\b|\bgo in the next (?:one|run|batch)\b|\bin the next (?:run|batch|payment run|pay run)\b",  # noqa: E501
     r"\b(?:will|'ll|gonna|going to) (?:get (?:it|this) done|sort (?:it|this)|clear (?:it|this)|do (?:it|this)|take care of (?:it|this))\b(?=.{0,40}\b(?:tomorrow|today|tonight|monday|tuesday|wednesday|thursday|thrusday|friday|saturday|sunday|next|this|by|on|end|then|when|after)\b)",  # noqa: E501
@@ -74,7 +75,7 @@ ALREADY_PAID = (
     r"\b(?:payment|transfer|remittance) (?:of )?(?:[^\s]+ ){0,3}(?:was|has been|were|had been) (?:remitted|made|sent|transferred|effected|credited|completed)\b",  # noqa: E501
     r"\b(?:shows?|showing|shown) (?:this|the|that|it) (?:invoice )?as (?:paid|cleared|settled)\b|\b(?:if|whether) you(?:'ve| have)? (?:received|got) (?:our|the|my) (?:payment|transfer|money|cheque|remittance)\b",  # noqa: E501
     r"\b(?:madfoo3a|madfou3a|madfo3a|madfoo3|dafa3na|7awalna|hawalna|sadadna)\b",
-    rf"{_AR_MONEY} (?:راحت|اتحولت|انحولت|اتحول|انحول|اندفعت|اندفع|اتسددت|انسددت)\b|\b(?:اندفع|ادفعنا)\b|\bخلصنا (?:ال)?خلاص\b",  # noqa: E501
+    rf"{_AR_MONEY} (?:دي |ده |هذي |هاي )?(?:راحت|اتحولت|انحولت|اتحول|انحول|اندفعت|اندفع|اتسددت|انسددت)\b|\b(?:اندفع|ادفعنا)\b|\bخلصنا (?:ال)?خلاص\b",  # noqa: E501
     r"\b[وف]?حول(?:نا|ت) (?:نص|نصف|جزء|ربع|بعض|\d)",
 )
 
