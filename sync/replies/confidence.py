@@ -72,6 +72,12 @@ _MACHINE_HINTS = re.compile(
     r"|\bdo not (?:reply|resend)\b|\brecipients?\b|\bpostmaster\b|\bcustomer service\b"
     r"|عميلنا العزيز|عزيزي العميل|ايام عمل|ساعات العمل|المستلمين|خدمه العملاء"
 )
+# What a customer may not have received that is not the invoice: goods, works, a receipt.
+_GOODS = re.compile(
+    r"\b(?:goods|items|parts|order|delivery|shipment|works?|receipt|bada3a)\b"
+    r"|(?:بضاعه|بضايع|طلبيه|شحنه|اعمال|الاعمال|ايصال|اجهزه|قطع)"
+)
+_INVOICE = re.compile(r"invoice|bill|attach|pdf|copy|فاتور|فواتير|مرفق|نسخه|ملف")
 _LONG, _VERY_LONG = 60, 120
 # Pairs of intents that are said together without doubt: (winner, also said).
 _TOGETHER = frozenset(
@@ -93,6 +99,7 @@ def rule_score(
     words: str,
     question: bool = False,
     evidence: str = "",
+    dates: int = 0,
 ) -> float:
     """The confidence in ``intent`` found by a rule.
 
@@ -103,6 +110,7 @@ def rule_score(
         words: The reply's own words, normalised.
         question: Whether the deciding phrase ends in a question mark.
         evidence: The deciding phrase, as found.
+        dates: How many dates still to come the reply names.
 
     Returns:
         A score in [0.05, 1], rounded to two places.
@@ -113,8 +121,10 @@ def rule_score(
         score -= _SHORT
     if intent == "invoice_not_received" and also:
         score -= _WEAK
-    if intent == "promise_to_pay" and _HEDGE.search(words):
-        score -= _WEAK  # "within the next week or so": the day is a guess
+    if intent == "promise_to_pay" and (_HEDGE.search(words) or dates > 1):
+        score -= _WEAK  # "within the next week or so", two days named: the day is a guess
+    if intent == "invoice_not_received" and not _INVOICE.search(evidence) and _GOODS.search(words):
+        score -= _WEAK  # "لم يتم استلام" the works, "ma wasalat" the goods: not the invoice
     if intent != "auto_reply" and _MACHINE_HINTS.search(words):
         score -= _WEAK
     conflicts = [a for a in also if (intent, a) not in _TOGETHER]

@@ -14,14 +14,17 @@ customers write:
   on or after ``received``; 29 February is the next leap day.
 - A date with a year that is already past is ignored.
 - A weekday ("next Tuesday", "يوم الثلاثاء", "الأحد القادم") is the next such day after
-  ``received`` (one to seven days ahead), "next" or not. "Friday week" is a week after that.
+  ``received`` (one to seven days ahead), "next" or not; "Friday week" is a week after
+  that; a weekday before a date ("Friday 3 July") yields to the date.
+- Days in words ("the twenty-fifth", "الثلاثين من سبتمبر") are read as digits.
 - "today" is ``received``; "tomorrow" / "بكرة" / "باجر" / "غدا" is the day after; "the day
   after tomorrow" / "بعد بكرة" two days after.
 - "next week" / "this week" / "الأسبوع القادم" name no day (None); "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
   "End of next week" is a week after that; "the start of next year" / "أول السنة" the
   first of January.
-- "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3.
+- "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3;
+  "give me 10 days" is a day, "give us 60 days" asks for time and names none.
 - "end of April" / "نهاية أبريل" is that month's last day; a month named alone ("in
   October", "في أكتوبر") is its first day, or ``received`` when
   it is the month the reply arrived in.
@@ -76,6 +79,7 @@ _NOT_DURATION = (
     r"(?!\s*(?:working |business )?"
     r"(?:days?|weeks?|months?|hours?|ايام|يوم|يوما|اسابيع|شهور|اشهر|ساعه|%))"
 )
+_GRACE = r"(?:give (?:me|us)|عطونا|اعطونا|امهلونا|تمهلونا)"  # "give me 10 days"
 _PAST = re.compile(
     r"(?<!be )(?<!been )\b(?:(?<!get )(?<!this )(?<!it )paid|transferred|since|last"
     r"|دفعنا|سددنا|حولنا|دفعت|سددت|حولت|منذ)"
@@ -166,7 +170,6 @@ def _within(m: re.Match[str], received: date) -> date | None:
 
 
 def _grace(m: re.Match[str], received: date) -> date | None:
-    """ "Give me 10 days": a short grace is a day; "give us 60 days" asks for time, no day."""
     found = _within(m, received)
     return found if found and (found - received).days <= 14 else None
 
@@ -300,14 +303,8 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
     (r"\b(?:خلال|بعد|في غضون) (?:ها|هال)?يومين", _fixed(2)),
     (rf"\b{_COUNT} more (?P<unit>days?|weeks?)", _within),
-    (
-        rf"\b(?:give (?:me|us)|عطونا|اعطونا|امهلونا|تمهلونا)\s+{_COUNT}\s+(?P<unit>days?|ايام|يوم)\b",
-        _grace,
-    ),
-    (
-        r"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون|عطونا|اعطونا|امهلونا|تمهلونا) اسبوعين",
-        _fixed(14),
-    ),
+    (rf"\b{_GRACE}\s+{_COUNT}\s+(?P<unit>days?|ايام|يوم)\b", _grace),
+    (rf"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون|{_GRACE}) اسبوعين", _fixed(14)),
     (
         r"\b(?:within|in|after) (?:a|one) month\b|(?:خلال|بعد|في غضون) شهر\b(?! " + _NEXT_AR + ")",
         _fixed(30),
@@ -357,8 +354,12 @@ def promised_date(text: str, received: date) -> date | None:
     Returns:
         The promised date, or None when the text names no date that is still to come.
     """
-    found = [d for d in _candidates(spell_out_days(text), received) if d >= received]
-    return min(found, default=None)
+    return min(named_dates(text, received), default=None)
+
+
+def named_dates(text: str, received: date) -> set[date]:
+    """Every date on or after ``received`` that ``text`` names: more than one is a doubt."""
+    return {d for d in _candidates(spell_out_days(text), received) if d >= received}
 
 
 def writer_day(value: str) -> date:

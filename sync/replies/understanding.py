@@ -43,7 +43,7 @@ from enum import StrEnum
 from sync.replies import confidence, machine
 from sync.replies import rules as rules
 from sync.replies.intents import Intent as Intent
-from sync.replies.promises import promised_date
+from sync.replies.promises import named_dates
 from sync.replies.text import normalise as _normalise
 from sync.replies.text import own_words, subject_words
 
@@ -212,9 +212,10 @@ def understand(
     intent, (evidence, fixed) = found[0]
     # "I'm out of the office today, but we paid it": a person wrote it; the doubt shows.
     also = tuple(i for i, _ in found[1:]) + ((Intent.AUTO_REPLY,) if by_words else ())
-    promised = None
+    dates: set[date] = set()
     if intent in _DATED or (intent is Intent.INVOICE_NOT_RECEIVED and _DATED & set(also)):
-        promised = promised_date(words, received)
+        dates = named_dates(words, received)
+    promised = min(dates, default=None)
     if intent is Intent.PAYMENT_PLAN and rules.search(rules.UNDATED_FIRST, words):
         promised = None  # "half after salaries, the rest on the 30th": no date
     at = words.find(evidence) + len(evidence)
@@ -226,6 +227,7 @@ def understand(
         words=words,
         question=question,
         evidence=evidence,
+        dates=len(dates),
     )
     return Understanding(intent, promised, evidence=evidence, also=also, score=score)
 
