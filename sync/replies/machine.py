@@ -33,6 +33,7 @@ AUTO_BODY_MORE = phrases(
     r"\bthank(?:s| you) for (?:writing to|contacting|reaching out to|emailing)\b.{0,120}\b(?:get back to you|respond|reply|be in touch)\b|\bwas delivered to the following recipient",  # noqa: E501
     r"\bتم استلام (?:طلبكم|طلبك|رسالتكم|رسالتك|بريدكم|بريدك) رقم\b|\b(?:وتوجيهه|وتحويله|تم توجيهه|تم تحويله) (?:الي|لل)(?:اداره|قسم|جهه)",  # noqa: E501
     r"\bمرسل(?:ه)? اليا\b|\bتم تسجيل (?:طلبك|طلبكم|رسالتك|رسالتكم)\b|\bلن يتم الرد\b|\bتم فتح (?:تذكره|طلب|بلاغ)\b|\bتذكره دعم\b",  # noqa: E501
+    r"\bnotifications silenced\b|\bdo not disturb\b|\b(?:شكرا|نشكرك|نشكركم) (?:علي |ل)(?:تواصلك|تواصلكم|رسالتك|رسالتكم)\b.{0,120}\b(?:سنقوم|سيتم|سنرد|سنعاود|سيتواصل|سنتواصل)",  # noqa: E501
 )
 # Words of someone away: a person may write them too ("I'm out today, but we paid"),
 # so they count only when nothing else is asked.

@@ -47,29 +47,29 @@ from email.utils import parsedate_to_datetime
 
 from sync.replies import hijri
 from sync.replies.calendar_words import (
-    AR_DAY_NAMES as _AR_DAY_NAMES,
-    AR_MONTH_NAMES as _AR_MONTH_NAMES,
-    EN_DAYS as _EN_DAYS,
-    EN_MONTHS as _EN_MONTHS,
-    NUMBER_WORDS as _NUMBER_WORDS,
+    AR_DAY_NAMES,
+    AR_MONTH_NAMES,
+    EN_DAYS,
+    EN_MONTHS,
+    NUMBER_WORDS,
     spell_out_days,
 )
 from sync.replies.text import fold
 
-_MONTHS = {**_EN_MONTHS, **{fold(k): v for k, v in _AR_MONTH_NAMES.items()}}
+_MONTHS = {**EN_MONTHS, **{fold(k): v for k, v in AR_MONTH_NAMES.items()}}
 _MONTH = "(?P<mon>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + ")"
 
-_WEEKDAYS = {**_EN_DAYS, **{fold(k): v for k, v in _AR_DAY_NAMES.items()}}
+_WEEKDAYS = {**EN_DAYS, **{fold(k): v for k, v in AR_DAY_NAMES.items()}}
 # Short English names ("sun", "sat", "wed") are ordinary words too: only after a cue.
 _FULL_DAY = "|".join(
     sorted((k for k in _WEEKDAYS if len(k) > 4 or not k.isascii()), key=len, reverse=True)
 )
-_SHORT_DAY = "|".join(k for k in _EN_DAYS if len(k) <= 4)
+_SHORT_DAY = "|".join(k for k in EN_DAYS if len(k) <= 4)
 # A weekday before a date ("Friday 3 July", "الخميس ٢٥ يونيو"): the date decides.
 _DAY_LEAD = rf"(?:(?:يوم\s+)?(?:{_FULL_DAY}|{_SHORT_DAY})\.?,?\s+)?"
 _WEEKDAY = rf"(?P<wd>{_FULL_DAY}|(?:(?<=on |by )|(?<=pay ))(?:{_SHORT_DAY}))\b"
 
-_COUNT = "(?P<n>\\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_COUNT = "(?P<n>\\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
 _NEXT_AR = r"(?:القادم|القادمه|الجاي|الجايه|الياي|المقبل|المقبله|اللي جاي|الي جاي)"
 _NEXT_MONTH = rf"(?:next month|the following month|الشهر {_NEXT_AR}|شهر {_NEXT_AR})"
 _THIS_MONTH = r"(?:this month|the month|الشهر(?: الحالي)?|هذا الشهر|هالشهر)"
@@ -158,7 +158,7 @@ def _weekday_week(m: re.Match[str], received: date) -> date | None:
 
 def _within(m: re.Match[str], received: date) -> date | None:
     raw = m["n"]
-    n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+    n = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
     unit = m["unit"]
     if raw.endswith("few") and not unit.startswith(("day", "ايام", "يوم")):
         return None  # "a few days" is about 3; "the next few months" names no date
@@ -229,7 +229,8 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (rf"\bmid[- ]?{_MONTH}\b", _mid_named),
     (rf"(?:منتصف|نص) (?:شهر )?{_MONTH}\b", _mid_named),
     (
-        rf"\b{_DAY_LEAD}{_DAY}{_ORD}(?: of)?\s+(?:من\s+)?(?:شهر\s+)?{_MONTH}\b(?:,?\s+(?P<y>20\d\d))?",
+        rf"\b{_DAY_LEAD}{_DAY}{_ORD}(?: of)?\s+(?:من\s+)?(?:شهر\s+)?{_MONTH}\b"
+        r"(?:,?\s+(?P<y>20\d\d))?",
         _named,
     ),
     (rf"\b{_DAY_LEAD}{_MONTH}\s+(?:the\s+)?{_DAY}{_ORD}\b(?!\d)(?:,?\s+(?P<y>20\d\d))?", _named),

@@ -142,7 +142,7 @@ DISPUTE = Lexicon(
         r"\b(?:mistake|error|discrepancy|discrepancies|problem|issue)s? (?:on|in|with) (?:the |this |your |our )?(?:invoice|bill|amount|price|total)",  # noqa: E501
         r"\bthere(?:'s| is| are| was)? (?:a |an )?(?:mistake|error|discrepancy)",
         r"\bovercharg\w*|\bdouble[- ]charg\w*|\bcharged (?:us )?twice|\bduplicate (?:invoice|charge)",  # noqa: E501
-        r"\b(?:dispute|disputing|disputed|contest|contesting)\b(?! with (?:the |our |a )?(?:bank|landlord|insurer|client|customer|supplier))",
+        r"\b(?:dispute|disputing|disputed|contest|contesting)\b(?! with (?:the |our |a )?(?:bank|landlord|insurer|client|customer|supplier))",  # noqa: E501
         r"\b(?:never|not|did ?n'?t|did not) (?:order|ordered|request|requested|authori[sz]e|authori[sz]ed|agree to|agreed to|sign|signed)\b",  # noqa: E501
         rf"\b{_NEG} (?:yet |ever |even )?{_GET} (?:the |any |our |your |all )?(?:goods|items|products|order|delivery|parts|shipment|service)\b",  # noqa: E501
         r"\bnever did business\b|\bnot (?:our|my) (?:invoice|order)\b|\b(?:not|is ?n'?t|are ?n'?t) ours\b|\bnot for us\b",  # noqa: E501

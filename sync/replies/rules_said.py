@@ -12,14 +12,14 @@ percentages on dates or post-dated cheques. Written in ordinary spelling;
 from __future__ import annotations
 
 _INSHALLAH = r"(?:ان شاء الله|ان شاءالله|انشاء الله|انشاءالله|انشالله|باذن الله|inshallah|insha ?'?allah|inshaallah|in sha allah)"  # noqa: E501
-_WHEN = r"(?:tomorrow|today|tonight|this week|next week|soon|end of (?:the )?month|by \w+|before \w+|on \w+|بكره|بكرا|باجر|غدا|اليوم|الحين|قريبا|هالاسبوع|الاسبوع \w+|(?:نهايه|اخر) (?:ال)?(?:شهر|اسبوع)|قبل \w+|يوم \w+)"  # noqa: E501
+_WHEN = r"(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day|(?:ال)?(?:احد|اثنين|ثلاثاء|اربعاء|خميس|جمعه|سبت)|tomorrow|today|tonight|this week|next week|soon|end of (?:the )?month|by \w+|before \w+|on \w+|بكره|بكرا|باجر|غدا|اليوم|الحين|قريبا|هالاسبوع|الاسبوع \w+|(?:نهايه|اخر) (?:ال)?(?:شهر|اسبوع)|قبل \w+|يوم \w+)"  # noqa: E501
 _AR_MONEY = r"(?:ال)?(?:مبلغ|فلوس|مصاري|قروش|حواله|دفعه|تحويل)"
 
 # Claims of payment that a dispute's words would otherwise take: a payment by offset
 # against a credit, a payment made twice.
 PAID_FIRST = (
     r"\b(?:offset|set off|netted|deducted) (?:this |it )?(?:against|from) (?:your |the |our |a )?(?:credit|advance|deposit)",  # noqa: E501
-    r"\b(?:انخصم|اتخصم|تخصم|خصمناه|خصمناها|تم خصم (?:ال)?مبلغ) من (?:ال ?)?(?:رصيد|credit|اشعار|دفعه (?:ال)?مقدمه)",
+    r"\b(?:انخصم|اتخصم|تخصم|خصمناه|خصمناها|تم خصم (?:ال)?مبلغ) من (?:ال ?)?(?:رصيد|credit|اشعار|دفعه (?:ال)?مقدمه)",  # noqa: E501
     r"\b(?:paid|transferred|wired) (?:it |this |the invoice )?twice\b",
 )
 
@@ -39,7 +39,8 @@ DISPUTE = (
     r"\b(?:phase|stage|milestone|work|job)\b.{0,20}\b(?:is ?n'?t|is not|not|has ?n'?t been) (?:yet )?(?:finished|complete|completed|done)\b",  # noqa: E501
     r"\bnot the ones? who (?:ordered|placed|booked)\b|\bordered (?:and received )?by (?:our|another|a different|a sister)\b|\bsister company\b|\banother (?:customer|company|client) with (?:a )?similar name\b",  # noqa: E501
     r"\b(?:confirmed|promised|told us|agreed) (?:that )?(?:we'?d|we would|we'?ll|we will) (?:get|be charged|pay|have)\b|\bnot what we (?:briefed|asked for|paid for|ordered)\b|\b(?:below|not) what was (?:promised|agreed|quoted|ordered)\b",  # noqa: E501
-    r"\b(?:not|never|n'?t) (?:yet )?(?:received|got|had) (?:the |any |our )?(?:[^\s]+ )?(?:goods|items|products|parts|shipment|materials|equipment|units)\b",  # noqa: E501
+    r"(?:\bnot|\bnever|n'?t) (?:yet )?(?:received|got|had) (?:the |any |our )?(?:[^\s]+ )?(?:goods|items|products|parts|shipment|materials|equipment|units)\b",  # noqa: E501
+    r"\b(?:like|need|want|expect|request) (?:a |some )?credit (?:for|on|against)\b|(?:السعر|المبلغ|الفاتوره|الاسعار) (?:جدا )?(?:غالي|غاليه|مرتفع|مرتفعه)\b|\bتخفيض\b",  # noqa: E501
     r"\bsame (?:service|item|items|charge|work|job|line|visit)s? twice\b|\b(?:mkarara|metkarara|mkarrar)\b|\b(?:goods|bada3a|el bada3a|items|order)\b.{0,15}\b(?:ma|mesh|mish) (?:wasal\w*|wesel\w*|wisil\w*|wsl\w*)",  # noqa: E501
     # Arabic: a discount, a correction, a contract ended, a charge not agreed
     r"\bخصم(?:ها|ه)\b|\b(?:في|فيه|يكون في) خصم (?:علي|ع)\b|\bبعد (?:ال)?خصم\b|\bفيه خصم \d|\b(?:صححوها|صححوا|صححو|عدلوها|عدلوا|عدلو|عدلوه|نرجو التصحيح|يرجي التصحيح|تصحيحها|تعديلها)\b",  # noqa: E501
@@ -55,7 +56,8 @@ DISPUTE = (
 )
 
 PROMISE = (
-    r"\b(?:could|can|may) (?:we|i) have until\b",
+    r"\b(?:could|can|may) (?:we|i) have until\b|\baiming to (?:pay|settle|clear|transfer)\b|\bexpect (?:it|this) (?:by|on|before|tomorrow|next|early|end)\b",  # noqa: E501
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)'?s (?:payment |pay )?(?:run|batch)\b",  # noqa: E501
     r"\b(?:scheduled|booked|queued|lined up|put|keyed) (?:this|it|the invoice|your invoice|payment|the payment) (?:in |into )?(?:for|on|the batch|the run|our|next)\b|\bis scheduled for\b|\bscheduled (?:for|on) \d",  # noqa: E501
     r"\b(?:into|in) (?:the |our |this week'?s |next week'?s )?(?:batch|payment batch) (?:for|on)\b|\bpayment runs?\b|\bgo in the next (?:one|run|batch)\b|\bin the next (?:run|batch|payment run|pay run)\b",  # noqa: E501
     r"\b(?:will|'ll|gonna|going to) (?:get (?:it|this) done|sort (?:it|this)|clear (?:it|this)|do (?:it|this)|take care of (?:it|this))\b(?=.{0,40}\b(?:tomorrow|today|tonight|monday|tuesday|wednesday|thursday|thrusday|friday|saturday|sunday|next|this|by|on|end|then|when|after)\b)",  # noqa: E501
@@ -63,7 +65,7 @@ PROMISE = (
     rf"\b{_WHEN},? {_INSHALLAH}|{_INSHALLAH},? {_WHEN}",
     r"^(?:(?:ok|okay|noted|sure|حاضر|ابشر|تمام|طيب|اوكي)[,.!]? )?(?:by |on |يوم |قبل )?(?:tomorrow|end of (?:the )?month|month end|اخر الشهر|نهايه الشهر|بكره|بكرا|باجر)[.!]?$",  # noqa: E501
     # Arabic: passive and future forms, the money that will be with you, a time then a verb
-    r"\b[وف]?(?:تنسدد|ينسدد|تنحول|ينحول|تتحول|يتحول|تندفع|يندفع|هتتدفع|هيتدفع|بتتدفع|هتتسدد|تتسدد|يتسدد|تتدفع|ستحول|ستسدد|ستدفع|سيحول|سيسدد|ستتحول|سيتحول)(?:ها|ه)?\b",  # noqa: E501
+    r"\b[وف]?(?:ب|ه|ح|رح |راح )?(?:تنسدد|ينسدد|تنحول|ينحول|تتحول|يتحول|تندفع|يندفع|هتتدفع|هيتدفع|بتتدفع|هتتسدد|تتسدد|يتسدد|تتدفع|ستحول|ستسدد|ستدفع|سيحول|سيسدد|ستتحول|سيتحول)(?:ها|ه)?\b",  # noqa: E501
     r"(?<!لم )(?<!ما )(?<!لا )\bيتم (?:ال)?(?:سداد|تحويل|دفع|صرف)\b|\bسيتم (?:تحويل|سداد|دفع|صرف)|\b(?:تكون|يكون|بتكون|راح تكون|هتكون) عند(?:ك|كم|كو)\b",  # noqa: E501
     r"\bتم (?:ادراج|جدوله|جدولت|برمجه)(?:ها|ه)?\b|\bتمت جدوله\b",
     r"(?:بكره|بكرا|باجر|غدا|اليوم|الحين|الصبح|(?:اول|مجرد|بمجرد) ما \w+|يوم \w+|الاسبوع \w+|الشهر \w+)(?: [^\s]+){0,3} (?:ا|ن|ي)(?:حول|سدد|دفع)(?:ها|ه|لكم)?\b",  # noqa: E501
@@ -81,18 +83,18 @@ ALREADY_PAID = (
 
 NOT_RECEIVED = (
     r"\b(?:invoice|bill|attachment|pdf|copy)\b.{0,30}\b(?:has|have|had) not (?:yet )?been (?:received|delivered|sent|shared)\b",  # noqa: E501
-    r"\b(?:not|never|n'?t) (?:yet )?(?:received|got|seen) (?:the said|the above|the subject|the mentioned|the referenced|the above-?mentioned) (?:invoice|bill)\b",  # noqa: E501
-    r"\bnot traceable\b|\bcan(?:'?t|not) trace (?:the|this|it|your)\b|\b(?:provide|share|send) us (?:with )?(?:the |a )?copy of (?:the )?invoice\b",  # noqa: E501
+    r"(?:\bnot|\bnever|n'?t) (?:yet )?(?:received|got|seen) (?:the said|the above|the subject|the mentioned|the referenced|the above-?mentioned) (?:invoice|bill)\b",  # noqa: E501
+    r"\b(?:don'?t|do not|can'?t|cannot) seem to (?:have|find|locate|open|see)\b|\bnot traceable\b|\bcan(?:'?t|not) trace (?:the|this|it|your)\b|\b(?:provide|share|send) us (?:with )?(?:the |a )?copy of (?:the )?invoice\b",  # noqa: E501
     r"(?:الفاتوره|الفواتير|النسخه)(?: [^\s]+){0,3} (?:غير|مو|مش|ليست) (?:موجوده|موجود|متوفره|متوفر) (?:لدينا|عندنا)",  # noqa: E501
     r"\b(?:حذفت|حذفنا|مسحت|مسحنا|ضيعت|ضيعنا)(?:ها)?\b(?: [^\s]+)? (?:ال)?(?:فاتوره|ايميل|رساله|مرفق)|\bنسخه (?:ثانيه|تانيه|اخري|جديده)\b",  # noqa: E501
-    r"\b(?:لم|ما) (?:نعثر|اعثر|نجد|اجد|نلقي|نلاقي) (?:علي )?(?:ال)?(?:فاتوره|نسخه|ايميل|رساله)|\b(?:حجبت|انحجبت|اتحجبت|محجوبه)\b",  # noqa: E501
+    r"\b[وف]?(?:لم|ما) (?:نعثر|اعثر|نجد|اجد|نلقي|نلاقي) (?:علي )?(?:ال)?(?:فاتوره|نسخه|ايميل|رساله)|\b(?:حجبت|انحجبت|اتحجبت|محجوبه)\b",  # noqa: E501
     r"\b(?:ارسلوا|ابعتوا|ارسلو|ابعثوا|دزوا|دزو|ترسلون) (?:لنا |لي )?(?:ال)?(?:صحيحه|الصح|الصحيح)\b|\bفاتوره عميل (?:ثاني|تاني|اخر)\b",  # noqa: E501
     r"\bاول مره (?:نسمع|اسمع|نشوف|اشوف) (?:ب|عن)|\b(?:ارسلها|ابعتها|ابعثها|دزها|ارسلوها|ابعتوها|دزوها) (?:لو سمحت|من فضلك|لنا|لي|مره)",  # noqa: E501
     r"\b(?:link|el link|attachment|el attachment|pdf|el fatoora)\b (?:mesh|mish|msh|mosh|ma) \w+|\bماكو (?:اي )?(?:ال)?(?:فاتوره|مرفق)",  # noqa: E501
 )
 
 PAYMENT_PLAN = (
-    r"\bemis?\b|\b(?:in|into) (?:two|three|2|3) goes\b|\bpost-?dated cheques\b|\bشيكات (?:مؤجله|اجله)\b",  # noqa: E501
+    r"\bpay(?:ing)? (?:it |this |the balance )?(?:off )?(?:monthly|weekly)\b|\bemis?\b|\b(?:in|into) (?:two|three|2|3) goes\b|\bpost-?dated cheques\b|\bشيكات (?:مؤجله|اجله)\b",  # noqa: E501
     r"\b(?:only |just )?(?:\d+ ?%|half|part|a portion) (?:of it |of the amount )?(?:now|today|this week|this month)\b",  # noqa: E501
     r"\b\d{1,2} ?% (?:on|by|in|at|يوم|في|بتاريخ|نهايه|اخر|منتصف|بعد)\b.{1,40}\d{1,2} ?% (?:on|by|in|at|يوم|في|بتاريخ|نهايه|اخر|منتصف|بعد)\b",  # noqa: E501
     r"\bو?كل (?:شهر|اسبوع)\b|(?:كبير|كثير) علينا\b|\bدفعه (?:وحده|واحده)\b",
