@@ -116,4 +116,4 @@ def test_a_missing_pdf_stops_that_invoice_only_and_check_and_doctor_name_it(tmp_
 
 def dossier(message) -> bool:  # type: ignore[no-untyped-def]
     """True for an escalation's dossier, which goes to the business, not the customer."""
-    return message["X-Tahseel-Invoice"] is None
+    return message["X-Tahseel-Dossier"] is not None
