@@ -265,7 +265,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"floor (replies.min_confidence): {args.floor:.2f}\n")
     print(table(named))
     print()
-    print(calibration([parts[0], *parts[3:]]))
+    print(calibration([parts[0], parts[2], *parts[3:]]))
     if test_rows:
         print()
         print(targets(named[-1][1]))

@@ -29,6 +29,11 @@ AUTO_BODY_MORE = phrases(
     r"\bsystem[- ]generated\b|\bplease do not reply\b|\breceipt acknowledged\b|\bget back to you within\b|\byour ticket\s*(?::|#|no)",  # noqa: E501
     r"\bقد يستغرق الرد\b|\bعدم اعاده ارسال\b|\bتم انشاء (?:طلبك|طلبكم|تذكره)\b|\bرقم (?:ال)?(?:تذكره|حاله)\b|\bمولده (?:اليا|تلقاييا)\b|\bلا يستقبل (?:ال)?ردود\b",  # noqa: E501
     r"\bتم استلام (?:بريدك|بريدكم|رسالتك|رسالتكم|طلبك|طلبكم|ايميلك|ايميلكم)\b.{0,120}\b(?:سيتم|سيتواصل|سيقوم|وسيتم|وسيتواصل)",  # noqa: E501
+    # bots, helpdesks and public bodies: thanks for writing, a request number, sent by a machine
+    r"\bthank(?:s| you) for (?:writing to|contacting|reaching out to|emailing)\b.{0,120}\b(?:get back to you|respond|reply|be in touch)\b|\bwas delivered to the following recipient",  # noqa: E501
+    r"\bتم استلام (?:طلبكم|طلبك|رسالتكم|رسالتك|بريدكم|بريدك) رقم\b|\b(?:وتوجيهه|وتحويله|تم توجيهه|تم تحويله) (?:الي|لل)(?:اداره|قسم|جهه)",  # noqa: E501
+    r"\bمرسل(?:ه)? اليا\b|\bتم تسجيل (?:طلبك|طلبكم|رسالتك|رسالتكم)\b|\bلن يتم الرد\b|\bتم فتح (?:تذكره|طلب|بلاغ)\b|\bتذكره دعم\b",  # noqa: E501
+    r"\bnotifications silenced\b|\bdo not disturb\b|\b(?:شكرا|نشكرك|نشكركم) (?:علي |ل)(?:تواصلك|تواصلكم|رسالتك|رسالتكم)\b.{0,120}\b(?:سنقوم|سيتم|سنرد|سنعاود|سيتواصل|سنتواصل)",  # noqa: E501
 )
 # Words of someone away: a person may write them too ("I'm out today, but we paid"),
 # so they count only when nothing else is asked.
@@ -53,7 +58,7 @@ BOUNCE_BODY = phrases(
 AUTO_SUBJECT = phrases(
     r"\b(?:automatic|auto)[- ]?(?:reply|response)\b|\bautoreply\b|\bout of (?:the )?office\b|\booo\b",  # noqa: E501
     r"\b(?:away from (?:the )?office|on leave|vacation reply|holiday reply)\b",
-    r"^(?:read|read receipt|تمت القراءه|مقروء)\s*:",
+    r"^(?:read|read receipt|delivery receipt|delivered|تمت القراءه|مقروء|تم التسليم)\s*:",
     r"رد (?:تلقايي|الي)|خارج المكتب|في اجازه",
 )
 BOUNCE_SUBJECT = phrases(

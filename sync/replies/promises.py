@@ -14,14 +14,17 @@ customers write:
   on or after ``received``; 29 February is the next leap day.
 - A date with a year that is already past is ignored.
 - A weekday ("next Tuesday", "يوم الثلاثاء", "الأحد القادم") is the next such day after
-  ``received`` (one to seven days ahead), "next" or not. "Friday week" is a week after that.
+  ``received`` (one to seven days ahead), "next" or not; "Friday week" is a week after
+  that; a weekday before a date ("Friday 3 July") yields to the date.
+- Days in words ("the twenty-fifth", "الثلاثين من سبتمبر") are read as digits.
 - "today" is ``received``; "tomorrow" / "بكرة" / "باجر" / "غدا" is the day after; "the day
   after tomorrow" / "بعد بكرة" two days after.
 - "next week" / "this week" / "الأسبوع القادم" name no day (None); "end of the week" is
   the coming Friday in English and the coming Thursday in Arabic (the Gulf work week).
   "End of next week" is a week after that; "the start of next year" / "أول السنة" the
   first of January.
-- "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3.
+- "within N days" / "in N weeks" / "خلال ٣ أيام" counts calendar days; "a few days" is 3;
+  "give me 10 days" is a day, "give us 60 days" asks for time and names none.
 - "end of April" / "نهاية أبريل" is that month's last day; a month named alone ("in
   October", "في أكتوبر") is its first day, or ``received`` when
   it is the month the reply arrived in.
@@ -43,52 +46,30 @@ from datetime import date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from sync.replies import hijri
+from sync.replies.calendar_words import (
+    AR_DAY_NAMES,
+    AR_MONTH_NAMES,
+    EN_DAYS,
+    EN_MONTHS,
+    NUMBER_WORDS,
+    spell_out_days,
+)
 from sync.replies.text import fold
 
-_EN_MONTHS = {
-    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4,
-    "april": 4, "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8,
-    "sep": 9, "sept": 9, "september": 9, "oct": 10, "october": 10, "nov": 11,
-    "november": 11, "dec": 12, "december": 12,
-}  # fmt: skip
-_AR_MONTH_NAMES = {
-    "كانون الثاني": 1, "شباط": 2, "آذار": 3, "نيسان": 4, "أيار": 5, "حزيران": 6, "تموز": 7,
-    "آب": 8, "أيلول": 9, "تشرين الأول": 10, "تشرين الثاني": 11, "كانون الأول": 12,
-    "يناير": 1, "فبراير": 2, "مارس": 3, "أبريل": 4, "ابريل": 4, "إبريل": 4, "مايو": 5,
-    "يونيو": 6, "يونيه": 6, "يوليو": 7, "يوليه": 7, "أغسطس": 8, "اغسطس": 8, "سبتمبر": 9,
-    "أكتوبر": 10, "اكتوبر": 10, "نوفمبر": 11, "ديسمبر": 12,
-}  # fmt: skip
-_MONTHS = {**_EN_MONTHS, **{fold(k): v for k, v in _AR_MONTH_NAMES.items()}}
+_MONTHS = {**EN_MONTHS, **{fold(k): v for k, v in AR_MONTH_NAMES.items()}}
 _MONTH = "(?P<mon>" + "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True)) + ")"
 
-_EN_DAYS = {
-    "monday": 0, "mon": 0, "tuesday": 1, "tues": 1, "tue": 1, "wednesday": 2, "wed": 2,
-    "thursday": 3, "thurs": 3, "thur": 3, "thu": 3, "friday": 4, "fri": 4, "saturday": 5,
-    "sat": 5, "sunday": 6, "sun": 6,
-}  # fmt: skip
-_AR_DAY_NAMES = {
-    "الاثنين": 0, "الإثنين": 0, "الاتنين": 0, "التنين": 0, "الثلاثاء": 1, "الثلاثا": 1,
-    "التلات": 1, "التلاتاء": 1, "الأربعاء": 2, "الاربعا": 2, "الخميس": 3,
-    "الجمعة": 4, "الجمعه": 4, "السبت": 5, "الأحد": 6, "الحد": 6,
-    "el khamees": 3, "el khamis": 3, "el sabt": 5, "el a7ad": 6, "el ahad": 6, "el etnein": 0,
-    "el itnein": 0, "el talat": 1, "el arba3": 2, "el arbe3": 2, "el gom3a": 4, "el jom3a": 4,
-}  # fmt: skip
-_WEEKDAYS = {**_EN_DAYS, **{fold(k): v for k, v in _AR_DAY_NAMES.items()}}
+_WEEKDAYS = {**EN_DAYS, **{fold(k): v for k, v in AR_DAY_NAMES.items()}}
 # Short English names ("sun", "sat", "wed") are ordinary words too: only after a cue.
 _FULL_DAY = "|".join(
     sorted((k for k in _WEEKDAYS if len(k) > 4 or not k.isascii()), key=len, reverse=True)
 )
-_SHORT_DAY = "|".join(k for k in _EN_DAYS if len(k) <= 4)
+_SHORT_DAY = "|".join(k for k in EN_DAYS if len(k) <= 4)
+# A weekday before a date ("Friday 3 July", "الخميس ٢٥ يونيو"): the date decides.
+_DAY_LEAD = rf"(?:(?:يوم\s+)?(?:{_FULL_DAY}|{_SHORT_DAY})\.?,?\s+)?"
 _WEEKDAY = rf"(?P<wd>{_FULL_DAY}|(?:(?<=on |by )|(?<=pay ))(?:{_SHORT_DAY}))\b"
 
-_NUMBER_WORDS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "a couple of": 2, "couple of": 2,
-    "a few": 3, "few": 3, "واحد": 1, "ثلاث": 3, "ثلاثه": 3, "تلات": 3, "تلاته": 3,
-    "اربع": 4, "اربعه": 4, "خمس": 5, "خمسه": 5, "سته": 6, "ست": 6, "سبع": 7, "سبعه": 7,
-    "ثمان": 8, "ثمانيه": 8, "تمن": 8, "تسع": 9, "تسعه": 9, "عشر": 10, "عشره": 10,
-}  # fmt: skip
-_COUNT = "(?P<n>\\d{1,2}|" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + ")"
+_COUNT = "(?P<n>\\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
 _NEXT_AR = r"(?:القادم|القادمه|الجاي|الجايه|الياي|المقبل|المقبله|اللي جاي|الي جاي)"
 _NEXT_MONTH = rf"(?:next month|the following month|الشهر {_NEXT_AR}|شهر {_NEXT_AR})"
 _THIS_MONTH = r"(?:this month|the month|الشهر(?: الحالي)?|هذا الشهر|هالشهر)"
@@ -98,8 +79,9 @@ _NOT_DURATION = (
     r"(?!\s*(?:working |business )?"
     r"(?:days?|weeks?|months?|hours?|ايام|يوم|يوما|اسابيع|شهور|اشهر|ساعه|%))"
 )
+_GRACE = r"(?:give (?:me|us)|عطونا|اعطونا|امهلونا|تمهلونا)"  # "give me 10 days"
 _PAST = re.compile(
-    r"(?<!be )(?<!been )\b(?:(?<!get )(?<!this )(?<!it )paid|transferred|dated|since|last"
+    r"(?<!be )(?<!been )\b(?:(?<!get )(?<!this )(?<!it )paid|transferred|since|last"
     r"|دفعنا|سددنا|حولنا|دفعت|سددت|حولت|منذ)"
     r"(?: on| by| it| this| the)?\W*$"
 )
@@ -176,7 +158,7 @@ def _weekday_week(m: re.Match[str], received: date) -> date | None:
 
 def _within(m: re.Match[str], received: date) -> date | None:
     raw = m["n"]
-    n = int(raw) if raw.isdigit() else _NUMBER_WORDS[raw]
+    n = int(raw) if raw.isdigit() else NUMBER_WORDS[raw]
     unit = m["unit"]
     if raw.endswith("few") and not unit.startswith(("day", "ايام", "يوم")):
         return None  # "a few days" is about 3; "the next few months" names no date
@@ -185,6 +167,11 @@ def _within(m: re.Match[str], received: date) -> date | None:
     elif unit.startswith(("month", "شهر", "اشهر", "شهور")):
         n *= 30
     return received + timedelta(days=n) if n <= 366 else None
+
+
+def _grace(m: re.Match[str], received: date) -> date | None:
+    found = _within(m, received)
+    return found if found and (found - received).days <= 14 else None
 
 
 def _fixed(days: int) -> Resolver:
@@ -241,10 +228,14 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
     (rf"\bmid[- ]?{_MONTH}\b", _mid_named),
     (rf"(?:منتصف|نص) (?:شهر )?{_MONTH}\b", _mid_named),
-    (rf"\b{_DAY}{_ORD}(?: of)?\s+(?:من\s+)?(?:شهر\s+)?{_MONTH}\b(?:,?\s+(?P<y>20\d\d))?", _named),
-    (rf"\b{_MONTH}\s+(?:the\s+)?{_DAY}{_ORD}\b(?!\d)(?:,?\s+(?P<y>20\d\d))?", _named),
     (
-        rf"\b(?:the\s+)?{_DAY}(?:st|nd|rd|th)\b(?:\s+of\s+(?:(?P<nm>{_NEXT_MONTH})|{_THIS_MONTH}))?",
+        rf"\b{_DAY_LEAD}{_DAY}{_ORD}(?: of)?\s+(?:من\s+)?(?:شهر\s+)?{_MONTH}\b"
+        r"(?:,?\s+(?P<y>20\d\d))?",
+        _named,
+    ),
+    (rf"\b{_DAY_LEAD}{_MONTH}\s+(?:the\s+)?{_DAY}{_ORD}\b(?!\d)(?:,?\s+(?P<y>20\d\d))?", _named),
+    (
+        rf"\b{_DAY_LEAD}(?:the\s+)?{_DAY}(?:st|nd|rd|th)\b(?:\s+of\s+(?:(?P<nm>{_NEXT_MONTH})|{_THIS_MONTH}))?",
         _dom,
     ),
     (
@@ -302,7 +293,10 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
         r"\b(?:tomorrow|tmrw|tmr|tomorow|tommorow|bokra|bukra|بكره|بكرا|باجر|باكر|غدا|غد)\b",
         _fixed(1),
     ),
-    (r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا)\b", _fixed(0)),
+    (
+        r"\b(?:today|tonight|this (?:afternoon|evening)|اليوم|النهارده|النهاردا|el yom|el youm)\b",
+        _fixed(0),
+    ),
     (
         rf"\b(?:within|in|in the next|next|خلال|بعد|في غضون|في ظرف)\s+{_COUNT}\s+"
         r"(?:working |business )?(?P<unit>days?|weeks?|months?|ايام|يوم|يوما|اسابيع|شهور|اشهر)\b",
@@ -310,7 +304,8 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
     (r"\b(?:خلال|بعد|في غضون) (?:ها|هال)?يومين", _fixed(2)),
     (rf"\b{_COUNT} more (?P<unit>days?|weeks?)", _within),
-    (r"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون) اسبوعين", _fixed(14)),
+    (rf"\b{_GRACE}\s+{_COUNT}\s+(?P<unit>days?|ايام|يوم)\b", _grace),
+    (rf"\b(?:within|in) a fortnight|(?:خلال|بعد|في غضون|{_GRACE}) اسبوعين", _fixed(14)),
     (
         r"\b(?:within|in|after) (?:a|one) month\b|(?:خلال|بعد|في غضون) شهر\b(?! " + _NEXT_AR + ")",
         _fixed(30),
@@ -360,8 +355,12 @@ def promised_date(text: str, received: date) -> date | None:
     Returns:
         The promised date, or None when the text names no date that is still to come.
     """
-    found = [d for d in _candidates(text, received) if d >= received]
-    return min(found, default=None)
+    return min(named_dates(text, received), default=None)
+
+
+def named_dates(text: str, received: date) -> set[date]:
+    """Every date on or after ``received`` that ``text`` names: more than one is a doubt."""
+    return {d for d in _candidates(spell_out_days(text), received) if d >= received}
 
 
 def writer_day(value: str) -> date:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from sync.replies import rules_ar, rules_en
+from sync.replies import rules_said as said
 from sync.replies.matching import NEG as _NEG
 from sync.replies.matching import Lexicon as Lexicon
 from sync.replies.matching import find as find
@@ -81,7 +82,7 @@ NOT_RECEIVED = Lexicon(
         r"\b(?:pdf|attachment|file|link|document)\b.{0,40}\b(?:blank|empty|corrupt(?:ed)?|file not found|not found|expired|not working|won'?t open|does ?n'?t open|broken)\b",  # noqa: E501
         rf"\bre-?share\b|\b(?:can|could|may) (?:i|we) (?:please )?(?:get|have) (?:a |another )?copy\b{_NOT_COPY}|\b(?:share|send|email|forward) (?:us |me )?(?:a |the )?(?:soft|fresh|new|another|pdf) copy\b",  # noqa: E501
         r"\b(?:send|pop|shoot|email|forward|share) (?:it|this|that|the invoice) (?:over |across |through )?(?:again|once more)\b",  # noqa: E501
-        r"(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
+        r"(?<![^\sوف])(?:ضاعت|ضايعه|ضاع|مفقوده|انمسح|اتمسح|انحذف|اتحذف|محذوف)",
         rf"{_AR_INVOICE} (?:مو|مش|مب|غير|ليست|ليس) ?(?:موجود|موجوده|متوفر|متوفره)|(?:لا|ما) (?:تتوفر|يتوفر|توجد|يوجد) (?:لدينا|عندنا) (?:اي )?(?:نسخه|فاتوره|صوره)",  # noqa: E501
         r"\bتزويد(?:نا|ي) ب(?:نسخه|صوره)|\b(?:ما|مو|مش|مب|ليس) ?(?:عندنا|لدينا|عندي|معانا|معنا) (?:ال)?(?:فاتوره|نسخه)|(?:عطونا|عطني|اعطونا|اعطني|عطوني) (?:[^\s]+ )?(?:نسخه|صوره|الفاتوره)|\b(?:لم|ما) يتم (?:تزويدنا|ارسال|استلام|توصيل)|(?:ممكن|ابي|نبي|ابغي|نبغي|عايز|عايزين|بدي|بدنا|محتاجين) (?:[^\s]+ )?(?:نسخه|صوره) (?:من |عن )?(?:ال)?فاتوره",  # noqa: E501
         r"(?<!اول )(?<!حال)(?<!بمجرد )\b[وف]?(?:لم|لما|ما|لسه ما|لسا ما|للحين ما|بعد ما)\s?(?:ت|ي)?(?:صل|تصل|يصل|وصل|توصل|يوصل|جا|جت|جات|اجت|اجانا|جتنا|جاتنا|نستلم|استلم|نتسلم|اتسلم|تسلم|يتم استلام|نتلق|تردنا|يردنا|تجينا|شفنا|نشوف|لقينا|لقيت|نلاقي|الاقي|ياتنا|ياتني|يانا|ياني|يتنا)[^\s]*+(?! (?:اي )?(?:رد|ردكم|جواب|طلب|امر|اتصال|مكالمه|عرض|تحويل|حواله|فلوس|مبلغ|المبلغ|الفلوس|الرابع|الباقي|من العميل|من الزبون|دفعه|راتب|الرواتب|العميل)| ان\b| اننا\b| انه\b| انكم\b)",  # noqa: E501
@@ -109,7 +110,7 @@ ALREADY_PAID = Lexicon(
         rf"\b(?:(?:ايصال|اشعار|اثبات|صوره|اسكرين|سند|اسكرين شوت) (?:ال)?(?:تحويل|دفع|سداد|حواله|ايداع))|مرفق (?:ال)?(?:ايصال|اشعار|حواله|صوره الحواله)|{_AR_MONEY} (?:انحول|اتحول|نزل|انرسل|اترسل|تحول|وصلكم|انودع)",  # noqa: E501
     ),
     checked=_compile(
-        r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )(?<!what we )(?<!what i )(?<!it )(?<!this )\b(?:paid|settled|payed)\b(?! (?:by|before|within|in) (?:next|the end|end|tomorrow|friday|monday))(?! on (?:next|the end|end|tomorrow))",  # noqa: E501
+        r"(?<!be )(?<!get )(?<!gets )(?<!getting )(?<!being )(?<!what we )(?<!what i )(?<!it )(?<!this )\b(?:paid|settled|payed)\b(?! nothing)(?! (?:by|before|within|in) (?:next|the end|end|tomorrow|friday|monday))(?! on (?:next|the end|end|tomorrow))",  # noqa: E501
         r"\b(?:we|i|we've|i've|we have|i have|accounts|finance) (?:have |has |'ve |already |just |also |now )*(?:transferred|wired|remitted|cleared|sent (?:the |you |over )?(?:the )?(?:payment|money|funds|amount|transfer|cheque)|made (?:the |a |full )?payment)",  # noqa: E501
         r"\b(?:payment|transfer|wire|remittance) (?:has |had |was |is )?(?:already |just )?(?:been )?(?:made|did|initiated|instructed|sent|done|completed|processed|submitted|transferred|released|issued|cleared|went out)",  # noqa: E501
         r"\b(?:money|payment|funds|transfer|cheque|check) (?:went out|left|went through|was sent|were sent|has been sent|is on its way|was posted|was mailed|has been posted|was issued)",  # noqa: E501
@@ -141,7 +142,7 @@ DISPUTE = Lexicon(
         r"\b(?:mistake|error|discrepancy|discrepancies|problem|issue)s? (?:on|in|with) (?:the |this |your |our )?(?:invoice|bill|amount|price|total)",  # noqa: E501
         r"\bthere(?:'s| is| are| was)? (?:a |an )?(?:mistake|error|discrepancy)",
         r"\bovercharg\w*|\bdouble[- ]charg\w*|\bcharged (?:us )?twice|\bduplicate (?:invoice|charge)",  # noqa: E501
-        r"\b(?:dispute|disputing|disputed|contest|contesting)\b",
+        r"\b(?:dispute|disputing|disputed|contest|contesting)\b(?! with (?:the |our |a )?(?:bank|landlord|insurer|client|customer|supplier))",  # noqa: E501
         r"\b(?:never|not|did ?n'?t|did not) (?:order|ordered|request|requested|authori[sz]e|authori[sz]ed|agree to|agreed to|sign|signed)\b",  # noqa: E501
         rf"\b{_NEG} (?:yet |ever |even )?{_GET} (?:the |any |our |your |all )?(?:goods|items|products|order|delivery|parts|shipment|service)\b",  # noqa: E501
         r"\bnever did business\b|\bnot (?:our|my) (?:invoice|order)\b|\b(?:not|is ?n'?t|are ?n'?t) ours\b|\bnot for us\b",  # noqa: E501
@@ -172,7 +173,7 @@ DISPUTE = Lexicon(
         r"\b[وف]?(?:لن|مش|ما|مو|مب) ?(?:راح |رح |ح |ه |هن|حن)?(?:نقوم بال)?(?:ندفع|نسدد|دفع|سداد|تسديد)\b|\bمش هندفع|\bنعتذر عن (?:ال)?(?:سداد|دفع)",  # noqa: E501
         r"\bليش تطالب|\bالمتفق عليه|\bمتفقين (?:علي|ع)|\bاتفقنا (?:علي|ع)",
         r"\b(?:تصحيح|تعديل) (?:ال)?(?:فاتوره|مبلغ)|\bفاتوره (?:معدله|مصححه|جديده)",
-        r"(?<!دفعناها )(?<!دفعنا )(?<!دفعناه )(?<!سددنا )(?<!سددناها )\bمرتين\b",
+        r"(?<!دفعناها )(?<!دفعنا )(?<!دفعناه )(?<!سددنا )(?<!سددناها )(?<!الفاتوره )\bمرتين\b",
         # the work or the service, not the invoice, is what is wrong
         r"\b(?:quality|workmanship|finish|colou?rs?|service|work)\b.{0,30}?\b(?:poor|bad|unacceptable|terrible|substandard|below standard|not acceptable)\b|\b(?:poor|bad|substandard|unacceptable) (?:quality|workmanship|service|work)\b",  # noqa: E501
         r"\bbelow (?:what we|the standard|standard|expectations|par)\b|\bnot (?:been |quite )?as (?:described|advertised|agreed|quoted|promised|specified|ordered)\b|\bnever worked\b",  # noqa: E501
@@ -181,9 +182,9 @@ DISPUTE = Lexicon(
         r"\b(?:bill|invoice|amount|price|prices|charge|charges|rate)\b (?:is |was |are |seems |looks )?(?:way )?(?:too much|excessive|too expensive)|\bhigher than (?:our |the |what )?(?:quoted|agreed|quote|expected|we agreed)",  # noqa: E501
         r"\b(?:please|pls|plz|kindly) (?:correct|amend|revise)\b",
         r"\b(?:cracked|damaged|broken|faulty|defective|scratched|dented) on (?:arrival|delivery)\b|\bpay (?:only )?for the (?:good|working|undamaged) (?:ones|items|units)\b|\b(?:only pay|pay only) for\b",  # noqa: E501
-        r"\b(?:addressed|made out|issued) to\b.{0,60}\bnot\b|\b(?:offset|set off) (?:this |it )?against\b|\bcredit balance\b|\bnothing is due\b",  # noqa: E501
+        r"\b(?:addressed|made out|issued) to\b.{0,60}\bnot\b|\bcredit balance\b|\bnothing is due\b",  # noqa: E501
         r"\bexpect (?:a )?(?:discount|compensation|refund|credit)\b|\bdeduct(?:ing|ed)? (?:the |our )?(?:cost|repair|amount|damage|difference)\b|\b(?:only|never) agreed to\b",  # noqa: E501
-        r"\bshould (?:have been|be) (?:billed|invoiced|addressed|charged) to\b|\bnever (?:activated|installed|used|delivered|provided|supplied)\b|\bdifference between\b",  # noqa: E501
+        r"\bshould (?:have been|be) (?:billed|invoiced|addressed|charged) to\b(?! (?:our |the )?new (?:office|address))|\bnever (?:activated|installed|used|delivered|provided|supplied)\b|\bdifference between\b",  # noqa: E501
         r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
         r"\b[وف]?نطالب ب(?:خصم|تعويض)|\bتعويض\b|تخص (?:شركه|جهه) (?:اخري|ثانيه|تانيه)|(?:ليس|ليست|مو|مش) (?:لنا|لشركتنا|شركتنا)\b|\b(?:ما|مو|مش|لا) ?(?:تخصنا|يخصنا|تخص شركتنا)\b|ناقص(?:ها|ه)? (?:ال)?خصم|\bفرق\b.{0,20}\bبين\b",  # noqa: E501
         r"(?:لين|حتي|لحد ما|الا لما|غير لما|قبل ما) (?:ت|ي)?(?:صلحون|صلحوا|تصلح|يتصلح|صلح|تصليح|اصلاح|بدلون|تبدلون|تبديل|تستبدلون|ترجعون|تكملون|يكتمل)",  # noqa: E501
@@ -192,7 +193,7 @@ DISPUTE = Lexicon(
         r"(?:الفني|المهندس|العامل|الفريق|المندوب|الفنيين) (?:ما|لم|مش) ?(?:حضر|جا|جه|يجي|يحضر|اجا|وصل)",  # noqa: E501
         r"\bwhy (?:was|were|am|are|is|have|has) (?:i |we |us )?(?:been |being )?(?:charged|billed)\b|\b(?:meant|supposed) to be (?:free|included|covered|waived)\b",  # noqa: E501
         r"\b(?:amount|price|total|invoice|figure)s?\b.{0,20}\bdifferent from (?:the |our |what )?(?:quote|quotation|agreed|order|po|contract)|مختلف عن (?:عرض السعر|العرض|المتفق|الاتفاق)|\b(?:invoice|bill|charge)\b (?:is |was )?(?:not valid|invalid)\b",  # noqa: E501
-        r"\b(?:don'?t|do not|did not|didn'?t) recogni[sz]e (?:this|the|that|these)\b|\bshould be (?:reduced|lower|less|adjusted)\b|\bmissed (?:[^\s]+ ){0,3}(?:visits|sessions|appointments|deliveries)\b",  # noqa: E501
+        r"\b(?:don'?t|do not|did not|didn'?t) recogni[sz]e (?:this|the|that|these)\b(?! (?:company|sender|name|e-?mail|number|person)\b)|\bshould be (?:reduced|lower|less|adjusted)\b|\bmissed (?:[^\s]+ ){0,3}(?:visits|sessions|appointments|deliveries)\b",  # noqa: E501
         r"(?:اقل|اكثر) من (?:ال)?(?:مفوتر|مفوتره|فاتوره|مطلوب|متفق)\b|\breject(?:ed|s)? (?:your |the |this |our )?invoice\b|\b(?:po|purchase order) (?:was |is )?missing\b|\b(?:addressed|made out|issued) to (?:our |the )?(?:old|wrong|previous) (?:company|name|address|entity)\b",  # noqa: E501
         r"(?:اكثر|اعلي|ازيد) من (?:عرض السعر|العرض|المتفق|الاتفاق|السعر المتفق)",
         r"\bnot (?:the )?(?:price|amount|rate|fee|figure)s? (?:that )?(?:we|you) (?:agreed|quoted|discussed)|\bnot what (?:we|you) (?:agreed|quoted)",  # noqa: E501
@@ -243,7 +244,7 @@ PAYMENT_PLAN = Lexicon(
         r"\bin one go\b|\bin (?:parts|stages|chunks)\b|\bover time\b|\b(?:tough|difficult|hard) (?:spot|time|situation|position)s? financially\b|\bfinancially (?:tough|difficult|hard|tight)\b",  # noqa: E501
         r"\bover (?:\d+|two|three|four|five|six|a few|several) (?:months|weeks)\b|\bfinancial(?:ly)? (?:difficult\w*|hardship|trouble|problems?)|\btough time financially\b|\bcash ?(?:flow )?(?:problems?|issues?|difficult\w*|crunch|shortage)",  # noqa: E501
         r"\b(?:نص|نصف)(?:ها|ه)? (?:الحين|الان|دلوقتي|هلا|هلق|هالشهر)\b|\bوالنص (?:الثاني|التاني|الباقي)\b|\b[وف]?(?:نجدول|تجدولون|تجدولوا)\w*|\b[وف]?(?:نقسم|نقسط|اقسم|نجزي)(?:ها|ه)\b|\bcome to (?:some|an) arrangement\b|\bgradually\b|\bpart now\b|(?:علي|ع) (?:كم|كذا|اكثر من) (?:دفعه|شهر|قسط|مره|مرات)|\bشوي شوي\b|\bشويه شويه\b|\bبالتدريج\b",  # noqa: E501
-        r"\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
+        r"(?<!تمت )(?<!تم )\b[وب]?(?:جدوله|جدولة)(?! (?:ال)?(?:دفعه|تحويل|صرف)\b)",
         r"\b[وف]?(?:تقسيط|اقساط|قسط|بالتقسيط|نقسط|اقسط|تقسط|(?<!مع )(?<!ضمن )دفعات|دفعتين|الدفعه الاولي|دفعه اولي|دفعه جزييه|سداد جزيي|دفع جزيي)",  # noqa: E501
         r"\b(?:نقسم|تقسيم|اقسم|قسم|نجزي|تجزيه)\w* (?:ال)?(?:مبلغ|دفع|فاتوره|سداد)",
         r"\b(?:جزء|نص|نصف|بعض|ربع) (?:من )?(?:ال)?(?:مبلغ|فاتوره|قيمه)",
@@ -292,7 +293,7 @@ PROMISE = Lexicon(
         r"\b(?:transfer|payment|cheque|money|amount|funds|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:go|done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
         r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment|action (?:it|this|the payment)|sort (?:it|this) out|get (?:it|this) sorted|square (?:it |this )?up|send (?:it|this|that) (?:by|on|before|tomorrow|today))\b",  # noqa: E501
         r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link)\b)",  # noqa: E501
-        r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
+        r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل(?! (?:ال)?(?:رساله|رسالتكم|رسالتك|ايميل|ايميلكم|بريد|طلب|موضوع))|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
         r"\b[وف]?(?:راح|رح|ح|رايحين|حن|هن|ه|ح)\s?(?:ن|ا|ي)?(?:دفع|سدد)\w*",
         r"\b[وف]?(?:بدفع|بحول|بسدد)(?:لكم|لك|ك|كم|ها|ه)\b",
@@ -322,11 +323,21 @@ def _more(lexicon: Lexicon, *extra: str) -> Lexicon:
     return Lexicon(fixed=fixed, checked=lexicon.checked, guarded=lexicon.guarded)
 
 
-NOT_RECEIVED = _more(NOT_RECEIVED, *rules_en.NOT_RECEIVED, *rules_ar.NOT_RECEIVED)
-ALREADY_PAID = _more(ALREADY_PAID, *rules_en.ALREADY_PAID, *rules_ar.ALREADY_PAID)
-DISPUTE = _more(DISPUTE, *rules_en.DISPUTE, *rules_ar.DISPUTE)
-PAYMENT_PLAN = _more(PAYMENT_PLAN, *rules_en.PAYMENT_PLAN, *rules_ar.PAYMENT_PLAN)
-PROMISE = _more(PROMISE, *rules_en.PROMISE, *rules_ar.PROMISE)
+NOT_RECEIVED = _more(
+    NOT_RECEIVED, *rules_en.NOT_RECEIVED, *rules_ar.NOT_RECEIVED, *said.NOT_RECEIVED
+)
+ALREADY_PAID = _more(
+    ALREADY_PAID, *rules_en.ALREADY_PAID, *rules_ar.ALREADY_PAID, *said.ALREADY_PAID
+)
+DISPUTE = _more(DISPUTE, *rules_en.DISPUTE, *rules_ar.DISPUTE, *said.DISPUTE)
+PAYMENT_PLAN = _more(
+    PAYMENT_PLAN, *rules_en.PAYMENT_PLAN, *rules_ar.PAYMENT_PLAN, *said.PAYMENT_PLAN
+)
+PROMISE = _more(PROMISE, *rules_en.PROMISE, *rules_ar.PROMISE, *said.PROMISE)
+# A claim of payment a dispute's words would take ("offset against your credit note").
+PAID_FIRST = Lexicon(fixed=_compile(*said.PAID_FIRST), checked=_compile(r"$^"))
 # Hardship, and a request for time: together with a promise, a payment plan.
-HARDSHIP = _compile(*rules_en.HARDSHIP, *rules_ar.HARDSHIP)
+HARDSHIP = _compile(*rules_en.HARDSHIP, *rules_ar.HARDSHIP, *said.HARDSHIP)
 MORE_TIME = _compile(*rules_en.MORE_TIME, *rules_ar.MORE_TIME)
+# A plan whose first part has no date ("half after salaries, the rest on the 30th").
+UNDATED_FIRST = _compile(*said.UNDATED_FIRST)

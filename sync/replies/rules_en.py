@@ -36,7 +36,7 @@ ALREADY_PAID = (
 )
 
 DISPUTE = (
-    r"\bold price(?: list)?\b|\b(?:does not|doesn'?t|do not|don'?t) (?:pertain|relate|apply|belong) to us\b|\bnot availed\b|\bwithdraw (?:the|this|it)\b",  # noqa: E501
+    r"\bold price(?: list)?\b|\b(?:does not|doesn'?t|do not|don'?t) (?:pertain|relate|apply|belong) to us\b|\bnot availed\b|\bwithdraw (?:the|this|it)\b(?! (?:notice|reminder|letter|demand))",  # noqa: E501
     r"\bdisagree\b|\b(?:don'?t|do not|did not|didn'?t|never|not) agree(?:d)? (?:to|with|on)\b|\bwas never agreed\b|\bnever agreed\b|\b(?:weren'?t|were not|was not|wasn'?t) told\b",  # noqa: E501
     r"\b(?:not|never|n'?t|did ?n'?t|did not) (?:yet |ever )?(?:get|got|receive|received) (?:the |any |our )?(?:second|first|last|remaining|rest of the|other|full) (?:batch|delivery|shipment|part|half|consignment|lot|order)\b|\bonly half (?:of (?:this|it|the invoice) )?is due\b",  # noqa: E501
     r"\b(?:subscription|contract|service|order|account|booking|membership)\b.{0,40}\b(?:cancell?ed|canceled|closed|terminated|ended|expired)\b",  # noqa: E501

@@ -232,8 +232,76 @@ def _is_name_block(lines: list[str]) -> bool:
     return len(rest) <= _NAME_BLOCK_LINES and all(len(line) <= _NAME_BLOCK_WIDTH for line in rest)
 
 
+# Lines of a reminder's own wording (``templates/en``, ``templates/ar``): its fields, its
+# payment link and its closing sentence. A reminder pasted whole, without quote markers,
+# shows two or more of them.
+_REMINDER_LINE = re.compile(
+    r"^(?:(?:invoice number|your reference|invoice total|amount due|due date|رقم الفاتوره"
+    r"|مرجعكم|اجمالي الفاتوره|المبلغ المستحق|تاريخ الاستحقاق)\s*:"
+    r"|https?://pay\.\S+$|if you have already paid\b|(?:و)?ان كنتم قد سددتم\b)"
+)
+_SALUTATION = re.compile(r"^(?:dear|hello|hi|السيد|الساده|الاخ|الاخت|عزيزي)\b")
+_REMINDER_REACH = 12
+
+
+def strip_pasted_reminder(text: str) -> str:
+    """Drop a reminder pasted whole without quote markers, from its salutation to its sender.
+
+    Args:
+        text: A reply's plain-text body.
+
+    Returns:
+        The text around the pasted reminder; ``text`` itself when none is there.
+    """
+    lines = text.splitlines()
+    folded = [fold(line).strip() for line in lines]
+    marks = [i for i, line in enumerate(folded) if _REMINDER_LINE.match(line)]
+    if len(marks) < 2:
+        return text
+    first, last = marks[0], marks[-1]
+    start = next(
+        (
+            i
+            for i in range(first - 1, max(-1, first - _REMINDER_REACH), -1)
+            if _SALUTATION.match(folded[i]) and (i == 0 or not folded[i - 1])
+        ),
+        first,
+    )
+    end = next(
+        (i for i in range(last, min(len(lines), last + _REMINDER_REACH)) if "@" in folded[i]),
+        last,
+    )
+    return "\n".join(lines[:start] + lines[end + 1 :]).strip()
+
+
+_SUBJECT_PREFIX = re.compile(
+    r"^(?:(?:re|fw|fwd|aw|tr|رد|اعاده توجيه|توجيه)\s*(?:\[\d+\])?\s*:\s*)+"
+)
+# The subjects of Tahseel's own mail (``templates/en``, ``templates/ar``): not the customer's.
+_OUR_SUBJECT = re.compile(
+    r"^(?:reminder|final notice|friendly reminder|تذكير|تذكير ودي|اشعار اخير)\s*:"
+    r"|^(?:invoice|الفاتوره)\s+\S+\s+(?:from|من)\s"
+)
+
+
+def subject_words(subject: str) -> str:
+    """The customer's own words in a subject: "Re:" and the like removed; our subjects none.
+
+    Args:
+        subject: The reply's subject, decoded.
+
+    Returns:
+        The words, folded; empty when the subject is one of Tahseel's own.
+    """
+    said = _SUBJECT_PREFIX.sub("", fold(subject).strip())
+    return "" if _OUR_SUBJECT.match(said) else said
+
+
 def own_words(text: str) -> str:
     """The customer's own words: quoted history and signature removed.
+
+    A reminder pasted whole without quote markers is removed first: the customer's
+    words may be above it or below it.
 
     Args:
         text: A reply's plain-text body, as it arrived.
@@ -241,4 +309,4 @@ def own_words(text: str) -> str:
     Returns:
         The text the customer wrote, not normalised (see ``normalise``).
     """
-    return strip_signature(strip_quoted(text))
+    return strip_signature(strip_quoted(strip_pasted_reminder(text)))

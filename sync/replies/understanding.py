@@ -43,9 +43,9 @@ from enum import StrEnum
 from sync.replies import confidence, machine
 from sync.replies import rules as rules
 from sync.replies.intents import Intent as Intent
-from sync.replies.promises import promised_date
+from sync.replies.promises import named_dates
 from sync.replies.text import normalise as _normalise
-from sync.replies.text import own_words
+from sync.replies.text import own_words, subject_words
 
 
 class ReplyKind(StrEnum):
@@ -153,6 +153,7 @@ class Understanding:
 
 
 _PRECEDENCE = (
+    (Intent.ALREADY_PAID, rules.PAID_FIRST),
     (Intent.DISPUTE, rules.DISPUTE),
     (Intent.ALREADY_PAID, rules.ALREADY_PAID),
     (Intent.INVOICE_NOT_RECEIVED, rules.NOT_RECEIVED),
@@ -195,7 +196,12 @@ def understand(
     automatic = _automatic(subject, headers or {}, words)
     if automatic is not None:
         return automatic
-    found = [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find_kind(lex, words))]
+    found = _found(words)
+    if not found and not _auto_words(words):
+        # An empty or unread body: the subject may say it ("NOT RECEIVED, please resend").
+        said = _normalise(subject_words(subject))
+        found = [(i, (ev, False)) for i, (ev, _) in _found(said)] if said else found
+        words = f"{words} {said}".strip() if said and found else words
     if rules.search(rules.FUTURE_ONLY, words):  # "send invoices to Omar from now on", "in Arabic"
         found = [f for f in found if f[0] is not Intent.INVOICE_NOT_RECEIVED]
     plan = _hardship_plan(words, found[0][0] if found else None)
@@ -206,9 +212,12 @@ def understand(
     intent, (evidence, fixed) = found[0]
     # "I'm out of the office today, but we paid it": a person wrote it; the doubt shows.
     also = tuple(i for i, _ in found[1:]) + ((Intent.AUTO_REPLY,) if by_words else ())
-    promised = None
+    dates: set[date] = set()
     if intent in _DATED or (intent is Intent.INVOICE_NOT_RECEIVED and _DATED & set(also)):
-        promised = promised_date(words, received)
+        dates = named_dates(words, received)
+    promised = min(dates, default=None)
+    if intent is Intent.PAYMENT_PLAN and rules.search(rules.UNDATED_FIRST, words):
+        promised = None  # "half after salaries, the rest on the 30th": no date
     at = words.find(evidence) + len(evidence)
     question = bool(_QUESTION.match(words[at:]))
     score = confidence.rule_score(
@@ -218,11 +227,16 @@ def understand(
         words=words,
         question=question,
         evidence=evidence,
+        dates=len(dates),
     )
     return Understanding(intent, promised, evidence=evidence, also=also, score=score)
 
 
 _QUESTION = re.compile(r"[^.!\n?]{0,60}\?")
+
+
+def _found(words: str) -> list[tuple[Intent, tuple[str, bool]]]:
+    return [(intent, ev) for intent, lex in _PRECEDENCE if (ev := rules.find_kind(lex, words))]
 
 
 def _hardship_plan(words: str, first: Intent | None) -> tuple[Intent, tuple[str, bool]] | None:

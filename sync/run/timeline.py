@@ -19,7 +19,7 @@ from typing import Any
 from connectors.models import Invoice
 from sync.plan.actions import ActionKind
 from sync.plan.history import MessageStatus
-from sync.replies.understanding import Intent
+from sync.replies.intents import Intent
 from sync.run.outbound import hold_detail
 from sync.store.case import CaseFile
 from sync.store.tables import OutboxRow, PromiseRow, ReplyRow

@@ -120,6 +120,10 @@ def test_a_ledger_whose_sdk_is_missing_names_the_extra(tmp_path, monkeypatch):
 # -- a mailbox that refuses mail is the mailbox's fault, not the invoices' -----------------
 
 
+ADOPTED = [("INV-1004", "overdue", "sent"), ("INV-1014", "final", "sent")]
+"""The demo's reminders found in its mailbox before the first run, recorded as sent."""
+
+
 def _outbox(folder):
     with sqlite3.connect(folder / "tahseel-state.db") as db:
         return db.execute("SELECT invoice_number, stage, status FROM outbox").fetchall()
@@ -145,8 +149,8 @@ def test_a_sent_folder_that_cannot_be_written_aborts_with_4_and_loses_nothing(tm
     assert code == 4, report
     assert report["aborted"].startswith("the mailbox refused every send (3 of 3)")
     assert "cannot write" in report["aborted"] and report["emails"] == 0
-    # released, not marked sent nor failed: only the reminder adopted from the mailbox
-    assert _outbox(folder) == [("INV-1004", "overdue", "sent")]
+    # released, not marked sent nor failed: only the reminders adopted from the mailbox
+    assert sorted(_outbox(folder)) == ADOPTED
     assert len(_sent_box(folder)) == before
 
     tmp.unlink()
@@ -154,7 +158,8 @@ def test_a_sent_folder_that_cannot_be_written_aborts_with_4_and_loses_nothing(tm
     code, again = _run_json(folder)
     assert code == 1, again  # INV-1010 has no address: skipped
     assert again["resends"] == 1 and again["sent"] == {"courtesy": 1, "due": 1, "overdue": 4}
-    assert len(_sent_box(folder)) == before + 7
+    assert again["escalations"] == 1  # INV-1014's dossier
+    assert len(_sent_box(folder)) == before + 8
 
 
 def test_every_send_refused_aborts_even_below_the_limit(tmp_path, monkeypatch):
@@ -169,9 +174,9 @@ def test_every_send_refused_aborts_even_below_the_limit(tmp_path, monkeypatch):
 
     monkeypatch.setattr(MaildirTransport, "send", send)
     code, report = _run_json(folder)
-    assert code == 4 and len(refused) == 7, report
-    assert report["aborted"].startswith("the mailbox refused every send (7 of 7)")
-    assert _outbox(folder) == [("INV-1004", "overdue", "sent")]
+    assert code == 4 and len(refused) == 8, report
+    assert report["aborted"].startswith("the mailbox refused every send (8 of 8)")
+    assert sorted(_outbox(folder)) == ADOPTED
 
 
 def test_sends_refused_one_by_one_stay_exit_1(tmp_path, monkeypatch):

@@ -528,6 +528,12 @@ def _message_problems(message, expected_to: str) -> list[str]:  # type: ignore[n
             found.append(f"{name} appeared: {message[name]}")
     for part in ("plain", "html"):
         body = message.get_body((part,)).get_content()
+        if part == "plain":
+            # Tahseel isolates each inserted value between FSI and PDI (mailer/bidi.py): a
+            # balanced pair is its own; any other bidi control came from the ledger.
+            if body.count("\u2068") != body.count("\u2069"):
+                found.append("the plain part's isolates are not balanced")
+            body = body.replace("\u2068", "").replace("\u2069", "")
         hidden = _CONTROL.search(body.replace("\r\n", "\n").replace("\n", "").replace("\t", ""))
         if hidden:
             found.append(f"the {part} part holds U+{ord(hidden.group()):04X}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import mailbox
+import re
 from datetime import date
 from email import policy
 from email.parser import BytesParser
@@ -117,7 +118,9 @@ def test_a_due_date_outside_the_umm_al_qura_table_skips_only_that_invoice(tmp_pa
     report = json.loads(result.output)
     problems = "\n".join(report["errors"])
     assert "INV-1006: " in problems
-    assert "ar/overdue.txt:3: 1920-11-14 is outside the Umm al-Qura calendar" in problems
+    assert re.search(
+        r"ar/overdue\.txt:\d+: 1920-11-14 is outside the Umm al-Qura calendar", problems
+    )
     assert "language.calendar: gregorian" in problems and "Traceback" not in result.output
     assert "INV-1006" not in {m["X-Tahseel-Invoice"] for m in sent(folder)}
     assert mail_of(folder, "INV-1001", ANCHOR)  # the others went

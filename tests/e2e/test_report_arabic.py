@@ -77,7 +77,7 @@ def test_the_arabic_report_reads_right_to_left_with_latin_names_kept_whole(
     assert len([line for line in lines if line.endswith("Palm Coast Trading Co.")]) == 2
     assert ".Palm Coast" not in text and "Co.." not in text
     # Amounts read as written and the currency is named in Arabic, after the amount.
-    assert "46,800.00" in text and "00.008,64" not in text
+    assert "61,050.00" in text and "00.050,16" not in text
     assert rtl("ريال سعودي") + " 66,800.00" in text and "SAR" not in text.replace("(SAR)", "")
     # The invoice number of the row that cannot be read, in its left-to-right line.
     # It wraps in the printed page's width: the line before holds its beginning.
@@ -94,9 +94,9 @@ def test_the_arabic_report_writes_arabic_digits_when_the_configuration_says_so(
     lines = printed(chromium, world.with_name("arabic-digits.yaml"), tmp_path, "--language", "ar")
     text = "\n".join(lines)
     assert lines[1].endswith("٢٠٢٦ " + rtl("نوفمبر") + " ٢٣ " + rtl("بتاريخ"))
-    assert "٤٦٬٨٠٠٫٠٠" in text and "٠٠٫٠٠٨٬٦٤" not in text
+    assert "٦١٬٠٥٠٫٠٠" in text and "٠٠٫٠٥٠٬١٦" not in text
     assert rtl("ريال سعودي") + " ٦٦٬٨٠٠٫٠٠" in text
-    aging = next(line for line in lines if "٤٦٬٨٠٠٫٠٠" in line)
+    aging = next(line for line in lines if "٦١٬٠٥٠٫٠٠" in line)
     assert not re.search("[0-9]", aging), aging
 
 
@@ -114,4 +114,4 @@ def test_the_english_report_keeps_arabic_names_right_to_left(chromium, world, tm
     assert lines[0] == "Receivables report · Nakheel Trading Co."
     assert rtl("شركة الفيصل للمقاولات") in text
     assert len([line for line in lines if line.startswith("Palm Coast Trading Co. ")]) == 2
-    assert "46,800.00" in text and ".Palm Coast" not in text
+    assert "61,050.00" in text and ".Palm Coast" not in text

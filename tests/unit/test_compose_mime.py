@@ -338,6 +338,7 @@ def arabic_context() -> dict[str, Any]:
         "promise_kept": None,
         "reminders_sent": 1,
         "greeting": "standard",
+        "late_fee": None,
     }
 
 

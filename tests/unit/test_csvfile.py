@@ -352,10 +352,10 @@ def test_fetch_pdf_renders_the_invoice(tmp_path: Path) -> None:
 
 def test_demo_ledger_loads_cleanly() -> None:
     ledger = FileLedger(DEMO)
-    ids = [f"dmo-{n:04d}" for n in range(1, 14)]
+    ids = [f"dmo-{n:04d}" for n in range(1, 15)]
     invoices = ledger.get_invoices(ids)
     assert ledger.problems == []
-    assert [invoice.number for invoice in invoices] == [f"INV-{n}" for n in range(1001, 1014)]
+    assert [invoice.number for invoice in invoices] == [f"INV-{n}" for n in range(1001, 1015)]
     by_number = {invoice.number: invoice for invoice in invoices}
     anchor = date(2026, 11, 23)
     assert anchor.weekday() == 0

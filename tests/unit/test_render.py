@@ -48,6 +48,7 @@ def sample_context(language: str, **changes: Any) -> dict[str, Any]:
         "greeting": "standard",
         "escalation": {"party": "our legal counsel"},
         "thank_you": {"note": None},
+        "late_fee": None,
     }
     for dotted, value in changes.items():
         target = context

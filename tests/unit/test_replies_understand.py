@@ -336,22 +336,35 @@ def test_corpus_is_well_formed():
     assert {r["intent"] for r in rows} == {i.value for i in Intent}
     assert {r["split"] for r in rows} == {"train", "holdout"}
     assert len({r["text"] for r in rows}) == len(rows), "a reply is in the corpus twice"
-    # The replies held out while the first rules were written (87) and the 109 of the
-    # third batch held out before the rules were studied against it stay held out.
-    assert len(rows) >= 2028
-    assert len([r for r in rows if r["split"] == "holdout"]) >= 196
+    # The replies held out while the first rules were written (87), the 109 of the third
+    # batch and the 117 of the fourth, each held out before the rules were studied against
+    # the rest, stay held out.
+    assert len(rows) >= 2817
+    assert len([r for r in rows if r["split"] == "holdout"]) >= 313
     for r in rows:
         assert r["promised_date"] is None or r["intent"] in {"promise_to_pay", "payment_plan"}
         if r["promised_date"]:
             assert r["promised_date"] >= r["received"]
 
 
-@pytest.mark.parametrize("split", ["holdout", "all"])
-def test_corpus_scores_stay_above_the_targets(split):
-    rows = [r for r in _corpus() if split == "all" or r["split"] == split]
+# The fourth batch is the corpus's last 789 lines (tests/fixtures/replies/README.md). Its
+# held-out replies, written to be harder and never read while the rules grew, are scored
+# apart, with floors just under what the rules scored on them when it was merged.
+_FOURTH_BATCH = 2028
+
+
+@pytest.mark.parametrize(
+    ("split", "macro_floor", "precision_floor"),
+    [("holdout", 0.9, 0.95), ("holdout4", 0.75, 0.9), ("all", 0.9, 0.95)],
+)
+def test_corpus_scores_stay_above_the_targets(split, macro_floor, precision_floor):
+    rows = _corpus()
+    if split != "all":
+        batch = rows[_FOURTH_BATCH:] if split == "holdout4" else rows[:_FOURTH_BATCH]
+        rows = [r for r in batch if r["split"] == "holdout"]
     macro_f1, precision_nr = _scores(rows)
-    assert macro_f1 >= 0.9
-    assert precision_nr >= 0.95
+    assert macro_f1 >= macro_floor
+    assert precision_nr >= precision_floor
 
 
 def test_corpus_promised_dates():
