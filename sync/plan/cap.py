@@ -1,9 +1,11 @@
 """One customer, at most ``max_messages_per_customer_per_day`` reminders a day. Pure.
 
 A customer with several invoices reaching rungs on one day gets the most urgent first:
-the highest rung (its offset from the due date), then the most days late, then the
-earliest due date and the invoice number. The others wait for a following business day
-(the planner decides them again then). Reminders already sent, or perhaps sent, to the
+the reminder whose rung fell due first (its invoice's due date plus the rung's offset),
+so a reminder held back goes before any that fell due after it and none waits for
+ever; among rungs that fell due the same day, the highest rung (its offset from the due
+date), then the most days late, then the invoice number. The others wait for a following
+business day (the planner decides them again then). Reminders already sent, or perhaps sent, to the
 customer on the customer's date count against the cap. Resends and thank-yous answer the
 customer or close the matter, so they neither count nor wait; an escalation is no email
 to the customer and neither counts nor waits.
@@ -14,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from connectors.models import Invoice
 from sync.config.policy import Policy
@@ -90,10 +92,10 @@ def cap_per_customer(
     return result
 
 
-def _urgency(entry: Planned) -> tuple[int, int, date, str]:
+def _urgency(entry: Planned) -> tuple[date, int, int, str]:
     inv = entry.invoice
     late = (entry.today - inv.due_date).days
-    return (-entry.offset, -late, inv.due_date, inv.number)
+    return (inv.due_date + timedelta(days=entry.offset), -entry.offset, -late, inv.number)
 
 
 def _held(

@@ -226,10 +226,22 @@ def test_a_customer_gets_the_most_urgent_reminder_today_and_the_others_later():
     assert held.outcome == "wait"
     assert "held: customer 'Customer C1' gets at most 1 reminder(s) a day" in held.reason
     assert "INV-2 goes today" in held.reason
-    # The next business day the next most urgent goes, one a day.
+    # The next business day the next goes, one a day: INV-1's courtesy note fell due on
+    # Monday, INV-3's rung now is its overdue one (Tuesday's), so INV-1 goes first.
     history = {"id-INV-2": History(messages=(Message("overdue", 0, at(MON)),))}
     tuesday = plan(invoices, history, RETAIL, CAL, at(MON + timedelta(days=1)))
-    assert [(a.invoice.number, a.stage) for a in tuesday.actions] == [("INV-3", "overdue")]
+    assert [(a.invoice.number, a.stage) for a in tuesday.actions] == [("INV-1", "courtesy")]
+
+
+def test_a_held_reminder_goes_before_one_that_fell_due_after_it():
+    # Weekly runs: INV-2's weekly rung falls due every week, but INV-1's overdue rung,
+    # held since last Monday, fell due first, so it goes now and is never starved.
+    last_week = MON - timedelta(days=7)
+    invoices = [invoice("INV-1", last_week), invoice("INV-2", last_week - timedelta(days=1))]
+    sent_once = History(messages=(Message("overdue", 0, at(last_week)),))
+    result = plan(invoices, {"id-INV-2": sent_once}, RETAIL, CAL, at(MON))
+    assert [(a.invoice.number, a.stage) for a in result.actions] == [("INV-1", "overdue")]
+    assert decision(result, "INV-2").reason.startswith("weekly is due but held")
 
 
 def test_a_later_run_the_same_day_sends_nothing_more_to_that_customer():
