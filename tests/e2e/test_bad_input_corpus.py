@@ -472,7 +472,7 @@ def _row(n: int, number: str, **columns: str) -> dict[str, str]:
         "issue_date": "2026-10-24",
         "due_date": ANCHOR.isoformat(),
         "reference": "",
-        "contact_id": f"C-{n:03d}",
+        "contact_id": f"T-{n:03d}",  # not a demo customer (C-007 follows another policy)
         "contact_name": f"Customer {n}",
         "emails": f"ap{n}@customer{n}.example",
         "language": "en",
@@ -792,7 +792,8 @@ READ_CASES = [
     ),
     ReadCase(
         "one address repeated in any case, in plan --json",
-        _cells("INV-1002", emails="ap@harbor.example, AP@Harbor.Example;ap@harbor.example"),
+        # INV-1003: Blue Harbor's INV-1002 waits a day behind INV-1011 (one a customer a day)
+        _cells("INV-1003", emails="ap@harbor.example, AP@Harbor.Example;ap@harbor.example"),
         ("plan", "--json", *TODAY),
         0,
         ('"ap@harbor.example"',),
@@ -800,7 +801,7 @@ READ_CASES = [
     ),
     ReadCase(
         "address as Name <address>, in plan --json",
-        _cells("INV-1002", emails="Blue Harbor AP <payables@blueharbor.example.com>"),
+        _cells("INV-1003", emails="Blue Harbor AP <payables@blueharbor.example.com>"),
         ("plan", "--json", *TODAY),
         0,
         ('"payables@blueharbor.example.com"', '"problems": []'),

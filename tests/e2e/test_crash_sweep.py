@@ -248,7 +248,8 @@ def test_a_notice_gmail_took_just_before_a_kill_is_not_written_on_the_invoice(
         for name, value in world.credentials():
             os.environ[name] = value
         monday, tuesday = date(2026, 11, 23), date(2026, 11, 24)
-        world.seed(random.Random(1), 2, tuesday)
+        # Two customers: one reminder a customer a day (max_messages_per_customer_per_day).
+        world.seed(random.Random(1), 2, tuesday, customers_count=2)
         world.run(monday)
         answered = world.reply(random.Random(3), monday, intents=("already_paid",), share=1)
         assert len(answered) == 2

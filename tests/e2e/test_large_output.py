@@ -43,6 +43,13 @@ def ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
     text = re.sub(r"(?m)^  max_emails_per_run: \d+", "  max_emails_per_run: 100000", text)
     text = re.sub(r"(?m)^  max_share_of_open: [\d.]+", "  max_share_of_open: 1.0", text)
     text = re.sub(r"(?m)^  max_growth: \d+", "  max_growth: 100000", text)
+    # Many invoices a customer: lift the one-a-day cap, so the plan is as long as the ledger.
+    text = re.sub(
+        r"(?m)^  max_messages_per_customer_per_day: \d+",
+        "  max_messages_per_customer_per_day: 20",
+        text,
+    )
+    assert "max_messages_per_customer_per_day: 20" in text
     config.write_text(text, encoding="utf-8")
     path = folder / "demo" / "invoices.csv"
     with path.open(encoding="utf-8", newline="") as file:

@@ -231,10 +231,16 @@ class World:
 
     # -- the business -------------------------------------------------------------------
 
-    def seed(self, rng: random.Random, size: int, day: date) -> None:
-        """Open invoices due around ``day``, most on a rung of the ladder, one due today."""
+    def seed(
+        self, rng: random.Random, size: int, day: date, customers_count: int | None = None
+    ) -> None:
+        """Open invoices due around ``day``, most on a rung of the ladder, one due today.
+
+        They belong to ``customers_count`` customers in turn, else to half as many
+        customers as invoices, chosen at random.
+        """
         customers = []
-        for n in range(max(1, size // 2)):
+        for n in range(customers_count or max(1, size // 2)):
             arabic = rng.random() < 0.4
             emails = [f"ap{n}@customer{n}.example"]
             if rng.random() < 0.3:
@@ -249,9 +255,9 @@ class World:
             due = day - timedelta(days=offset)
             amount = f"{rng.randint(5, 9000)}.{rng.randint(0, 99):02d}"
             number = f"INV-{n + 1:03d}"
-            self.ids[number] = self._add_invoice(
-                number, rng.choice(customers), amount, due, hour_ago
-            )
+            customer = rng.choice(customers)  # drawn either way, so the draws stay as they were
+            customer = customers[n % len(customers)] if customers_count else customer
+            self.ids[number] = self._add_invoice(number, customer, amount, due, hour_ago)
 
     def _add_customer(self, name: str, emails: list[str], arabic: bool) -> str:
         if self.kind == "xero":
