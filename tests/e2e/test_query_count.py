@@ -39,8 +39,16 @@ def ledger(folder: Path, count: int) -> Path:
     config = folder / "tahseel.yaml"
     text = config.read_text(encoding="utf-8")
     # Every invoice is emailed on every run: the circuit breaker is told to expect it.
-    for key, value in (("max_emails_per_run", 1000), ("max_share_of_open", 1.0), ("floor", 1000)):
+    # Twenty customers with up to ten invoices each: the one-a-day cap is lifted too.
+    settings = (
+        ("max_emails_per_run", 1000),
+        ("max_share_of_open", 1.0),
+        ("floor", 1000),
+        ("max_messages_per_customer_per_day", 20),
+    )
+    for key, value in settings:
         text = re.sub(rf"(?m)^  {key}: \S+", f"  {key}: {value}", text)
+    assert "max_messages_per_customer_per_day: 20" in text
     config.write_text(text, encoding="utf-8")
     path = folder / "demo" / "invoices.csv"
     with path.open(encoding="utf-8", newline="") as file:
@@ -60,8 +68,8 @@ def ledger(folder: Path, count: int) -> Path:
                     "amount_due": f"{100 + n}.50",
                     "issue_date": (due - timedelta(days=30)).isoformat(),
                     "due_date": due.isoformat(),
-                    "contact_id": f"C-{n % 7}",
-                    "contact_name": f"Customer {n % 7}",
+                    "contact_id": f"C-{n % 20}",
+                    "contact_name": f"Customer {n % 20}",
                     "emails": f"ap{n % 7}@c{n % 7}.example",
                     "language": "ar" if n % 2 else "en",
                     "updated_at": "2026-11-20T06:00:00Z",
