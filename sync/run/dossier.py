@@ -18,7 +18,6 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from connectors.letters import can_draw, render_letter_pdf
 from connectors.models import Invoice
 from mailer.compose import Attachment, compose
 from sync.config.services import CsvLedgerSettings
@@ -82,6 +81,9 @@ class Dossiers:
             rendered = test_copy(rendered, to=to, cc=())
             subject = f"[TEST] {subject}"
             to = ctx.settings.test_recipients
+        # The PDF stack (fpdf2) loads only when a case is handed over, not in every run.
+        from connectors.letters import render_letter_pdf  # noqa: PLC0415
+
         pdfs = [
             Attachment(names["invoice"], ctx.ledger.fetch_pdf(invoice)),
             Attachment(
@@ -121,6 +123,8 @@ class Dossiers:
 
     def letter_language(self, language: str) -> str:
         """The customer's language, or English where Arabic cannot be drawn (no font)."""
+        from connectors.letters import can_draw  # noqa: PLC0415
+
         if can_draw(language, self.font):
             return language
         log.warning("no Unicode font for an Arabic letter; the demand letter is in English")

@@ -83,3 +83,10 @@ def loaded_any(code: str, prefixes: tuple[str, ...]) -> list[str]:
     )
     names = json.loads(done.stdout.strip().splitlines()[-1])
     return [m for m in names if m.startswith(prefixes)]
+
+
+def test_a_run_loads_the_pdf_stack_only_to_draw_a_pdf() -> None:
+    # Every run imports the job, its checks and the escalation's dossier; fpdf2 loads
+    # only when a PDF is drawn (an invoice attached, a case handed over).
+    code = "import sync.run.firm, sync.run.checks, sync.run.dossier, sync.run.job"
+    assert "fpdf" not in loaded(code)
