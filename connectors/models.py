@@ -32,6 +32,9 @@ class Contact:
         language: Preferred language code (``en``, ``ar``) if the ledger knows it.
         timezone: IANA time zone overriding the business's for the send window.
         salutation: ``company`` or ``person`` when the ledger says how to address it.
+        phones: Phone numbers as the ledger holds them (mobile first), not normalised.
+        channels: The channels the customer prefers (``whatsapp``, ``sms``, ``email``)
+            when the ledger says; empty when it does not.
     """
 
     id: str
@@ -40,6 +43,8 @@ class Contact:
     language: str | None = None
     timezone: str | None = None
     salutation: str | None = None
+    phones: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator
 
 from sync.config.base import Model as _Model
+from sync.config.channels import ChannelName, check_channels
 from sync.config.checks import check_plain_text
 
 Salutation = Literal["company", "person"]
@@ -28,6 +29,15 @@ class CustomerSettings(_Model):
     salutation: Salutation | None = None
     """`company` ("السادة/ … المحترمين") or `person` ("الأستاذ/ … المحترم"); `company` when
     not set."""
+    channels: tuple[ChannelName, ...] | None = None
+    """The channels the customer wants reminders on (of each stage's); all when not set."""
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: tuple[ChannelName, ...] | None) -> tuple[ChannelName, ...] | None:
+        if value is not None:
+            check_channels(value)
+        return value
 
 
 class FinalNotice(_Model):

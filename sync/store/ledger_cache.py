@@ -43,6 +43,7 @@ def invoice_to_json(invoice: Invoice) -> str:
                 "emails": list(c.emails),
                 "language": c.language,
                 "timezone": c.timezone,
+                "phones": list(c.phones),
             },
             "currency": invoice.currency,
             "total": str(invoice.total),
@@ -64,7 +65,14 @@ def invoice_from_json(text: str) -> Invoice:
     return Invoice(
         id=d["id"],
         number=d["number"],
-        contact=Contact(c["id"], c["name"], tuple(c["emails"]), c["language"], c["timezone"]),
+        contact=Contact(
+            c["id"],
+            c["name"],
+            tuple(c["emails"]),
+            c["language"],
+            c["timezone"],
+            phones=tuple(c.get("phones", ())),
+        ),
         currency=d["currency"],
         total=Decimal(d["total"]),
         amount_due=Decimal(d["amount_due"]),
