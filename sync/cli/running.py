@@ -98,13 +98,13 @@ def demo_command(
     config = directory / "tahseel.yaml"
     out.print(
         f"\nThe mail sent:     {directory}/demo/mailbox/.Sent/\n"
+        f"The WhatsApp sent: {directory}/demo/texts/outbox.jsonl\n"
         f"The ledger notes:  {directory}/demo/invoices.notes.csv\n"
         f"The state:         {state}\n"
         f"Next:              tahseel status -c {config}\n"
         f"                   tahseel plan -c {config} --today {moment.date() + timedelta(days=8)}"
     )
-    # The skipped invoice (no email address) is part of the story, not a failure of the
-    # demo; a scheduled `tahseel run` would exit 1 for it.
+    # The skipped invoice (no email address) is the story's; `tahseel run` would exit 1.
     raise typer.Exit(EXIT_OK if code == EXIT_SKIPPED else code)
 
 
