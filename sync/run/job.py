@@ -39,6 +39,7 @@ from sync.run.outbox import Outbox
 from sync.run.outcome import RunReport
 from sync.run.reading import LedgerReading
 from sync.run.reply_desk import ReplyDesk
+from sync.run.text_replies import TextReplies
 from sync.run.texts import Texts
 from sync.store.ledger_cache import LedgerCache
 from sync.store.store import Store
@@ -110,6 +111,7 @@ class Job:
         self.replies = ReplyDesk(self.ctx, self.outbox, composer)
         self.reading = LedgerReading(self.ctx)
         self.texts = Texts(self.ctx, composer, self.channels or self._channel)
+        self.text_replies = TextReplies(self.texts)
 
     def _channel(self, kind: str) -> Channel:
         from sync.run.wiring import build_channel
@@ -137,7 +139,10 @@ class Job:
                     if texting:
                         self.texts.settle()
                 invoices = self.reading.read()
-                self.replies.read({inv.number: inv for inv in invoices.values()})
+                by_number = {inv.number: inv for inv in invoices.values()}
+                if texting:
+                    self.text_replies.read(by_number)
+                self.replies.read(by_number)
                 if not self.dry_run:
                     judge_promises(self.ctx, invoices)
                 invoices = self.reading.vet(invoices)

@@ -68,6 +68,8 @@ class RunReport:
     text_segments: int = 0
     text_cost: Decimal = Decimal(0)
     text_currency: str = "USD"
+    opt_outs: int = 0
+    """Numbers that asked for no more text messages, read in this run."""
     text_skips: list[tuple[str, str]] = field(default_factory=list)
     """(invoice, why) of a stage's text message not sent: no usable number, opted out,
     a cap; the rung's email went, so these do not make the run's exit code 1."""
@@ -195,6 +197,7 @@ class RunReport:
             "texts": dict(sorted(self.texts.items())),
             "text_segments": self.text_segments,
             "text_cost": f"{self.text_cost} {self.text_currency}",
+            "opt_outs": self.opt_outs,
             "text_skips": [{"invoice": n, "reason": r} for n, r in self.text_skips],
             "exit_code": self.exit_code,
         }

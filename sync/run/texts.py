@@ -129,13 +129,16 @@ class Texts:
             return
         row.id = row_id
         checkpoint("text_after_intent")
-        self._send(row, invoice)
+        self.send_claimed(row, invoice)
 
     # -- the steps ----------------------------------------------------------------------------
 
-    def _send(self, row: TextRow, invoice: Invoice) -> None:
-        """Send a claimed row's message within the caps; mark it; write its note."""
+    def send_claimed(self, row: TextRow, invoice: Invoice) -> None:
+        """Send a claimed row's message within the caps and window; mark it; note it."""
         ctx, kind = self.ctx, row.channel
+        if ctx.report.window_closed:
+            self.log.complete(row.id, status=HELD, error=ctx.report.window_closed)
+            return
         held = self._over_cap()
         if held:
             self.log.complete(row.id, status=HELD, error=held)
@@ -185,8 +188,9 @@ class Texts:
         """Write the text row's ledger note (keyed apart from the email's) and mark it."""
         ctx = self.ctx
         when = (at or ctx.now).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        what = "the payment link" if row.stage == "resend" else f"'{row.stage}' reminder"
         text = (
-            f"Tahseel: '{row.stage}' reminder sent by {CHANNEL_NAMES[row.channel]} to"
+            f"Tahseel: {what} sent by {CHANNEL_NAMES[row.channel]} to"
             f" {row.number} (ref {row.tag}). {when}."
         )
         key = rung_key(ctx.tenant, invoice.id, f"{row.stage}@{row.channel}", row.cycle)
@@ -270,7 +274,7 @@ class Texts:
             if invoice is None or not invoice.is_open:
                 self.log.complete(row.id, status="dropped", error="paid or closed meanwhile")
                 continue
-            self._send(row, invoice)
+            self.send_claimed(row, invoice)
         for row in self.log.unnoted():
             invoice = invoices.get(row.invoice_id)
             if invoice is not None:
