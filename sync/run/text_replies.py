@@ -185,7 +185,7 @@ class TextReplies:
         if language_of(invoice, ctx.settings.language) == "ar":
             body = f"{name}: رابط سداد الفاتورة {tag}: {link} (أعدنا إرسال الفاتورة بالبريد)"
         else:
-            body = f"{name}: invoice {tag}, the payment link: {link} (the invoice is sent again by email)"
+            body = f"{name}: invoice {tag}, pay here: {link} (the invoice is sent again by email)"
         row = TextRow(
             tenant=ctx.tenant,
             invoice_id=invoice.id,
