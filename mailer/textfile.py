@@ -121,10 +121,17 @@ class FileChannel:
     def inbound_since(self, since: datetime) -> list[InboundText]:
         """The inbox file's messages on this channel at or after ``since``, oldest first."""
         found = []
-        for m in _lines(self.inbox):
+        for number, m in enumerate(_lines(self.inbox), start=1):
             if m.get("channel", "whatsapp") != self.kind:
                 continue
-            received = datetime.fromisoformat(m["received_at"])
+            try:
+                received = datetime.fromisoformat(str(m["received_at"]))
+                m["from"]
+            except (KeyError, ValueError) as exc:
+                raise TransportUnavailable(
+                    f'{self.inbox}: message {number}: needs "from" and "received_at"'
+                    f" (an ISO 8601 moment) ({exc!r}): correct the line"
+                ) from exc
             if received.tzinfo is None:
                 received = received.replace(tzinfo=UTC)
             if received < since:
@@ -153,7 +160,7 @@ def _lines(path: Path) -> Iterator[dict[str, Any]]:
         raise TransportUnavailable(f"cannot read {path}: {exc.strerror}") from exc
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
-            continue
+            continue  # not a message: the numbering of messages counts only the others
         try:
             yield json.loads(line)
         except json.JSONDecodeError as exc:

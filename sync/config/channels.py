@@ -124,14 +124,19 @@ class ChannelSettings(_Model):
     inbox: Path = Path("texts/inbox.jsonl")
     """``file``: messages customers sent, one JSON object a line."""
     account_sid_env: str = "TWILIO_ACCOUNT_SID"
+    """``twilio``: the environment variable holding the account SID (AC...)."""
     auth_token_env: str = "TWILIO_AUTH_TOKEN"
+    """``twilio``: the environment variable holding the auth token."""
     api_key_env: str | None = None
     """An API key SID's variable (SK...), used instead of the auth token when set."""
     api_secret_env: str | None = None
+    """The API key secret's variable (``<api_key_env>_SECRET`` when not set)."""
     api_url: str | None = None
     """Where Twilio's services are; set only for a proxy or a test server."""
     whatsapp: WhatsAppSettings = WhatsAppSettings()
+    """The WhatsApp sender and its approved Content templates."""
     sms: SmsSettings = SmsSettings()
+    """The SMS sender and how long a message may be."""
     max_per_run: int = Field(default=200, ge=0)
     """Text messages one run may send; the rest wait for the next run."""
     max_per_day: int = Field(default=500, ge=0)
