@@ -316,9 +316,11 @@ class Job:
                 self.outbox.escalate(action, fresh)
             else:
                 fee = self.fees.charge(action, fresh) if isinstance(action, SendReminder) else None
-                self.outbox.email(action, fresh, late_fee=fee)
+                texts = []
                 if isinstance(action, SendReminder) and self.texts.enabled:
-                    self.texts.remind(action, fresh)
+                    texts = self.texts.claim(action, fresh)
+                self.outbox.email(action, fresh, late_fee=fee)
+                self.texts.send(texts, fresh)
         except LedgerError as exc:
             self._failed(number, exc, exc.disposition)
         except MailError as exc:

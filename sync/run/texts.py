@@ -36,7 +36,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS"}
 HELD = "deferred"
-"""A text row claimed but held back (a cap, a passing fault): a later run sends it."""
+"""A text row claimed and not sent yet (its email first; a cap, a passing fault): the
+run, or a later one, sends it."""
 
 
 class Texts:
@@ -76,21 +77,35 @@ class Texts:
 
     # -- a rung's texts ---------------------------------------------------------------------
 
-    def remind(self, action: SendReminder, invoice: Invoice) -> None:
-        """Send the rung's text messages, one per text channel of its stage."""
+    def claim(self, action: SendReminder, invoice: Invoice) -> list[TextRow]:
+        """Record the rung's text messages before its email goes, one per text channel.
+
+        Claimed first, a message a crash interrupts anywhere after is sent by the next
+        run (``settle``, ``finish``), even though the rung's email is then done and the
+        planner plans the rung no more.
+        """
         stage = next((s for s in self.ctx.settings.policy.stages if s.name == action.stage), None)
         if stage is None:
-            return
+            return []
+        claimed = []
         for kind in stage.channels:
             if kind in TEXT_CHANNELS:
-                self._one(kind, action, invoice)
+                row = self._claim(kind, action, invoice)
+                if row is not None:
+                    claimed.append(row)
+        return claimed
 
-    def _one(self, kind: str, action: SendReminder, invoice: Invoice) -> None:
+    def send(self, rows: list[TextRow], invoice: Invoice) -> None:
+        """Send the rows ``claim`` recorded, once the rung's email went."""
+        for row in rows:
+            self.send_claimed(row, invoice)
+
+    def _claim(self, kind: str, action: SendReminder, invoice: Invoice) -> TextRow | None:
         ctx, what = self.ctx, f"{action.stage} by {CHANNEL_NAMES[kind]}"
         number, why_not = self.reach.number(invoice, kind)
         if number is None:
             ctx.report.text_skips.append((invoice.number, f"{what}: {why_not}"))
-            return
+            return None
         tag = tag_for(ctx.tenant, invoice, action.stage, action.cycle, kind)
         try:
             message = self.compose.build(
@@ -105,10 +120,10 @@ class Texts:
             )
         except NoMessage as exc:
             ctx.report.text_skips.append((invoice.number, f"{what}: {exc}"))
-            return
+            return None
         if ctx.dry_run:
             ctx.report.texts[kind] += 1
-            return
+            return None
         row = TextRow(
             tenant=ctx.tenant,
             invoice_id=invoice.id,
@@ -119,17 +134,17 @@ class Texts:
             number=number,
             tag=tag,
             content=content_of(message),
-            status="pending",
+            status=HELD,
             segments=1,
             created_at=ctx.now,
         )
         row_id = self.log.claim(row)
         if row_id is None:
             log.info("%s %s: already claimed; not sent again", invoice.number, what)
-            return
+            return None
         row.id = row_id
         checkpoint("text_after_intent")
-        self.send_claimed(row, invoice)
+        return row
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -148,6 +163,8 @@ class Texts:
             self.log.complete(row.id, status="failed", error="opted out")
             return
         message = message_of(row.content, to=row.number, tag=row.tag)
+        # From here it may go out: a crash leaves it pending, settled by its tag.
+        self.log.complete(row.id, status="pending")
         checkpoint("text_before_send")
         try:
             sent = self.channel(kind).send(message)
