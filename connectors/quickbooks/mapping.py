@@ -143,7 +143,18 @@ def to_contact(
     language = to_language(
         custom_field(invoice, language_field) or custom_field(customer, language_field)
     )
-    return Contact(id=str(customer_id), name=str(name), emails=emails, language=language)
+    phones = tuple(
+        dict.fromkeys(
+            str(number).strip()
+            for field in ("Mobile", "PrimaryPhone")  # mobile first
+            if isinstance(found := (customer or {}).get(field), Mapping)
+            and (number := found.get("FreeFormNumber"))
+            and str(number).strip()
+        )
+    )
+    return Contact(
+        id=str(customer_id), name=str(name), emails=emails, language=language, phones=phones
+    )
 
 
 def to_invoice(

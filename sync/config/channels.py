@@ -145,8 +145,6 @@ class ChannelSettings(_Model):
     """What one SMS segment or WhatsApp message costs, to count the money spent."""
     currency: str = "USD"
     """The currency of ``price_per_segment`` (Twilio bills in USD)."""
-    preference_field: str | None = None
-    """A ledger field holding a customer's channels (the CSV ``channels`` column is always read)."""
 
     @model_validator(mode="after")
     def _secret_pair(self) -> ChannelSettings:
