@@ -137,6 +137,9 @@ class ChannelSettings(_Model):
     """The WhatsApp sender and its approved Content templates."""
     sms: SmsSettings = SmsSettings()
     """The SMS sender and how long a message may be."""
+    test_number: str | None = None
+    """``mode: test``: the number (E.164) every text message goes to instead of the
+    customer's; without one, test runs send no text messages."""
     max_per_run: int = Field(default=200, ge=0)
     """Text messages one run may send; the rest wait for the next run."""
     max_per_day: int = Field(default=500, ge=0)
@@ -145,6 +148,13 @@ class ChannelSettings(_Model):
     """What one SMS segment or WhatsApp message costs, to count the money spent."""
     currency: str = "USD"
     """The currency of ``price_per_segment`` (Twilio bills in USD)."""
+
+    @field_validator("test_number")
+    @classmethod
+    def _test_number(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\+[1-9][0-9]{6,14}", value):
+            raise ValueError(f"{value!r} is not a number in E.164: write it like +966501234567")
+        return value
 
     @model_validator(mode="after")
     def _secret_pair(self) -> ChannelSettings:

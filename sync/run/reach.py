@@ -40,6 +40,11 @@ class Reach:
         """The E.164 number to send ``channel`` to, or (None, the reason there is none)."""
         from mailer.phones import normalise  # phonenumbers' metadata: only when texting
 
+        cfg = self.settings.channels
+        if self.settings.mode == "test":  # never a customer's phone in a test run
+            if cfg is not None and cfg.test_number:
+                return cfg.test_number, None
+            return None, "test mode: set channels.test_number to get the test run's texts"
         preferred = self.preference(invoice)
         if preferred and channel not in preferred:
             return None, f"the customer prefers {', '.join(preferred)}"

@@ -171,3 +171,19 @@ def test_an_sms_template_without_the_tag_is_refused(tmp_path):
     assert found == [
         f"{own / 'final.sms.txt'}: does not show {{{{ tag }}}}: add it (it finds a message again)"
     ]
+
+
+def test_a_test_run_texts_only_the_test_number(tmp_path):
+    from sync.run.reach import Reach
+
+    class NoOptOuts:
+        def opted_out(self):
+            return {}
+
+    test = BASE.replace("business:", "mode: test\ntest_recipients: [me@test.example]\nbusiness:")
+    invoice = sample_invoice()
+    settings = load_settings(write(tmp_path, test + CHANNELS))
+    number, why = Reach(settings, NoOptOuts()).number(invoice, "whatsapp")
+    assert number is None and "channels.test_number" in why
+    settings = load_settings(write(tmp_path, test + CHANNELS + '  test_number: "+966509999999"\n'))
+    assert Reach(settings, NoOptOuts()).number(invoice, "sms") == ("+966509999999", None)
