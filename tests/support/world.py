@@ -289,7 +289,11 @@ class World:
             id=f"id-{number}",
             number=number,
             contact=Contact(
-                f"c-{number}", f"Customer {number}", (f"{number.lower()}@example.com",)
+                f"c-{number}",
+                f"Customer {number}",
+                (f"{number.lower()}@example.com",),
+                # A Saudi mobile of its own, for the suites that text (WhatsApp, SMS).
+                phones=(f"050{sum(map(ord, number)) % 10_000_000:07d}",),
             ),
             currency=currency,
             total=Decimal(amount),
