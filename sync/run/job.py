@@ -110,7 +110,7 @@ class Job:
         self.fees = LateFees(self.outbox)
         self.replies = ReplyDesk(self.ctx, self.outbox, composer)
         self.reading = LedgerReading(self.ctx)
-        self.texts = Texts(self.ctx, composer, self.channels or self._channel)
+        self.texts = Texts(self.ctx, composer, self.channels or self._channel, self.outbox)
         self.text_replies = TextReplies(self.texts)
 
     def _channel(self, kind: str) -> Channel:

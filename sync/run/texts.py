@@ -14,9 +14,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, time
+from functools import partial
 from zoneinfo import ZoneInfo
 
-from connectors.errors import LedgerError
 from connectors.models import Invoice
 from mailer.channel import Channel, RecipientOptedOut
 from mailer.errors import MailError
@@ -26,6 +26,7 @@ from sync.plan.actions import SendReminder
 from sync.run.context import RunContext
 from sync.run.faults import checkpoint
 from sync.run.messages import Composer
+from sync.run.notes import LedgerNotes
 from sync.run.outbound import rung_key
 from sync.run.reach import Reach
 from sync.run.text_compose import NoMessage, TextComposer, content_of, message_of, tag_for
@@ -46,6 +47,7 @@ class Texts:
     Args:
         ctx: The run.
         composer: The run's email composer (payment links, wording).
+        notes: Writes the ledger notes (the outbox: in the ledger's batches, if any).
         channels: What builds the channel of each kind, called once when first needed
             (a dry run builds none, so needs no credentials).
     """
@@ -55,8 +57,10 @@ class Texts:
         ctx: RunContext,
         composer: Composer,
         channels: Callable[[str], Channel],
+        notes: LedgerNotes,
     ) -> None:
         self.ctx = ctx
+        self.notes = notes
         self.log = TextLog(ctx.store, ctx.tenant)
         self.compose = TextComposer(ctx, composer)
         self.reach = Reach(ctx.settings, self.log)
@@ -212,15 +216,10 @@ class Texts:
         )
         key = rung_key(ctx.tenant, invoice.id, f"{row.stage}@{row.channel}", row.cycle)
         checkpoint("text_before_note")
-        try:
-            ctx.ledger.add_note(invoice, text, key=key)
-        except LedgerError as exc:
-            ctx.report.errors.append(f"{invoice.number}: note not written yet ({exc})")
-            if exc.disposition == "abort":
-                raise Aborted(str(exc)) from exc
-            return
-        self.log.complete(row.id, noted_at=ctx.now)
-        ctx.report.notes += 1
+        self.notes.write_note(invoice, text, key, partial(self._noted, row.id))
+
+    def _noted(self, row_id: int) -> None:
+        self.log.complete(row_id, noted_at=self.ctx.now)
 
     # -- caps and money ------------------------------------------------------------------------
 
