@@ -23,8 +23,8 @@ Columns, per ledger, N, run and service (counted by the emulators, server side):
   ``pagination`` says when a page is the last); contacts by id in batches of 50
   (Xero's URL limit) for the customers of the invoices read; the Arabic contact group
   looked up and read (2) when contacts are read; one history note per action (email
-  or escalation) and per text message; payment links only for invoices emailed for the first time (once per
-  invoice); one PDF per email that attaches one; no re-reads.
+  or escalation) and per text message; payment links only for invoices emailed for
+  the first time (once per invoice); one PDF per email that attaches one; no re-reads.
 
   QuickBooks Online: a full read pages ``Balance > '0'`` at MAXRESULTS 1,000; the
   answer says neither a total nor whether more rows follow, so only a page shorter
