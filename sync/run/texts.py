@@ -221,6 +221,16 @@ class Texts:
     def _noted(self, row_id: int) -> None:
         self.log.complete(row_id, noted_at=self.ctx.now)
 
+    def _email_pending(self, row: TextRow) -> bool:
+        """Whether the rung's email is still to go (not sent, nor refused for good)."""
+        if row.stage == "resend":  # a payment link answering a message: no email of its own
+            return False
+        ctx = self.ctx
+        rung = ctx.store.rows(
+            ctx.tenant, invoice_id=row.invoice_id, stage=row.stage, cycle=row.cycle
+        )
+        return not any(r.status in ("sent", "failed") for r in rung)
+
     # -- caps and money ------------------------------------------------------------------------
 
     def _over_cap(self) -> str | None:
@@ -290,6 +300,8 @@ class Texts:
             if invoice is None or not invoice.is_open:
                 self.log.complete(row.id, status="dropped", error="paid or closed meanwhile")
                 continue
+            if self._email_pending(row):
+                continue  # a text goes beside its email, never before it
             self.send_claimed(row, invoice)
         for row in self.log.unnoted():
             invoice = invoices.get(row.invoice_id)
