@@ -81,12 +81,8 @@ def opt_in(
 
 
 def _number(settings: Settings, raw: str) -> str:
-    try:
-        from mailer.phones import normalise
-    except ImportError:  # phonenumbers is missing: take an E.164 number as it is
-        if raw.startswith("+") and raw[1:].isdigit():
-            return raw
-        fail("write the number in E.164, like +966501234567 (or install tahseel[twilio])")
+    from mailer.phones import normalise
+
     found = normalise(raw, settings.business.country or "ZZ")
     if found.e164 is None:
         fail(f"NUMBER: {found.reason}")
