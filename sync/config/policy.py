@@ -39,12 +39,18 @@ class Stage(_Model):
     cc: tuple[str, ...] = ()
     action: Literal["email", "escalate"] = "email"
     channels: tuple[ChannelName, ...] = ("email",)
-    """Where the reminder goes: ``[email]``, ``[email, whatsapp]``, ``[sms]``..."""
+    """Where the reminder goes: ``[email]``, ``[email, whatsapp]``, ``[email, sms]``..."""
 
     @field_validator("channels")
     @classmethod
     def _channels(cls, value: tuple[ChannelName, ...]) -> tuple[ChannelName, ...]:
         check_channels(value)
+        if "email" not in value:
+            # The rung is its email's (the planner's one action a rung); texts go beside it.
+            raise ValueError(
+                f"{list(value)} leaves out email: a stage sends its email and texts beside"
+                " it (a stage without email is not supported yet); add email"
+            )
         return value
 
     @field_validator("cc")

@@ -187,3 +187,8 @@ def test_a_test_run_texts_only_the_test_number(tmp_path):
     assert number is None and "channels.test_number" in why
     settings = load_settings(write(tmp_path, test + CHANNELS + '  test_number: "+966509999999"\n'))
     assert Reach(settings, NoOptOuts()).number(invoice, "sms") == ("+966509999999", None)
+
+
+def test_a_stage_without_email_is_refused_for_now(tmp_path):
+    text = (BASE + CHANNELS).replace("channels: [email, whatsapp, sms]", "channels: [sms]")
+    assert "leaves out email" in problems(tmp_path, text)
