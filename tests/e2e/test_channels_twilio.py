@@ -138,3 +138,17 @@ def test_a_create_whose_answer_is_lost_is_settled_by_its_tag_not_sent_again(tmp_
     assert len(whatsapp_to(twilio)) == 1, "the uncertain send was repeated"
     texted = [n for n in notes(folder) if "by WhatsApp" in n["text"]]
     assert len(texted) == 1
+
+
+def test_check_asks_twilio_whether_each_mapped_template_is_approved(tmp_path, twilio):
+    folder = install(tmp_path, twilio)
+    config = folder / "tahseel.yaml"
+    pending = twilio.add_template("Hello {{1}}, invoice {{2}}", approval="pending")
+    text = config.read_text("utf-8").replace(
+        "      courtesy: {", f"      due: {{en: {pending.sid}}}\n      courtesy: {{"
+    )
+    config.write_text(text, "utf-8")
+    result = runner.invoke(app, ["check", "-c", str(config)])
+    assert result.exit_code == 2, result.output
+    assert "WhatsApp approval is pending" in result.output and "due/en" in result.output
+    assert result.output.count("approval is") == 1  # the courtesy templates are approved
