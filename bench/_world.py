@@ -58,6 +58,11 @@ class Customer:
     email: str
     arabic: bool
 
+    @property
+    def mobile(self) -> str:
+        """A Saudi mobile number of its own (for WhatsApp and SMS)."""
+        return f"+96650{int(self.key.removeprefix('C-')):07d}"
+
 
 @dataclass(frozen=True)
 class Seeded:
@@ -152,7 +157,12 @@ def seed_xero(org: Any, count: int, contacts: int) -> list[str]:
     hour_ago = datetime.now(UTC) - timedelta(hours=1)
     people = customers(contacts)
     ids = {
-        c.key: org.add_contact(c.name, c.email, groups=("Arabic",) if c.arabic else ())
+        c.key: org.add_contact(
+            c.name,
+            c.email,
+            groups=("Arabic",) if c.arabic else (),
+            phones=[("MOBILE", c.mobile)],
+        )
         for c in people
     }
     return [
@@ -182,7 +192,7 @@ def seed_quickbooks(company: Any, count: int, contacts: int) -> list[str]:
     people = customers(contacts)
     ids = {
         c.key: company.add_customer(
-            c.name, c.email, fields={"Language": "ar"} if c.arabic else None
+            c.name, c.email, fields={"Language": "ar"} if c.arabic else None, mobile=c.mobile
         )
         for c in people
     }

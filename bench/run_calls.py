@@ -23,8 +23,8 @@ Columns, per ledger, N, run and service (counted by the emulators, server side):
   ``pagination`` says when a page is the last); contacts by id in batches of 50
   (Xero's URL limit) for the customers of the invoices read; the Arabic contact group
   looked up and read (2) when contacts are read; one history note per action (email
-  or escalation); payment links only for invoices emailed for the first time (once per
-  invoice); one PDF per email that attaches one; no re-reads.
+  or escalation) and per text message; payment links only for invoices emailed for
+  the first time (once per invoice); one PDF per email that attaches one; no re-reads.
 
   QuickBooks Online: a full read pages ``Balance > '0'`` at MAXRESULTS 1,000; the
   answer says neither a total nor whether more rows follow, so only a page shorter
@@ -56,6 +56,13 @@ Columns, per ledger, N, run and service (counted by the emulators, server side):
   history filters by one label only, and a reply may have been filtered out of the
   inbox, so they cannot be left out).
 
+  Twilio: every reminder stage also sends by WhatsApp (the seeded customers each have
+  a Saudi mobile), through the Twilio emulator: one ``messages.create`` per text
+  message sent (Twilio takes one message a request), and one ``messages.list`` page a
+  run for the customers' messages since the last run (100 a page: one page while fewer
+  than 100 came in, as here). Settling an uncertain send costs listings too, but no
+  run here is interrupted.
+
   Above the floor by design: in both ledgers, the re-read of every chunk of
   ``REREAD_CHUNK`` (50) reminders just before sending (ARCHITECTURE.md invariant 1);
   in Gmail, the label's id looked up (``labels.list``) when the transport does not
@@ -74,6 +81,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import random
 import sys
 import tempfile
@@ -112,15 +120,18 @@ from mailer.gmail import mailbox as gmail_mailbox  # noqa: E402
 from mailer.gmail.api import QuotaBudget  # noqa: E402
 from mailer.gmail.auth import load_token  # noqa: E402
 from mailer.gmail.transport import GmailTransport  # noqa: E402
+from mailer.twilio import TwilioChannel, TwilioCredentials, build_client  # noqa: E402
 from sync.config.settings import Settings  # noqa: E402
 from sync.run.job import REREAD_CHUNK, Job  # noqa: E402
 from sync.run.wiring import build_renderer, build_store  # noqa: E402
 from sync.store.ledger_cache import CURSOR  # noqa: E402
 from sync.store.store import Store  # noqa: E402
 from sync.store.tables import OutboxRow  # noqa: E402
+from sync.store.texts import TextLog  # noqa: E402
 from tests.emulators.gmail import GmailEmulator  # noqa: E402
 from tests.emulators.quickbooks import QuickBooksEmulator  # noqa: E402
 from tests.emulators.quickbooks import token_file_for as quickbooks_token  # noqa: E402
+from tests.emulators.twilio import TwilioEmulator  # noqa: E402
 from tests.emulators.xero import XeroEmulator, token_file_for  # noqa: E402
 
 # history.list's and messages.list's maxResults, the largest Gmail allows.
@@ -132,6 +143,7 @@ MODIFY_MAX = 1000
 LABEL_BATCH = getattr(gmail_mailbox, "LABEL_BATCH", MODIFY_MAX)
 
 LEDGERS = ("xero", "quickbooks")
+TWILIO_SENDER = "+15005550006"
 TITLES = {"xero": "Xero", "quickbooks": "QuickBooks Online"}
 FULL = (1_000, 10_000, 100_000)
 QUICK = (200, 1_000)
@@ -184,6 +196,7 @@ class Run:
     label: str
     emails: int
     actions: int
+    texts: int = 0
     calls: dict[str, Counter[str]] = field(default_factory=dict)
     floor: dict[str, Counter[str]] = field(default_factory=dict)
 
@@ -255,6 +268,33 @@ class BaseWorld(ABC):
 
     # -- shared -----------------------------------------------------------------------
 
+    def text_through(self, twilio: TwilioEmulator) -> None:
+        """Send every reminder stage also by WhatsApp, through the Twilio emulator."""
+        self.twilio = twilio
+        os.environ.update(twilio.environ())
+        sid = twilio.add_template("Invoice {{2}} for {{1}}: {{3}} due {{4}}, pay at {{5}}.").sid
+        data = self.settings.model_dump(mode="json", exclude={"source"})
+        data["business"]["country"] = "SA"
+        stages = [s for s in data["policy"]["stages"] if s["action"] == "email"]
+        for stage in stages:
+            stage["channels"] = ["email", "whatsapp"]
+        data["channels"] = {
+            "type": "twilio",
+            "api_url": twilio.api_url,
+            "whatsapp": {
+                "sender": TWILIO_SENDER,
+                "templates": {s["name"]: {"en": sid, "ar": sid} for s in stages},
+            },
+            "max_per_run": UNLIMITED,
+            "max_per_day": UNLIMITED,
+        }
+        self.settings = Settings.model_validate({**data, "source": self.settings.source})
+
+    def channel(self, kind: str) -> TwilioChannel:
+        """A Twilio channel as ``build_channel`` makes one, without pacing."""
+        client = build_client(TwilioCredentials(), api_url=self.twilio.api_url)
+        return TwilioChannel(client, kind="whatsapp", sender=TWILIO_SENDER, per_second=UNLIMITED)
+
     def transport(self) -> GmailTransport:
         """A fresh Gmail transport, as ``build_transport`` makes one, without pacing."""
         box = self.settings.mailbox
@@ -281,6 +321,8 @@ class BaseWorld(ABC):
         started = self.started(hour)
         self.note_read()
         ledger_before, gmail_before = self.ledger_counts(), self.gmail.calls.copy()
+        twilio_before = self.twilio.calls.copy()
+        texts_before = len(TextLog(self.store, tenant).rows())
         job = Job(
             self.settings,
             self.ledger(),
@@ -289,16 +331,19 @@ class BaseWorld(ABC):
             self.renderer,
             moment(hour),
             started_at=started,
+            channels=self.channel,
         )
         report = job.run()
         if report.aborted:
             raise SystemExit(f"{self.service} run {label} aborted: {report.aborted}")
         new = [r for r in self.store.rows(tenant) if r.id > before.last_row]
         emails = [r for r in new if r.action in EMAIL_ACTIONS]
-        result = Run(label, len(emails), len(new))
+        texts = TextLog(self.store, tenant).rows()[texts_before:]
+        result = Run(label, len(emails), len(new), texts=len(texts))
         result.calls = {
             self.service: self.ledger_calls(self.ledger_counts() - ledger_before, job),
             "gmail": +(self.gmail.calls - gmail_before),
+            "twilio": +(self.twilio.calls - twilio_before),
         }
         result.floor = {
             self.service: self.ledger_floor(new, before, job),
@@ -310,6 +355,10 @@ class BaseWorld(ABC):
                 sent_24h=before.sent_24h,
                 cap=UNLIMITED,
             ),
+            # One create a message; one page of the customers' messages since the last run.
+            "twilio": Counter(
+                {"messages.create": sum(1 for t in texts if t.status == "sent"), "messages.list": 1}
+            ),  # fmt: skip
         }
         return result
 
@@ -407,7 +456,8 @@ class XeroWorld(BaseWorld):
             floor["contacts.list"] = math.ceil(customers / IDS_PER_CALL)
             floor["contact_groups.list"] = 1
             floor["contact_groups.get"] = 1
-        floor["invoices.note"] = len(new)
+        # One history note per action, and one per text message (it names its channel).
+        floor["invoices.note"] = len(new) + sum(job.report.texts.values())
         emailed = {r.invoice_id for r in new if r.action in EMAIL_ACTIONS}
         floor["invoices.online (link)"] = len(emailed - before.emailed)
         floor["invoices.pdf"] = self.pdf_floor(new)
@@ -632,17 +682,23 @@ def _gmail_floor(
 
 @contextmanager
 def _world(ledger: str, size: int) -> Iterator[BaseWorld]:
-    with GmailEmulator(SENDER) as gmail, tempfile.TemporaryDirectory() as tmp:
+    twilio = TwilioEmulator((f"whatsapp:{TWILIO_SENDER}",))
+    with GmailEmulator(SENDER) as gmail, twilio, tempfile.TemporaryDirectory() as tmp:
+        world: BaseWorld
         if ledger == "xero":
             with XeroEmulator(
                 per_minute=UNLIMITED, per_day=UNLIMITED, concurrent=UNLIMITED
             ) as xero:
-                yield XeroWorld(xero, gmail, Path(tmp), size)
+                world = XeroWorld(xero, gmail, Path(tmp), size)
+                world.text_through(twilio)
+                yield world
         else:
             with QuickBooksEmulator(
                 per_minute=UNLIMITED, concurrent=UNLIMITED, batches_per_minute=UNLIMITED
             ) as qbo:
-                yield QuickBooksWorld(qbo, gmail, Path(tmp), size)
+                world = QuickBooksWorld(qbo, gmail, Path(tmp), size)
+                world.text_through(twilio)
+                yield world
 
 
 def measure(size: int, ledger: str = "xero") -> list[Run]:
@@ -660,16 +716,15 @@ def rows_of(
     """Table rows for one run, and (calls, floor) per service."""
     rows: list[list[object]] = []
     totals: dict[str, tuple[int, int]] = {}
-    for service in (ledger, "gmail"):
+    for service in (ledger, "gmail", "twilio"):
         calls, floor = run.calls[service], run.floor[service]
         total, least = sum(calls.values()), sum(floor.values())
         totals[service] = (total, least)
         above = _above(calls, floor)
         ratio = f"{total / least:.2f}" if least else ("-" if not total else "inf")
         detail = ", ".join(f"{k} {v}" for k, v in sorted(calls.items()))
-        rows.append(
-            [f"{size:,}", run.label, service, run.emails, total, least, ratio, above, detail]
-        )
+        sent = run.texts if service == "twilio" else run.emails
+        rows.append([f"{size:,}", run.label, service, sent, total, least, ratio, above, detail])
     return rows, totals
 
 
@@ -752,7 +807,7 @@ def report(ledger: str, sizes: Sequence[int]) -> str:
         "N",
         "run",
         "service",
-        "emails",
+        "emails/texts",
         "calls",
         "floor",
         "calls/floor",
@@ -761,7 +816,7 @@ def report(ledger: str, sizes: Sequence[int]) -> str:
     ]
     rows: list[list[object]] = []
     checks: list[tuple[str, bool]] = []
-    above: dict[str, set[str]] = {ledger: set(), "gmail": set()}
+    above: dict[str, set[str]] = {ledger: set(), "gmail": set(), "twilio": set()}
     for size in sizes:
         start = time.perf_counter()
         for run in measure(size, ledger):
@@ -773,17 +828,17 @@ def report(ledger: str, sizes: Sequence[int]) -> str:
             for service, (total, least) in totals.items():
                 ok = total <= 1.05 * least if least else total == 0
                 checks.append((f"N={size:,} {run.label}: {service} total <= 1.05 x floor", ok))
-            for service in (ledger, "gmail"):
+            for service in (ledger, "gmail", "twilio"):
                 calls, floor = run.calls[service], run.floor[service]
                 above[service].update(k for k, v in calls.items() if v > floor.get(k, 0))
         took = time.perf_counter() - start
         print(f"  ({TITLES[ledger]}, N={size:,} measured in {took:.0f} s)", file=sys.stderr)
-    out = [f"{TITLES[ledger]} + Gmail: API calls beside the floor", ""]
+    out = [f"{TITLES[ledger]} + Gmail + Twilio: API calls beside the floor", ""]
     out += [table(headers, rows), ""]
     out += [f"{verdict(ok)}  {TITLES[ledger]} {name}" for name, ok in checks]
     reasons = [
-        f"- {service} {key}: {WHY[service].get(key, 'no reason recorded')}"
-        for service in (ledger, "gmail")
+        f"- {service} {key}: {WHY.get(service, {}).get(key, 'no reason recorded')}"
+        for service in (ledger, "gmail", "twilio")
         for key in sorted(above[service])
     ]
     if reasons:

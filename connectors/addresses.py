@@ -76,3 +76,21 @@ def unique_addresses(addresses: Iterable[str]) -> tuple[str, ...]:
     for address in addresses:
         seen.setdefault(address.casefold(), address)
     return tuple(seen.values())
+
+
+def parse_phones(value: str) -> tuple[str, ...]:
+    """The phone numbers in ``value`` (separated by ``;`` or ``,``), each once, in order."""
+    # Normalised later, with the business's country (mailer.phones): kept as written.
+    return tuple(dict.fromkeys(p.strip() for p in re.split(r"[;,]", value) if p.strip()))
+
+
+def parse_channels(value: str) -> tuple[str, ...]:
+    """The channels a customer prefers, from ``whatsapp, email``.
+
+    Raises:
+        Unaccepted: A word is not a channel.
+    """
+    words = tuple(dict.fromkeys(w.strip().lower() for w in re.split(r"[;, ]", value) if w.strip()))
+    if any(w not in ("email", "whatsapp", "sms") for w in words):
+        raise Unaccepted("email, whatsapp or sms, separated by commas")
+    return words

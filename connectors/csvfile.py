@@ -34,6 +34,10 @@ language     no       ``en`` or ``ar``; blank when unknown
 timezone     no       IANA time zone of the customer, e.g. ``Asia/Riyadh``
 salutation   no       ``company`` or ``person``: how a reminder addresses the customer
 policy       no       the name of the policy (in ``policies``) the customer follows
+phones       no       phone numbers for WhatsApp and SMS, separated by ``;`` or ``,``,
+                      mobile first; without ``+`` read with ``business.country``
+channels     no       the channels the customer prefers: ``email``, ``whatsapp``,
+                      ``sms``, separated by commas
 updated_at   no       ISO 8601 moment of the last change; without an offset it is UTC
 paid_date    no       ``YYYY-MM-DD`` the invoice was paid in full; read by ``tahseel
                       report`` for the payment history

@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-from connectors.addresses import parse_addresses
+from connectors.addresses import parse_addresses, parse_channels, parse_phones
 from connectors.csvformat import (
     CsvFormat,
     Hint,
@@ -41,7 +41,7 @@ from connectors.models import Contact, Invoice, InvoiceStatus, PaidInvoice
 COLUMNS = tuple(
     "invoice_id number status currency total amount_due issue_date due_date reference "
     "contact_id contact_name emails language timezone updated_at paid_date pdf_path"
-    " salutation policy".split()
+    " salutation policy phones channels".split()
 )
 """Every column FileLedger reads, in the documented order."""
 
@@ -369,12 +369,13 @@ def _to_contact(row: _Row) -> Contact | None:
     timezone = row.parse("timezone", parse_timezone)
     salutation = row.parse("salutation", _parse_salutation)
     policy = row.text("policy") or None  # a name the planner checks (never the default)
+    texts = (row.parse("phones", parse_phones) or (), row.parse("channels", parse_channels) or ())
     if not name:
         return None
     contact_id = row.text("contact_id") or name
-    key = (Contact, (contact_id, name, emails, language, timezone, salutation, policy))
-    if key not in row.memo:  # one Contact for all the rows of a customer
-        row.memo[key] = Contact(contact_id, name, emails, language, timezone, salutation, policy)
+    fields = (contact_id, name, emails, language, timezone, salutation, policy, *texts)
+    if (key := (Contact, fields)) not in row.memo:  # one Contact for all the rows of a customer
+        row.memo[key] = Contact(*fields)
     return row.memo[key]  # type: ignore[return-value]
 
 
@@ -394,6 +395,6 @@ def _parse_status(value: str) -> InvoiceStatus:
 
 _KEPT = frozenset(
     {parse_date, parse_addresses, _parse_status, parse_currency, parse_moment}
-    | {parse_language, parse_timezone, _parse_salutation}
+    | {parse_language, parse_timezone, _parse_salutation, parse_phones, parse_channels}
 )
 """The parsers whose answers the file's other rows reuse (an amount's is the row's own)."""

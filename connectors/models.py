@@ -34,6 +34,9 @@ class Contact:
         salutation: ``company`` or ``person`` when the ledger says how to address it.
         policy: The name of the policy the ledger gives the customer (a CSV column, a
             Xero contact group, a QuickBooks custom field), if any.
+        phones: Phone numbers as the ledger holds them (mobile first), not normalised.
+        channels: The channels the customer prefers (``whatsapp``, ``sms``, ``email``)
+            when the ledger says; empty when it does not.
     """
 
     id: str
@@ -43,6 +46,8 @@ class Contact:
     timezone: str | None = None
     salutation: str | None = None
     policy: str | None = None
+    phones: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,14 @@ PARTS = ("subject.txt", "txt", "html")
 THREAD_SUBJECT = "_subject.txt"
 """The one subject of every customer thread, per language (``<lang>/_subject.txt``): used
 by every template that has no ``<template>.subject.txt`` of its own."""
-_KIND: dict[str, Part] = {"subject.txt": "subject", "txt": "text", "html": "html"}
+# An SMS is rendered like a subject: values without bidi marks, which would make an
+# English text UCS-2 and halve what a segment holds.
+_KIND: dict[str, Part] = {
+    "subject.txt": "subject",
+    "txt": "text",
+    "html": "html",
+    "sms.txt": "subject",
+}
 MAX_SUBJECT = 200
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
@@ -175,6 +182,22 @@ class Renderer:
         if problems:
             raise TemplateError(problems[0], problems)
         return output
+
+    def render_sms(self, template: str, language: str, context: Mapping[str, Any]) -> str:
+        """Render ``<language>/<template>.sms.txt``: an SMS, its lines tidied, no bidi marks.
+
+        Raises:
+            TemplateError: As ``render`` does.
+        """
+        with naming(context):
+            output, problems = self._render_part(template, language, "sms.txt", context)
+        if problems:
+            raise TemplateError(problems[0], problems)
+        return _tidy_text(output).strip()
+
+    def sms_file(self, template: str, language: str) -> Path | None:
+        """The file ``<language>/<template>.sms.txt`` is read from, or None when none has it."""
+        return self._find(f"{language}/{template}.sms.txt")
 
     def has_template(self, template: str, language: str) -> bool:
         """Return True when all three parts of ``template`` exist for ``language``."""

@@ -146,9 +146,20 @@ def to_contact(
     language = to_language(
         custom_field(invoice, language_field) or custom_field(customer, language_field)
     )
+    phones = tuple(
+        dict.fromkeys(
+            str(number).strip()
+            for field in ("Mobile", "PrimaryPhone")  # mobile first
+            if isinstance(found := (customer or {}).get(field), Mapping)
+            and (number := found.get("FreeFormNumber"))
+            and str(number).strip()
+        )
+    )
     policy = custom_field(invoice, policy_field) or custom_field(customer, policy_field)
     return Contact(
-        id=str(customer_id), name=str(name), emails=emails, language=language, policy=policy
+        id=str(customer_id), name=str(name), emails=emails, language=language,
+        policy=policy,
+        phones=phones,
     )
 
 

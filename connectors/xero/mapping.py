@@ -109,8 +109,40 @@ def to_contact(contact: Any, *, language: str | None = None, policy: str | None 
     if not contact_id:
         raise MappingError("contact without ContactID")
     name = getattr(contact, "name", None) or ""
-    emails = contact_emails(contact)
-    return Contact(str(contact_id), str(name), emails, language=language, policy=policy)
+    return Contact(
+        id=str(contact_id),
+        name=str(name),
+        emails=contact_emails(contact),
+        language=language,
+        policy=policy,
+        phones=contact_phones(contact),
+    )
+
+
+_PHONE_ORDER = {"MOBILE": 0, "DEFAULT": 1, "DDI": 2}
+"""Xero's phone types a message can go to, mobile first; FAX is never one."""
+
+
+def contact_phones(contact: Any) -> tuple[str, ...]:
+    """The contact's phone numbers, mobile first, without fax numbers.
+
+    Xero splits a number in country code, area code and number: with a country code it
+    is written ``+`` and all three, without one it is national, read later with the
+    business's country.
+    """
+    found: list[tuple[int, str]] = []
+    for phone in getattr(contact, "phones", None) or ():
+        kind = getattr(getattr(phone, "phone_type", None), "value", None) or str(
+            getattr(phone, "phone_type", "")
+        )
+        number = getattr(phone, "phone_number", None)
+        if kind.upper() not in _PHONE_ORDER or not isinstance(number, str) or not number.strip():
+            continue
+        country = str(getattr(phone, "phone_country_code", None) or "").strip().lstrip("+")
+        area = str(getattr(phone, "phone_area_code", None) or "").strip()
+        text = f"{area}{number.strip()}"
+        found.append((_PHONE_ORDER[kind.upper()], f"+{country}{text}" if country else text))
+    return tuple(dict.fromkeys(number for _, number in sorted(found, key=lambda p: p[0])))
 
 
 def to_invoice(invoice: Any, contact: Contact) -> Invoice:

@@ -99,6 +99,8 @@ def install(target: Path, *, anchor: date, force: bool = False, mode: str = "liv
     mailbox = demo / "mailbox"
     if mailbox.exists():
         shutil.rmtree(mailbox)
+    if (demo / "texts").exists():
+        shutil.rmtree(demo / "texts")
     _fill_mailbox(mailbox, source / "demo" / "mail", shift)
     (target / MARK).write_text(_digest(config) + "\n", "utf-8")
     return [config, templates, ledger, mailbox]

@@ -199,8 +199,11 @@ def print_plan(console: Console, result: Plan, report: RunReport, *, every: bool
         print_lines(console, [f"skipped {n}: {r}" for n, r in skipped])
         print_lines(console, [f"excluded by policy {n}: {r}" for n, r in excluded])
     print_lines(console, [f"problem: {line}" for line in report.problems])
+    print_lines(console, [f"not texted {n}: {r}" for n, r in report.text_skips])
+    texts = ", ".join(f"{n} by {k}" for k, n in sorted(report.texts.items()))
     console.print(
-        f"{len(actions)} action(s); {report.waiting} invoice(s) waiting for a later date."
+        f"{len(actions)} action(s){f' (and {texts})' if texts else ''};"
+        f" {report.waiting} invoice(s) waiting for a later date."
     )
     if report.breaker:
         console.print(

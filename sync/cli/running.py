@@ -98,13 +98,13 @@ def demo_command(
     config = directory / "tahseel.yaml"
     out.print(
         f"\nThe mail sent:     {directory}/demo/mailbox/.Sent/\n"
+        f"The WhatsApp sent: {directory}/demo/texts/outbox.jsonl\n"
         f"The ledger notes:  {directory}/demo/invoices.notes.csv\n"
         f"The state:         {state}\n"
         f"Next:              tahseel status -c {config}\n"
         f"                   tahseel plan -c {config} --today {moment.date() + timedelta(days=8)}"
     )
-    # The skipped invoice (no email address) is part of the story, not a failure of the
-    # demo; a scheduled `tahseel run` would exit 1 for it.
+    # The skipped invoice (no email address) is the story's; `tahseel run` would exit 1.
     raise typer.Exit(EXIT_OK if code == EXIT_SKIPPED else code)
 
 
@@ -133,12 +133,12 @@ def _may_write_demo(directory: Path, *, force: bool) -> None:
 def check(config: ConfigOption = Path("tahseel.yaml"), orgs: OrgsOption = None) -> None:
     """Validate the configuration and render every template against a sample invoice.
 
-    Checks, without any network call and without writing anything: every setting (file,
-    line, field); every template in use, rendered in English and Arabic; the ledger's
-    settings (a CSV file exists and reads with the declared delimiter, encoding and
-    separators, the payment link's fields, the PDFs named in pdf_path; for Xero and
-    QuickBooks, the app's credentials in the environment and a token file); the
-    mailbox's (a Maildir exists; for Gmail, a token file or a service account key).
+    Checks, writing nothing: every setting (file, line, field); every template in use,
+    in English and Arabic (SMS ones measured in segments); the ledger's settings (a CSV
+    file reads with the declared delimiter, encoding and separators, the payment link's
+    fields, the PDFs in pdf_path; for Xero and QuickBooks, the app's credentials and a
+    token file); the mailbox's (a Maildir exists; for Gmail, a token or a key). Its one
+    network call: with Twilio credentials set, whether each WhatsApp template is approved.
     Prints every problem at once and exits 2 if there is any; warns of a policy that
     is allowed but probably not meant. Several organisations are checked one by one.
     `tahseel run` checks the settings, templates and payment link before its first email.

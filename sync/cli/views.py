@@ -75,6 +75,15 @@ def print_report(console: Console, report: RunReport, closed: str | None) -> Non
     if closed and report.emails == 0:
         console.print(f"No mail now: {closed}.")
     _print_skipped(console, report.skipped, report.problems, report.excluded)
+    if report.text_cost:
+        console.print(
+            f"Text messages: {report.text_segments} segment(s) or messages,"
+            f" about {report.text_cost} {report.text_currency}.",
+            markup=False,
+            highlight=False,
+        )
+    for number, reason in report.text_skips:
+        console.print(f"not texted {number}: {reason}", markup=False, highlight=False)
     if report.deferred_reason:
         console.print(report.deferred_reason, markup=False, highlight=False, soft_wrap=True)
     for line in report.errors:

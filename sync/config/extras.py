@@ -1,7 +1,7 @@
 """Which pip extras a configuration needs: ``python -m sync.config.extras tahseel.yaml``.
 
 The GitHub Action installs Tahseel, then asks this which optional parts to add (the
-Xero or QuickBooks SDK, the Gmail client, the PostgreSQL driver). It reads the YAML
+Xero or QuickBooks SDK, the Gmail client, the Twilio SDK, the PostgreSQL driver). It reads the YAML
 as written, without validating it, so that a configuration with mistakes still gets
 the parts it names and `tahseel run` reports the mistakes with their lines.
 """
@@ -35,6 +35,8 @@ def extras_needed(data: Any) -> list[str]:
             found.add("postgres")
         elif key == "replies" and isinstance(value, dict) and value.get("model"):
             found.add("llm")
+        elif key == "channels" and isinstance(value, dict) and value.get("type") == "twilio":
+            found.add("twilio")
     return sorted(found)
 
 

@@ -10,6 +10,7 @@ from babel.numbers import is_currency
 from pydantic import Field, field_validator, model_validator
 
 from sync.config.base import Model as _Model
+from sync.config.channels import ChannelName, check_channels
 from sync.config.checks import check_email
 from sync.config.fees import LateFee
 from sync.config.wording import FinalNotice, check_note
@@ -37,6 +38,20 @@ class Stage(_Model):
     attach_pdf: bool = False
     cc: tuple[str, ...] = ()
     action: Literal["email", "escalate"] = "email"
+    channels: tuple[ChannelName, ...] = ("email",)
+    """Where the reminder goes: ``[email]``, ``[email, whatsapp]``, ``[email, sms]``..."""
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: tuple[ChannelName, ...]) -> tuple[ChannelName, ...]:
+        check_channels(value)
+        if "email" not in value:
+            # The rung is its email's (the planner's one action a rung); texts go beside it.
+            raise ValueError(
+                f"{list(value)} leaves out email: a stage sends its email and texts beside"
+                " it (a stage without email is not supported yet); add email"
+            )
+        return value
 
     @field_validator("cc")
     @classmethod

@@ -15,9 +15,11 @@ from pydantic import (
     ValidationInfo,
     field_serializer,
     field_validator,
+    model_validator,
 )
 
 from sync.config.base import Model as _Model
+from sync.config.channels import TEXT_CHANNELS, ChannelSettings
 from sync.config.checks import CONTROL_CHARACTERS, check_email, check_plain_text, check_zone
 from sync.config.durations import parse_age
 from sync.config.locale import (
@@ -77,11 +79,20 @@ class BusinessSettings(_Model):
 
     name: str = Field(min_length=1)
     timezone: str = "UTC"
+    country: str | None = None
+    """ISO 3166 code (``SA``) of the country whose numbers are written without ``+``."""
 
     @field_validator("name")
     @classmethod
     def _one_line(cls, value: str) -> str:
         return check_plain_text(value)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str | None) -> str | None:
+        if value is not None and (len(value) != 2 or not value.isalpha()):
+            raise ValueError(f"{value!r} is not a country code: write two letters, like SA or AE")
+        return value.upper() if value else value
 
     @field_validator("timezone")
     @classmethod
@@ -201,6 +212,8 @@ class Settings(_Model):
     customers: dict[str, CustomerSettings] = {}
     """Per customer (ledger contact id or name): how it is addressed, which policy it
     follows."""
+    channels: ChannelSettings | None = None
+    """WhatsApp and SMS beside email (see [WhatsApp and SMS](channels.md))."""
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
     organisation: str | None = Field(default=None, exclude=True)
     """The entry of ``organisations`` these settings are for; None in a one-business file."""
@@ -214,6 +227,24 @@ class Settings(_Model):
     @classmethod
     def _notify_addresses(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         return tuple(check_email(v) for v in value)
+
+    @model_validator(mode="after")
+    def _text_channels_set_up(self) -> Settings:
+        for i, stage in enumerate(self.policy.stages):
+            for channel in stage.channels:
+                if channel not in TEXT_CHANNELS:
+                    continue
+                if self.channels is None:
+                    raise ValueError(
+                        f"policy.stages[{i}] {stage.name!r} sends on {channel}: add a"
+                        " `channels:` section (type: file for a local outbox file, or twilio)"
+                    )
+                if self.channels.type == "twilio" and not self.channels.sender_of(channel):
+                    raise ValueError(
+                        f"policy.stages[{i}] {stage.name!r} sends on {channel}: set"
+                        f" channels.{channel}.sender (the Twilio sender's number)"
+                    )
+        return self
 
     @property
     def notify_addresses(self) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from sync.config.base import Model as _Model
+from sync.config.channels import ChannelName, check_channels
 from sync.config.checks import check_plain_text
 
 Salutation = Literal["company", "person"]
@@ -36,6 +37,16 @@ class CustomerSettings(_Model):
     @classmethod
     def _shorthand(cls, value: object) -> object:
         return {"policy": value} if isinstance(value, str) else value
+
+    channels: tuple[ChannelName, ...] | None = None
+    """The channels the customer wants reminders on (of each stage's); all when not set."""
+
+    @field_validator("channels")
+    @classmethod
+    def _channels(cls, value: tuple[ChannelName, ...] | None) -> tuple[ChannelName, ...] | None:
+        if value is not None:
+            check_channels(value)
+        return value
 
 
 class FinalNotice(_Model):

@@ -26,6 +26,7 @@ from sync.run.fee_checks import check_late_fee
 from sync.run.outbound import sample_invoice
 from sync.run.samples import sample_contexts
 from sync.run.subjects import Subjects
+from sync.run.text_checks import check_channel_service, check_texts
 
 
 def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
@@ -71,6 +72,7 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
         problems += subjects.problems(renderer)
     if any(s.action == "escalate" for s in settings.policy.stages):
         problems.extend(check_dossier(settings, renderer))
+    problems.extend(check_texts(settings, renderer))
     return sorted(set(problems), key=problems.index)
 
 
@@ -244,7 +246,12 @@ def _located(settings: Settings, section: str, key: str | None = None) -> str:
 
 
 def check_mailbox_settings(settings: Settings) -> list[str]:
-    """Problems with the mailbox's settings that the schema alone cannot see."""
+    """Problems with the mailbox's (and text channels') settings the schema cannot see."""
+    texts = check_channel_service(settings)
+    return texts + _check_mailbox(settings)
+
+
+def _check_mailbox(settings: Settings) -> list[str]:
     box = settings.mailbox
     where = f"{settings.source}: mailbox"
     if isinstance(box, MaildirSettings):

@@ -22,6 +22,15 @@ POINTS = (
     "after_reply",
 )
 
+TEXT_POINTS = (
+    "text_after_intent",
+    "text_before_send",
+    "text_after_send",
+    "text_after_mark_sent",
+    "text_before_note",
+)
+"""The steps of a WhatsApp or SMS message (``sync.run.texts``), swept on their own."""
+
 _hits: Counter[str] = Counter()
 
 

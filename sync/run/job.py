@@ -17,6 +17,7 @@ from connectors.base import CallsLeft, Ledger
 from connectors.batches import chunks
 from connectors.errors import LedgerError
 from connectors.models import Invoice
+from mailer.channel import Channel
 from mailer.errors import MailConfigError, MailError
 from mailer.render import Renderer
 from mailer.transport import FlushesBatches, Transport, UpdatesReplyCursor
@@ -39,6 +40,8 @@ from sync.run.outbox import Outbox
 from sync.run.outcome import RunReport
 from sync.run.reading import LedgerReading
 from sync.run.reply_desk import ReplyDesk
+from sync.run.text_replies import TextReplies
+from sync.run.texts import Texts
 from sync.store.ledger_cache import LedgerCache
 from sync.store.store import Store
 
@@ -64,6 +67,8 @@ class Job:
         dry_run: Plan and render only; send nothing and write nothing.
         progress: Called with (done, total) while actions run.
         approve: The fingerprint of a plan a person approved past the circuit breaker.
+        channels: Builds the text channel of a kind (``whatsapp``, ``sms``); by default
+            as the settings' ``channels:`` say, on first use.
     """
 
     settings: Settings
@@ -76,6 +81,7 @@ class Job:
     progress: Progress | None = None
     approve: str | None = None
     started_at: datetime | None = None
+    channels: Callable[[str], Channel] | None = None
 
     def __post_init__(self) -> None:
         # Preview, the default mode, is a dry run that cannot be forgotten on the command line.
@@ -105,6 +111,13 @@ class Job:
         self.fees = LateFees(self.outbox)
         self.replies = ReplyDesk(self.ctx, self.outbox, composer)
         self.reading = LedgerReading(self.ctx)
+        self.texts = Texts(self.ctx, composer, self.channels or self._channel, self.outbox)
+        self.text_replies = TextReplies(self.texts)
+
+    def _channel(self, kind: str) -> Channel:
+        from sync.run.wiring import build_channel
+
+        return build_channel(self.settings, kind)
 
     def run(self) -> RunReport:
         """Do one run under the tenant's lock and return its report.
@@ -121,10 +134,16 @@ class Job:
                 return self._finish(None, aborted=exc)
             run_id = None if self.dry_run else self.store.start_run(self.tenant, self.now)
             try:
+                texting = self.texts.enabled and not self.dry_run
                 if not self.dry_run:
                     recovery.reconcile(self.outbox)
+                    if texting:
+                        self.texts.settle()
                 invoices = self.reading.read()
-                self.replies.read({inv.number: inv for inv in invoices.values()})
+                by_number = {inv.number: inv for inv in invoices.values()}
+                if texting:
+                    self.text_replies.read(by_number)
+                self.replies.read(by_number)
                 if not self.dry_run:
                     judge_promises(self.ctx, invoices)
                 invoices = self.reading.vet(invoices)
@@ -137,6 +156,8 @@ class Job:
                 self._check_breaker(result)
                 checkpoint("after_plan")
                 self._execute(result)
+                if texting:
+                    self.texts.finish(invoices)
                 refused = self.outbox.refused_every_send()
                 if refused:
                     raise Aborted(refused)
@@ -297,7 +318,11 @@ class Job:
                 self.outbox.escalate(action, fresh)
             else:
                 fee = self.fees.charge(action, fresh) if isinstance(action, SendReminder) else None
+                texts = []
+                if isinstance(action, SendReminder) and self.texts.enabled:
+                    texts = self.texts.claim(action, fresh)
                 self.outbox.email(action, fresh, late_fee=fee)
+                self.texts.send(texts, fresh)
         except LedgerError as exc:
             self._failed(number, exc, exc.disposition)
         except MailError as exc:

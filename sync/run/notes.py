@@ -19,11 +19,14 @@ from sync.run.faults import checkpoint
 from sync.run.outbound import note_text, rung_key
 
 NOTES_AT_ONCE = 50
-"""Notes handed to a batching ledger at once: whole batches (QuickBooks takes 10 a
-request), spread over the run so its per-minute limit is not met all at the end."""
+"""Invoices whose notes are handed to a batching ledger at once: whole batches
+(QuickBooks takes 10 invoices a request), spread over the run so its per-minute limit
+is not met all at the end."""
 
-Batched = tuple[int, Invoice, str, str]
-"""A note waiting for the ledger's batch: (outbox row id, invoice, text, key)."""
+Marker = int | Callable[[], None]
+"""What marks a note written: its outbox row's id, or a function (a text message's row)."""
+Batched = tuple[Marker, Invoice, str, str]
+"""A note waiting for the ledger's batch: (what marks it written, invoice, text, key)."""
 
 
 class LedgerNotes:
@@ -66,6 +69,23 @@ class LedgerNotes:
         checkpoint("after_note")
         self._noted(row_id)
 
+    def write_note(self, invoice: Invoice, text: str, key: str, noted: Callable[[], None]) -> None:
+        """Write a note that is not an outbox row's (a text message's), batched like them.
+
+        ``noted`` marks it written, once the ledger took it.
+        """
+        if self._batched is not None:
+            self._queue(self._batched, (noted, invoice, text, key))
+            return
+        checkpoint("before_note")
+        try:
+            self.ctx.ledger.add_note(invoice, text, key=key)
+        except LedgerError as exc:
+            self._note_failed(f"{invoice.number}: note not written yet ({exc})", exc)
+            return
+        checkpoint("after_note")
+        self._noted(noted)
+
     @contextmanager
     def notes_batched(self) -> Iterator[None]:
         """Within the block, hand a batching ledger its notes NOTES_AT_ONCE at a time.
@@ -83,12 +103,17 @@ class LedgerNotes:
                 self._write_notes(batch)
 
     def _queue(self, queue: list[Batched], note: Batched) -> None:
-        """Keep a note for the ledger's batch; hand over a whole batch once there is one."""
-        queue.append(note)
-        if len(queue) >= NOTES_AT_ONCE:
-            batch = queue[:NOTES_AT_ONCE]
-            del queue[:NOTES_AT_ONCE]
+        """Keep a note for the ledger's batch; hand over a whole batch once there is one.
+
+        A batch is NOTES_AT_ONCE invoices, handed over when a note for another invoice
+        comes, so an invoice's notes (a reminder's, its text messages') are one update.
+        """
+        invoices = {queued[1].id for queued in queue}
+        if len(invoices) >= NOTES_AT_ONCE and note[1].id not in invoices:
+            batch = queue[:]
+            queue.clear()
             self._write_notes(batch)
+        queue.append(note)
 
     def _write_notes(self, batch: list[Batched]) -> None:
         """Write a run's notes through the ledger's batch endpoint and mark them noted."""
@@ -109,8 +134,11 @@ class LedgerNotes:
                 continue
             self._noted(row_id)
 
-    def _noted(self, row_id: int) -> None:
-        self.ctx.store.complete(row_id, noted_at=self.ctx.now)
+    def _noted(self, row: Marker) -> None:
+        if callable(row):
+            row()
+        else:
+            self.ctx.store.complete(row, noted_at=self.ctx.now)
         self.ctx.report.notes += 1
 
     def _note_failed(self, error: str, exc: LedgerError) -> None:

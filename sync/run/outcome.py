@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sync.plan.actions import ActionKind
@@ -65,6 +66,16 @@ class RunReport:
     policies: Counter[str] = field(default_factory=Counter)
     """Reminders by the policy they followed (``default`` for ``policy``)."""
     policy_of: dict[str, str] = field(default_factory=dict, repr=False)
+    texts: Counter[str] = field(default_factory=Counter)
+    """Text messages sent (or, in a dry run, that would be) by channel: whatsapp, sms."""
+    text_segments: int = 0
+    text_cost: Decimal = Decimal(0)
+    text_currency: str = "USD"
+    opt_outs: int = 0
+    """Numbers that asked for no more text messages, read in this run."""
+    text_skips: list[tuple[str, str]] = field(default_factory=list)
+    """(invoice, why) of a stage's text message not sent: no usable number, opted out,
+    a cap; the rung's email went, so these do not make the run's exit code 1."""
 
     def counts(self) -> list[tuple[str, int]]:
         """What the run did, one labelled count a line, after the reminders per stage."""
@@ -90,7 +101,11 @@ class RunReport:
             ("skipped", len(self.skipped)),
             ("excluded by policy", len(self.excluded)),
             ("errors", len(self.errors)),
-        ] + ([("deferred to the next run", len(self.deferred))] if self.deferred else [])
+        ] + ([("deferred to the next run", len(self.deferred))] if self.deferred else []) + [
+            (f"{label} messages", self.texts[kind])
+            for kind, label in (("whatsapp", "WhatsApp"), ("sms", "SMS"))
+            if self.texts[kind]
+        ]
 
     def add_plan(self, result: Plan) -> None:
         """Take the planner's decisions into the report."""
@@ -186,6 +201,11 @@ class RunReport:
             "locked": self.locked,
             "config_problem": self.config_problem,
             "api_calls": {k: dict(sorted(v.items())) for k, v in sorted(self.api_calls.items())},
+            "texts": dict(sorted(self.texts.items())),
+            "text_segments": self.text_segments,
+            "text_cost": f"{self.text_cost} {self.text_currency}",
+            "opt_outs": self.opt_outs,
+            "text_skips": [{"invoice": n, "reason": r} for n, r in self.text_skips],
             "exit_code": self.exit_code,
         }
 

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 
 from sync.config.policies import PolicyBook
-from sync.plan.actions import Plan
+from sync.plan.actions import Plan, SendReminder
 from sync.plan.planner import plan
 from sync.plan.safety import weigh
 from sync.run.dossier import addressed
@@ -77,6 +77,10 @@ def preview(job: Job) -> Preview:
     result = addressed(ladder, job.settings)
     report = job.report
     report.add_plan(result)
+    if job.texts.enabled:  # each reminder's texts, or why a customer gets none
+        for action in result.actions:
+            if isinstance(action, SendReminder):
+                job.texts.claim(action, action.invoice)
     previous = [
         int(json.loads(r.summary).get("emails", 0))
         for r in job.store.last_runs(job.tenant, limit=10)

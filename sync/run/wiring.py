@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors import open_ledger
 from connectors.base import Ledger
+from mailer.channel import Channel, ChannelKind
 from mailer.compiled import default_cache_dir
 from mailer.maildir import MaildirTransport
 from mailer.render import Renderer
@@ -199,3 +200,38 @@ def build_renderer(settings: Settings) -> Renderer:
         calendar=settings.language.calendar,
         cache_dir=default_cache_dir(),
     )
+
+
+def build_channel(settings: Settings, kind: str) -> Channel:
+    """The channel that sends ``kind`` (``whatsapp`` or ``sms``) as ``channels:`` says.
+
+    ``type: file`` appends to a local outbox file; ``type: twilio`` builds the Twilio
+    client from the environment variables the settings name (the ``twilio`` extra).
+
+    Raises:
+        MailAuthError: A Twilio credential's variable is not set.
+    """
+    cfg = settings.channels
+    assert cfg is not None  # a stage names a text channel only with the section
+    channel_kind: ChannelKind = "sms" if kind == "sms" else "whatsapp"
+    sender = cfg.sender_of(kind)
+    if cfg.type == "file":
+        from mailer.textfile import FileChannel
+
+        return FileChannel(
+            kind=channel_kind,
+            sender=sender or settings.business.name[:11],
+            outbox=settings.resolve(cfg.outbox),
+            inbox=settings.resolve(cfg.inbox),
+        )
+    from mailer.twilio import TwilioChannel, TwilioCredentials, build_client
+
+    credentials = TwilioCredentials(
+        account_sid_env=cfg.account_sid_env,
+        auth_token_env=cfg.auth_token_env,
+        api_key_env=cfg.api_key_env,
+        api_secret_env=cfg.api_secret_env,
+    )
+    assert sender is not None  # the settings require a sender for a Twilio channel in use
+    client = build_client(credentials, api_url=cfg.api_url)
+    return TwilioChannel(client, kind=channel_kind, sender=sender)

@@ -45,6 +45,8 @@ def invoice_to_json(invoice: Invoice) -> str:
                 "timezone": c.timezone,
                 "salutation": c.salutation,
                 "policy": c.policy,
+                "phones": list(c.phones),
+                "channels": list(c.channels),
             },
             "currency": invoice.currency,
             "total": str(invoice.total),
@@ -74,6 +76,8 @@ def invoice_from_json(text: str) -> Invoice:
             c["timezone"],
             salutation=c.get("salutation"),  # absent from rows cached before it was kept
             policy=c.get("policy"),
+            phones=tuple(c.get("phones", ())),
+            channels=tuple(c.get("channels", ())),
         ),
         currency=d["currency"],
         total=Decimal(d["total"]),

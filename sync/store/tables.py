@@ -86,6 +86,48 @@ class OutboxRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
+class TextRow(Base):
+    """One WhatsApp or SMS message of a rung: intended, sent, settled, noted.
+
+    Unique per (tenant, invoice, stage, cycle, channel), as an email's ``OutboxRow`` is
+    per rung: the rung itself is the email's row, a text beside it is one of these.
+    """
+
+    __tablename__ = "texts"
+    __table_args__ = (UniqueConstraint("tenant", "invoice_id", "stage", "cycle", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(200))
+    invoice_id: Mapped[str] = mapped_column(String(200))
+    invoice_number: Mapped[str] = mapped_column(String(200))
+    stage: Mapped[str] = mapped_column(String(60))
+    cycle: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(40))
+    tag: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    """The message as sent, to send it again unchanged: JSON (``body``, or ``template``
+    and ``variables``)."""
+    status: Mapped[str] = mapped_column(String(20))  # pending, sent, unknown, failed, deferred
+    ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
+    noted_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OptOutRow(Base):
+    """A number that asked for no more messages (STOP, إيقاف), until ``tahseel opt-in``."""
+
+    __tablename__ = "opt_outs"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    since: Mapped[datetime] = mapped_column(_UTCDateTime())
+    how: Mapped[str] = mapped_column(Text)
+
+
 class ControlRow(Base):
     """A person's or a reply's hold on an invoice: paused, snoozed, or closed for good."""
 

@@ -34,9 +34,10 @@ def test_local_cost_prints_its_tables():
 
 
 def test_run_calls_prints_one_table_per_ledger():
-    # Xero's table first, then QuickBooks', each with its Gmail rows and its verdicts.
+    # Xero's table first, then QuickBooks', each with its Gmail and Twilio rows and its
+    # verdicts.
     out = _smoke("run_calls.py")
-    titles = ["Xero + Gmail", "QuickBooks Online + Gmail"]
+    titles = ["Xero + Gmail + Twilio", "QuickBooks Online + Gmail + Twilio"]
     starts = [out.find(title) for title in titles]
     assert -1 not in starts and starts == sorted(starts), out[:2000]
     for title, start, end in zip(titles, starts, [*starts[1:], len(out)], strict=True):
@@ -45,9 +46,11 @@ def test_run_calls_prints_one_table_per_ledger():
         service = "xero" if name == "Xero" else "quickbooks"
         assert "calls/floor" in part, f"{title}: no table"
         rows = [line for line in part.splitlines() if line.startswith("60 ")]
-        assert len(rows) == 6, f"{title}: three runs, each a {service} and a gmail row"
+        assert len(rows) == 9, f"{title}: three runs, each a {service}, gmail and twilio row"
         assert sum(f" {service} " in row for row in rows) == 3, f"{title}: {service} rows"
         assert sum(" gmail " in row for row in rows) == 3, f"{title}: gmail rows"
+        twilio = [row for row in rows if " twilio " in row]
+        assert len(twilio) == 3 and "messages.create" in twilio[0], f"{title}: twilio rows"
         verdicts = [line for line in part.splitlines() if line.startswith(("PASS", "MISS"))]
         assert verdicts and all(f" {name} " in line for line in verdicts), f"{title}: verdicts"
 

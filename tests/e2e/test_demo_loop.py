@@ -44,6 +44,13 @@ def key(message) -> tuple[str, str]:
     return (str(number), str(message["X-Tahseel-Stage"]))
 
 
+def whatsapp_sent(folder: Path) -> list[dict]:
+    path = folder / "demo" / "texts" / "outbox.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines()]
+
+
 def notes(folder: Path) -> list[dict[str, str]]:
     path = folder / "demo" / "invoices.notes.csv"
     if not path.exists():
@@ -89,8 +96,18 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
     html = arabic.get_body(("html",)).get_content()
     assert 'dir="rtl"' in html and "https://pay.nakheel.example/invoices/INV-1001" in html
 
+    # The courtesy stage also goes by WhatsApp: one template message to the one customer
+    # with a phone, into the local outbox file, tagged with the invoice number.
+    texts = whatsapp_sent(folder)
+    assert [(t["to"], t["variables"]["2"].split("/")[0]) for t in texts] == [
+        ("+966501234567", "INV-1001")
+    ]
+    assert texts[0]["template"] == "HX00000000000000000000000000000002"  # the Arabic one
+    assert "https://pay.nakheel.example/invoices/INV-1001" in texts[0]["variables"]["5"]
+
     written = notes(folder)
     assert sorted(n["invoice_number"] for n in written) == [
+        "INV-1001",
         "INV-1001",
         "INV-1003",
         "INV-1004",
@@ -114,6 +131,7 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
     again = cli(folder, "run", "--today", ANCHOR.isoformat())
     assert again.exit_code == 1
     assert len(sent_messages(folder)) == len(messages), "a rerun sent something again"
+    assert len(whatsapp_sent(folder)) == 1, "a rerun sent the WhatsApp message again"
     assert len(notes(folder)) == len(written)
 
 
@@ -156,7 +174,9 @@ def test_the_demo_command_shows_the_whole_loop_from_an_empty_folder(tmp_path, mo
     assert len(stages) - stages.count("resend") >= 5 and stages.count("resend") == 1
     resend = next(m for m in new if m["X-Tahseel-Stage"] == "resend")
     assert resend["In-Reply-To"] and resend["References"]
-    assert len(notes(folder)) == len(new)
+    # one note an email, and one for the WhatsApp message in the local outbox file
+    assert len(whatsapp_sent(folder)) == 1 and "demo/texts/outbox.jsonl" in result.output
+    assert len(notes(folder)) == len(new) + 1
     # the hint it prints is a command that works
     hint = next(line for line in result.output.splitlines() if "tahseel plan" in line)
     args = hint.split("tahseel ", 1)[1].split() + ["--json"]
@@ -283,10 +303,14 @@ def test_crash_at_every_outbox_step_then_rerun(tmp_path, clean_outcome, point, h
     assert final.returncode == 1, final.stderr
     delivered = sorted(key(m) for m in sent_messages(folder))
     assert delivered == clean_outcome, "a crash caused a duplicate or a missing email"
-    written = sorted((n["invoice_number"], n["key"].split(":")[2]) for n in notes(folder))
+    every = sorted((n["invoice_number"], n["key"].split(":")[2]) for n in notes(folder))
+    written = [(number, stage) for number, stage in every if "@" not in stage]
     earlier = [("INV-1004", "overdue"), ("INV-1014", "final")]
     sent_today = [pair for pair in clean_outcome if pair not in earlier]
     assert written == sent_today, "a crash caused a duplicate or a missing note"
+    # the courtesy's WhatsApp message beside its email: once, noted once
+    assert len(whatsapp_sent(folder)) == 1
+    assert [pair for pair in every if "@" in pair[1]] == [("INV-1001", "courtesy@whatsapp")]
 
 
 def test_the_demo_never_replaces_a_configuration_it_did_not_write(tmp_path, monkeypatch):

@@ -17,6 +17,7 @@ database.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections import Counter
@@ -39,9 +40,10 @@ from hypothesis.stateful import (
 from connectors.models import InvoiceStatus
 from sync.config.settings import Settings
 from sync.replies.understanding import Intent, settle, understand
-from sync.run.faults import POINTS
+from sync.run.faults import POINTS, TEXT_POINTS
 from sync.run.outbound import rung_key
 from sync.store.store import Store
+from sync.store.texts import TextLog
 from tests.support import tally
 from tests.support.oracle import Days, gaps_of
 from tests.support.world import World, make_settings, scratch_folder, with_stages
@@ -122,16 +124,44 @@ def words(reply: Reply, today: date) -> tuple[str, date | None]:
     return reply.text.format(date=promised), promised
 
 
+# Two of each policy's stages also text: the first after the due date by WhatsApp, the
+# next by SMS, into the local file channel (sync.run.texts).
+for _policy in POLICIES:
+    _later = [s for s in _policy if s["offset_days"] > 0 and s.get("action") != "escalate"]
+    for _stage, _channel in zip(_later, ("whatsapp", "sms"), strict=False):
+        _stage["channels"] = ["email", _channel]
+
+
+def with_texts(settings: Settings, folder: object) -> Settings:
+    """The settings with a file channel for WhatsApp and SMS and a template per stage."""
+    data = settings.model_dump(mode="json", exclude={"source"})
+    data["business"]["country"] = "SA"
+    names = {s["name"] for p in POLICIES for s in p}
+    data["channels"] = {
+        "type": "file",
+        "outbox": f"{folder}/texts/outbox.jsonl",
+        "inbox": f"{folder}/texts/inbox.jsonl",
+        "whatsapp": {
+            "sender": "+966500000001",
+            "templates": {n: {"en": "HX" + "0" * 32} for n in names},
+        },
+        "sms": {"sender": "Nakheel"},
+    }
+    return Settings.model_validate({**data, "source": settings.source})
+
+
 class Business(RuleBasedStateMachine):
     """One business over a few months, driven by Hypothesis."""
 
     def __init__(self) -> None:
         super().__init__()
         self.folder = scratch_folder()
+        email_only = [{k: v for k, v in s.items() if k != "channels"} for s in POLICIES[0]]
         self.settings = make_settings(
-            self.folder, timezone=ZONE, weekend=WEEKEND, holidays=HOLIDAYS, stages=POLICIES[0]
+            self.folder, timezone=ZONE, weekend=WEEKEND, holidays=HOLIDAYS, stages=email_only
         )
-        self.settings = with_late_fee(self.settings)
+        texting = with_texts(with_late_fee(self.settings), self.folder)
+        self.settings = with_stages(texting, POLICIES[0])
         self.world = World(self.folder, self.settings)
         self.now = START
         self.numbers: list[str] = []
@@ -289,7 +319,7 @@ class Business(RuleBasedStateMachine):
     @rule(
         days=st.integers(0, 3),
         hour=st.integers(8, 17),
-        point=st.sampled_from(POINTS),
+        point=st.sampled_from(POINTS + TEXT_POINTS),
         hit=st.integers(1, 2),
     )
     def run_killed(self, days: int, hour: int, point: str, hit: int) -> None:
@@ -391,10 +421,31 @@ class Business(RuleBasedStateMachine):
             f"{number} {stage} #{cycle} on {day}, {(day - previous).days} days after {previous}"
         )
 
+    @invariant()
+    def every_text_goes_once_beside_its_email_inside_the_window(self) -> None:
+        path = self.folder / "texts" / "outbox.jsonl"
+        lines = path.read_text("utf-8").splitlines() if path.exists() else []
+        sent = Counter((m["channel"], m["to"], m["tag"]) for m in map(json.loads, lines))
+        again = [key for key, n in sent.items() if n > 1]
+        assert not again, f"text sent twice: {again}"
+        emailed = {(m.invoice, m.stage, m.cycle) for m in self.world.sent()}
+        for row in TextLog(self.world.store, self.settings.tenant).rows(status="sent"):
+            rung = (row.invoice_number, row.stage, row.cycle)
+            assert rung in emailed, f"{rung} texted by {row.channel} without its email"
+            assert row.sent_at is not None
+            wall = row.sent_at.astimezone(RIYADH).replace(tzinfo=None)
+            assert DAYS.mail_may_go(wall), f"{rung} texted by {row.channel} at {wall}"
+            assert (row.channel, row.number, row.tag) in sent, f"{rung}: no text in the outbox"
+
     def _check_notes(self) -> None:
         """Every action of a completed run (and of the runs it recovered) is noted."""
         store, tenant = self.world.store, self.settings.tenant
         keys = {key for _, key, _ in self.world.ledger.notes}
+        texts = TextLog(store, tenant)
+        for row in texts.rows(status="sent"):
+            note = rung_key(tenant, row.invoice_id, f"{row.stage}@{row.channel}", row.cycle)
+            assert row.noted_at is not None and note in keys, f"{row.tag}: no ledger note"
+        assert not texts.rows(status="pending"), "a text left unsettled"
         for row in store.rows(tenant, status="sent"):
             assert row.noted_at is not None, f"{row.invoice_number} {row.stage} not noted"
             if row.action != "notice":

@@ -295,7 +295,13 @@ class World:
             id=f"id-{number}",
             number=number,
             contact=contact
-            or Contact(f"c-{number}", f"Customer {number}", (f"{number.lower()}@example.com",)),
+            or Contact(
+                f"c-{number}",
+                f"Customer {number}",
+                (f"{number.lower()}@example.com",),
+                # A Saudi mobile of its own, for the suites that text (WhatsApp, SMS).
+                phones=(f"050{sum(map(ord, number)) % 10_000_000:07d}",),
+            ),
             currency=currency,
             total=Decimal(amount),
             amount_due=Decimal(amount),

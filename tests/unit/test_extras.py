@@ -24,6 +24,13 @@ def test_ledgers_mailboxes_and_postgresql_anywhere_in_the_file():
     assert extras_needed(data) == ["gmail", "postgres", "quickbooks", "xero"]
 
 
+def test_twilio_channels_need_the_twilio_sdk_and_the_file_channel_nothing():
+    assert extras_needed({"channels": {"type": "twilio"}}) == ["twilio"]
+    assert extras_needed({"channels": {"type": "file"}}) == []
+    # A stage's list of channels is not the section.
+    assert extras_needed({"policy": {"stages": [{"channels": ["email", "whatsapp"]}]}}) == []
+
+
 def test_the_command_prints_them_comma_separated(tmp_path, capsys):
     config = tmp_path / "tahseel.yaml"
     config.write_text("ledger:\n  type: quickbooks\nmailbox: {type: gmail}\n", encoding="utf-8")

@@ -61,6 +61,7 @@ class CustomerRecord:
     fields: dict[str, str] = field(default_factory=dict)
     active: bool = True
     sync_token: int = 0
+    mobile: str | None = None
 
     def json(self) -> dict[str, Any]:
         """The customer as GET/query return it."""
@@ -78,6 +79,8 @@ class CustomerRecord:
             body["PrimaryEmailAddr"] = {"Address": ", ".join(self.emails)}
         if self.fields:
             body["CustomField"] = _custom_fields(self.fields)
+        if self.mobile:
+            body["Mobile"] = {"FreeFormNumber": self.mobile}
         return body
 
 
@@ -152,10 +155,12 @@ class Company:
         *emails: str,
         fields: dict[str, str] | None = None,
         active: bool = True,
+        mobile: str | None = None,
     ) -> str:
         """Add a customer; return its id."""
         with self.lock:
             record = CustomerRecord(self._id(), name, tuple(emails), dict(fields or {}), active)
+            record.mobile = mobile
             self.customers[record.id] = record
             return record.id
 

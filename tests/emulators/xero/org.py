@@ -47,6 +47,8 @@ class ContactRecord:
     email: str | None = None
     persons: list[tuple[str, str, str, bool]] = field(default_factory=list)
     status: str = "ACTIVE"
+    phones: list[tuple[str, str]] = field(default_factory=list)
+    """(PhoneType, PhoneNumber), e.g. ``("MOBILE", "+966501234567")``."""
     tax_number_type: str | None = None
     """As the API writes it, e.g. ``TAXNUMBERTYPE/EIN``: not the spec's ``EIN``, which
     xero-python's model refuses (XeroAPI/xero-python#231 for #203 and #205;
@@ -67,7 +69,7 @@ class ContactRecord:
                 for f, s, e, inc in self.persons
             ],
             "Addresses": [],
-            "Phones": [],
+            "Phones": [{"PhoneType": t, "PhoneNumber": n} for t, n in self.phones],
             "IsCustomer": True,
             "IsSupplier": False,
             "HasAttachments": False,
@@ -175,10 +177,12 @@ class Org:
         persons: list[tuple[str, str, str, bool]] | None = None,
         groups: tuple[str, ...] = (),
         contact_id: str | None = None,
+        phones: list[tuple[str, str]] | None = None,
     ) -> str:
         """Add a contact (in the named groups, created as needed); return its id."""
         with self.lock:
             record = ContactRecord(contact_id or str(uuid.uuid4()), name, email, persons or [])
+            record.phones = list(phones or [])
             self.contacts[record.contact_id] = record
             for group in groups:
                 self._group(group)[1].append(record.contact_id)
