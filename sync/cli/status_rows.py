@@ -136,7 +136,7 @@ def print_status(
     title = f"Open invoices: the {shown:,} most overdue of {len(invoices):,}"
     table = Table(title=title if summary else "Open invoices")
     headers = ("invoice", "customer", "policy", "due", "days late", "amount due", "stage reached")
-    fee = settings.policy.late_fee is not None
+    fee = any(p.late_fee is not None for p in (settings.policy, *settings.policies.values()))
     for column in (*headers, "last contact", "hold", *(("late fee",) if fee else ())):
         table.add_column(column, no_wrap=column != "customer" and column != "hold")
 

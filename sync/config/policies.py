@@ -16,7 +16,7 @@ from pydantic import ValidationError
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from connectors.models import Contact
-from sync.config.policy import DEFAULT_POLICY, Policy
+from sync.config.policy import DEFAULT_POLICY, Policy, Stage
 from sync.config.settings import Settings
 
 Origin = Literal["customers", "ledger", "default"]
@@ -78,6 +78,11 @@ class PolicyBook:
     def all(self) -> dict[str, Policy]:
         """Every policy by name, the default first."""
         return {DEFAULT_POLICY: self.default, **self.named}
+
+
+def every_stage(settings: Settings) -> list[Stage]:
+    """The stages of ``policy`` and of every named policy, in that order."""
+    return [s for p in (settings.policy, *settings.policies.values()) for s in p.stages]
 
 
 def check_customer_policies(settings: Settings) -> None:

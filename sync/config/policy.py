@@ -172,19 +172,11 @@ DEFAULT_POLICY = "default"
 
 
 def check_policy_names(policies: dict[str, Policy]) -> dict[str, Policy]:
-    """The names of ``policies``: like stage names, and not ``default`` (that is ``policy``).
-
-    A late fee is refused on a named policy: fees are invoiced by the default one only.
-    """
-    for name, policy in policies.items():
+    """The names of ``policies``: like stage names, and not ``default`` (that is ``policy``)."""
+    for name in policies:
         if not _NAME.match(name) or name == DEFAULT_POLICY:
             raise ValueError(
                 f"{name!r}: a policy name is lowercase letters, digits and _ (and not"
                 f" {DEFAULT_POLICY!r}, the name of `policy`)"
-            )
-        if policy.late_fee is not None:
-            raise ValueError(
-                f"{name!r}: late_fee is only read from `policy` (the default) for now;"
-                " remove it from this named policy"
             )
     return policies

@@ -40,6 +40,8 @@ class SendReminder:
     cc: tuple[str, ...]
     language: str
     attach_pdf: bool
+    channels: tuple[str, ...] = ("email",)
+    """The stage's channels (its policy's): the text channels beside the email."""
     action: ActionKind = ActionKind.SEND_REMINDER
 
 

@@ -260,6 +260,7 @@ def _climb(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action 
         stage.cc,
         language,
         stage.attach_pdf,
+        stage.channels,
     )
     return action, Decision(number, "act", f"{stage.name} reminder is due")
 

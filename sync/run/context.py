@@ -5,12 +5,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Protocol, runtime_checkable
 
 from connectors.base import Ledger
+from connectors.models import Invoice
 from mailer.render import Renderer
 from mailer.transport import Transport
-from sync.config.settings import Settings
+from sync.config.policies import PolicyBook
+from sync.config.settings import Policy, Settings
 from sync.plan.calendar import BusinessCalendar
 from sync.plan.history import History
 from sync.run.outbound import Identity
@@ -72,3 +75,16 @@ class RunContext:
     def tenant(self) -> str:
         """The tenant the run is for."""
         return self.identity.tenant
+
+    @cached_property
+    def policies(self) -> PolicyBook:
+        """The policies and which customer follows which."""
+        return PolicyBook.from_settings(self.settings)
+
+    def policy_for(self, invoice: Invoice) -> Policy:
+        """The policy ``invoice``'s customer follows: its late fee, notices and thanks.
+
+        ``policy`` when the ledger names a policy the configuration lacks (the planner
+        skips such an invoice's reminders, and says why).
+        """
+        return self.policies.choose(invoice.contact).policy or self.settings.policy

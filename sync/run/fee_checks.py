@@ -9,12 +9,11 @@ an amount in. The last is known before a run only where the ledger is readable o
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from sync.config.services import CsvLedgerSettings, QuickBooksLedgerSettings, XeroLedgerSettings
-from sync.config.settings import Settings
+from sync.config.settings import Policy, Settings
 
 _NEEDS = {
     "xero": (
@@ -31,13 +30,13 @@ _NEEDS = {
 
 
 def check_late_fee(settings: Settings, where: Callable[[Settings], str] | None = None) -> list[str]:
-    """Problems with ``policy.late_fee`` against the ledger; none without a fee.
+    """Problems with the policies' ``late_fee`` against the ledger; none without a fee.
 
     ``where`` says where the ledger section is written (``file:line``); asked only
     when there is a problem to place.
     """
-    fee = settings.policy.late_fee
-    if fee is None:
+    fees = {name: p.late_fee for name, p in _policies(settings) if p.late_fee is not None}
+    if not fees:
         return []
     ledger = settings.ledger
     if isinstance(ledger, XeroLedgerSettings | QuickBooksLedgerSettings):
@@ -46,17 +45,22 @@ def check_late_fee(settings: Settings, where: Callable[[Settings], str] | None =
             return []
         place = where(settings) if where else settings.source
         return [
-            f"{place}: ledger.{setting} is not set, and policy.late_fee needs {what};"
-            " add it to the ledger section"
+            f"{place}: ledger.{setting} is not set, and {next(iter(fees))}.late_fee needs"
+            f" {what}; add it to the ledger section"
         ]
-    return _csv_currencies(settings, ledger, fee.amounts)
+    return _csv_currencies(settings, ledger)
 
 
-def _csv_currencies(
-    settings: Settings, cfg: CsvLedgerSettings, amounts: dict[str, Decimal]
-) -> list[str]:
-    """Each open invoice of the CSV file in a currency the fee has no amount in."""
+def _policies(settings: Settings) -> list[tuple[str, Policy]]:
+    """Each policy with where it is written: ``policy``, ``policies.NAME``."""
+    named = [(f"policies.{n}", p) for n, p in settings.policies.items()]
+    return [("policy", settings.policy), *named]
+
+
+def _csv_currencies(settings: Settings, cfg: CsvLedgerSettings) -> list[str]:
+    """Each open invoice of the CSV file in a currency its policy's fee has no amount in."""
     from connectors.errors import LedgerError
+    from sync.config.policies import PolicyBook
     from sync.run.wiring import build_ledger
 
     if not Path(settings.resolve(cfg.path)).exists():
@@ -65,22 +69,29 @@ def _csv_currencies(
         invoices = list(build_ledger(settings).list_open_invoices())
     except LedgerError:
         return []  # the run and check_ledger_settings say what is wrong with the file
-    where = settings.resolve(cfg.path)
-    have = ", ".join(amounts)
-    return [
-        f"{where}: invoice {inv.number} is in {inv.currency}, and policy.late_fee has an"
-        f" amount in {have} only, so this invoice would get no fee; add {inv.currency} to"
-        f" policy.late_fee.amount (e.g. amount: {{{have.split(', ')[0]}: …,"
-        f" {inv.currency}: …}}) or write the invoice in {have}"
-        for inv in invoices
-        if inv.currency.upper() not in amounts
-    ]
+    where, book = settings.resolve(cfg.path), PolicyBook.from_settings(settings)
+    problems = []
+    for inv in invoices:
+        choice = book.choose(inv.contact)
+        fee = choice.policy.late_fee if choice.policy is not None else None
+        if fee is None or inv.currency.upper() in fee.amounts:
+            continue
+        have = ", ".join(fee.amounts)
+        written = "policy" if choice.policy is settings.policy else f"policies.{choice.name}"
+        problems.append(
+            f"{where}: invoice {inv.number} is in {inv.currency}, and {written}.late_fee has"
+            f" an amount in {have} only, so this invoice would get no fee; add"
+            f" {inv.currency} to {written}.late_fee.amount (e.g. amount:"
+            f" {{{have.split(', ')[0]}: …, {inv.currency}: …}}) or write the invoice in {have}"
+        )
+    return problems
 
 
 def sample_fee(settings: Settings, stage: str, currency: str) -> dict[str, Any] | None:
-    """The ``late_fee`` a template of ``stage`` sees in ``check``, or None."""
-    fee = settings.policy.late_fee
-    if fee is None or fee.stage != stage:
+    """The ``late_fee`` a template of ``stage`` sees in ``check`` (of any policy), or None."""
+    fees = [p.late_fee for _, p in _policies(settings) if p.late_fee is not None]
+    fee = next((f for f in fees if f.stage == stage), None)
+    if fee is None:
         return None
     amount = fee.amount_in(currency) or next(iter(fee.amounts.values()))
     return {"amount": amount, "currency": currency, "number": "FEE-INV-0001"}

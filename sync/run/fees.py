@@ -75,7 +75,7 @@ class LateFees:
                 was): the message is not sent either, and the next run tries again.
         """
         ctx = self.ctx
-        policy = ctx.settings.policy.late_fee
+        policy = ctx.policy_for(invoice).late_fee
         if policy is None or action.stage != policy.stage or is_fee(invoice):
             return None
         late = (ctx.calendar.today(ctx.now) - invoice.due_date).days
@@ -109,7 +109,6 @@ class LateFees:
         closed meanwhile is let go, and the run says where to look in the ledger.
         """
         ctx = self.ctx
-        policy = ctx.settings.policy.late_fee
         pending = ctx.store.rows(
             ctx.tenant, action=ActionKind.LATE_FEE, status=MessageStatus.PENDING
         )
@@ -117,6 +116,7 @@ class LateFees:
         known = {inv.id: inv for inv in ctx.ledger.get_invoices(missing)} if missing else {}
         for row in pending:
             invoice = invoices.get(row.invoice_id) or known.get(row.invoice_id)
+            policy = ctx.policy_for(invoice).late_fee if invoice is not None else None
             amount = policy.amount_in(invoice.currency) if policy and invoice else None
             if invoice is None or not invoice.is_open or amount is None:
                 ctx.store.release(row.id)
@@ -182,7 +182,7 @@ class LateFees:
             if exc.disposition == "skip":  # refused: certainly not created; try again later
                 ctx.store.release(row.id)
             exc.args = (
-                f"late fee not created yet ({exc}); the {_stage(ctx)} message waits for it"
+                f"late fee not created yet ({exc}); the {_stage(ctx, invoice)} message waits for it"
                 " and the next run tries again",
             )
             raise
@@ -203,6 +203,6 @@ class LateFees:
         return created.number
 
 
-def _stage(ctx: Any) -> str:
-    fee = ctx.settings.policy.late_fee
+def _stage(ctx: Any, invoice: Invoice) -> str:
+    fee = ctx.policy_for(invoice).late_fee
     return repr(fee.stage) if fee is not None else "stage's"

@@ -11,6 +11,7 @@ from typing import Any
 
 from connectors.models import Invoice
 from mailer.compose import Attachment, compose, make_message_id
+from sync.config.settings import Policy
 from sync.plan.actions import Acknowledge, ActionKind, EmailAction
 from sync.run.context import RunContext
 from sync.run.outbound import tahseel_headers, template_context, test_copy, thread_subject
@@ -28,14 +29,18 @@ class Composer:
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
-        self._wording: Wording | None = None
+        self._wordings: dict[int, Wording] = {}
 
     @property
     def wording(self) -> Wording:
-        """What the settings add to the words of customer messages (read once)."""
-        if self._wording is None:
-            self._wording = Wording.from_settings(self.ctx.settings)
-        return self._wording
+        """What the settings add to the words of customer messages under ``policy``."""
+        return self.wording_of(self.ctx.settings.policy)
+
+    def wording_of(self, policy: Policy) -> Wording:
+        """What the settings and ``policy`` add to the words of its customers' messages."""
+        if id(policy) not in self._wordings:  # the settings' own policies: one each
+            self._wordings[id(policy)] = Wording.from_settings(self.ctx.settings, policy)
+        return self._wordings[id(policy)]
 
     def build(
         self,
@@ -47,6 +52,7 @@ class Composer:
         """The message for ``action`` in ``thread`` (stating ``late_fee``), and its base subject."""
         ctx = self.ctx
         today = ctx.calendar.today(ctx.now)
+        wording = self.wording_of(ctx.policy_for(invoice))
         context = template_context(
             invoice,
             ctx.identity,
@@ -58,8 +64,8 @@ class Composer:
             today=today,
             promised_date=action.promised if isinstance(action, Acknowledge) else None,
             thread=thread,
-            wording=self.wording,
-            deadline=self.wording.deadline(today, ctx.calendar),
+            wording=wording,
+            deadline=wording.deadline(today, ctx.calendar),
             late_fee=late_fee,
         )
         rendered = ctx.renderer.render(action.template, action.language, context)

@@ -242,7 +242,7 @@ class ReplyDesk:
         The thanks waits for the send window like any other mail; the snooze does not.
         """
         ctx = self.ctx
-        settings = ctx.settings.policy.acknowledge
+        settings = ctx.policy_for(invoice).acknowledge
         if not settings.enabled or not invoice.contact.emails:
             return True
         if not ctx.calendar.in_send_window(ctx.now):

@@ -14,6 +14,7 @@ import os
 from mailer.errors import MailError, TemplateError
 from mailer.render import Renderer
 from mailer.segments import TooManySegments, check_segments
+from sync.config.policies import every_stage
 from sync.config.settings import LANGUAGES, Settings
 from sync.run.outbound import sample_invoice
 from sync.run.samples import sample_contexts
@@ -30,7 +31,11 @@ def check_texts(settings: Settings, renderer: Renderer) -> list[str]:
         return []
     problems: list[str] = []
     where = f"{settings.source}: channels"
-    for stage in settings.policy.stages:
+    checked: set[tuple[str, str]] = set()
+    for stage in every_stage(settings):  # of ``policy`` and of each named policy
+        if (stage.name, stage.template_name) in checked:
+            continue
+        checked.add((stage.name, stage.template_name))
         if "whatsapp" in stage.channels and not cfg.whatsapp.templates.get(stage.name):
             problems.append(
                 f"{where}.whatsapp.templates: stage {stage.name!r} sends on WhatsApp but no"

@@ -133,7 +133,7 @@ class TextComposer:
             payment_link=link,
             attachment=False,
             today=today,
-            wording=self.composer.wording,
+            wording=self.composer.wording_of(ctx.policy_for(invoice)),
         )
         body = ctx.renderer.render_sms(
             template, language, sms_context(ctx.settings, base, tag, link)

@@ -25,6 +25,7 @@ from connectors.errors import LedgerError
 from connectors.models import Invoice
 from mailer.channel import InboundText, TextMessage
 from sync.config.channels import TEXT_CHANNELS
+from sync.config.policies import every_stage
 from sync.plan.planner import language_of
 from sync.replies.intents import Intent
 from sync.run.faults import checkpoint
@@ -70,7 +71,7 @@ class TextReplies:
 
     def kinds(self) -> list[str]:
         """The text channels some stage sends on (their inbound is read)."""
-        used = {c for s in self.ctx.settings.policy.stages for c in s.channels}
+        used = {c for s in every_stage(self.ctx.settings) for c in s.channels}
         return [k for k in TEXT_CHANNELS if k in used]
 
     def read(self, by_number: Mapping[str, Invoice]) -> None:

@@ -21,6 +21,7 @@ from connectors.models import Invoice
 from mailer.channel import Channel, RecipientOptedOut
 from mailer.errors import MailError
 from sync.config.channels import TEXT_CHANNELS
+from sync.config.policies import every_stage
 from sync.errors import Aborted
 from sync.plan.actions import SendReminder
 from sync.run.context import RunContext
@@ -71,7 +72,7 @@ class Texts:
     @property
     def enabled(self) -> bool:
         """Whether any stage sends on a text channel."""
-        return any(c in TEXT_CHANNELS for s in self.ctx.settings.policy.stages for c in s.channels)
+        return any(c in TEXT_CHANNELS for s in every_stage(self.ctx.settings) for c in s.channels)
 
     def channel(self, kind: str) -> Channel:
         """The channel of ``kind``, built on first use."""
@@ -88,11 +89,8 @@ class Texts:
         run (``settle``, ``finish``), even though the rung's email is then done and the
         planner plans the rung no more.
         """
-        stage = next((s for s in self.ctx.settings.policy.stages if s.name == action.stage), None)
-        if stage is None:
-            return []
         claimed = []
-        for kind in stage.channels:
+        for kind in action.channels:  # the stage's, of the invoice's own policy
             if kind in TEXT_CHANNELS:
                 row = self._claim(kind, action, invoice)
                 if row is not None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from connectors.models import Contact
 from mailer.bidi import isolated
-from sync.config.settings import Settings
+from sync.config.settings import Policy, Settings
 from sync.config.wording import DEFAULT_PARTY, CustomerSettings, note_in
 from sync.plan.calendar import BusinessCalendar
 
@@ -41,9 +41,10 @@ class Wording:
     customers: dict[str, CustomerSettings] = field(default_factory=dict)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Wording:
-        """Take the wording from validated settings."""
-        notice = settings.policy.final_notice
+    def from_settings(cls, settings: Settings, policy: Policy | None = None) -> Wording:
+        """Take the wording from validated settings, of ``policy`` (``policy`` if None)."""
+        policy = policy or settings.policy
+        notice = policy.final_notice
         customers = dict(settings.customers)
         for key, entry in settings.customers.items():
             customers.setdefault(key.casefold(), entry)
@@ -52,7 +53,7 @@ class Wording:
             greeting=settings.language.greeting,
             party=dict(notice.party),
             deadline_days=notice.deadline_days,
-            thank_you_note=settings.policy.thank_you.note,  # type: ignore[arg-type]
+            thank_you_note=policy.thank_you.note,  # type: ignore[arg-type]
             customers=customers,
         )
 

@@ -158,3 +158,29 @@ def test_not_once_charges_a_fee_at_each_repeat_of_the_stage(tmp_path):
     assert len(finals) == 3
     assert [f.number for f in world.ledger.fees] == ["FEE-R-1", "FEE-R-1-2", "FEE-R-1-3"]
     assert [f.reference for f in world.ledger.fees][1:] == ["Late fee R-1 (2)", "Late fee R-1 (3)"]
+
+
+def test_a_named_policy_s_fee_and_final_notice_words_are_its_customers_only(tmp_path):
+    # `late_payers` is the demo's default ladder plus a fee and its own final-notice
+    # party; only Desert Rose (C-005, INV-1005) follows it.
+    import json
+
+    import yaml
+
+    folder = tmp_path / "d"
+    demo.install(folder, anchor=ANCHOR, mode="live")
+    config = folder / "tahseel.yaml"
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    named = {**json.loads(json.dumps(data["policy"])), "late_fee": {"amount": {"SAR": 50, "USD": 15}, "stage": "final"}}
+    named["final_notice"] = {**named.get("final_notice", {}), "party": {"en": "Lex & Co"}}
+    data["policies"]["late_payers"] = named
+    data["customers"]["C-005"] = "late_payers"
+    plain = json.loads(json.dumps(data, default=str))  # no shared values: no YAML aliases
+    config.write_text(yaml.safe_dump(plain, allow_unicode=True), encoding="utf-8")
+    for day in DAYS:
+        assert run(folder, day).exit_code in (0, 1)
+    fees = rows(folder / "demo" / "invoices.fees.csv")
+    assert [r["invoice_number"] for r in fees] == ["INV-1005"]
+    mail = finals(folder)
+    assert "FEE-INV-1005" in mail["INV-1005"] and "Lex & Co" in mail["INV-1005"]
+    assert "رسوم تأخير" not in mail["INV-1004"] and "Lex & Co" not in mail["INV-1004"]

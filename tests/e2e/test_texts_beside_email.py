@@ -75,3 +75,20 @@ def test_a_text_waits_for_its_email_when_the_mailbox_cannot_take_it(world, monke
     assert text["tag"].startswith("INV-001/")
     again = world.run(NOW + timedelta(hours=2))
     assert again is not None and len(texts(world)) == 1
+
+
+def test_a_named_policy_texts_its_customers_and_the_default_does_not(world):
+    # The default ladder emails only; customer c-INV-002 follows `whatsapp_first`, whose
+    # stage of the same name also texts: its channels are its own policy's.
+    data = world.settings.model_dump(mode="json", exclude={"source"})
+    named = json.loads(json.dumps(data["policy"]))
+    data["policy"]["stages"][0]["channels"] = ["email"]
+    data["policies"] = {"whatsapp_first": named}
+    data["customers"] = {"c-INV-002": {"policy": "whatsapp_first"}}
+    world.settings = Settings.model_validate({**data, "source": world.settings.source})
+    for number in ("INV-001", "INV-002"):
+        world.add_invoice(number, (NOW - timedelta(days=3)).date(), NOW - timedelta(days=40))
+    report = world.run(NOW)
+    assert report is not None and not report.errors, report.errors
+    assert sorted(m.invoice for m in world.sent()) == ["INV-001", "INV-002"]
+    assert [t["tag"].split("/")[0] for t in texts(world)] == ["INV-002"]
