@@ -4,7 +4,9 @@
 nothing is sent, no note is written, no label is made. Each check is a ``Line``; the
 services' own checks (the token and its scopes, the organisation, the calls left, the
 sender) come from the optional ``Preflight`` protocol of the ledger and the transport,
-and the generic ones (the open invoices, a payment link, the state store) are here.
+and from the text channels' preflight (Twilio: the account, the sender, each WhatsApp
+template approved); the generic ones (the open invoices, a payment link, the state
+store) are here.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from mailer.errors import MailError
 from mailer.render import Renderer
 from mailer.transport import Preflight as TransportPreflight
 from mailer.transport import Transport
+from sync.config.channels import TEXT_CHANNELS
+from sync.config.policies import every_stage
 from sync.config.services import MaildirSettings
 from sync.config.settings import Settings
 from sync.errors import StateError, SyncError
 from sync.run import checks
-from sync.run.wiring import build_ledger, build_store, build_transport
+from sync.run.wiring import build_channel, build_ledger, build_store, build_transport
 
 Verdict = Literal["ok", "warn", "fail"]
 
@@ -40,7 +44,8 @@ class Line:
     """One line of the checklist.
 
     Attributes:
-        part: What was examined: ``setup``, ``ledger``, ``mailbox`` or ``state store``.
+        part: What was examined: ``setup``, ``ledger``, ``mailbox``, ``channels`` or
+            ``state store``.
         what: The check, e.g. ``token`` or ``open invoices``.
         verdict: ``ok``; ``warn`` (a run works, but look); ``fail`` (a run would not).
         says: What was found; for ``warn`` and ``fail``, also what to do.
@@ -85,6 +90,7 @@ def examine(settings: Settings, renderer: Renderer, today: date) -> Iterator[Lin
         yield Line(
             f"mailbox ({mailbox})", "connection", "fail", "not tried: fix its settings first"
         )
+    yield from _channels(settings)
     yield _store(settings)
 
 
@@ -196,6 +202,36 @@ def _mailbox(part: str, settings: Settings) -> Iterator[Line]:
     if isinstance(box, MaildirSettings):
         path = settings.resolve(box.path)
         yield Line(part, "folder", "ok", f"{path}: mail is written there, not sent")
+
+
+def _channels(settings: Settings) -> Iterator[Line]:
+    """Each text channel a stage sends on: its credentials, sender and templates.
+
+    For Twilio, the channel's own preflight (read-only: the account, the sender, each
+    mapped Content template approved); for the file channel, where messages go.
+    """
+    cfg = settings.channels
+    used = {c for s in every_stage(settings) for c in s.channels if c in TEXT_CHANNELS}
+    if cfg is None or not used:
+        return
+    part = f"channels ({'Twilio' if cfg.type == 'twilio' else 'file'})"
+    for kind in sorted(used):
+        templates = {}
+        if kind == "whatsapp":
+            templates = {
+                f"{stage}/{language}": sid
+                for stage, languages in cfg.whatsapp.templates.items()
+                for language, sid in languages.items()
+            }
+        try:
+            found = build_channel(settings, kind).preflight(templates)
+        except (SyncError, MailError) as exc:
+            yield Line(part, kind, "fail", str(exc))
+            continue
+        for checked in found.checked:
+            yield Line(part, kind, "ok", checked)
+        for problem in found.problems:
+            yield Line(part, kind, "fail", str(problem))
 
 
 def _store(settings: Settings) -> Line:
