@@ -41,7 +41,9 @@ def twilio_demo(tmp_path: Path, twilio: TwilioEmulator, ar_approval: str = "appr
     folder = tmp_path / "d"
     demo.install(folder, anchor=ANCHOR)
     en = twilio.add_template("Hello {{1}}, invoice {{2}}: {{3}} due {{4}} {{5}}")
-    ar = twilio.add_template("مرحبا {{1}} {{2}} {{3}} {{4}} {{5}}", language="ar", approval=ar_approval)
+    ar = twilio.add_template(
+        "مرحبا {{1}} {{2}} {{3}} {{4}} {{5}}", language="ar", approval=ar_approval
+    )
     config = folder / "tahseel.yaml"
     text = config.read_text("utf-8")
     text = text.replace("  type: file\n", f"  type: twilio\n  api_url: {twilio.api_url}\n")

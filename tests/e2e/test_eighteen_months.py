@@ -5,7 +5,9 @@ the leap day 2028-02-29, the policy's holidays), a business issues invoices, cus
 pay some in full and some in part, and Tahseel runs once a day at a random hour, with
 days dropped (up to three in a row) and days run twice. After every run, what the real
 job put in the Maildir (and the escalations it noted in the ledger) must equal what
-``tests/support/oracle.py`` says the README's rules call for on that run.
+``tests/support/oracle.py`` says the README's rules call for on that run, and the text
+messages in the file channel's outbox must be exactly those of the texting stages'
+emails of that run (a WhatsApp message beside ``overdue``, an SMS beside ``final``).
 
 ``TAHSEEL_SOAK=1`` repeats the whole span over more seeds.
 """
@@ -13,6 +15,7 @@ job put in the Maildir (and the escalations it noted in the ledger) must equal w
 from __future__ import annotations
 
 import calendar
+import json
 import os
 import random
 import shutil
@@ -25,6 +28,7 @@ import pytest
 
 from connectors.models import InvoiceStatus
 from sync.config.settings import Settings
+from sync.run.text_compose import tag_for
 from tests.support import tally
 from tests.support.oracle import Days, Oracle, gaps_of
 from tests.support.world import World, local, make_settings, scratch_folder
@@ -171,7 +175,7 @@ def test_eighteen_months_match_the_oracle(policy: str, seed: int) -> None:
         stages=stages,
         min_days_between=spacing,
     )
-    world = World(folder, with_late_fee(settings))
+    world = World(folder, with_texts(with_late_fee(settings), folder))
     try:
         check_eighteen_months(world, Oracle(stages, spacing, DAYS), seed)
     finally:
@@ -189,6 +193,44 @@ def with_late_fee(settings: Settings) -> Settings:
     fee = {"amount": 25, "currency": "SAR", "after_days": FEE_AFTER_DAYS, "stage": "final"}
     data["policy"]["late_fee"] = {**fee, "once": True}
     return Settings.model_validate({**data, "source": settings.source})
+
+
+TEXTED = {"overdue": "whatsapp", "final": "sms"}
+"""Stages of both ladders that also text, and on which channel (the local file channel)."""
+
+
+def with_texts(settings: Settings, folder: object) -> Settings:
+    """The settings with ``TEXTED``'s stages also sent by WhatsApp or SMS, into a file."""
+    data = settings.model_dump(mode="json", exclude={"source"})
+    data["business"]["country"] = "SA"  # the world's customers have Saudi mobiles (050...)
+    for stage in data["policy"]["stages"]:
+        if stage["name"] in TEXTED:
+            stage["channels"] = ["email", TEXTED[stage["name"]]]
+    data["channels"] = {
+        "type": "file",
+        "outbox": f"{folder}/texts/outbox.jsonl",
+        "inbox": f"{folder}/texts/inbox.jsonl",
+        "whatsapp": {"sender": "+966500000001", "templates": {"overdue": {"en": "HX" + "0" * 32}}},
+        "sms": {"sender": "Nakheel"},
+    }
+    return Settings.model_validate({**data, "source": settings.source})
+
+
+def texts_sent(world: World) -> list[tuple[str, str]]:
+    """(channel, tag) of every text message in the file channel's outbox, in order."""
+    path = world.folder / "texts" / "outbox.jsonl"
+    lines = path.read_text("utf-8").splitlines() if path.exists() else []
+    return [(m["channel"], m["tag"]) for m in map(json.loads, lines)]
+
+
+def texts_due(world: World, got: list[tuple[str, str, int]]) -> list[tuple[str, str]]:
+    """(channel, tag) of the text messages that go beside the run's emails ``got``."""
+    tenant = world.settings.tenant
+    return [
+        (TEXTED[stage], tag_for(tenant, world.invoice(number), stage, cycle, TEXTED[stage]))
+        for number, stage, cycle in got
+        if stage in TEXTED
+    ]
 
 
 def fees_due(
@@ -244,6 +286,7 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
             before_mail = {m.key for m in world.sent()}
             before_notes = len(world.ledger.notes)
             before_fees = len(world.ledger.fees)
+            before_texts = len(texts_sent(world))
             report = world.run(now)
             assert report is not None and report.aborted is None, report
             assert not report.errors, report.errors
@@ -265,6 +308,11 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
             if fees != owed:
                 disagreements.append(f"{now:%Y-%m-%d %H:%M}: late fees {fees}, oracle {owed}")
             charged.update(fees)
+            texted = texts_sent(world)[before_texts:]
+            if sorted(texted) != sorted(texts_due(world, got)):
+                disagreements.append(
+                    f"{now:%Y-%m-%d %H:%M}: texts {texted}, oracle {texts_due(world, got)}"
+                )
     duplicates = sum(n - 1 for n in seen.values() if n > 1) + len(world.sent_twice())
     missed = sum(1 for key in expected_total if key not in seen)
     tally.record("18 months", runs=runs, duplicates=duplicates, missed=missed)
@@ -273,6 +321,9 @@ def check_eighteen_months(world: World, oracle: Oracle, seed: int) -> None:
     assert duplicates == 0 and missed == 0
     made = Counter(f.invoice.number for f in world.ledger.fees)
     assert made and max(made.values()) == 1, made  # once: at most one fee an invoice
+    texted = Counter(channel for channel, _ in texts_sent(world))
+    assert texted["whatsapp"] and texted["sms"], texted  # both channels came up
+    assert len(set(texts_sent(world))) == len(texts_sent(world)), "a text went twice"
     stages = Counter(stage for _, stage, _ in seen)
     # The span exercised every rung, the thank-you and the escalation.
     assert set(stages) == {s["name"] for s in oracle.stages} | {"thank_you"}

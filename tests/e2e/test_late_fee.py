@@ -171,7 +171,10 @@ def test_a_named_policy_s_fee_and_final_notice_words_are_its_customers_only(tmp_
     demo.install(folder, anchor=ANCHOR, mode="live")
     config = folder / "tahseel.yaml"
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    named = {**json.loads(json.dumps(data["policy"])), "late_fee": {"amount": {"SAR": 50, "USD": 15}, "stage": "final"}}
+    named = {
+        **json.loads(json.dumps(data["policy"])),
+        "late_fee": {"amount": {"SAR": 50, "USD": 15}, "stage": "final"},
+    }
     named["final_notice"] = {**named.get("final_notice", {}), "party": {"en": "Lex & Co"}}
     data["policies"]["late_payers"] = named
     data["customers"]["C-005"] = "late_payers"
