@@ -157,7 +157,10 @@ def to_contact(
     )
     policy = custom_field(invoice, policy_field) or custom_field(customer, policy_field)
     return Contact(
-        id=str(customer_id), name=str(name), emails=emails, language=language,
+        id=str(customer_id),
+        name=str(name),
+        emails=emails,
+        language=language,
         policy=policy,
         phones=phones,
     )
