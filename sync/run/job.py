@@ -128,6 +128,7 @@ class Job:
         with self.store.lock(self.tenant):
             try:
                 self.outbox.fresh = self._mailbox_first()
+                self.texts.look_first = self.outbox.fresh  # a lost store: texts too
             except MailError as exc:
                 # Nothing was done and no run is recorded, so the next run is still a
                 # first run; this one ends with a report that says why, like any other.

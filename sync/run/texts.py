@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS"}
 HELD = "deferred"
+LOOK_BACK = timedelta(days=400)
+"""How far back a lost state store's texts are looked for (Twilio keeps 400 days)."""
 """A text row claimed and not sent yet (its email first; a cap, a passing fault): the
 run, or a later one, sends it."""
 
@@ -68,6 +70,9 @@ class Texts:
         self._build = channels
         self._channels: dict[str, Channel] = {}
         self._day_count: int | None = None
+        self.look_first = False
+        """No run on record and the mailbox holds mail (a lost state store): each text is
+        looked for at the provider by its tag before it is sent."""
 
     @property
     def enabled(self) -> bool:
@@ -164,6 +169,8 @@ class Texts:
         if row.number in self.reach.opted_out():
             self.log.complete(row.id, status="failed", error="opted out")
             return
+        if self.look_first and self._found(row, invoice):
+            return
         message = message_of(row.content, to=row.number, tag=row.tag)
         # From here it may go out: a crash leaves it pending, settled by its tag.
         self.log.complete(row.id, status="pending")
@@ -185,6 +192,36 @@ class Texts:
         log.info("%s %s: %s sent to %s", row.invoice_number, row.stage, kind, row.number)
         checkpoint("text_after_mark_sent")
         self.note(row, invoice)
+
+    def _found(self, row: TextRow, invoice: Invoice) -> bool:
+        """A lost state store: the message found at the provider is recorded, not resent.
+
+        True also when the provider cannot say: the row waits, unknown, for a later run.
+        """
+        try:
+            found = self.channel(row.channel).find_sent(
+                row.number, row.tag, self.ctx.now - LOOK_BACK
+            )
+        except MailError as exc:
+            if exc.disposition == "abort":
+                raise
+            self.log.complete(row.id, status="unknown", error=str(exc))
+            self.ctx.report.errors.append(
+                f"{row.invoice_number} {row.stage} by {row.channel}: cannot tell whether it"
+                f" went before the state store was lost; asked again next run ({exc})"
+            )
+            return True
+        if found is None:
+            return False
+        sent_at = found.sent_at or self.ctx.now
+        segments = found.segments or 1
+        self.log.complete(row.id, status="sent", ref=found.ref, sent_at=sent_at, segments=segments)
+        self.ctx.report.reconciled += 1
+        log.info(
+            "%s %s: %s already sent; not sent again", row.invoice_number, row.stage, row.channel
+        )
+        self.note(row, invoice)
+        return True
 
     def _failed(self, row: TextRow, exc: MailError) -> None:
         ctx, where = self.ctx, f"{row.invoice_number} {row.stage} by {row.channel}"

@@ -711,7 +711,7 @@ READ_CASES = [
         _ledger_text("USD,5000.00,5000.00,", "USD,5,000.00,5,000.00,"),
         ("status", *TODAY),
         1,
-        ("invoices.csv:6: row: has 18 values for 16 columns; a value holding ','",),
+        ("invoices.csv:6: row: has 19 values for 17 columns; a value holding ','",),
     ),
     ReadCase(
         "amount with a thousands dot (1.000), in status",
@@ -812,7 +812,7 @@ READ_CASES = [
         _rewrite(delimiter=";"),
         ("check",),
         2,
-        ("the header is separated by ';'", 'add `delimiter: ";"`', "tahseel.yaml:19)"),
+        ("the header is separated by ';'", 'add `delimiter: ";"`', "tahseel.yaml:20)"),
     ),
     ReadCase(
         "semicolon-delimited file, in status",
@@ -833,7 +833,7 @@ READ_CASES = [
         _rewrite(encoding="cp1256"),
         ("check",),
         2,
-        ("it reads as Windows-1256", 'add `encoding: "windows-1256"`', "tahseel.yaml:19)"),
+        ("it reads as Windows-1256", 'add `encoding: "windows-1256"`', "tahseel.yaml:20)"),
     ),
     ReadCase(
         "Windows-1256 file, declared",

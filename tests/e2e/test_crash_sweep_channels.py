@@ -52,7 +52,9 @@ def install(tmp_path: Path, kind: str, twilio: TwilioEmulator) -> Path:
         writer.writerows(rows)
     config = folder / "tahseel.yaml"
     text = config.read_text("utf-8").replace(
-        "    - name: overdue\n", "    - name: overdue\n      channels: [email, whatsapp, sms]\n"
+        "    - name: overdue\n",
+        "    - name: overdue\n      channels: [email, whatsapp, sms]\n",
+        1,  # the default policy's stage (the named policies' come later)
     )
     text = text.replace(
         "      courtesy: {",

@@ -113,10 +113,13 @@ def test_a_lost_state_file_sends_nothing_twice(gmail):
         path.unlink()
     again = run(folder)
     assert len(emulator.sent()) == before, "the mailbox already had them"
-    assert again["emails"] == 0 and again["reconciled"] == first["emails"]
+    texts = sum(first["texts"].values())  # the demo's WhatsApp message, found and noted too
+    assert again["emails"] == 0 and again["reconciled"] == first["emails"] + texts == 8
     with (folder / "demo" / "invoices.notes.csv").open(encoding="utf-8") as f:
         keys = [line.split(",")[3] for line in f.readlines()[1:]]
-    assert len(keys) == len(set(keys)) == first["emails"]
+    assert len(keys) == len(set(keys)) == first["emails"] + texts
+    outbox = (folder / "demo" / "texts" / "outbox.jsonl").read_text("utf-8").splitlines()
+    assert len(outbox) == 1, "the WhatsApp message went again"
     assert run(folder, date(2026, 11, 24))["emails"] >= 1, "and the schedule goes on"
 
 

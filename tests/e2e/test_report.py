@@ -139,10 +139,10 @@ def test_rows_that_cannot_be_read_are_on_the_page_and_make_the_exit_1(tmp_path):
     page = tmp_path / "r.html"
     result = runner.invoke(app, ["report", "-c", str(world), "--today", "2026-11-23", "-o", page])
     assert result.exit_code == 1, result.output
-    assert "problem: invoices.csv:6: row: has 18 values for 16 columns" in result.output
+    assert "problem: invoices.csv:6: row: has 19 values for 17 columns" in result.output
     section = page.read_text("utf-8").split('id="unreadable"')[1].split("</section>")[0]
     assert "Could not read" in section and "aging understates what is owed" in section
-    assert "invoices.csv:6: row: has 18 values for 16 columns" in section
+    assert "invoices.csv:6: row: has 19 values for 17 columns" in section
     assert "(invoice INV-1005)" in section
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -132,8 +133,10 @@ def sms_everywhere(tmp_path: Path) -> Path:
         "      channels: [email, whatsapp]", "      channels: [email, whatsapp, sms]"
     )
     for name in ("due", "overdue", "weekly", "final"):
-        text = text.replace(
-            f"    - name: {name}\n", f"    - name: {name}\n      channels: [email, sms]\n"
+        text = re.sub(  # the default policy's stages (a named policy's are indented more)
+            rf"(?m)^    - name: {name}\n",
+            f"    - name: {name}\n      channels: [email, sms]\n",
+            text,
         )
     text = text.replace("  # sms:\n  #   sender: Nakheel", "  sms:\n    sender: Nakheel")
     text = text.replace("templates: templates ", "templates: null ")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from sync.run.faults import POINTS
+from sync.run.faults import POINTS, TEXT_POINTS
 from tests.support.world import CHECKPOINTED
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,7 +44,7 @@ def test_every_checkpoint_is_in_a_module_the_test_world_patches() -> None:
     for path in (ROOT / "sync").rglob("*.py"):
         for name in _calls(path):
             called.setdefault(name, set()).add(path.resolve())
-    assert set(called) == set(POINTS)
+    assert set(called) == set(POINTS + TEXT_POINTS)
     for name, where in called.items():
         assert where <= patched, f"checkpoint {name!r} is called in a module not patched"
 
