@@ -96,9 +96,7 @@ def test_the_courtesy_goes_by_email_and_whatsapp_once_each(tmp_path, twilio):
     assert len([n for n in notes(folder) if "by WhatsApp" in n["text"]]) == 1
 
 
-def test_a_lost_state_store_finds_the_whatsapp_message_at_twilio_not_sent_again(
-    tmp_path, twilio
-):
+def test_a_lost_state_store_finds_the_whatsapp_message_at_twilio_not_sent_again(tmp_path, twilio):
     folder = install(tmp_path, twilio)
     assert run(folder, ANCHOR).exit_code == 1
     assert len(whatsapp_to(twilio)) == 1
