@@ -147,8 +147,8 @@ def test_an_entry_without_a_name_or_with_a_key_it_cannot_override(tmp_path):
         ":22: organisations[0].state: state is shared by every organisation: set it at the top"
         " of the file",
         ":41: organisations[1].calender: not a setting an organisation can override; these are:"
-        " business, ledger, sender, mailbox, policy, templates, notify, escalation, language,"
-        " calendar, mode, test_recipients, safety",
+        " business, ledger, sender, mailbox, policy, policies, customers, channels, templates,"
+        " notify, escalation, language, calendar, mode, test_recipients, safety",
     ]
 
 
@@ -235,3 +235,26 @@ def test_the_documented_example_is_a_valid_configuration(tmp_path):
     assert sahel.business.timezone == "Asia/Dubai" and souq.business.timezone == "Asia/Riyadh"
     assert sahel.policy.min_days_between == 3 and len(sahel.policy.stages) == 3
     assert souq.state_url == nakheel.state_url
+
+
+def test_an_organisation_has_its_own_policies_customers_and_text_senders(tmp_path):
+    text = FIRM.replace(
+        "organisations:\n",
+        "policies:\n  gentle:\n    stages:\n      - {name: late, offset_days: 14}\n"
+        "customers:\n  C-1: gentle\n"
+        "channels:\n  type: file\n  whatsapp: {sender: '+966500000001'}\n"
+        "organisations:\n",
+    ).replace(
+        "    mode: test\n",
+        "    mode: test\n"
+        "    policies:\n      strict:\n        stages:\n          - {name: late, offset_days: 1}\n"
+        "    customers:\n      C-2: strict\n"
+        "    channels:\n      whatsapp: {sender: '+971500000002'}\n",
+    )
+    acme, noor, _ = load_organisations(write(tmp_path, text))
+    assert sorted(acme.policies) == ["gentle"] and sorted(noor.policies) == ["gentle", "strict"]
+    assert acme.customers["C-1"].policy == "gentle" and "C-2" not in acme.customers
+    assert noor.customers["C-2"].policy == "strict" and noor.customers["C-1"].policy == "gentle"
+    assert acme.channels is not None and noor.channels is not None
+    assert acme.channels.whatsapp.sender == "+966500000001"
+    assert noor.channels.whatsapp.sender == "+971500000002" and noor.channels.type == "file"
