@@ -161,11 +161,10 @@ class Account:
 
         The error codes are those of Twilio's error dictionary, one page a code at
         https://www.twilio.com/docs/errors/<code> (21603 no From, 21604 no To, 21602 no
-        body, 21617 body over 1600, 21606 not the account's sender, 21211 bad To, 21910
-        From/To channel mismatch, 21655 bad ContentSid). 21603 and 21604 were read there;
-        the others follow the same dictionary and were not re-read: where a code is
-        wrong, the client still sees a 400 with Twilio's error body, which is what the
-        channel acts on.
+        body or media, 21617 body over 1,600 characters, 21606 a From that is not the
+        account's message-capable sender, 21211 bad To, 21910 From and To of different
+        channels, 21655 a ContentSid not of this account); each was read on its page.
+        21211 is the reference's [21].
         """
         to, sender = form.get("To", ""), form.get("From", "")
         if "MessagingServiceSid" in form:
@@ -178,10 +177,17 @@ class Account:
         whatsapp = to.startswith("whatsapp:")
         if whatsapp != sender.startswith("whatsapp:"):
             # Both or neither carry the prefix [2][6]; Twilio's code 21910.
-            raise ApiError(400, 21910, "Invalid From and To pair.")
+            raise ApiError(
+                400,
+                21910,
+                "Invalid 'From' and 'To' pair. 'From' and 'To' should be of the same channel",
+            )
         if sender not in self.senders:
             raise ApiError(
-                400, 21606, f"The From phone number {sender} is not a valid sender for your account"
+                400,
+                21606,
+                f"The 'From' phone number {sender} provided is not a valid message-capable"
+                " Twilio phone number for this destination/account",
             )
         number = to.removeprefix("whatsapp:")
         if not E164.fullmatch(number) or MAGIC_TO.get(number) == 21211:
@@ -193,7 +199,9 @@ class Account:
         if not body and not content_sid and not form.get("MediaUrl"):
             raise ApiError(400, 21602, "Message body is required.")
         if body and len(body) > BODY_LIMIT:
-            raise ApiError(400, 21617, "The concatenated message body exceeds the 1600 limit.")
+            raise ApiError(
+                400, 21617, "The concatenated message body exceeds the 1600 character limit"
+            )
         template = None
         if content_sid:
             template = self.templates.get(content_sid)
