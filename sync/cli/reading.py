@@ -227,8 +227,8 @@ def classify(
         bool,
         typer.Option(
             "--jsonl",
-            help='Read one JSON object per line, {"text": ..., "received": ...};'
-            " write one per line.",
+            help='Read one JSON object per line, {"text": ..., "subject": ..., "received":'
+            ' ...} ("subject" and "received" may be left out); write one per line.',
         ),
     ] = False,
 ) -> None:
@@ -240,7 +240,7 @@ def classify(
     auto_reply and other. A whole RFC 822 message is understood too (its headers tell
     auto-replies and bounces). Nothing is sent and no configuration is needed.
     """
-    from sync.replies.understanding import understand_message
+    from sync.replies.understanding import understand, understand_message
 
     data = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
     default_day = _day(received) if received else date.today()
@@ -254,9 +254,15 @@ def classify(
         try:
             item = json.loads(line)
             day = _writer_day(item["received"]) if item.get("received") else default_day
-            result = understand_message(str(item["text"]).encode("utf-8"), received=day)
-        except (ValueError, KeyError, TypeError) as exc:
-            fail(f'{source}:{number}: expected {{"text": ..., "received": ...}} ({exc})')
+            if item.get("subject"):  # a reply's subject says much ("Automatic reply: ...")
+                result = understand(str(item["text"]), subject=str(item["subject"]), received=day)
+            else:
+                result = understand_message(str(item["text"]).encode("utf-8"), received=day)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            fail(
+                f'{source}:{number}: expected {{"text": ..., "subject": ..., "received": ...}}'
+                f" ({exc})"
+            )
         print(json.dumps(_intent_row(result), ensure_ascii=False))
 
 

@@ -55,6 +55,13 @@ def test_json_lines_give_one_answer_per_line():
     assert rows[1]["promised_date"] == "2026-11-26"
 
 
+def test_json_lines_read_the_subject_when_given():
+    text = "Thank you for your email."
+    lines = [{"text": text, "subject": "Automatic reply: Invoice INV-1004"}, {"text": text}]
+    rows = classify("--jsonl", "--received", "2026-11-20", stdin="\n".join(map(json.dumps, lines)))
+    assert [r["intent"] for r in rows] == ["auto_reply", "other"]
+
+
 def test_a_bad_json_line_names_its_line():
     result = runner.invoke(app, ["classify", "--jsonl"], input='{"text": "ok"}\nnot json\n')
     assert result.exit_code == 2 and "-:2:" in result.output
