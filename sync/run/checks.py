@@ -154,8 +154,8 @@ def check_ledger_settings(settings: Settings, *, files: bool = False) -> list[st
         problems.append(f"{where}.path: {path} does not exist")
         return problems
     declared = CsvFormat(ledger.delimiter, ledger.decimal, ledger.thousands, ledger.encoding)
-    section = _ledger_section(settings)
     hints = sniff(Path(path), declared)
+    section = _ledger_section(settings) if hints else ""  # the file is read again to say where
     for hint in hints:
         problems.append(
             f"{where}: {path}: {hint.reason}; add `{hint.line}` to the ledger section ({section})"
