@@ -57,7 +57,8 @@ BOUNCE_BODY = phrases(
     r"\bpermanent error\b|\bdelivery status notification\b|\bmail delivery (?:failed|subsystem|system)\b",  # noqa: E501
     r"\bتعذر تسليم\b|\bفشل (?:ال)?تسليم\b|\bلم يتم تسليم\b",
     r"\bلم يتم (?:ال)?تسليم|\bتاخر (?:ال)?تسليم|\bتعذر (?:الوصول|العثور)|\bرسالتك لم تصل\b|\bصندوق بريد المستلم\b|\bتم تسليم رسالتك\b",  # noqa: E501
-    r"\bhas been blocked\b|\bclassified as (?:bulk|spam)\b|\bتاخير (?:ال)?تسليم\b|\bسيستمر الخادم\b",
+    r"\bhas been blocked\b|\bclassified as (?:bulk|spam)\b",
+    r"\bتاخير (?:ال)?تسليم\b|\bسيستمر الخادم\b",
 )
 AUTO_SUBJECT = phrases(
     r"\b(?:automatic|auto)[- ]?(?:reply|response)\b|\bautoreply\b|\bout of (?:the )?office\b|\booo\b",  # noqa: E501

@@ -1,4 +1,4 @@
-r"""Phrases of larger buyers, public bodies and hurried phones, for ``sync.replies.rules``. Pure data.
+r"""Phrases of large buyers, public bodies and hurried phones for ``sync.replies.rules``. Pure data.
 
 A finance department writes about its process: the invoice must be on a portal (Ariba,
 Coupa, Etimad) or in the AP mailbox, the goods receipt (GRN) is missing, the three-way
@@ -48,6 +48,7 @@ PAID_FIRST = (
 DISPUTE = (
     # duplicates, goods receipts, quality control, the three-way match
     r"\b(?:is|was|are|a|as|it'?s) (?:a )?duplicates?\b|\bduplicated\b|\btwo invoices for the same\b|نفس (?:رقم )?(?:ال)?(?:po|امر الشراء).{0,30}نفس (?:ال)?مبلغ",  # noqa: E501
+    r"\b(?:goods|items|products|order|delivery|parts|shipment|materials|equipment)\b (?:have ?n'?t|has ?n'?t|have not|has not|did ?n'?t|did not|not) (?:yet )?(?:arrived|been delivered|come|reached)\b",  # noqa: E501
     r"\bfailed (?:our |the )?(?:qc|quality|inspection)\b|\b(?:grn|goods receipt|goods received note)\b.{0,40}\b(?:not|n'?t|never|missing|pending)\b|\b(?:three|3)[- ]way match\b|\bquantity (?:billed|invoiced) (?:exceeds|is more than|is higher than)\b|\bon hold (?:in|on) (?:coupa|ariba|oracle|sap|the portal|our system)\b",  # noqa: E501
     r"\b(?:لم|ما) (?:تجتز|تجتاز|تنجح في|نجحت في) (?:ال)?فحص|\bفحص (?:ال)?جوده\b|\bسند (?:ال)?استلام\b.{0,20}(?:لم|ما) (?:يصدر|يتم)|\bملاحظات (?:علي|ع|في) (?:ال)?(?:كميات|مستخلص|فاتوره|شغل|مشروع|اعمال|تنفيذ|تركيب)|\b(?:معالجه|تخلصوا|تخلصو|تخلصوها) (?:ال)?ملاحظات\b",  # noqa: E501
     # the figures: hours, rates, currency, dates, addressee
@@ -70,6 +71,7 @@ PROMISE = (
     rf"\b[وف]?(?:بنرسل|بنبعت|بنبعث|بندز|راح نرسل|رح نبعت|هنبعت|سنرسل|حنرسل|منبعت) (?:لكم |لك )?(?:ال)?(?:شيك|مبلغ|فلوس|حواله|دفعه|تحويل)|\bحول(?:ها)? (?:لك|لكم) {_SOON}|{_SOON},? (?:اكيد|مضمون)\b",  # noqa: E501
     r"\b(?:عطوني|اعطوني|عطني|اعطني|امهلوني|امهلونا|تمهلونا|خلوها|اصبروا علينا|اصبرو علينا) (?:لين|لحد|الي|حتي)\b|(?<!تاخر )(?<!تاجيل )(?<!تقسيط )\b(?:السداد|الدفع|التحويل) (?:في|يوم|بتاريخ) \d",  # noqa: E501
     r"\bبعد (?:اسبوع|يومين|\d+ (?:ايام|يوم))\b,? (?:ان شاء الله|انشاء الله|انشالله|باذن الله)",
+    r"(?<!ما )(?<!لا )(?<!مش )(?<!مو )(?<!نقدر )(?<!نستطيع )\b[وف]?(?:ن|ا)(?:سدد|دفع|حول)(?:ها|ه|لكم)? (?:بعد|اول ما|لما|حال|بمجرد|عند) ",  # noqa: E501
 )
 
 PAYMENT_PLAN = (
@@ -92,5 +94,5 @@ MORE_TIME = (
 # The first part of a plan paid on the day the reply arrived: "half now, the rest ...".
 FIRST_NOW = (
     r"(?<!in )\b(?:\d[\d,.]*k?|half|part|some|a portion|one|partial payment|\d+ ?%)(?: [^\s]+){0,3}? (?:now|right now|immediately|straight away|الحين|الان)\b(?! (?:and|but) (?:we|i) (?:can'?t|cannot))",  # noqa: E501
-    r"(?:نص|نصف|نصها|جزء|ربع|الربع|وحده|واحده|\d[\d,.]*|\d+ ?%)(?: [^\s]+){0,3}? (?:الحين|الان|هلا|هلق|دلوقتي|حاليا)\b",
+    r"(?:نص|نصف|نصها|جزء|ربع|الربع|وحده|واحده|\d[\d,.]*|\d+ ?%)(?: [^\s]+){0,3}? (?:الحين|الان|هلا|هلق|دلوقتي|حاليا)\b",  # noqa: E501
 )

@@ -119,15 +119,29 @@ def fold(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Fold ``text`` (see ``fold``) and collapse all white space to single spaces.
+    """Fold ``text`` (see ``fold``), collapse white space, and mend common misspellings.
 
     Args:
         text: Any text.
 
     Returns:
-        One line of folded text, stripped at both ends.
+        One line of folded text, stripped at both ends, with the misspellings that
+        phones and hurried typing leave ("pay mint", "invoce", "attachmnet") mended.
     """
-    return _SPACES.sub(" ", fold(text)).strip()
+    folded = _SPACES.sub(" ", fold(text)).strip()
+    return _MISSPELT.sub(lambda m: _MENDED[m[0]], folded)
+
+
+# What autocorrect and hurried typing make of the words the rules look for.
+_MENDED = {
+    **dict.fromkeys(("pay mint", "paymnet", "payemnt", "pyment", "paymet", "paymant"), "payment"),
+    **dict.fromkeys(("invoce", "invoise", "invocie", "inovice", "invioce", "invice"), "invoice"),
+    **dict.fromkeys(("attachmnet", "attachement", "atachment", "attachemnt"), "attachment"),
+    **dict.fromkeys(("amout", "ammount", "amoun"), "amount"),
+    "diffrent": "different",
+    "transfered": "transferred",
+}
+_MISSPELT = re.compile(r"\b(?:" + "|".join(_MENDED) + r")\b")
 
 
 def strip_quoted(text: str, *, cut: bool = False) -> str:
