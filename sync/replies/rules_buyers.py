@@ -26,7 +26,7 @@ NOT_RECEIVED = (
     rf"\b(?:wen|wein|fein|feen|fen|where'?s) (?:el |the )?(?:{_INV}|fatora|fatoora)\b|\b(?:ma ?fi|mafi|mafish|mafeesh|ma fe|mfish) (?:el |any |ay )?(?:{_INV}|fatora|fatoora)\b|\b(?:please|pls|plz|kindly) send (?:the |a |us |me )?(?:pdf|invoice copy)\b|\bpassword[- ]protected\b",  # noqa: E501
     # Arabic: not come to us, not on the platform, protected, in another company's name
     r"\b(?:لم|ما) (?:يرد|ترد)(?:نا)? (?:الينا|لنا|الي|منكم|(?:ال)?فاتوره|اصل)\b|\b(?:لم|ما) (?:يكن|يكون|كان|كانت) (?:مرفقا|مرفق|مرفقه)\b",  # noqa: E501
-    r"\b(?:ما|لم|مو|مش) ?(?:انرفعت|انرفع|اترفعت|ترفع|يرفع|يتم رفع(?:ها|ه)?|رفعت|رفعتوها|رفعتو)\b(?: [^\s]+){0,2} (?:علي|ع|في|ب)(?:ال)?(?:منصه|بوابه|نظام|portal)|(?:الفاتوره|فاتورتكم)(?: [^\s]+){0,3} غير (?:مسجله|مدرجه) (?:لدينا|عندنا)|\b(?:نامل|نرجو|يرجي|الرجاء|ارجو) (?:ال)?رفع\b",  # noqa: E501
+    r"\b(?:ما|لم|مو|مش) ?(?:انرفعت|انرفع|اترفعت|ترفع|يرفع|يتم رفع(?:ها|ه)?|رفعت|رفعتوها|رفعتو)\b(?: [^\s]+){0,2} (?:(?:علي|ع|في) |ب)(?:ال)?(?:منصه|بوابه|نظام|portal)|(?:الفاتوره|فاتورتكم)(?: [^\s]+){0,3} غير (?:مسجله|مدرجه) (?:لدينا|عندنا)|\b(?:نامل|نرجو|يرجي|الرجاء|ارجو) (?:ال)?رفع\b",  # noqa: E501
     r"\b(?:وين|فين|اين|وينها) (?:ال)?(?:فاتورتنا|فاتورتي)|(?:مرفق|مرفقه|المرفق|المرفقه)\b.{0,25}\bباسم (?:شركه|عميل|جهه|مؤسسه) (?:ثانيه|تانيه|اخري|ثاني|تاني)|\bمحمي(?:ه)? بكلمه (?:سر|مرور)|\bالباسورد\b",  # noqa: E501
     r"(?:فاتوره|الفاتوره|المرفق).{0,60}\b[وف]?(?:لم|ما) (?:نجد|نلق|نلاقي|لقينا|نعثر|وجدنا|اجد)\w*|(?:ال)?رابط\b(?: [^\s]+){0,2} (?:ما|مش|مو|لا|لم) ?(?:يفتح|بيفتح|ينفتح|يشتغل|فتح|اشتغل|يعمل|يحمل)",  # noqa: E501
 )
@@ -40,7 +40,7 @@ ALREADY_PAID = (
 
 # Claims of payment that a dispute's words would otherwise take.
 PAID_FIRST = (
-    r"\b(?:paid|transferred|settled)\b(?: [^\s]+){0,3} (?:under|against|with|to|using|quoting) (?:the |a )?(?:wrong|different|another|incorrect) (?:invoice|reference|ref|number|account)",  # noqa: E501
+    r"\b(?:paid|transferred|settled)\b(?: [^\s]+){0,3} (?:under|against|with|to|using|used|quoting|quoted) (?:the |a )?(?:wrong|different|another|incorrect) (?:invoice|reference|ref|number|account)",  # noqa: E501
     r"\b(?:خصم|انخصم|اتخصم|تم خصمه|تم خصمها|انسحب|اتسحب|تم سحبه)\b.{0,10}\bمن (?:بطاقتي|بطاقتنا|حسابي|حسابنا|البطاقه|الحساب)",  # noqa: E501
     r"\b(?:تمت|تم) (?:تسويه|تسويتها|تسويته)\b.{0,30}\b(?:مقابل|من|ب) (?:ال)?(?:اشعار|رصيد|دفعه مقدمه)|\b(?:settled|offset|cleared|closed) (?:it |this )?(?:against|with|using) (?:the |a |our |your )?(?:credit note|credit|cn|advance|deposit)",  # noqa: E501
 )
