@@ -47,7 +47,8 @@ AWAY_BODY = phrases(
     r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
     r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
     r"(?<!كنت )(?<!كنا )\b(?:انا )?(?:حاليا )?خارج المكتب\b|\b(?:انا|حاليا) (?:حاليا )?في اجازه",
-    r"^غير متواجد(?:ه)? (?:حاليا|الان)\b",
+    r"^غير متواجد(?:ه)? (?:حاليا|الان)\b|\b(?:فور|عند) عودتي\b|\bخارج (?:اوقات|ساعات) (?:ال)?(?:دوام|عمل)\b",  # noqa: E501
+    r"\b(?:outside|out of) (?:our |office |normal |business |working )+hours\b",
 )
 BOUNCE_BODY = phrases(
     r"\bdelivery (?:has )?failed\b|\bcould ?n'?t be delivered\b|\bcould not be delivered\b",

@@ -23,6 +23,7 @@ NOT_RECEIVED = (
     r"\blink\b.{0,80}\b(?:white page|blank (?:page|screen)|spinning|asks? (?:me |us )?to (?:log ?in|sign ?in|register)|(?:is )?not (?:opening|loading)|is ?n'?t (?:opening|loading)|opens nothing|shows nothing|nothing (?:happens|opens))",  # noqa: E501
     r"\b(?:copy|scan|scanned|image|pdf|invoice|page)\b.{0,50}\b(?:cut off|cropped|not visible|not legible|illegible|unreadable|blurr?y)\b|\bcame through but (?:the |your )?(?:invoice|attachment|pdf|file)\b|\b\d+ ?mb limit\b",  # noqa: E501
     rf"\b(?:don'?t|dont|do not|can'?t|cant|cannot|could ?n'?t|couldnt) (?:see|find|locate|open) (?:any |the |an |your |this )?{_INV}\b|\bwhere (?:do|can|would|should) (?:i|we) (?:find|get|see|download|access) (?:the |your |this )?{_INV}\b",  # noqa: E501
+    r"\bsend (?:us |me )?(?:the|an|your) (?:invoice|pdf) (?:pls|plz|please|asap|again)\b",
     rf"\b(?:wen|wein|fein|feen|fen|where'?s) (?:el |the )?(?:{_INV}|fatora|fatoora)\b|\b(?:ma ?fi|mafi|mafish|mafeesh|ma fe|mfish) (?:el |any |ay )?(?:{_INV}|fatora|fatoora)\b|\b(?:please|pls|plz|kindly) send (?:the |a |us |me )?(?:pdf|invoice copy)\b|\bpassword[- ]protected\b",  # noqa: E501
     # Arabic: not come to us, not on the platform, protected, in another company's name
     r"\b(?:لم|ما) (?:يرد|ترد)(?:نا)? (?:الينا|لنا|الي|منكم|(?:ال)?فاتوره|اصل)\b|\b(?:لم|ما) (?:يكن|يكون|كان|كانت) (?:مرفقا|مرفق|مرفقه)\b",  # noqa: E501
@@ -49,6 +50,7 @@ DISPUTE = (
     # duplicates, goods receipts, quality control, the three-way match
     r"\b(?:is|was|are|a|as|it'?s) (?:a )?duplicates?\b|\bduplicated\b|\btwo invoices for the same\b|نفس (?:رقم )?(?:ال)?(?:po|امر الشراء).{0,30}نفس (?:ال)?مبلغ",  # noqa: E501
     r"\b(?:goods|items|products|order|delivery|parts|shipment|materials|equipment)\b (?:have ?n'?t|has ?n'?t|have not|has not|did ?n'?t|did not|not) (?:yet )?(?:arrived|been delivered|come|reached)\b",  # noqa: E501
+    r"\b(?:received|got|delivered) only \d+\b|\bonly \d+ (?:of|out of) (?:the )?\d+\b|\bshort[- ](?:delivery|delivered|shipped|supplied)\b|\b(?:billed|charged|invoiced) (?:us )?(?:at|for) [^.]{0,30}\bbut (?:the |our )?(?:po|quote|quotation|contract|agreed)\b|\b(?:استلمنا|وصلنا|وصلتنا|جانا) (?:بس|فقط) \d+|\b\d+ (?:بس|فقط) من (?:اصل )?\d+",  # noqa: E501
     r"\bfailed (?:our |the )?(?:qc|quality|inspection)\b|\b(?:grn|goods receipt|goods received note)\b.{0,40}\b(?:not|n'?t|never|missing|pending)\b|\b(?:three|3)[- ]way match\b|\bquantity (?:billed|invoiced) (?:exceeds|is more than|is higher than)\b|\bon hold (?:in|on) (?:coupa|ariba|oracle|sap|the portal|our system)\b",  # noqa: E501
     r"\b(?:لم|ما) (?:تجتز|تجتاز|تنجح في|نجحت في) (?:ال)?فحص|\bفحص (?:ال)?جوده\b|\bسند (?:ال)?استلام\b.{0,20}(?:لم|ما) (?:يصدر|يتم)|\bملاحظات (?:علي|ع|في) (?:ال)?(?:كميات|مستخلص|فاتوره|شغل|مشروع|اعمال|تنفيذ|تركيب)|\b(?:معالجه|تخلصوا|تخلصو|تخلصوها) (?:ال)?ملاحظات\b",  # noqa: E501
     # the figures: hours, rates, currency, dates, addressee
@@ -65,6 +67,7 @@ DISPUTE = (
 
 PROMISE = (
     r"\b(?:payment|transfer|it|funds)\b (?:will|'ll|should|shall) (?:follow|go out|go through|be released)\b|\b(?:cheque|check|payment|transfer|funds) (?:will|'ll|should) be (?:ready|available|with you|in your account)\b|\b(?:it|payment|transfer|money|funds|this) (?:goes|going|is going) out (?:on|by|tomorrow|today|this|next)\b",  # noqa: E501
+    r"\b(?:it|payment|money|funds|transfer)(?:'ll| will| should) (?:be in|reach|hit|land in|arrive in) your (?:account|bank)\b|\b(?:allow|give|grant) (?:us|me) (?:until|till|up to) (?:the )?(?:\d|end|next|mon|tues|wednes|thurs|fri|satur|sun)",  # noqa: E501
     r"\b(?:awaiting|waiting for|pending|with (?:our|the)) (?:the |our )?(?:md|cfo|ceo|gm|fd|finance director|managing director|director|manager|owner|chairman)(?:'s)? ?(?:for )?(?:signature|approval|sign-?off|sign off)\b|\bpayment voucher (?:has been|is|was) (?:prepared|raised|ready)",  # noqa: E501
     r"\b(?:بانتظار|في انتظار|ننتظر) (?:ال)?(?:توقيع|اعتماد|موافقه)\b|\bبعد (?:ال)?(?:اعتماد|توقيع) (?:ال)?(?:مستخلص|مدير|فاتوره|لجنه)",  # noqa: E501
     rf"{_AR_MONEY} (?:بينزل|بتنزل|راح ينزل|رح ينزل|هينزل|ينزل|بيوصل|بيوصلكم|بتوصل|بيتحول|بينرسل|يوصلكم|بيكون عندكم)\b|\b(?:المبلغ|الشيك|الفلوس|الحواله) (?:جاهز|جاهزه)\b",  # noqa: E501
@@ -77,6 +80,7 @@ PROMISE = (
 PAYMENT_PLAN = (
     r"\b(?:can'?t|cannot|unable to|not able to) pay (?:the |it )?(?:full|whole|entire|total)\b(?: [^\s]+){0,3}? (?:at once|in one go|now|right now|this month)\b",  # noqa: E501
     r"\b\d[\d,.]*k? (?:per|a|every|each) (?:month|week|(?:mon|tues|wednes|thurs|fri|satur|sun)day)\b|\b(?:pay|paying|do) (?:you )?\d[\d,.]*k? (?:monthly|weekly)\b",  # noqa: E501
+    r"\b\d[\d,.]*k? (?:now|today|tomorrow|this week|this month|on (?:the )?\w+),? (?:and|then) (?:another |the (?:other|remaining|rest) )?\d[\d,.]*k?\b",  # noqa: E501
     r"\d{1,3} ?%[^%]{1,40}(?:\bو ?|\band |\bthen |\bthe other |\bthe remaining )\d{1,3} ?%",
     r"\b(?:nqass?em|n2ass?em|qassem|2assem)\w*|\b\d (?:daf3at|dof3at|aqsat|a2sat)\b",
 )

@@ -138,6 +138,7 @@ _MENDED = {
     **dict.fromkeys(("invoce", "invoise", "invocie", "inovice", "invioce", "invice"), "invoice"),
     **dict.fromkeys(("attachmnet", "attachement", "atachment", "attachemnt"), "attachment"),
     **dict.fromkeys(("amout", "ammount", "amoun"), "amount"),
+    **dict.fromkeys(("tmrw", "tmr", "tomorow", "tommorow", "tommorrow", "2moro"), "tomorrow"),
     "diffrent": "different",
     "transfered": "transferred",
 }

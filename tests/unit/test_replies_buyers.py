@@ -53,7 +53,11 @@ def read(text: str) -> tuple[Intent, date | None]:
             "auto_reply",
         ),
         ("تم استلام استفساركم برقم 22841 وسيتم الرد عليه خلال يومي عمل.", "auto_reply"),
+        ("We received only 80 of the 100 cartons.", "dispute"),
+        ("نحن خارج أوقات الدوام الرسمي، سيتم الرد على رسالتكم في أقرب وقت", "auto_reply"),
+        ("we never got any email, only your SMS. send the invoice pls", "invoice_not_received"),
         # not actionable: these words only look like it
+        ("تم تحويل رسالتكم للقسم المختص", "other"),
         ("Please unsubscribe me, I never signed up for these emails.", "other"),
         ("Is this invoice subject to withholding tax? Our consultant asks.", "other"),
         ("Could you resend the reminder in Arabic too?", "other"),
@@ -79,6 +83,10 @@ def test_buyers_and_phones(text: str, intent: str) -> None:
         ),
         ("pay mint will be done on Thursday, sorry", "promise_to_pay", date(2026, 11, 26)),
         ("منحولها هالجمعة إن شاء الله", "promise_to_pay", date(2026, 11, 27)),
+        ("Paying tmrw sorry", "promise_to_pay", date(2026, 11, 24)),
+        ("Kindly allow us until 15th to settle.", "promise_to_pay", date(2026, 12, 15)),
+        ("It'll be in your account by Wednesday.", "promise_to_pay", date(2026, 11, 25)),
+        ("Can we pay 2,000 today and 2,000 on the 30th?", "payment_plan", RECEIVED),
         (
             "ممكن تأجلوها لنص الشهر الجاي؟ الوضع صعب بعد ما فقدنا الزبون",
             "payment_plan",
