@@ -24,6 +24,8 @@ table shows, per score band, how often the intent was right). What lowers it:
   to come (which one is meant is a guess);
 - "never received" is said with no word for the invoice in a reply about goods, works
   or a receipt ("لم يتم استلام" the works, "ma wasalat" the goods);
+- "send it (again)" asks for a corrected invoice ("a correct one", "بتاريخ صحيح"): a
+  request to correct is a dispute, and a resend would send the same mistake again;
 - the words sound like a machine's or a helpdesk's ("thank you for your email", "working
   days", "recipients", "عميلنا العزيز"), though no rule for machines matched.
 
@@ -82,6 +84,9 @@ _GOODS = re.compile(
     r"\b(?:goods|items|parts|order|delivery|shipment|works?|receipt|bada3a)\b"
     r"|(?:بضاعه|بضايع|طلبيه|شحنه|اعمال|الاعمال|ايصال|اجهزه|قطع)"
 )
+_CORRECTED = re.compile(
+    r"\b(?:correct(?:ed)?|revised|amended|reissued?|re-issued?)\b|(?:صحيح|صحيحه|معدله|مصححه)\b"
+)
 _INVOICE = re.compile(r"invoice|bill|attach|pdf|copy|فاتور|فواتير|مرفق|نسخه|ملف")
 _LONG, _VERY_LONG = 60, 120
 # Pairs of intents that are said together without doubt: (winner, also said).
@@ -130,6 +135,8 @@ def rule_score(
         score -= _WEAK  # "within the next week or so", two days named: the day is a guess
     if intent == "invoice_not_received" and not _INVOICE.search(evidence) and _GOODS.search(words):
         score -= _WEAK  # "لم يتم استلام" the works, "ma wasalat" the goods: not the invoice
+    if intent == "invoice_not_received" and _CORRECTED.search(words):
+        score -= _WEAK  # "send us one with the correct date": a correction, not a resend
     if intent != "auto_reply" and _MACHINE_HINTS.search(words):
         score -= _WEAK
     conflicts = [a for a in also if (intent, a) not in _TOGETHER]

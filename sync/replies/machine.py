@@ -33,6 +33,9 @@ AUTO_BODY_MORE = phrases(
     r"\bthank(?:s| you) for (?:writing to|contacting|reaching out to|emailing)\b.{0,120}\b(?:get back to you|respond|reply|be in touch)\b|\bwas delivered to the following recipient",  # noqa: E501
     r"\bتم استلام (?:طلبكم|طلبك|رسالتكم|رسالتك|بريدكم|بريدك) رقم\b|\b(?:وتوجيهه|وتحويله|تم توجيهه|تم تحويله) (?:الي|لل)(?:اداره|قسم|جهه)",  # noqa: E501
     r"\bمرسل(?:ه)? اليا\b|\bتم تسجيل (?:طلبك|طلبكم|رسالتك|رسالتكم)\b|\bلن يتم الرد\b|\bتم فتح (?:تذكره|طلب|بلاغ)\b|\bتذكره دعم\b",  # noqa: E501
+    # case and reference numbers given, answers promised within working hours, both languages
+    r"\byour (?:case|ticket|request|query|enquiry)\b(?: [^\s]+){0,3} (?:has been|was|is) (?:created|logged|opened|registered|raised)\b|\b(?:has been|was) assigned (?:a )?(?:reference|ref|ticket|case|request)\b|\b(?:will|shall) revert within\b|\baims? to respond within\b",  # noqa: E501
+    r"\bتم (?:استلام|تسجيل) (?:[^\s]+ )?برقم\b|\b(?:لقد )?(?:استلمنا|وصلتنا|تلقينا|تم استلام) (?:رسالتكم|رسالتك|بريدكم|بريدك|ايميلكم|ايميلك|استفساركم|استفسارك)\b.{0,40}\b(?:وسيتم|سيتم|وسنرد|سنرد|سنقوم|وسنقوم|وسنتواصل|سنتواصل)|\b(?:و)?(?:سنرد|سيتم الرد)\b.{0,30}\bخلال (?:ساعات|اوقات|يوم|يومي|\d+ (?:ايام|ساعه|ساعات)|ال)?(?: ال)?(?:عمل|دوام)",  # noqa: E501
     r"\bnotifications silenced\b|\bdo not disturb\b|\b(?:شكرا|نشكرك|نشكركم) (?:علي |ل)(?:تواصلك|تواصلكم|رسالتك|رسالتكم)\b.{0,120}\b(?:سنقوم|سيتم|سنرد|سنعاود|سيتواصل|سنتواصل)",  # noqa: E501
 )
 # Words of someone away: a person may write them too ("I'm out today, but we paid"),
@@ -44,6 +47,8 @@ AWAY_BODY = phrases(
     r"\blimited access to (?:my )?e-?mail\b|\bwill (?:respond|reply) (?:to your (?:e-?mail|message) )?(?:on|upon|when) (?:my )?return",  # noqa: E501
     r"\b(?:i am|i'm|i will be|i'll be) away (?:until|till|from)\b|\bno access to (?:my )?e-?mail\b|\bi no longer work (?:at|for|with)\b",  # noqa: E501
     r"(?<!كنت )(?<!كنا )\b(?:انا )?(?:حاليا )?خارج المكتب\b|\b(?:انا|حاليا) (?:حاليا )?في اجازه",
+    r"^غير متواجد(?:ه)? (?:حاليا|الان)\b|\b(?:فور|عند) عودتي\b|\bخارج (?:اوقات|ساعات) (?:ال)?(?:دوام|عمل)\b",  # noqa: E501
+    r"\b(?:outside|out of) (?:our |office |normal |business |working )+hours\b",
 )
 BOUNCE_BODY = phrases(
     r"\bdelivery (?:has )?failed\b|\bcould ?n'?t be delivered\b|\bcould not be delivered\b",
@@ -54,6 +59,7 @@ BOUNCE_BODY = phrases(
     r"\bتعذر تسليم\b|\bفشل (?:ال)?تسليم\b|\bلم يتم تسليم\b",
     r"\bلم يتم (?:ال)?تسليم|\bتاخر (?:ال)?تسليم|\bتعذر (?:الوصول|العثور)|\bرسالتك لم تصل\b|\bصندوق بريد المستلم\b|\bتم تسليم رسالتك\b",  # noqa: E501
     r"\bhas been blocked\b|\bclassified as (?:bulk|spam)\b",
+    r"\bتاخير (?:ال)?تسليم\b|\bسيستمر الخادم\b",
 )
 AUTO_SUBJECT = phrases(
     r"\b(?:automatic|auto)[- ]?(?:reply|response)\b|\bautoreply\b|\bout of (?:the )?office\b|\booo\b",  # noqa: E501

@@ -67,7 +67,7 @@ _FULL_DAY = "|".join(
 _SHORT_DAY = "|".join(k for k in EN_DAYS if len(k) <= 4)
 # A weekday before a date ("Friday 3 July", "الخميس ٢٥ يونيو"): the date decides.
 _DAY_LEAD = rf"(?:(?:يوم\s+)?(?:{_FULL_DAY}|{_SHORT_DAY})\.?,?\s+)?"
-_WEEKDAY = rf"(?P<wd>{_FULL_DAY}|(?:(?<=on |by )|(?<=pay ))(?:{_SHORT_DAY}))\b"
+_WEEKDAY = rf"(?:ه(?=ال))?(?P<wd>{_FULL_DAY}|(?:(?<=on |by )|(?<=pay ))(?:{_SHORT_DAY}))\b"
 
 _COUNT = "(?P<n>\\d{1,2}|" + "|".join(sorted(NUMBER_WORDS, key=len, reverse=True)) + ")"
 _NEXT_AR = r"(?:القادم|القادمه|الجاي|الجايه|الياي|المقبل|المقبله|اللي جاي|الي جاي)"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 
 from sync.replies import rules_ar, rules_en
+from sync.replies import rules_buyers as buyers
 from sync.replies import rules_said as said
 from sync.replies.matching import NEG as _NEG
 from sync.replies.matching import Lexicon as Lexicon
@@ -36,7 +37,7 @@ _INVOICE = r"(?:invoice|invoices|inv|bill|attachment|attached file|pdf|copy|stat
 _DET = r"(?:(?:the|this|that|your|an|any|a|our|said|such an?) )?"
 _GET = r"(?:got|get|getting|gotten|receive|received|receiving|recieve|recieved|recived|seen|see|find|found|open|locate|located|had|have|access)"  # noqa: E501
 # What a customer may ask to have sent again that is not the invoice.
-_NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate|form|w-?9|w-?8|licence|license|delivery note)\b)"  # noqa: E501
+_NOT_INVOICE = r"(?! (?:the |your |a |us |me |our |last )*(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|bank details|details|certificate|form|w-?9|w-?8|licence|license|delivery note|reminder|reminders)\b)"  # noqa: E501
 _NOT_COPY = r"(?! of (?:the |our |your |this |last )*(?:[^\s]+ ){0,2}(?:statement|receipt|contract|quote|quotation|po|purchase order|remittance|licence|license|certificate)\b)"  # noqa: E501
 _AR_INVOICE = r"(?:ال)?(?:فاتوره|فواتير|فاتورتكم|نسخه|مرفق|ملف)"
 _AR_GOODS = r"(?:ال)?(?:بضاعه|بضايع|طلبيه|طلبيات|شحنه|اغراض|منتجات|منتج|اجهزه|قطع|خدمه|مواد)"
@@ -48,8 +49,10 @@ _AR_SEND = (
 )
 _AR_DAYS = r"(?:ال)?(?:احد|اثنين|اتنين|ثلاثاء|ثلاثا|اربعاء|اربعا|خميس|جمعه|سبت)"
 _AR_MONEY = r"(?:ال)?(?:مبلغ|فلوس|مصاري|قيمه|مستحق|دفعه|حواله|باقي|مبالغ)"
+# "حولته لهم" forwards a message to someone else; "حولته لكم" transfers money to you.
 _AR_TRANSFER = (
-    rf"(?:حول(?:ت|نا)(?:ها|لكم|لك|له|ناها|هالكم|ه)\b|حولناها|حول(?:ت|نا) (?:لكم |لك )?{_AR_MONEY})"
+    r"(?:حول(?:ت|نا)(?:ها|لكم|لك|له|ناها|هالكم|ه)\b(?! (?:لهم|لها|للفرع|للقسم|للاداره))|حولناها"
+    rf"|حول(?:ت|نا) (?:لكم |لك )?{_AR_MONEY})"
 )
 
 
@@ -94,7 +97,7 @@ NOT_RECEIVED = Lexicon(
         rf"\bوين {_AR_INVOICE}|\bفين {_AR_INVOICE}",
         r"\b(?:اعاده|اعادة) (?:ارسال|ارسالها|ارساله|بعت|بعث)",
         r"\bارسال(?:ها|ه)? (?:مره|مرة) (?:اخري|ثانيه|تانيه)",
-        rf"\b{_AR_SEND}\b(?! (?:رقم |لنا |لي )?(?:ال)?(?:ايبان|iban|حساب|بيانات|تفاصيل|كشف|عرض|عقد|شهاده))(?! (?:ال)?فواتير ورقيه).{{0,25}}(?:مره ثانيه|مره تانيه|مره اخري|تاني|ثاني|من جديد|{_AR_INVOICE})",  # noqa: E501
+        rf"\b{_AR_SEND}\b(?! (?:رقم |لنا |لي |your |ur )?(?:ال)?(?:ايبان|iban|حساب|بيانات|تفاصيل|كشف|عرض|عقد|شهاده))(?! (?:ال)?فواتير ورقيه).{{0,25}}(?:مره ثانيه|مره تانيه|مره اخري|تاني|ثاني|من جديد|{_AR_INVOICE})",  # noqa: E501
         rf"(?:نرجو|يرجي|الرجاء|ارجو|ممكن|يا ريت|ياريت|لو سمحت|من فضلك|رجاء) (?:\w+ )?(?:تزويدنا|تزويدي|ارسال|ارسالها|ارسال نسخه) (?:ب)?{_AR_INVOICE}",  # noqa: E501
         r"\bتزويدنا بنسخه\b",
     ),
@@ -127,7 +130,7 @@ ALREADY_PAID = Lexicon(
         r"\bتم (?:ارسال|ايداع|تحويل) (?:ال)?(?:دفعه|مبلغ|حواله|فلوس)|\b(?:payment|money|transfer|cheque)(?:'s| has| is) gone\b|\b(?:sent|posted|mailed|couriered) (?:you )?(?:a |the )?(?:cheque|check)\b",  # noqa: E501
         rf"\bحول(?:ت|نا) \d|{_AR_MONEY} (?:طلعت|طلع|نزلت|خرجت) من (?:حسابنا|البنك|حسابي)",
         r"\bقمنا (?:ب)?(?:دفع|سداد|تسديد|تحويل|ايداع)|\bسوينا (?:ال)?(?:تحويل|دفع|سداد)",
-        r"\bتم (?:ال)?(?:تسويه|سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)(?! (?:ال)?(?:ايميل|بريد|رساله|طلب|موضوع|مكالمه)| (?:لل|الي |ل)(?:قسم|اداره|مدير|محاسب|مسوول|موظف|زميل))",  # noqa: E501
+        r"\bتم (?:ال)?(?:تسويه|سداد|دفع|تحويل|ايداع|تسديد|الدفع|السداد)(?! (?:ال)?(?:ايميل|بريد|رسال|طلب|موضوع|مكالمه|استفسار)| (?:لل|الي |ل)(?:قسم|اداره|مدير|محاسب|مسوول|موظف|زميل))",  # noqa: E501
         r"\b[وف]?(?:قد |لقد )?(?:دفعنا|دفعناها|دفعناه|دفعتها|دفعته|دفعت|سددنا|سددناها|سددتها|سددت|ودعنا|اودعنا|خلصنا (?:الدفع|السداد|الفاتوره))\b",  # noqa: E501
         rf"\b[وف]?{_AR_TRANSFER}",
         r"\b(?:دافع|دافعها|دافعتها|مسددها|مدفوعه|مدفوع|مسدده|مسدد|دافعين|دافعينها|مسددين|اتدفعت|اتدفع|اندفعت|اتسددت|انسددت)\b",
@@ -143,7 +146,7 @@ DISPUTE = Lexicon(
         r"\bthere(?:'s| is| are| was)? (?:a |an )?(?:mistake|error|discrepancy)",
         r"\bovercharg\w*|\bdouble[- ]charg\w*|\bcharged (?:us )?twice|\bduplicate (?:invoice|charge)",  # noqa: E501
         r"\b(?:dispute|disputing|disputed|contest|contesting)\b(?! with (?:the |our |a )?(?:bank|landlord|insurer|client|customer|supplier))",  # noqa: E501
-        r"\b(?:never|not|did ?n'?t|did not) (?:order|ordered|request|requested|authori[sz]e|authori[sz]ed|agree to|agreed to|sign|signed)\b",  # noqa: E501
+        r"\b(?:never|not|did ?n'?t|did not) (?:order|ordered|request|requested|authori[sz]e|authori[sz]ed|agree to|agreed to|sign|signed)\b(?! up\b)",  # noqa: E501
         rf"\b{_NEG} (?:yet |ever |even )?{_GET} (?:the |any |our |your |all )?(?:goods|items|products|order|delivery|parts|shipment|service)\b",  # noqa: E501
         r"\bnever did business\b|\bnot (?:our|my) (?:invoice|order)\b|\b(?:not|is ?n'?t|are ?n'?t) ours\b|\bnot for us\b",  # noqa: E501
         r"\b(?:goods|items|products|order|delivery|parts|stock|shipment|boxes)\b.{0,30}?\b(?:damaged|faulty|broken|defective|missing|short|incomplete|returned|never (?:arrived|came|delivered))",  # noqa: E501
@@ -160,8 +163,8 @@ DISPUTE = Lexicon(
         r"\bfor (?:a )?(?:different|another|the wrong) (?:company|customer|client|account)\b(?!.{0,80}\bsend (?:us )?(?:ours|our (?:invoice|one)|the (?:right|correct)))|\bnot (?:belong|belongs|related) to us\b|\bdoes ?n'?t belong to us\b|\b(?:corrected|revised|amended) (?:vat |tax )?invoice\b|\b(?:was ?n'?t|was not|were not|were ?n'?t|not) (?:approved|authori[sz]ed|agreed) by us\b|\bتحفظ(?:نا)? علي\b|(?:لم|ما) (?:يتم )?(?:الاتفاق|نتفق) (?:عليه|عليها)",  # noqa: E501
         r"\b(?:issue|send|provide) (?:a |an |us a )?(?:corrected|revised|amended|new) invoice|\b(?:correct|amend|fix) (?:the |this |your )?(?:invoice|amount|price)|\bplease fix\b",  # noqa: E501
         r"\b(?:should be|should only be) (?:for )?(?:\d|£|\$)",
-        r"(?:المبلغ|السعر|الاسعار|الفاتوره|الكميه|القيمه|الحساب|المجموع|الضريبه|الفاتوره دي|هالفاتوره)\s(?:[^\s]+\s){0,3}?(?:غير صحيح|غير صحيحه|غلط|خطا|خاطي|خاطيه|مش صح|مش صحيح|مش صحيحه|مو صحيح|مو صح|مش مظبوط|مش مضبوط|مو مضبوط|مبالغ فيه|اعلي من)",  # noqa: E501
-        r"(?:فيه|فيها|في|يوجد|هناك|وجود) (?:[^\s]+ )?(?:خطا|غلط|اخطاء|غلطه)",
+        r"(?:المبلغ|السعر|الاسعار|الفاتوره|الكميه|القيمه|الحساب|المجموع|الضريبه|الفاتوره دي|هالفاتوره)\s(?:[^\s]+\s){0,3}?(?:غير صحيح|غير صحيحه|غلط|خطا|خاطي|خاطيه|مش صح|مش صحيح|مش صحيحه|مو صحيح|مو صح|مش مظبوط|مش مضبوط|مو مضبوط|مبالغ فيه|اعلي من)(?! (?:عندكم|لديكم|من عندكم|بالنظام|في النظام|في نظامكم|بنظامكم))",  # noqa: E501
+        r"(?:فيه|فيها|في|يوجد|هناك|وجود) (?:[^\s]+ )?(?:خطا|غلط|اخطاء|غلطه)(?! (?:عندكم|لديكم|من عندكم|بالنظام|في النظام|في نظامكم|بنظامكم))",  # noqa: E501
         r"\b(?:ما|لم|مش|ولا) ?(?:طلبنا|نطلب|طلبناش|طالبين|طلبناها)|\bمطلبناش",
         rf"{_AR_GOODS}\b.{{0,30}}?(?:تالف|تالفه|خربان|خربانه|مكسور|مكسوره|ناقص|ناقصه|معيوب|معيوبه|متاخره|رجعناها|ارجعناها|ما وصلت|لم تصل|مش كامله|غير مطابق|غير كامل|مو كامله)",  # noqa: E501
         rf"(?:رجعنا|ارجعنا|تم ارجاع|تم استرجاع|رجعناها|ارجعناها|رجعناهم) (?:لكم )?{_AR_GOODS}?",
@@ -188,7 +191,7 @@ DISPUTE = Lexicon(
         r"\bnot (?:releasing|making|approving|processing) (?:the |any )?payment\b.{0,40}\buntil\b|\buntil\b.{0,60}\bnot (?:releasing|making|approving|processing|paying)\b",  # noqa: E501
         r"\b[وف]?نطالب ب(?:خصم|تعويض)|\bتعويض\b|تخص (?:شركه|جهه) (?:اخري|ثانيه|تانيه)|(?:ليس|ليست|مو|مش) (?:لنا|لشركتنا|شركتنا)\b|\b(?:ما|مو|مش|لا) ?(?:تخصنا|يخصنا|تخص شركتنا)\b|ناقص(?:ها|ه)? (?:ال)?خصم|\bفرق\b.{0,20}\bبين\b",  # noqa: E501
         r"(?:لين|حتي|لحد ما|الا لما|غير لما|قبل ما) (?:ت|ي)?(?:صلحون|صلحوا|تصلح|يتصلح|صلح|تصليح|اصلاح|بدلون|تبدلون|تبديل|تستبدلون|ترجعون|تكملون|يكتمل)",  # noqa: E501
-        r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b(?! (?:until|till|til)\b)|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
+        r"\bdeduct(?:ed)? (?:it |the credit |this )?from (?:this|the|your) invoice\b|\bwe have a credit\b|\bdiscussing (?:the )?(?:scope|invoice|charges|amount)\b|\bhold off\b(?! (?:until|till|til|on (?:escalat\w*|chasing|the reminders|sending))\b)|(?:ما|مش|مو|لم) ?(?:عجبتنا|عجبنا|عجبني|عجبتني|تعجبنا)",  # noqa: E501
         r"\bwas (?:cancell?ed|canceled)\b|\bnever (?:started|began|happened|took place)\b|\bnot the ones? (?:we|i) (?:approved|ordered|agreed|requested|chose)\b",  # noqa: E501
         r"(?:الفني|المهندس|العامل|الفريق|المندوب|الفنيين) (?:ما|لم|مش) ?(?:حضر|جا|جه|يجي|يحضر|اجا|وصل)",  # noqa: E501
         r"\bwhy (?:was|were|am|are|is|have|has) (?:i |we |us )?(?:been |being )?(?:charged|billed)\b|\b(?:meant|supposed) to be (?:free|included|covered|waived)\b",  # noqa: E501
@@ -197,7 +200,7 @@ DISPUTE = Lexicon(
         r"(?:اقل|اكثر) من (?:ال)?(?:مفوتر|مفوتره|فاتوره|مطلوب|متفق)\b|\breject(?:ed|s)? (?:your |the |this |our )?invoice\b|\b(?:po|purchase order) (?:was |is )?missing\b|\b(?:addressed|made out|issued) to (?:our |the )?(?:old|wrong|previous) (?:company|name|address|entity)\b",  # noqa: E501
         r"(?:اكثر|اعلي|ازيد) من (?:عرض السعر|العرض|المتفق|الاتفاق|السعر المتفق)",
         r"\bnot (?:the )?(?:price|amount|rate|fee|figure)s? (?:that )?(?:we|you) (?:agreed|quoted|discussed)|\bnot what (?:we|you) (?:agreed|quoted)",  # noqa: E501
-        r"\bnot fit for purpose\b|\bhad to (?:hire|get|pay) (?:someone|somebody|another)\b|\bnothing like (?:what|the)\b|\bwithh[eo]ld\w*\b",  # noqa: E501
+        r"\bnot fit for purpose\b|\bhad to (?:hire|get|pay) (?:someone|somebody|another)\b|\bnothing like (?:what|the)\b|\bwithh[eo]ld\w*\b(?! tax)",  # noqa: E501
         r"\b(?:not (?:satisfied|happy)|dissatisfied|unsatisfied|unhappy) with\b|\b(?:مش|مو|مب|غير|ما) ?(?:راضي|راضيين|راضين|مبسوطين|مقتنعين)\b",  # noqa: E501
         r"\b(?:invoice|bill|amount|price|الفاتوره|المبلغ|السعر)\b (?:[^\s]+ )?(?:مو|مش|مب|غير|ليست|ليس) (?:صحيح|صحيحه|صح|مظبوط|مضبوط)|\b(?:quantity|quantities|qty)\b (?:is|are|was|were) (?:less|short|lower|wrong)",  # noqa: E501
         r"\b(?:we were|we've been|we have been|we are|we're|but were|and were|you(?:'ve)?|you have) (?:being )?(?:charged|billed|invoiced) (?:us )?(?:for|twice|\d|a |an )",  # noqa: E501
@@ -292,7 +295,7 @@ PROMISE = Lexicon(
     checked=_compile(
         r"\b(?:transfer|payment|cheque|money|amount|funds|it)\b(?: [^\s]+){0,4}? (?:will|'ll|should|shall) (?:be )?(?:go|done|do|effected|made|sent|couriered|released|processed|credited|transferred|paid)\b",  # noqa: E501
         r"\b(?:will|'ll|wil|shall|going to|gonna|plan(?:ning)? to|intend(?:ing)? to|aim to|hope to|expect to|be able to|should|would like to)\b(?! (?:we|i|you)\b)(?: [^\s]+){0,4}? (?:pay|paid|settle|settled|transfer|transferred|remit|processed|process|clear|cleared|go out|make (?:the |a )?payment|send (?:the |a |you )?(?:payment|money|funds|transfer)|release (?:the )?payment|action (?:it|this|the payment)|sort (?:it|this) out|get (?:it|this) sorted|square (?:it |this )?up|send (?:it|this|that) (?:by|on|before|tomorrow|today))\b",  # noqa: E501
-        r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link)\b)",  # noqa: E501
+        r"\b(?:pay|paying|settle|settling|transfer) (?:it |this |you |the invoice |the balance |the amount )?(?:on|by|before|next|tomorrow|today|this|within|in \d|end)\b(?! (?:card|cheque|check|bank|cash|credit|debit|paypal|transfer|wire|link|time|way|method)\b)",  # noqa: E501
         r"\b[وف]?(?:س|سوف )(?:ن|ا|ي|ت)?(?:دفع|سدد|قوم بال(?:سداد|دفع|تحويل)|قوم بتحويل(?! (?:ال)?(?:رساله|رسالتكم|رسالتك|ايميل|ايميلكم|بريد|طلب|موضوع))|قوم بسداد|قوم بدفع|تم (?:ال)?(?:سداد|دفع|تحويل|صرف))",  # noqa: E501
         rf"\b[وف]?(?:س|سوف )(?:ن|ا)?(?:حول(?:ها|لكم|كم|ه)\b|حول {_AR_MONEY})",
         r"\b[وف]?(?:راح|رح|ح|رايحين|حن|هن|ه|ح)\s?(?:ن|ا|ي)?(?:دفع|سدد)\w*",
@@ -324,20 +327,34 @@ def _more(lexicon: Lexicon, *extra: str) -> Lexicon:
 
 
 NOT_RECEIVED = _more(
-    NOT_RECEIVED, *rules_en.NOT_RECEIVED, *rules_ar.NOT_RECEIVED, *said.NOT_RECEIVED
+    NOT_RECEIVED,
+    *rules_en.NOT_RECEIVED,
+    *rules_ar.NOT_RECEIVED,
+    *said.NOT_RECEIVED,
+    *buyers.NOT_RECEIVED,
 )
 ALREADY_PAID = _more(
-    ALREADY_PAID, *rules_en.ALREADY_PAID, *rules_ar.ALREADY_PAID, *said.ALREADY_PAID
+    ALREADY_PAID,
+    *rules_en.ALREADY_PAID,
+    *rules_ar.ALREADY_PAID,
+    *said.ALREADY_PAID,
+    *buyers.ALREADY_PAID,
 )
-DISPUTE = _more(DISPUTE, *rules_en.DISPUTE, *rules_ar.DISPUTE, *said.DISPUTE)
+DISPUTE = _more(DISPUTE, *rules_en.DISPUTE, *rules_ar.DISPUTE, *said.DISPUTE, *buyers.DISPUTE)
 PAYMENT_PLAN = _more(
-    PAYMENT_PLAN, *rules_en.PAYMENT_PLAN, *rules_ar.PAYMENT_PLAN, *said.PAYMENT_PLAN
+    PAYMENT_PLAN,
+    *rules_en.PAYMENT_PLAN,
+    *rules_ar.PAYMENT_PLAN,
+    *said.PAYMENT_PLAN,
+    *buyers.PAYMENT_PLAN,
 )
-PROMISE = _more(PROMISE, *rules_en.PROMISE, *rules_ar.PROMISE, *said.PROMISE)
+PROMISE = _more(PROMISE, *rules_en.PROMISE, *rules_ar.PROMISE, *said.PROMISE, *buyers.PROMISE)
 # A claim of payment a dispute's words would take ("offset against your credit note").
-PAID_FIRST = Lexicon(fixed=_compile(*said.PAID_FIRST), checked=_compile(r"$^"))
+PAID_FIRST = Lexicon(fixed=_compile(*said.PAID_FIRST, *buyers.PAID_FIRST), checked=_compile(r"$^"))
 # Hardship, and a request for time: together with a promise, a payment plan.
-HARDSHIP = _compile(*rules_en.HARDSHIP, *rules_ar.HARDSHIP, *said.HARDSHIP)
-MORE_TIME = _compile(*rules_en.MORE_TIME, *rules_ar.MORE_TIME)
+HARDSHIP = _compile(*rules_en.HARDSHIP, *rules_ar.HARDSHIP, *said.HARDSHIP, *buyers.HARDSHIP)
+MORE_TIME = _compile(*rules_en.MORE_TIME, *rules_ar.MORE_TIME, *buyers.MORE_TIME)
 # A plan whose first part has no date ("half after salaries, the rest on the 30th").
 UNDATED_FIRST = _compile(*said.UNDATED_FIRST)
+# A plan whose first part is paid the day the reply arrived ("half now, the rest ...").
+FIRST_NOW = _compile(*buyers.FIRST_NOW)

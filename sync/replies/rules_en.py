@@ -62,7 +62,7 @@ PAYMENT_PLAN = (
     r"\bpdcs?\b|\bpost-?dated (?:cheques|checks)\b|\b(?:cheques|checks) dated\b",
     r"\bhalf (?:on|by|now|today|tomorrow|this|next|once|after|when)\b.{0,60}\b(?:rest|other half|remainder|balance)\b",  # noqa: E501
     r"\b\d[\d,.]* (?:tomorrow|today|now|bokra)\b.{0,40}\b(?:every|each|kol)\b",
-    r"\b(?:every|each) (?:two|2|three|3|other) weeks\b|\b(?:weekly|monthly) payment\b|\brepayment schedule\b",  # noqa: E501
+    r"\b(?:every|each) (?:two|2|three|3|other) weeks\b|\b(?:weekly|monthly) payment\b(?! (?:run|batch|cycle|date|day)s?\b)|\brepayment schedule\b",  # noqa: E501
     r"\b(?:two|three|four|2|3|4) (?:equal |monthly |weekly )(?:payments|parts|instal\w*|amounts)\b|\b\d/\d (?:per|a|every|each) (?:month|week)\b",  # noqa: E501
     r"\b(?:nqass?et|n2ass?et|nqas+it|taqseet|ta2seet|aqsat|a2sat|2a2sat)\w*|\bkol (?:shahr|usbu3|esbo3)\b|\bel ba(?:2|q)[yi]\b",  # noqa: E501
 )

@@ -119,40 +119,89 @@ def fold(text: str) -> str:
 
 
 def normalise(text: str) -> str:
-    """Fold ``text`` (see ``fold``) and collapse all white space to single spaces.
+    """Fold ``text`` (see ``fold``), collapse white space, and mend common misspellings.
 
     Args:
         text: Any text.
 
     Returns:
-        One line of folded text, stripped at both ends.
+        One line of folded text, stripped at both ends, with the misspellings that
+        phones and hurried typing leave ("pay mint", "invoce", "attachmnet") mended.
     """
-    return _SPACES.sub(" ", fold(text)).strip()
+    folded = _SPACES.sub(" ", fold(text)).strip()
+    return _MISSPELT.sub(lambda m: _MENDED[m[0]], folded)
 
 
-def strip_quoted(text: str) -> str:
+# What autocorrect and hurried typing make of the words the rules look for.
+_MENDED = {
+    **dict.fromkeys(("pay mint", "paymnet", "payemnt", "pyment", "paymet", "paymant"), "payment"),
+    **dict.fromkeys(("invoce", "invoise", "invocie", "inovice", "invioce", "invice"), "invoice"),
+    **dict.fromkeys(("attachmnet", "attachement", "atachment", "attachemnt"), "attachment"),
+    **dict.fromkeys(("amout", "ammount", "amoun"), "amount"),
+    **dict.fromkeys(("tmrw", "tmr", "tomorow", "tommorow", "tommorrow", "2moro"), "tomorrow"),
+    "diffrent": "different",
+    "transfered": "transferred",
+}
+_MISSPELT = re.compile(r"\b(?:" + "|".join(_MENDED) + r")\b")
+
+
+def strip_quoted(text: str, *, cut: bool = False) -> str:
     """Drop quoted history: ``>`` lines and everything after a quote header.
 
     Args:
         text: A reply's plain-text body.
+        cut: Whether a pasted reminder was already cut from ``text``: then a reply
+            written under an unmarked quote header starts after the header block.
 
     Returns:
         The lines written in this reply, trailing blank lines removed.
     """
     kept = _until_stable(_strip_quoted_once, text)
-    return kept if kept else _below_quote(text)
+    return kept if kept else _below_quote(text, cut)
 
 
-def _below_quote(text: str) -> str:
+def _below_quote(text: str, cut: bool) -> str:
     """The words written under a ``>`` quote ("bottom-posting"), when none are above it."""
     lines = text.splitlines()
     folded = [fold(line).strip() for line in lines]
     start = next((i for i in range(len(lines)) if _starts_history(folded, i)), None)
     below = lines[start + 1 :] if start is not None else lines
     if not any(f.startswith(">") for f in folded):
-        return ""
+        return _below_unmarked(lines, folded, start, cut)
     own = [line for line in below if not fold(line).strip().startswith(">")]
     return _until_stable(_strip_quoted_once, "\n".join(own))
+
+
+# The first line of each of Tahseel's messages (``templates/*/*.txt``, block ``about``).
+_TITLE = re.compile(
+    r"^(?:(?:friendly )?reminder|final notice|follow-up|payment date noted|thank you"
+    r"|(?:تذكير|تذكير ودي|اشعار اخير|متابعه|تاكيد موعد السداد|شكرا لكم))\s*:"
+    r"|^(?:invoice \S+ sent again|about invoice \S+|اعاده ارسال الفاتوره|بخصوص الفاتوره رقم)"
+)
+_ADDRESS_LINE = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
+
+
+def _below_unmarked(lines: list[str], folded: list[str], start: int | None, cut: bool) -> str:
+    """The words under a quoted message that carries no ``>`` marks (bottom-posting).
+
+    The quoted message ends with its sender's address alone on a line, or, when its
+    pasted reminder was ``cut`` already, with the blank line that closes its header
+    block (and the reminder's title line, if left).
+    """
+    if start is None or any(folded[:start]):
+        return ""
+    ends = [i for i in range(start + 1, len(folded)) if _ADDRESS_LINE.match(folded[i])]
+    if ends:
+        after = ends[-1] + 1
+    elif cut:
+        after = next((i for i in range(start + 1, len(folded)) if not folded[i]), len(folded))
+        after = next(
+            (i for i in range(after, len(folded)) if folded[i] and not _TITLE.match(folded[i])),
+            len(folded),
+        )
+    else:
+        return ""
+    return _until_stable(_strip_quoted_once, "\n".join(lines[after:]))
 
 
 def _until_stable(step: Callable[[str], str], text: str) -> str:
@@ -240,7 +289,7 @@ _REMINDER_LINE = re.compile(
     r"|مرجعكم|اجمالي الفاتوره|المبلغ المستحق|تاريخ الاستحقاق)\s*:"
     r"|https?://pay\.\S+$|if you have already paid\b|(?:و)?ان كنتم قد سددتم\b)"
 )
-_SALUTATION = re.compile(r"^(?:dear|hello|hi|السيد|الساده|الاخ|الاخت|عزيزي)\b")
+_SALUTATION = re.compile(r"^(?:dear|hello|hi|السيد|الساده|الاستاذ|الاخ|الاخت|عزيزي)\b")
 _REMINDER_REACH = 12
 
 
@@ -309,4 +358,5 @@ def own_words(text: str) -> str:
     Returns:
         The text the customer wrote, not normalised (see ``normalise``).
     """
-    return strip_signature(strip_quoted(strip_pasted_reminder(text)))
+    unpasted = strip_pasted_reminder(text)
+    return strip_signature(strip_quoted(unpasted, cut=unpasted != text))

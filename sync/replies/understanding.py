@@ -216,7 +216,9 @@ def understand(
     if intent in _DATED or (intent is Intent.INVOICE_NOT_RECEIVED and _DATED & set(also)):
         dates = named_dates(words, received)
     promised = min(dates, default=None)
-    if intent is Intent.PAYMENT_PLAN and rules.search(rules.UNDATED_FIRST, words):
+    if intent is Intent.PAYMENT_PLAN and rules.search(rules.FIRST_NOW, words):
+        promised = received  # "half now, the rest on the 30th": now is the day it arrived
+    elif intent is Intent.PAYMENT_PLAN and rules.search(rules.UNDATED_FIRST, words):
         promised = None  # "half after salaries, the rest on the 30th": no date
     at = words.find(evidence) + len(evidence)
     question = bool(_QUESTION.match(words[at:]))

@@ -1,4 +1,4 @@
-"""The frozen test part of the reply corpus is well formed and keeps its shape.
+"""The reply corpus keeps its shape: the frozen test part, and the development part's counts.
 
 The file is read as plain JSON lines: this test must not import the classifier
 (sync.replies), so that it says nothing about how the rules read the replies.
@@ -107,3 +107,39 @@ def test_readme_table_matches_the_file() -> None:
         f"{README.name}: the table of counts (intent | en | ar | mixed | total) says {table}, "
         f"{FROZEN.name} holds {expected}; update the table"
     )
+
+
+# -- the development part ------------------------------------------------------------------
+
+CORPUS = HERE / "corpus.jsonl"
+DOCS = HERE.parents[2] / "docs" / "replies.md"
+# Each independently written batch sits at the end of the file in the order it was merged;
+# the fifth is the last 713 lines, 15% of each of its intents held out.
+FIFTH_BATCH = 713
+
+
+def _development() -> list[dict[str, Any]]:
+    lines = CORPUS.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()]
+
+
+def test_development_counts_in_the_docs_match_the_file() -> None:
+    rows = _development()
+    held = sum(1 for r in rows if r["split"] == "holdout")
+    text = " ".join(DOCS.read_text(encoding="utf-8").split())
+    said = f"(`corpus.jsonl`, {len(rows):,} replies, which the rules are written against; {held} of them are held out)"  # noqa: E501
+    assert said in text, (
+        f"{DOCS.name}: the development part holds {len(rows)} replies, {held} held out;"
+        " update the text"
+    )
+
+
+def test_fifth_batch_holds_out_fifteen_percent_of_each_intent() -> None:
+    batch = _development()[-FIFTH_BATCH:]
+    for intent in INTENTS:
+        rows = [r for r in batch if r["intent"] == intent]
+        held = sum(1 for r in rows if r["split"] == "holdout")
+        assert held == round(len(rows) * 0.15), (
+            f"{CORPUS.name}: {held} of the fifth batch's {len(rows)} {intent} replies are held out,"
+            f" expected {round(len(rows) * 0.15)}"
+        )
