@@ -80,32 +80,36 @@ class RunReport:
     def counts(self) -> list[tuple[str, int]]:
         """What the run did, one labelled count a line, after the reminders per stage."""
         named = set(self.policies) - {"default"}
-        return [
-            *(
-                (f"reminders under policy {n}", c)
-                for n, c in sorted(self.policies.items())
-                if named
-            ),
-            ("invoices resent", self.resends),
-            ("thank-yous", self.thank_yous),
-            ("escalated to a person", self.escalations),
-            ("paused", self.pauses),
-            ("snoozed to a promised date", self.snoozes),
-            ("promises acknowledged", self.acknowledgements),
-            ("people told about a reply", self.notices),
-            *([("late fees invoiced", self.fees)] if self.fees else []),
-            ("ledger notes written", self.notes),
-            ("replies read", sum(self.replies.values())),
-            ("open invoices", self.open_invoices),
-            ("waiting for a later date", self.waiting),
-            ("skipped", len(self.skipped)),
-            ("excluded by policy", len(self.excluded)),
-            ("errors", len(self.errors)),
-        ] + ([("deferred to the next run", len(self.deferred))] if self.deferred else []) + [
-            (f"{label} messages", self.texts[kind])
-            for kind, label in (("whatsapp", "WhatsApp"), ("sms", "SMS"))
-            if self.texts[kind]
-        ]
+        return (
+            [
+                *(
+                    (f"reminders under policy {n}", c)
+                    for n, c in sorted(self.policies.items())
+                    if named
+                ),
+                ("invoices resent", self.resends),
+                ("thank-yous", self.thank_yous),
+                ("escalated to a person", self.escalations),
+                ("paused", self.pauses),
+                ("snoozed to a promised date", self.snoozes),
+                ("promises acknowledged", self.acknowledgements),
+                ("people told about a reply", self.notices),
+                *([("late fees invoiced", self.fees)] if self.fees else []),
+                ("ledger notes written", self.notes),
+                ("replies read", sum(self.replies.values())),
+                ("open invoices", self.open_invoices),
+                ("waiting for a later date", self.waiting),
+                ("skipped", len(self.skipped)),
+                ("excluded by policy", len(self.excluded)),
+                ("errors", len(self.errors)),
+            ]
+            + ([("deferred to the next run", len(self.deferred))] if self.deferred else [])
+            + [
+                (f"{label} messages", self.texts[kind])
+                for kind, label in (("whatsapp", "WhatsApp"), ("sms", "SMS"))
+                if self.texts[kind]
+            ]
+        )
 
     def add_plan(self, result: Plan) -> None:
         """Take the planner's decisions into the report."""
@@ -131,6 +135,8 @@ class RunReport:
             self.escalations += 1
         elif action.action == ActionKind.ACKNOWLEDGE:
             self.acknowledgements += 1
+        elif action.action == ActionKind.INSTALMENT:
+            self.sent[action.stage] += 1  # an instalment plan's message, by its stage
 
     def skip(self, number: str, reason: str, *, quiet: bool = False) -> None:
         """Note an action dropped at send time; ``quiet`` ones are expected (paid meanwhile)."""
