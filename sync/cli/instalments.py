@@ -188,34 +188,15 @@ def _record(
 
 
 def _cancel(settings: Settings, store: Store, inv: Invoice, now: datetime) -> None:
-    from sync.plan.actions import ActionKind
-    from sync.plan.history import MessageStatus
     from sync.store.plans import PlanBook
-    from sync.store.tables import OutboxRow
 
-    book = PlanBook(store, settings.tenant)
-    running = [p for p in book.plans(running=True) if p.invoice_id == inv.id]
-    if not running:
+    plan = PlanBook(store, settings.tenant).cancel(inv.id, now)
+    if plan is None:
         fail(f"{inv.number} has no instalment plan running; nothing to cancel")
-    plan = running[0]
-    detail = f"plan {plan.id} cancelled by a person; the ladder goes on from the rung reached"
-    # The note is written by the next run (as any note a run left unwritten), once.
-    row = OutboxRow(
-        tenant=settings.tenant,
-        invoice_id=inv.id,
-        invoice_number=inv.number,
-        stage="plan_ended",
-        cycle=plan.id,
-        action=ActionKind.PLAN_ENDED,
-        status=MessageStatus.SENT,
-        recipients="",
-        subject=detail,
-        created_at=now,
-        sent_at=now,
+    out.print(
+        f"{inv.number}: instalment plan {plan.id} cancelled; its reminders go on from the rung"
+        " reached, and the next run notes the cancellation on the invoice."
     )
-    store.claim(row)
-    book.end(plan.id, "cancelled", now)
-    out.print(f"{inv.number}: instalment plan {plan.id} cancelled; its reminders go on.")
     raise typer.Exit(EXIT_OK)
 
 

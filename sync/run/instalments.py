@@ -20,12 +20,11 @@ from sync.plan.history import History, MessageStatus
 from sync.plan.instalments import final_notice, standing
 from sync.run.outbox import Outbox
 from sync.run.schedule import ended_detail
-from sync.store.plans import PlanBook, plan_of, with_plans
+from sync.store.plans import PLAN_ENDED, PlanBook, plan_of, with_plans
 
 log = logging.getLogger(__name__)
 
-ENDED = "plan_ended"
-"""The stage of the outbox row (and note) of a plan that ended; its cycle is the plan's id."""
+ENDED = PLAN_ENDED
 
 
 class PlanKeeper:

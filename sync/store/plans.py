@@ -14,14 +14,18 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from sync.config.instalments import InstalmentSettings
 from sync.errors import StateError
-from sync.plan.history import History, InstalmentPlan
+from sync.plan.actions import ActionKind
+from sync.plan.history import History, InstalmentPlan, MessageStatus
 from sync.store.database import Database
-from sync.store.tables import PlanRow
+from sync.store.tables import OutboxRow, PlanRow
 
 Schedule = tuple[tuple[date, Decimal], ...]
+PLAN_ENDED = "plan_ended"
+"""The stage of the outbox row (and note) of a plan's end; its cycle is the plan's id."""
 
 
 class PlanBook:
@@ -84,6 +88,39 @@ class PlanBook:
                 .values(ended=why, ended_at=now)
             )
             return bool(getattr(result, "rowcount", 0))
+
+    def cancel(self, invoice_id: str, now: datetime) -> PlanRow | None:
+        """End the invoice's running plan as a person asked; None when none runs.
+
+        The outbox row of the plan's end is claimed first (``plan_ended``, the plan's
+        id), marked sent and not noted: the next run writes its ledger note, once, as it
+        writes any note a run left unwritten.
+        """
+        running = [p for p in self.plans(running=True) if p.invoice_id == invoice_id]
+        if not running:
+            return None
+        plan = running[0]
+        detail = f"plan {plan.id} cancelled by a person; the ladder goes on from the rung reached"
+        row = OutboxRow(
+            tenant=self.tenant,
+            invoice_id=invoice_id,
+            invoice_number=plan.invoice_number,
+            stage=PLAN_ENDED,
+            cycle=plan.id,
+            action=ActionKind.PLAN_ENDED,
+            status=MessageStatus.SENT,
+            recipients="",
+            subject=detail,  # the note's words (sync.run.recovery.finish_notes)
+            created_at=now,
+            sent_at=now,
+        )
+        try:
+            with self.db.session() as s:
+                s.add(row)
+        except IntegrityError:
+            pass  # a run claimed the plan's end (it lapsed) and died before ending it
+        self.end(plan.id, "cancelled", now)
+        return plan
 
     def plans(self, *, running: bool = False) -> list[PlanRow]:
         """The tenant's plans, oldest first (only those still running when ``running``)."""
