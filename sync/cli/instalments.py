@@ -37,7 +37,11 @@ def instalments(
         typer.Option(help="Split the amount due into this many equal instalments (2 to 60)."),
     ] = None,
     first: Annotated[
-        str | None, typer.Option(help="Date of the first instalment (YYYY-MM-DD), with --parts.")
+        str | None,
+        typer.Option(
+            help="Date of the first instalment (YYYY-MM-DD, or +N: N days from today),"
+            " with --parts."
+        ),
     ] = None,
     every: Annotated[
         int, typer.Option(help="Days from one instalment to the next, with --parts.")
@@ -96,19 +100,21 @@ def instalments(
     if on:
         schedule = explicit(inv, on)
     else:
-        schedule = equal(inv, parts or 0, _date("--first", first), every)
+        schedule = equal(inv, parts or 0, _date("--first", first, day), every)
     if schedule[0][0] < day:
         fail(f"{inv.number}: the first instalment ({schedule[0][0]}) is before today ({day})")
     _record(settings, store, inv, schedule, now)
 
 
-def _date(option: str, text: str | None) -> date:
+def _date(option: str, text: str | None, today: date) -> date:
     if text is None:
-        fail(f"{option}: give the date of the first instalment, like 2027-01-15")
+        fail(f"{option}: give the date of the first instalment, like 2027-01-15 or +14")
     try:
+        if text.startswith("+"):
+            return today + timedelta(days=int(text[1:]))
         return date.fromisoformat(text)
     except ValueError:
-        fail(f"{option}: expected a date like 2027-01-15, got {text!r}")
+        fail(f"{option}: expected a date like 2027-01-15, or +14 (days from today), got {text!r}")
 
 
 def _cent(currency: str) -> Decimal:
