@@ -12,14 +12,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from connectors.models import Contact, Invoice, InvoiceStatus
-from sync.config.settings import Policy, Stage
+from mailer.render import Renderer, default_search_path
+from sync.config.settings import Policy, Settings, Stage
 from sync.plan.actions import InstalmentMessage, SendReminder, ThankYou, plan_cycle
 from sync.plan.calendar import BusinessCalendar
 from sync.plan.history import History, InstalmentPlan, Message
 from sync.plan.instalments import final_notice, standing
 from sync.plan.planner import plan
+from sync.run.checks import check_templates
+from sync.run.outbound import Identity, sample_invoice, template_context
 from sync.run.schedule import note_words, plan_context
 
+IDENTITY = Identity("t", "Nakheel Trading Co.", "Huda Saleh", "huda@nakheel.example", None)
 RIYADH = ZoneInfo("Asia/Riyadh")
 CAL = BusinessCalendar.from_names(
     "Asia/Riyadh", ["friday", "saturday"], [date(2026, 12, 2)], (time(8), time(18))
@@ -235,3 +239,62 @@ def test_what_templates_and_notes_are_told():
     assert note_words("instalment_missed", FIRST, "a@x") == (
         "reminder of missed instalment 1 emailed to a@x"
     )
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+@pytest.mark.parametrize(
+    "template", ["plan_confirmed", "instalment_soon", "instalment_due", "instalment_missed"]
+)
+def test_the_built_in_templates_state_each_date_and_amount(template, language):
+    renderer = Renderer(default_search_path())
+    invoice = sample_invoice()
+    part = None if template == "plan_confirmed" else 1
+    schedule = (
+        (date(2026, 3, 1), Decimal("300.00")),
+        (date(2026, 4, 1), Decimal("300.00")),
+        (date(2026, 5, 1), Decimal("400.00")),
+    )
+    context = template_context(
+        invoice,
+        IDENTITY,
+        stage=template,
+        cycle=7,
+        language=language,
+        payment_link=None,
+        attachment=False,
+        today=date(2026, 3, 29),
+        plan=plan_context(schedule, part, Decimal("700.00")),
+    )
+    assert renderer.check(template, language, context) == []
+    rendered = renderer.render(template, language, context)
+    shown = [schedule[part]] if part is not None else schedule
+    months = {"en": ("March 1, 2026", "April 1, 2026", "May 1, 2026"),
+              "ar": ("1 مارس 2026", "1 أبريل 2026", "1 مايو 2026")}[language]  # fmt: skip
+    for (day, amount), words in zip(schedule, months, strict=True):
+        if (day, amount) in shown:
+            assert words in rendered.text and words in rendered.html, (words, rendered.text)
+            figure = f"{amount:,.2f}"
+            assert figure in rendered.text and figure in rendered.html
+    if language == "ar":
+        assert 'dir="rtl"' in rendered.html
+    if template == "plan_confirmed":  # the paid one says so
+        assert ("(paid)" if language == "en" else "(مسدَّد)") in rendered.text
+
+
+def test_check_renders_the_plan_templates(tmp_path):
+    settings = Settings.model_validate(
+        {
+            "business": {"name": "Nakheel", "timezone": "Asia/Riyadh"},
+            "sender": {"name": "Accounts", "email": "accounts@nakheel.example"},
+            "policy": {"stages": [{"name": "overdue", "offset_days": 1}]},
+            "templates": str(tmp_path),
+        }
+    )
+    renderer = Renderer([tmp_path, *default_search_path()])
+    assert check_templates(settings, renderer) == []
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "instalment_due.txt").write_text(
+        '{% extends "en/_layout.txt" %}{% block intro %}{{ instalment.when }}{% endblock %}'
+    )
+    problems = check_templates(settings, Renderer([tmp_path, *default_search_path()]))
+    assert problems and any("instalment_due" in p for p in problems), problems
