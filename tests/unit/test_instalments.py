@@ -22,6 +22,9 @@ from sync.plan.planner import plan
 from sync.run.checks import check_templates
 from sync.run.outbound import Identity, sample_invoice, template_context
 from sync.run.schedule import note_words, plan_context
+from sync.run.timeline import events
+from sync.store.case import CaseFile
+from sync.store.tables import OutboxRow
 
 IDENTITY = Identity("t", "Nakheel Trading Co.", "Huda Saleh", "huda@nakheel.example", None)
 RIYADH = ZoneInfo("Asia/Riyadh")
@@ -298,3 +301,23 @@ def test_check_renders_the_plan_templates(tmp_path):
     )
     problems = check_templates(settings, Renderer([tmp_path, *default_search_path()]))
     assert problems and any("instalment_due" in p for p in problems), problems
+
+
+def test_a_dossier_tells_the_plan_s_story():
+    def row(stage: str, action: str, subject: str | None = None) -> OutboxRow:
+        moment = at(date(2026, 12, 14))
+        return OutboxRow(
+            tenant="t", invoice_id="id-1", invoice_number="INV-1", stage=stage, cycle=7,
+            action=action, status="sent", recipients="a@example.com" if subject is None else "",
+            subject=subject, created_at=moment, sent_at=moment, message_id="<m@x>",
+        )  # fmt: skip
+
+    case = CaseFile(
+        (row("plan_confirmed", "instalment"), row("plan_ended", "plan_ended", "plan 7: missed")),
+        (),
+        {},
+        None,
+    )
+    told = [e.text for e in events(case)]
+    assert "instalment plan message 'plan_confirmed': sent by email to a@example.com" in told
+    assert "instalment plan ended: plan 7: missed" in told
