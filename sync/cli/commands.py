@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import typer
 
-from sync.cli import auth, doctor, holds, optouts, reading, running
+from sync.cli import auth, doctor, holds, instalments, optouts, reading, running
 from sync.cli.common import plain_errors
 
 EXIT_CODES = """Exit codes (for cron and CI): 0 done; 1 done, but some invoices were skipped or
@@ -49,6 +49,7 @@ COMMANDS: tuple[tuple[str, Callable[..., None]], ...] = (
     ("pause", holds.pause),
     ("resume", holds.resume),
     ("snooze", holds.snooze),
+    ("instalments", instalments.instalments),
     ("unbounce", holds.unbounce),
     ("opt-out", optouts.opt_out),
     ("opt-in", optouts.opt_in),

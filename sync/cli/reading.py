@@ -50,6 +50,7 @@ def status(
     cannot be read are listed after the tables (with --csv, on stderr), which leave
     them out, and make the exit code 1.
     """
+    from sync.cli.instalments import print_plans
     from sync.cli.status_rows import print_status, write_status_csv
     from sync.run.wiring import build_ledger, build_store
 
@@ -67,6 +68,7 @@ def status(
         write_status_csv(sys.stdout, settings, invoices, store, now)
     else:
         print_status(out, settings, invoices, store, now, every=every)
+        print_plans(out, settings, invoices, store, now, every=False)
     views.print_ledger_problems(err if as_csv else out, ledger.problems)
     if ledger.problems:
         raise typer.Exit(EXIT_SKIPPED)

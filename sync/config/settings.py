@@ -22,6 +22,7 @@ from sync.config.base import Model as _Model
 from sync.config.channels import TEXT_CHANNELS, ChannelSettings
 from sync.config.checks import CONTROL_CHARACTERS, check_email, check_plain_text, check_zone
 from sync.config.durations import parse_age
+from sync.config.instalments import InstalmentSettings
 from sync.config.locale import (
     LANGUAGES,
     WEEKDAYS,
@@ -214,6 +215,8 @@ class Settings(_Model):
     follows."""
     channels: ChannelSettings | None = None
     """WhatsApp and SMS beside email (see [WhatsApp and SMS](channels.md))."""
+    instalments: InstalmentSettings = InstalmentSettings()
+    """When an instalment plan's reminders go (see [Instalment plans](instalments.md))."""
     source: Path = Field(default=Path("tahseel.yaml"), exclude=True)
     organisation: str | None = Field(default=None, exclude=True)
     """The entry of ``organisations`` these settings are for; None in a one-business file."""

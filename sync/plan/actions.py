@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
@@ -26,6 +27,10 @@ class ActionKind(StrEnum):
     """An email to the business's own people, not to the customer."""
     LATE_FEE = "late_fee"
     """A late fee invoiced in the ledger (no email; the stage's message states it)."""
+    INSTALMENT = "instalment"
+    """A message of an instalment plan: its confirmation, or a reminder of one instalment."""
+    PLAN_ENDED = "plan_ended"
+    """An instalment plan ended (missed, or cancelled by a person): a note, no email."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +93,47 @@ class Escalate:
     action: ActionKind = ActionKind.ESCALATE
 
 
-Action = SendReminder | ResendInvoice | ThankYou | Escalate
+PLAN_CONFIRMED = "plan_confirmed"
+"""The stage (and template) of the message confirming a recorded instalment plan."""
+INSTALMENT_SOON = "instalment_soon"
+"""The courtesy reminder ``instalments.remind_days_before`` days before an instalment."""
+INSTALMENT_DUE = "instalment_due"
+"""The reminder on an instalment's date."""
+INSTALMENT_MISSED = "instalment_missed"
+"""The one reminder after an instalment's date passed unpaid."""
+INSTALMENT_REMINDERS = (INSTALMENT_SOON, INSTALMENT_DUE, INSTALMENT_MISSED)
+"""The stages of an instalment's reminders: no rung of a ladder, but reminders for the
+per-customer cap."""
+
+
+def plan_cycle(plan_id: int, part: int) -> int:
+    """The outbox cycle of a reminder of instalment ``part`` (from 0) of plan ``plan_id``."""
+    return plan_id * 1000 + part + 1
+
+
+@dataclass(frozen=True, slots=True)
+class InstalmentMessage:
+    """A message of an invoice's instalment plan (``sync.plan.instalments``).
+
+    ``stage`` is ``plan_confirmed`` (``cycle``: the plan's id) or one of the
+    reminders of an instalment (``cycle``: ``plan_cycle(plan, part)``); ``part`` is the
+    instalment's index (from 0), None for the confirmation.
+    """
+
+    invoice: Invoice
+    stage: str
+    cycle: int
+    template: str
+    to: tuple[str, ...]
+    language: str
+    schedule: tuple[tuple[date, Decimal], ...]
+    part: int | None = None
+    attach_pdf: bool = False
+    cc: tuple[str, ...] = ()
+    action: ActionKind = ActionKind.INSTALMENT
+
+
+Action = SendReminder | ResendInvoice | ThankYou | Escalate | InstalmentMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +152,7 @@ class Acknowledge:
     action: ActionKind = ActionKind.ACKNOWLEDGE
 
 
-EmailAction = SendReminder | ResendInvoice | ThankYou | Acknowledge
+EmailAction = SendReminder | ResendInvoice | ThankYou | Acknowledge | InstalmentMessage
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,8 @@ date), then the most days late, then the invoice number. The others wait for a f
 business day (the planner decides them again then). Reminders already sent, or perhaps sent, to the
 customer on the customer's date count against the cap. Resends and thank-yous answer the
 customer or close the matter, so they neither count nor wait; an escalation is no email
-to the customer and neither counts nor waits.
+to the customer and neither counts nor waits. An instalment's reminders
+(``sync.plan.instalments``) count and wait like a rung's; a plan's confirmation does not.
 """
 
 from __future__ import annotations
@@ -20,11 +21,17 @@ from datetime import date, timedelta
 
 from connectors.models import Invoice
 from sync.config.policy import Policy
-from sync.plan.actions import Action, Decision, SendReminder
+from sync.plan.actions import (
+    INSTALMENT_REMINDERS,
+    Action,
+    Decision,
+    InstalmentMessage,
+    SendReminder,
+)
 from sync.plan.calendar import BusinessCalendar
 from sync.plan.history import History, MessageStatus
 
-OFF_LADDER = frozenset({"resend", "thank_you", "acknowledge", "pause"})
+OFF_LADDER = frozenset({"resend", "thank_you", "acknowledge", "pause", "plan_confirmed"})
 """Stages of messages that are no rung of any ladder."""
 
 
@@ -73,7 +80,7 @@ def cap_per_customer(
         by_customer[entry.invoice.contact.id].append(index)
     result = list(planned)
     for indexes in by_customer.values():
-        reminders = [i for i in indexes if isinstance(planned[i].action, SendReminder)]
+        reminders = [i for i in indexes if _reminder(planned[i].action)]
         if not reminders:
             continue
         first = planned[reminders[0]]
@@ -90,6 +97,13 @@ def cap_per_customer(
         for i in ranked[room:]:
             result[i] = _held(planned[i], cap, sent, ranked[:room], planned)
     return result
+
+
+def _reminder(action: Action | None) -> bool:
+    """A ladder's reminder or an instalment's: what the cap holds back."""
+    if isinstance(action, InstalmentMessage):
+        return action.stage in INSTALMENT_REMINDERS
+    return isinstance(action, SendReminder)
 
 
 def _urgency(entry: Planned) -> tuple[date, int, int, str]:

@@ -23,6 +23,8 @@ from connectors.models import Invoice, InvoiceStatus
 from sync.config.policies import PolicyBook
 from sync.config.settings import LanguageSettings, Policy, Stage
 from sync.plan.actions import (
+    INSTALMENT_REMINDERS,
+    PLAN_CONFIRMED,
     Action,
     Decision,
     Escalate,
@@ -34,6 +36,7 @@ from sync.plan.actions import (
 from sync.plan.calendar import BusinessCalendar
 from sync.plan.cap import Planned, cap_per_customer
 from sync.plan.history import History, MessageStatus
+from sync.plan.instalments import Chase, follow
 from sync.plan.reached import positions, reached
 
 
@@ -176,6 +179,21 @@ def _decide(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action
         return None, blocked
     if ctx.history.resend_requests:
         return _resend(ctx, language)
+    plan_ = ctx.history.instalments
+    if plan_ is not None:  # while a plan runs, its messages instead of the ladder's
+        chase = Chase(
+            inv,
+            ctx.history.messages,
+            ctx.policy,
+            ctx.calendar,
+            ctx.today,
+            ctx.closed,
+            ctx.last,
+            language,
+        )
+        followed = follow(plan_, chase, rungs)
+        if followed is not None:
+            return followed
     return _climb(ctx, rungs, language)
 
 
@@ -206,6 +224,7 @@ def _blocked(ctx: _Context) -> Decision | None:
 def _thank(ctx: _Context, language: str) -> tuple[Action | None, Decision]:
     inv, hist, number = ctx.invoice, ctx.history, ctx.invoice.number
     emailed = {s.name for s in ctx.policy.stages if s.action == "email"} | {"resend"}
+    emailed |= {PLAN_CONFIRMED, *INSTALMENT_REMINDERS}
     reminded = any(m.stage in emailed and m.status == MessageStatus.SENT for m in hist.messages)
     if not reminded or not ctx.policy.thank_you.enabled:
         return None, Decision(number, "closed", "paid")

@@ -9,7 +9,8 @@ invoice then continues from the rung reached, never from the bottom:
   out at (a courtesy note sent before the due date counts as the rungs before it).
 
 The highest rung counted is the one reached; the ladder continues with the next.
-Resends, thank-yous, acknowledgements and pauses are no rung of any ladder.
+Resends, thank-yous, acknowledgements, pauses and an instalment plan's messages are no
+rung of any ladder.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from sync.config.policy import Stage
+from sync.plan.actions import INSTALMENT_REMINDERS
 from sync.plan.cap import OFF_LADDER
 from sync.plan.history import Message
 
@@ -56,7 +58,7 @@ def reached(
     best: int | None = None
     for message in messages:
         index = position.get((message.stage, message.cycle))
-        if index is None and message.stage not in OFF_LADDER:
+        if index is None and message.stage not in _NO_RUNG:
             late = (local_date(message.at) - due).days
             below = [i for i, r in enumerate(rungs) if r.offset <= late]
             index = below[-1] if below else None
@@ -64,6 +66,8 @@ def reached(
             best = index
     return best
 
+
+_NO_RUNG = OFF_LADDER | frozenset(INSTALMENT_REMINDERS)
 
 _POSITIONS: dict[int, tuple[Sequence[Rung], dict[tuple[str, int], int]]] = {}
 

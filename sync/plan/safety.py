@@ -16,7 +16,12 @@ from dataclasses import dataclass
 from sync.config.settings import Safety
 from sync.plan.actions import Action, ActionKind
 
-EMAIL_ACTIONS = (ActionKind.SEND_REMINDER, ActionKind.RESEND_INVOICE, ActionKind.THANK_YOU)
+EMAIL_ACTIONS = (
+    ActionKind.SEND_REMINDER,
+    ActionKind.RESEND_INVOICE,
+    ActionKind.THANK_YOU,
+    ActionKind.INSTALMENT,
+)
 
 
 @dataclass(frozen=True, slots=True)

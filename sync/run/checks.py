@@ -25,6 +25,7 @@ from sync.run.dossier import DOSSIER, LETTER, sample_context
 from sync.run.fee_checks import check_late_fee
 from sync.run.outbound import sample_invoice
 from sync.run.samples import sample_contexts
+from sync.run.schedule import PLAN_TEMPLATES
 from sync.run.subjects import Subjects
 from sync.run.text_checks import check_channel_service, check_texts
 
@@ -40,6 +41,7 @@ def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
         if policy.acknowledge.enabled:
             pairs.append((policy.acknowledge.template, "acknowledge"))
         used += [pair for pair in pairs if pair not in used]
+    used += [(stage, stage) for stage in PLAN_TEMPLATES]  # tahseel instalments, any day
     return used
 
 

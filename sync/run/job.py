@@ -34,6 +34,7 @@ from sync.run.context import REREAD_CHUNK, CountsCalls, RunContext
 from sync.run.dossier import addressed, judge_promises
 from sync.run.faults import checkpoint
 from sync.run.fees import LateFees
+from sync.run.instalments import PlanKeeper
 from sync.run.messages import Composer
 from sync.run.outbound import Identity
 from sync.run.outbox import Outbox
@@ -111,6 +112,7 @@ class Job:
         self.fees = LateFees(self.outbox)
         self.replies = ReplyDesk(self.ctx, self.outbox, composer)
         self.reading = LedgerReading(self.ctx)
+        self.plans = PlanKeeper(self.outbox)
         self.texts = Texts(self.ctx, composer, self.channels or self._channel, self.outbox)
         self.text_replies = TextReplies(self.texts)
 
@@ -151,7 +153,9 @@ class Job:
                 if not self.dry_run:
                     self.fees.settle_pending(invoices)
                     recovery.finish_notes(self.outbox, invoices)
-                history = self.store.history(self.tenant) | self.ctx.overlay
+                if not self.dry_run:
+                    self.plans.settle(invoices)
+                history = self.plans.attach(self.store.history(self.tenant) | self.ctx.overlay)
                 self.outbox.track_threads()
                 result = self._plan(invoices, history)
                 self._check_breaker(result)

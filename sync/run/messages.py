@@ -12,9 +12,10 @@ from typing import Any
 from connectors.models import Invoice
 from mailer.compose import Attachment, compose, make_message_id
 from sync.config.settings import Policy
-from sync.plan.actions import Acknowledge, ActionKind, EmailAction
+from sync.plan.actions import Acknowledge, ActionKind, EmailAction, InstalmentMessage
 from sync.run.context import RunContext
 from sync.run.outbound import tahseel_headers, template_context, test_copy, thread_subject
+from sync.run.schedule import plan_context
 from sync.run.wording import Wording
 from sync.store.tables import ReplyRow, ThreadInfo
 
@@ -67,6 +68,9 @@ class Composer:
             wording=wording,
             deadline=wording.deadline(today, ctx.calendar),
             late_fee=late_fee,
+            plan=plan_context(action.schedule, action.part, invoice.amount_due)
+            if isinstance(action, InstalmentMessage)
+            else None,
         )
         rendered = ctx.renderer.render(action.template, action.language, context)
         subject, base = thread_subject(thread.subject, rendered.subject)

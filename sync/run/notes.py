@@ -53,7 +53,7 @@ class LedgerNotes:
         if settings.mode == "test":
             instead = ", ".join(settings.test_recipients)
             detail = "; ".join(filter(None, [detail, f"test mode: sent to {instead} instead"]))
-        text = note_text(action, stage, to=to, when=at or self.ctx.now, detail=detail)
+        text = note_text(action, stage, to=to, when=at or self.ctx.now, detail=detail, cycle=cycle)
         key = rung_key(self.ctx.tenant, invoice.id, stage, cycle)
         if written is not None and written(text):
             return self._noted(row_id)

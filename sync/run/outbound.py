@@ -21,6 +21,7 @@ from mailer.render import Rendered
 from sync.config.settings import Settings
 from sync.plan.actions import ActionKind
 from sync.replies.intents import Intent
+from sync.run.schedule import note_words
 from sync.run.wording import PLAIN, Wording
 from sync.store.tables import ReplyRow, ThreadInfo
 
@@ -70,6 +71,7 @@ def template_context(
     deadline: date | None = None,
     salutation: str | None = None,
     late_fee: dict[str, Any] | None = None,
+    plan: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The plain data a template sees: nothing callable, nothing secret.
 
@@ -125,6 +127,9 @@ def template_context(
         "deadline": deadline or today,
         **wording.for_language(language),
         "late_fee": late_fee,
+        "plan": None,
+        "instalment": None,
+        **(plan or {}),  # an instalment plan's messages (sync.run.schedule.plan_context)
     }
 
 
@@ -217,10 +222,16 @@ def hold_detail(reply: ReplyRow) -> str:
     return ""
 
 
-def note_text(action: str, stage: str, *, to: str = "", when: datetime, detail: str = "") -> str:
-    """The short line written on the invoice in the ledger for one action."""
+def note_text(
+    action: str, stage: str, *, to: str = "", when: datetime, detail: str = "", cycle: int = 0
+) -> str:
+    """The short line written on the invoice in the ledger for one action (rung ``cycle``)."""
     day = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    if action == ActionKind.SEND_REMINDER:
+    if action == ActionKind.INSTALMENT:
+        text = f"Tahseel: {note_words(stage, cycle, to)}"
+    elif action == ActionKind.PLAN_ENDED:
+        text = "Tahseel: instalment plan ended"
+    elif action == ActionKind.SEND_REMINDER:
         text = f"Tahseel: '{stage}' reminder emailed to {to}"
     elif action == ActionKind.RESEND_INVOICE:
         text = f"Tahseel: invoice re-sent to {to} with the PDF, as the customer asked"

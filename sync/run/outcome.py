@@ -135,6 +135,8 @@ class RunReport:
             self.escalations += 1
         elif action.action == ActionKind.ACKNOWLEDGE:
             self.acknowledgements += 1
+        elif action.action == ActionKind.INSTALMENT:
+            self.sent[action.stage] += 1  # an instalment plan's message, by its stage
 
     def skip(self, number: str, reason: str, *, quiet: bool = False) -> None:
         """Note an action dropped at send time; ``quiet`` ones are expected (paid meanwhile)."""

@@ -64,7 +64,7 @@ def preview(job: Job) -> Preview:
     invoices = job.reading.read()
     job.replies.read({inv.number: inv for inv in invoices.values()})
     invoices = job.reading.vet(invoices)
-    history = job.store.history(job.tenant) | job.ctx.overlay
+    history = job.plans.attach(job.store.history(job.tenant) | job.ctx.overlay)
     ladder = plan(
         invoices.values(),
         history,

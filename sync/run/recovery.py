@@ -93,8 +93,8 @@ def finish_notes(outbox: Outbox, invoices: dict[str, Invoice]) -> None:
         if row.action in (ActionKind.PAUSE, ActionKind.SNOOZE):  # cycle: the reply's id
             reply = ctx.store.reply(ctx.tenant, row.cycle)
             detail = hold_detail(reply) if reply is not None else ""
-        elif row.action == ActionKind.LATE_FEE:
-            detail = row.subject or ""  # the fee's amount and number (sync.run.fees)
+        elif row.action in (ActionKind.LATE_FEE, ActionKind.PLAN_ENDED):
+            detail = row.subject or ""  # the fee's amount and number; why a plan ended
         try:
             outbox.note(
                 (row.id, row.cycle),

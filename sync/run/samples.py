@@ -17,6 +17,7 @@ from sync.config.settings import Settings
 from sync.config.wording import CustomerSettings, Salutation
 from sync.run.fee_checks import sample_fee
 from sync.run.outbound import Identity, sample_invoice, template_context
+from sync.run.schedule import sample_plan
 from sync.run.wording import Wording
 from sync.store.tables import ThreadInfo
 
@@ -76,6 +77,7 @@ def sample_contexts(settings: Settings, stage: str, language: str) -> list[dict[
                 wording=_varied(wording, variant, invoice),
                 deadline=today + timedelta(days=9),
                 late_fee=sample_fee(settings, stage, invoice.currency),
+                plan=sample_plan(stage, invoice.amount_due, today),
             )
         )
     return contexts

@@ -79,6 +79,8 @@ def _row_event(row: OutboxRow, replies: dict[int, ReplyRow]) -> Event | None:
             until = reply.promised + timedelta(days=1)
             return Event(at, f"reminders snoozed until {until}: the customer promised a date")
         return Event(at, "reminders snoozed")
+    if action == ActionKind.PLAN_ENDED:
+        return Event(at, f"instalment plan ended: {row.subject or 'no reason recorded'}")
     if row.status == MessageStatus.PENDING:
         return None  # claimed, never sent (this very dossier, while it is built)
     words: dict[str, str] = {
@@ -89,6 +91,7 @@ def _row_event(row: OutboxRow, replies: dict[int, ReplyRow]) -> Event | None:
         ActionKind.ACKNOWLEDGE: "acknowledgement of the customer's promise",
         ActionKind.NOTICE: "the business's staff told of the customer's reply",
         ActionKind.ESCALATE: f"escalated at stage '{row.stage}', dossier",
+        ActionKind.INSTALMENT: f"instalment plan message '{row.stage}'",
     }
     sent = words.get(action, action)
     if row.status == MessageStatus.FAILED:

@@ -23,7 +23,12 @@ from sqlalchemy.types import TypeDecorator
 
 from sync.plan.actions import ActionKind
 
-INTERNAL_ACTIONS = (ActionKind.NOTICE, ActionKind.SNOOZE, ActionKind.LATE_FEE)
+INTERNAL_ACTIONS = (
+    ActionKind.NOTICE,
+    ActionKind.SNOOZE,
+    ActionKind.LATE_FEE,
+    ActionKind.PLAN_ENDED,
+)
 """Outbox actions that are not contact with the customer: no rung, no thread."""
 
 NOT_IN_THREAD = (*INTERNAL_ACTIONS, ActionKind.ESCALATE)
@@ -179,6 +184,26 @@ class PromiseRow(Base):
     made_at: Mapped[datetime] = mapped_column(_UTCDateTime())
     kept: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     judged_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
+
+
+class PlanRow(Base):
+    """An invoice's instalment plan, recorded by ``tahseel instalments`` (``sync.store.plans``).
+
+    ``schedule`` is JSON: ``[["2027-01-15", "333.33"], ...]``, in date order. A plan runs
+    until ``ended`` says why it stopped: ``missed``, ``cancelled`` or ``paid``.
+    """
+
+    __tablename__ = "instalment_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    tenant: Mapped[str] = mapped_column(String(200))
+    invoice_id: Mapped[str] = mapped_column(String(200))
+    invoice_number: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    schedule: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+    ended: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(_UTCDateTime(), nullable=True)
 
 
 class CursorRow(Base):

@@ -38,10 +38,13 @@ from hypothesis.stateful import (
 )
 
 from connectors.models import InvoiceStatus
+from sync.cli.instalments import equal
 from sync.config.settings import Settings
+from sync.plan.actions import INSTALMENT_REMINDERS, PLAN_CONFIRMED
 from sync.replies.understanding import Intent, settle, understand
 from sync.run.faults import POINTS, TEXT_POINTS
 from sync.run.outbound import rung_key
+from sync.store.plans import PlanBook
 from sync.store.store import Store
 from sync.store.texts import TextLog
 from tests.support import tally
@@ -83,6 +86,7 @@ POLICIES = (
 )
 LADDER = {s["name"] for p in POLICIES for s in p if s.get("action", "email") == "email"}
 REMINDERS = LADDER | {"resend"}
+PLAN_STAGES = {PLAN_CONFIRMED, *INSTALMENT_REMINDERS}
 PAUSING = {Intent.ALREADY_PAID, Intent.DISPUTE, Intent.PAYMENT_PLAN}
 SOAK = bool(os.environ.get("TAHSEEL_SOAK"))
 
@@ -300,6 +304,31 @@ class Business(RuleBasedStateMachine):
         self.paused.discard(number)
         self.promised.pop(number, None)
 
+    @precondition(lambda self: bool(self._open()))
+    @rule(index=st.integers(0, 7), parts=st.integers(2, 4), ahead=st.integers(0, 20))
+    def person_records_a_plan(self, index: int, parts: int, ahead: int) -> None:
+        """``tahseel instalments INV --parts N --first DAY --every 14``, from its own process."""
+        opened = self._open()
+        number = opened[index % len(opened)]
+        inv = self.world.invoice(number)
+        store = Store(self.settings.state_url)
+        book = PlanBook(store, self.settings.tenant)
+        if not any(p.invoice_id == inv.id for p in book.plans(running=True)):
+            schedule = equal(inv, parts, self.now.date() + timedelta(days=ahead), 14)
+            book.record(inv.id, number, inv.currency, schedule, self.now)
+            store.set_control(self.settings.tenant, inv.id, number, self.now, paused=None)
+            self.paused.discard(number)  # the plan answers a payment-plan request
+        store.engine.dispose()
+
+    @precondition(lambda self: bool(self.numbers))
+    @rule(index=st.integers(0, 7))
+    def person_cancels_a_plan(self, index: int) -> None:
+        """``tahseel instalments INV --cancel``."""
+        number = self.numbers[index % len(self.numbers)]
+        store = Store(self.settings.state_url)
+        PlanBook(store, self.settings.tenant).cancel(f"id-{number}", self.now)
+        store.engine.dispose()
+
     # -- runs -----------------------------------------------------------------------------
 
     @rule()
@@ -392,6 +421,7 @@ class Business(RuleBasedStateMachine):
             invoice = self.world.invoice(number)
             if stage == "thank_you":
                 assert invoice.is_paid, f"thanked {number}, which is {invoice.status}"
+            self._check_plan(number, stage, mail.at)
             if stage not in REMINDERS:
                 self.last_email[number] = wall.date()
                 continue
@@ -408,6 +438,31 @@ class Business(RuleBasedStateMachine):
                 self.ladder_days.add(day)
                 self._check_gap(number, stage, mail.cycle, wall.date())
             self.last_email[number] = wall.date()
+
+    def _check_plan(self, number: str, stage: str, at: datetime) -> None:
+        """No ladder reminder while a plan runs; a plan's messages only while one runs.
+
+        A plan runs from its recording until it ended (in a run, before that run's
+        messages: a lapsed plan's final notice goes in the run that ended it).
+        """
+        if stage not in LADDER and stage not in PLAN_STAGES:
+            return
+        store = Store(self.settings.state_url)
+        plans = PlanBook(store, self.settings.tenant).plans()
+        store.engine.dispose()
+        running = [
+            p
+            for p in plans
+            if p.invoice_number == number
+            and p.created_at <= at
+            and (p.ended_at is None or p.ended_at > at)
+        ]
+        if stage in LADDER:
+            assert not running, f"{number} {stage} at {at} while plan {running[0].id} runs"
+        else:
+            ever = [p for p in plans if p.invoice_number == number and p.created_at <= at]
+            assert ever, f"{number} {stage} at {at} without a plan"
+            # The message of a plan's rung is keyed by the plan's id: once each (sent_keys).
 
     def _check_gap(self, number: str, stage: str, cycle: int, day: date) -> None:
         """Two messages about one invoice are never closer than the policy's gap for the rung."""
@@ -468,14 +523,14 @@ class Business(RuleBasedStateMachine):
     def no_customer_gets_more_reminders_a_day_than_the_cap(self) -> None:
         """``max_messages_per_customer_per_day`` over all of a customer's invoices.
 
-        Ladder reminders count; a resend answers the customer and a thank-you closes the
-        matter, so neither counts.
+        Ladder reminders and an instalment plan's reminders count; a resend answers the
+        customer and a thank-you closes the matter, so neither counts.
         """
         cap = self.settings.policy.max_messages_per_customer_per_day
         days = Counter(
             (self.world.invoice(m.invoice).contact.id, m.at.astimezone(RIYADH).date())
             for m in self.world.sent()
-            if m.invoice is not None and m.stage in LADDER
+            if m.invoice is not None and (m.stage in LADDER or m.stage in INSTALMENT_REMINDERS)
         )
         over = {key: n for key, n in days.items() if n > cap}
         assert not over, f"more than {cap} reminder(s) to one customer on one day: {over}"
