@@ -35,6 +35,7 @@ OVERRIDABLE = (
     "policies",
     "customers",
     "channels",
+    "instalments",
     "templates",
     "notify",
     "escalation",

@@ -147,8 +147,9 @@ def test_an_entry_without_a_name_or_with_a_key_it_cannot_override(tmp_path):
         ":22: organisations[0].state: state is shared by every organisation: set it at the top"
         " of the file",
         ":41: organisations[1].calender: not a setting an organisation can override; these are:"
-        " business, ledger, sender, mailbox, policy, policies, customers, channels, templates,"
-        " notify, escalation, language, calendar, mode, test_recipients, safety",
+        " business, ledger, sender, mailbox, policy, policies, customers, channels,"
+        " instalments, templates, notify, escalation, language, calendar, mode,"
+        " test_recipients, safety",
     ]
 
 
