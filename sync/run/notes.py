@@ -57,22 +57,13 @@ class LedgerNotes:
         key = rung_key(self.ctx.tenant, invoice.id, stage, cycle)
         if written is not None and written(text):
             return self._noted(row_id)
-        if self._batched is not None:
-            self._queue(self._batched, (row_id, invoice, text, key))
-            return
-        checkpoint("before_note")
-        try:
-            self.ctx.ledger.add_note(invoice, text, key=key)
-        except LedgerError as exc:
-            self._note_failed(f"{invoice.number}: note not written yet ({exc})", exc)
-            return
-        checkpoint("after_note")
-        self._noted(row_id)
+        self.write_note(invoice, text, key, row_id)
 
-    def write_note(self, invoice: Invoice, text: str, key: str, noted: Callable[[], None]) -> None:
-        """Write a note that is not an outbox row's (a text message's), batched like them.
+    def write_note(self, invoice: Invoice, text: str, key: str, noted: Marker) -> None:
+        """Write one note, batched within ``notes_batched``; then mark ``noted`` written.
 
-        ``noted`` marks it written, once the ledger took it.
+        ``noted`` is the outbox row's id, or (a text message's note) a function that
+        marks it, called once the ledger took the note.
         """
         if self._batched is not None:
             self._queue(self._batched, (noted, invoice, text, key))
