@@ -138,11 +138,8 @@ def test_stop_on_whatsapp_opts_the_number_out_until_opt_in(tmp_path, twilio):
 
 def test_a_create_whose_answer_is_lost_is_settled_by_its_tag_not_sent_again(tmp_path, twilio):
     folder = install(tmp_path, twilio)
-    # Request 1 lists the inbound messages; requests 2 and 3 look for the message first
-    # (no run is on record and the demo's mailbox holds mail, as after a lost state
-    # store: sent since the lookback, then the recent ones not yet dated); request 4 is
-    # the create: done, then dropped.
-    twilio.faults.append(Fault("drop", at=frozenset({5}), act_first=True))
+    # The run's one create (its WhatsApp message) is done, then its connection dropped.
+    twilio.faults.append(Fault("drop", route="messages.create", probability=1.0, act_first=True))
     first = run(folder, ANCHOR)
     assert first.exit_code == 1 and "may have gone; the next run looks" in first.output
     assert len(whatsapp_to(twilio)) == 1

@@ -24,6 +24,8 @@ class Rule:
         at: API request numbers (1-based, across tenants) that fail.
         probability: Chance each other request fails, drawn from the seeded generator.
         path: Only requests whose path contains this fail.
+        route: Only requests of this route (the emulator's name, e.g.
+            ``messages.create``) fail, for emulators that say the route.
         act_first: Carry the request out before failing it, as when a server wrote
             the note and then the connection dropped or the answer was a 5xx.
     """
@@ -32,6 +34,7 @@ class Rule:
     at: frozenset[int] = frozenset()
     probability: float = 0.0
     path: str | None = None
+    route: str | None = None
     act_first: bool = False
 
 
@@ -57,11 +60,13 @@ class FaultScript(Generic[R]):
         self.rules.append(rule)
         return rule
 
-    def draw(self, number: int, path: str) -> R | None:
+    def draw(self, number: int, path: str, route: str | None = None) -> R | None:
         """The first rule that fails request ``number`` on ``path``, if any (counted)."""
         with self._lock:
             for rule in self.rules:
                 if rule.path and rule.path not in path:
+                    continue
+                if rule.route and rule.route != route:
                     continue
                 if number in rule.at or (
                     rule.probability and self.random.random() < rule.probability

@@ -300,7 +300,7 @@ class _Handler(Handler):
         query: str,
         body: bytes,
     ) -> None:
-        fault = emulator.script.draw(number, path)
+        fault = emulator.script.draw(number, path, name)
         if (self.headers.get("Content-Type") or "").startswith("application/json"):
             # The Content API takes JSON (the SDK's approval_create sends it so).
             loaded = json.loads(body or b"{}")
