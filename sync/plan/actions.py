@@ -26,6 +26,8 @@ class ActionKind(StrEnum):
     """An email to the business's own people, not to the customer."""
     LATE_FEE = "late_fee"
     """A late fee invoiced in the ledger (no email; the stage's message states it)."""
+    SEND_STATEMENT = "send_statement"
+    """One email to a customer listing several invoices (one outbox row per invoice)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +88,27 @@ class Escalate:
     action: ActionKind = ActionKind.ESCALATE
 
 
-Action = SendReminder | ResendInvoice | ThankYou | Escalate
+@dataclass(frozen=True, slots=True)
+class SendStatement:
+    """Email a customer one statement listing its chasable invoices (``sync.plan.grouping``).
+
+    ``invoice`` is the listed invoice at the statement's rung (the highest reached);
+    ``cycle`` is the customer's date as an ordinal: at most one statement a day.
+    """
+
+    invoice: Invoice
+    invoices: tuple[Invoice, ...]
+    stage: str
+    cycle: int
+    template: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    language: str
+    attach_pdf: bool
+    action: ActionKind = ActionKind.SEND_STATEMENT
+
+
+Action = SendReminder | ResendInvoice | ThankYou | Escalate | SendStatement
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,9 @@
 Each template is rendered in every language in a few contexts that between them take
 every branch the built-in templates have: a customer who replied or not, a promise
 broken or not yet due, reminders sent before or none, a company or a person, either
-greeting, a phone and a thank-you note or none, a link and an attachment or none.
+greeting, a phone and a thank-you note or none, a link and an attachment or none. Each
+also holds a sample ``statement`` (three invoices, two currencies) for the statement
+templates (``sync.run.statement_context``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sync.config.settings import Settings
 from sync.config.wording import CustomerSettings, Salutation
 from sync.run.fee_checks import sample_fee
 from sync.run.outbound import Identity, sample_invoice, template_context
+from sync.run.statement_context import sample_statement
 from sync.run.wording import Wording
 from sync.store.tables import ThreadInfo
 
@@ -61,23 +64,23 @@ def sample_contexts(settings: Settings, stage: str, language: str) -> list[dict[
             promised=None if promised is None else today + timedelta(days=promised),
             reminders_sent=variant["sent"],
         )
-        contexts.append(
-            template_context(
-                invoice,
-                identity,
-                stage=stage,
-                cycle=variant["sent"],
-                language=language,
-                payment_link="https://pay.example.com/INV-0001" if variant["link"] else None,
-                attachment=variant["attachment"],
-                today=today,
-                promised_date=today + timedelta(days=10),
-                thread=thread,
-                wording=_varied(wording, variant, invoice),
-                deadline=today + timedelta(days=9),
-                late_fee=sample_fee(settings, stage, invoice.currency),
-            )
+        context = template_context(
+            invoice,
+            identity,
+            stage=stage,
+            cycle=variant["sent"],
+            language=language,
+            payment_link="https://pay.example.com/INV-0001" if variant["link"] else None,
+            attachment=variant["attachment"],
+            today=today,
+            promised_date=today + timedelta(days=10),
+            thread=thread,
+            wording=_varied(wording, variant, invoice),
+            deadline=today + timedelta(days=9),
+            late_fee=sample_fee(settings, stage, invoice.currency),
         )
+        context["statement"] = sample_statement(today, links=variant["link"])
+        contexts.append(context)
     return contexts
 
 
