@@ -25,11 +25,14 @@ def claim_statement(
     """Commit a statement's intent rows at once; their ids, or None when any is claimed.
 
     Each outbox row is unique per (invoice, stage, cycle), and a statement's cycle is
-    the customer's date: an invoice is listed in at most one statement a day.
+    the customer's date: an invoice is listed in at most one statement a day. The
+    ``statements`` row outlives a claim released after a crash (the same statement is
+    claimed again under the same Message-ID): it is merged, never duplicated.
     """
     try:
         with store.session() as s:
-            s.add_all([*rows, statement])
+            s.add_all(rows)
+            s.merge(statement)
             s.flush()
             return [row.id for row in rows]
     except IntegrityError:
