@@ -176,8 +176,9 @@ def print_plan(console: Console, result: Plan, report: RunReport, *, every: bool
         for a in shown:
             inv = a.invoice
             policy = policy_of.get(inv.number, "default")
+            listed = getattr(a, "invoices", ())  # a statement: one line, its invoices named
             yield (
-                inv.number,
+                f"statement: {', '.join(i.number for i in listed)}" if listed else inv.number,
                 inv.contact.name,
                 policy,
                 a.action,
