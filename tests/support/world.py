@@ -151,6 +151,8 @@ class Mail:
     has_pdf: bool
     dossier: str | None = None
     """The invoice number of an escalation's dossier (a mail to the business's people)."""
+    listed: tuple[str, ...] = ()
+    """The invoice numbers a customer's statement lists (``grouping: customer``)."""
 
 
 class World:
@@ -252,6 +254,9 @@ class World:
             in_reply_to=str(msg["In-Reply-To"]) if msg["In-Reply-To"] else None,
             has_pdf=pdf,
             dossier=str(msg["X-Tahseel-Dossier"]) if msg["X-Tahseel-Dossier"] else None,
+            listed=tuple(str(msg["X-Tahseel-Statement"]).split(", "))
+            if msg["X-Tahseel-Statement"]
+            else (),
         )
 
     def reply(

@@ -3,7 +3,6 @@ how each listed invoice's ladder advances, and how the daily cap counts a statem
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
