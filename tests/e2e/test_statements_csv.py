@@ -109,3 +109,25 @@ def test_a_customer_who_reads_arabic_gets_its_statement_right_to_left(tmp_path):
     html = arabic.get_body(("html",)).get_content()
     assert 'dir="rtl"' in html and "إجمالي المستحق (SAR)" in html
     assert "https://pay.nakheel.example/invoices/INV-1012" in html
+
+
+def test_with_the_state_lost_the_statement_keeps_its_message_id_and_is_not_sent_again(
+    tmp_path,
+):
+    # The Maildir stores a Message-ID once: a statement whose Message-ID changed between
+    # runs would be there twice. (Gmail, which does not, in test_statements_ledgers.py.)
+    folder = install(tmp_path)
+    assert cli(folder, "run", "--today", ANCHOR.isoformat()).exit_code == 1
+    (folder / "tahseel-state.db").unlink()
+    again = cli(folder, "run", "--today", ANCHOR.isoformat(), "--json")
+    assert again.exit_code == 1, again.output
+    assert json.loads(again.output)["reconciled"] >= 1
+    assert len(statements(folder)) == 1
+    listed = [
+        n
+        for n in csv.DictReader(
+            io.StringIO((folder / "demo" / "invoices.notes.csv").read_text("utf-8"))
+        )
+        if "statement" in n["text"]
+    ]
+    assert sorted(n["invoice_number"] for n in listed) == ["INV-1002", "INV-1011"]

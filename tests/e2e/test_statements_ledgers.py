@@ -94,3 +94,14 @@ def test_the_next_statement_continues_the_customers_thread(world, monkeypatch):
     assert len(thread) == 1  # Gmail holds both in one thread
     notes = world.statement_notes()
     assert notes == dict.fromkeys(numbers, 2)  # one note a statement on each invoice
+
+
+def test_with_the_state_lost_the_mailbox_is_asked_first_and_nothing_sent_again(world, monkeypatch):
+    seeded = world.seed_customers(2, 2, random.Random(6))
+    assert run_paying(world, monkeypatch, FIRST, [])["sent"] == {"overdue": 2}
+    (world.folder / "state.db").unlink()
+    report = run_paying(world, monkeypatch, FIRST, [])
+    assert report["reconciled"] == 2 and not report["errors"], report
+    assert len(world.gmail.sent()) == 2
+    every = [n for numbers in seeded.values() for n in numbers]
+    assert world.statement_notes() == dict.fromkeys(every, 1)
