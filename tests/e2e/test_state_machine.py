@@ -13,10 +13,10 @@ The policy also switches between one email per invoice and one statement per cus
 After every step, each message that reached ``.Sent`` is checked against the
 invariants of ARCHITECTURE.md that a step can break (a statement counts as one
 reminder against the daily cap, and lists each invoice at most once a day); after
-every completed run, the notes and the plan left over are checked too. CI runs a fixed, derandomised set of
-examples (about 40 sequences of up to 40 steps); ``TAHSEEL_SOAK=1`` runs 400
-randomised sequences of up to 60 steps and keeps any counterexample in the example
-database.
+every completed run, the notes and the plan left over are checked too. CI runs a
+fixed, derandomised set of examples (about 40 sequences of up to 40 steps);
+``TAHSEEL_SOAK=1`` runs 400 randomised sequences of up to 60 steps and keeps any
+counterexample in the example database.
 """
 
 from __future__ import annotations
