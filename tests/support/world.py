@@ -35,6 +35,7 @@ from sync.run import job as job_module
 from sync.run import notes as notes_module
 from sync.run import outbox as outbox_module
 from sync.run import reply_desk
+from sync.run import statements as statements_module
 from sync.run.job import Job
 from sync.run.outcome import RunReport
 from sync.run.wiring import build_renderer
@@ -42,7 +43,14 @@ from sync.store.store import Store
 from tests.support.memory_ledger import MemoryLedger
 
 SENDER = "accounts@nakheel.example"
-CHECKPOINTED = (job_module, outbox_module, notes_module, fees_module, reply_desk)
+CHECKPOINTED = (
+    job_module,
+    outbox_module,
+    notes_module,
+    fees_module,
+    reply_desk,
+    statements_module,
+)
 """The modules that call ``checkpoint``: every point of ``faults.POINTS`` is in one."""
 
 
