@@ -339,7 +339,8 @@ def plan_rows(result: Plan, policy_of: Mapping[str, str] | None = None) -> list[
     """The plan as plain rows, as ``tahseel plan --json`` prints it.
 
     ``policy_of`` gives each invoice's policy by number (from ``result``'s decisions
-    when None).
+    when None). ``statement`` lists the invoices of a customer's statement (empty for
+    any other action).
     """
     rows = []
     if policy_of is None:
@@ -362,8 +363,9 @@ def plan_rows(result: Plan, policy_of: Mapping[str, str] | None = None) -> list[
                 "currency": inv.currency,
                 "due_date": inv.due_date.isoformat(),
                 "attach_pdf": bool(getattr(a, "attach_pdf", False)),
+                "statement": (
+                    [listed.number for listed in a.invoices] if isinstance(a, SendStatement) else []
+                ),
             }
         )
-        if isinstance(a, SendStatement):
-            rows[-1]["statement"] = [listed.number for listed in a.invoices]
     return rows

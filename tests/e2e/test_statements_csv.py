@@ -48,7 +48,7 @@ def test_plan_shows_one_line_per_statement_and_status_marks_its_invoices(tmp_pat
     folder = install(tmp_path)
     plan = cli(folder, "plan", "--today", ANCHOR.isoformat())
     assert plan.exit_code in (0, 1), plan.output
-    assert "statement: INV-1011, INV-1002" in plan.output
+    assert "INV-1011 (statement: INV-1011, INV-1002)" in plan.output
     assert cli(folder, "run", "--today", ANCHOR.isoformat()).exit_code == 1
     status = cli(folder, "status", "--csv", "--today", ANCHOR.isoformat())
     rows = {r["invoice"]: r for r in csv.DictReader(io.StringIO(status.output))}
