@@ -80,36 +80,32 @@ class RunReport:
     def counts(self) -> list[tuple[str, int]]:
         """What the run did, one labelled count a line, after the reminders per stage."""
         named = set(self.policies) - {"default"}
-        return (
-            [
-                *(
-                    (f"reminders under policy {n}", c)
-                    for n, c in sorted(self.policies.items())
-                    if named
-                ),
-                ("invoices resent", self.resends),
-                ("thank-yous", self.thank_yous),
-                ("escalated to a person", self.escalations),
-                ("paused", self.pauses),
-                ("snoozed to a promised date", self.snoozes),
-                ("promises acknowledged", self.acknowledgements),
-                ("people told about a reply", self.notices),
-                *([("late fees invoiced", self.fees)] if self.fees else []),
-                ("ledger notes written", self.notes),
-                ("replies read", sum(self.replies.values())),
-                ("open invoices", self.open_invoices),
-                ("waiting for a later date", self.waiting),
-                ("skipped", len(self.skipped)),
-                ("excluded by policy", len(self.excluded)),
-                ("errors", len(self.errors)),
-            ]
-            + ([("deferred to the next run", len(self.deferred))] if self.deferred else [])
-            + [
-                (f"{label} messages", self.texts[kind])
-                for kind, label in (("whatsapp", "WhatsApp"), ("sms", "SMS"))
-                if self.texts[kind]
-            ]
-        )
+        return [
+            *(
+                (f"reminders under policy {n}", c)
+                for n, c in sorted(self.policies.items())
+                if named
+            ),
+            ("invoices resent", self.resends),
+            ("thank-yous", self.thank_yous),
+            ("escalated to a person", self.escalations),
+            ("paused", self.pauses),
+            ("snoozed to a promised date", self.snoozes),
+            ("promises acknowledged", self.acknowledgements),
+            ("people told about a reply", self.notices),
+            *([("late fees invoiced", self.fees)] if self.fees else []),
+            ("ledger notes written", self.notes),
+            ("replies read", sum(self.replies.values())),
+            ("open invoices", self.open_invoices),
+            ("waiting for a later date", self.waiting),
+            ("skipped", len(self.skipped)),
+            ("excluded by policy", len(self.excluded)),
+            ("errors", len(self.errors)),
+        ] + ([("deferred to the next run", len(self.deferred))] if self.deferred else []) + [
+            (f"{label} messages", self.texts[kind])
+            for kind, label in (("whatsapp", "WhatsApp"), ("sms", "SMS"))
+            if self.texts[kind]
+        ]
 
     def add_plan(self, result: Plan) -> None:
         """Take the planner's decisions into the report."""

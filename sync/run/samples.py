@@ -64,23 +64,24 @@ def sample_contexts(settings: Settings, stage: str, language: str) -> list[dict[
             promised=None if promised is None else today + timedelta(days=promised),
             reminders_sent=variant["sent"],
         )
-        context = template_context(
-            invoice,
-            identity,
-            stage=stage,
-            cycle=variant["sent"],
-            language=language,
-            payment_link="https://pay.example.com/INV-0001" if variant["link"] else None,
-            attachment=variant["attachment"],
-            today=today,
-            promised_date=today + timedelta(days=10),
-            thread=thread,
-            wording=_varied(wording, variant, invoice),
-            deadline=today + timedelta(days=9),
-            late_fee=sample_fee(settings, stage, invoice.currency),
+        contexts.append(
+            template_context(
+                invoice,
+                identity,
+                stage=stage,
+                cycle=variant["sent"],
+                language=language,
+                payment_link="https://pay.example.com/INV-0001" if variant["link"] else None,
+                attachment=variant["attachment"],
+                today=today,
+                promised_date=today + timedelta(days=10),
+                thread=thread,
+                wording=_varied(wording, variant, invoice),
+                deadline=today + timedelta(days=9),
+                late_fee=sample_fee(settings, stage, invoice.currency),
+            )
+            | {"statement": sample_statement(today, links=variant["link"])}
         )
-        context["statement"] = sample_statement(today, links=variant["link"])
-        contexts.append(context)
     return contexts
 
 
