@@ -176,8 +176,11 @@ def print_plan(console: Console, result: Plan, report: RunReport, *, every: bool
         for a in shown:
             inv = a.invoice
             policy = policy_of.get(inv.number, "default")
+            listed = getattr(a, "invoices", ())  # a statement: one line, its invoices named
             yield (
-                inv.number,
+                f"{inv.number} (statement: {', '.join(i.number for i in listed)})"
+                if listed
+                else inv.number,
                 inv.contact.name,
                 policy,
                 a.action,
@@ -275,6 +278,7 @@ PLAN_CSV_COLUMNS = (
     "currency",
     "due_date",
     "attach_pdf",
+    "statement",
     "reason",
 )
 """``plan --csv``'s columns: the fields of ``--json``'s actions, and a skip's reason."""

@@ -42,9 +42,11 @@ def status_rows(
     The state's history is read once, here; each call of the function returned goes
     through the invoices again without holding the rows. ``days_late`` is negative for
     an invoice not due yet; ``stage`` is the furthest stage of the ladder sent (``-``:
-    none), ``last_contact`` the day of the last email, ``hold`` says whether it is
-    escalated (handed to a person with its dossier), paused or snoozed, ``late_fee`` the
-    fee invoice created for it (``sync.run.fees``; empty: none).
+    none; ``overdue (statement)`` when it was the customer's statement listing the
+    invoice, ``sync.plan.grouping``), ``last_contact`` the day of the last email,
+    ``hold`` says whether it is escalated (handed to a person with its dossier), paused
+    or snoozed, ``late_fee`` the fee invoice created for it (``sync.run.fees``; empty:
+    none).
     """
     from sync.config.policies import PolicyBook
     from sync.plan.calendar import calendar_of
@@ -67,9 +69,10 @@ def status_rows(
             order = orders.get(choice.name, orders["default"])
             h = history.get(inv.id)
             sent = [m for m in (h.messages if h else ()) if m.status == MessageStatus.SENT]
-            stage = max(
-                (m.stage for m in sent if m.stage in order), key=lambda s: order[s], default="-"
+            best = max(
+                (m for m in sent if m.stage in order), key=lambda m: order[m.stage], default=None
             )
+            stage = "-" if best is None else best.stage + (" (statement)" if best.statement else "")
             last = max((m.at for m in sent if m.emailed), default=None)
             handed = max((m.at for m in sent if m.stage in handover), default=None)
             hold = (

@@ -122,6 +122,11 @@ class Policy(_Model):
     """Reminders one customer gets on one day across all of its invoices: the most
     urgent go first, the others on following business days (resends and thank-yous are
     never held back)."""
+    grouping: Literal["invoice", "customer"] = "invoice"
+    """``invoice``: one message an invoice, each in its own thread. ``customer``: on a day
+    one of a customer's invoices reaches a rung, one statement listing every chasable
+    invoice of the customer, at the highest rung reached, in one thread per customer
+    (``sync.plan.grouping``)."""
 
     @field_validator("minimum_amount")
     @classmethod

@@ -31,6 +31,8 @@ class ActionKind(StrEnum):
     """A message of an instalment plan: its confirmation, or a reminder of one instalment."""
     PLAN_ENDED = "plan_ended"
     """An instalment plan ended (missed, or cancelled by a person): a note, no email."""
+    SEND_STATEMENT = "send_statement"
+    """One email to a customer listing several invoices (one outbox row per invoice)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +135,27 @@ class InstalmentMessage:
     action: ActionKind = ActionKind.INSTALMENT
 
 
-Action = SendReminder | ResendInvoice | ThankYou | Escalate | InstalmentMessage
+@dataclass(frozen=True, slots=True)
+class SendStatement:
+    """Email a customer one statement listing its chasable invoices (``sync.plan.grouping``).
+
+    ``invoice`` is the listed invoice at the statement's rung (the highest reached);
+    ``cycle`` is the customer's date as an ordinal: at most one statement a day.
+    """
+
+    invoice: Invoice
+    invoices: tuple[Invoice, ...]
+    stage: str
+    cycle: int
+    template: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    language: str
+    attach_pdf: bool
+    action: ActionKind = ActionKind.SEND_STATEMENT
+
+
+Action = SendReminder | ResendInvoice | ThankYou | Escalate | InstalmentMessage | SendStatement
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,8 @@ customer on the customer's date count against the cap. Resends and thank-yous an
 customer or close the matter, so they neither count nor wait; an escalation is no email
 to the customer and neither counts nor waits. An instalment's reminders
 (``sync.plan.instalments``) count and wait like a rung's; a plan's confirmation does not.
+A statement (``sync.plan.grouping``) is one message however many invoices it lists: it
+counts, and is held, as one reminder.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from sync.plan.actions import (
     Decision,
     InstalmentMessage,
     SendReminder,
+    SendStatement,
 )
 from sync.plan.calendar import BusinessCalendar
-from sync.plan.history import History, MessageStatus
+from sync.plan.history import History, Message, MessageStatus
 
 OFF_LADDER = frozenset({"resend", "thank_you", "acknowledge", "pause", "plan_confirmed"})
 """Stages of messages that are no rung of any ladder."""
@@ -46,6 +49,7 @@ class Planned:
         policy: The policy the invoice follows (None when the ledger names no known one).
         today: The customer's date.
         offset: The offset of the action's rung from the due date (reminders only).
+        chasable: A statement of the customer may list it (``sync.plan.grouping``).
     """
 
     invoice: Invoice
@@ -54,21 +58,38 @@ class Planned:
     policy: Policy | None
     today: date
     offset: int = 0
+    chasable: bool = False
 
 
 def reminders_today(
     history: History, calendar: BusinessCalendar, zone: str | None, today: date
 ) -> int:
-    """Reminders about one invoice that went out (or may have) on the customer's ``today``."""
-    return sum(
-        1
+    """Reminders about one invoice that went out (or may have) on the customer's ``today``.
+
+    A statement is counted apart (``statements_today``): it is one message for many.
+    """
+    return sum(1 for m in _today(history, calendar, zone, today) if not m.statement)
+
+
+def statements_today(
+    history: History, calendar: BusinessCalendar, zone: str | None, today: date
+) -> set[tuple[str, int]]:
+    """The statements listing the invoice that went out (or may have) on ``today``."""
+    return {(m.stage, m.cycle) for m in _today(history, calendar, zone, today) if m.statement}
+
+
+def _today(
+    history: History, calendar: BusinessCalendar, zone: str | None, today: date
+) -> list[Message]:
+    return [
+        m
         for m in history.messages
         if m.emailed
         and m.stage not in OFF_LADDER
         and m.status in (MessageStatus.SENT, MessageStatus.PENDING, MessageStatus.UNKNOWN)
         and abs((m.at.date() - today).days) <= 1  # no time zone is further off than a day
         and calendar.today(m.at, zone) == today
-    )
+    ]
 
 
 def cap_per_customer(
@@ -87,11 +108,11 @@ def cap_per_customer(
         assert first.policy is not None  # a reminder is only planned under a policy
         cap = first.policy.max_messages_per_customer_per_day
         zone = first.invoice.contact.timezone
-        sent = sum(
-            reminders_today(history[p.invoice.id], calendar, zone, first.today)
-            for p in (planned[i] for i in indexes)
-            if p.invoice.id in history
-        )
+        known = [
+            history[p.invoice.id] for p in (planned[i] for i in indexes) if p.invoice.id in history
+        ]
+        sent = sum(reminders_today(h, calendar, zone, first.today) for h in known)
+        sent += len(set().union(*(statements_today(h, calendar, zone, first.today) for h in known)))
         ranked = sorted(reminders, key=lambda i: _urgency(planned[i]))
         room = max(cap - sent, 0)
         for i in ranked[room:]:
@@ -103,7 +124,7 @@ def _reminder(action: Action | None) -> bool:
     """A ladder's reminder or an instalment's: what the cap holds back."""
     if isinstance(action, InstalmentMessage):
         return action.stage in INSTALMENT_REMINDERS
-    return isinstance(action, SendReminder)
+    return isinstance(action, SendReminder | SendStatement)
 
 
 def _urgency(entry: Planned) -> tuple[date, int, int, str]:

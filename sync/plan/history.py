@@ -30,6 +30,8 @@ class Message:
     at: datetime
     status: MessageStatus = MessageStatus.SENT
     emailed: bool = True
+    statement: bool = False
+    """Sent as part of a customer's statement (one message for several invoices)."""
 
 
 @dataclass(frozen=True, slots=True)

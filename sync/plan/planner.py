@@ -31,10 +31,12 @@ from sync.plan.actions import (
     Plan,
     ResendInvoice,
     SendReminder,
+    SendStatement,
     ThankYou,
 )
 from sync.plan.calendar import BusinessCalendar
 from sync.plan.cap import Planned, cap_per_customer
+from sync.plan.grouping import group_by_customer
 from sync.plan.history import History, MessageStatus
 from sync.plan.instalments import Chase, follow
 from sync.plan.reached import positions, reached
@@ -100,7 +102,9 @@ def plan(
     Returns:
         The plan: at most one action per invoice, and one decision per invoice (naming
         the policy it followed); at most ``max_messages_per_customer_per_day``
-        reminders to one customer on one day (``sync.plan.cap``).
+        reminders to one customer on one day (``sync.plan.cap``); under a policy with
+        ``grouping: customer``, a customer's reminders of the day made one statement
+        (``sync.plan.grouping``).
     """
     languages = languages or LanguageSettings()
     book = policies or PolicyBook(policy)
@@ -134,8 +138,9 @@ def plan(
             offset = rungs[positions(rungs)[action.stage, action.cycle]].offset
         if choice.name != decision.policy:
             decision = replace(decision, policy=choice.name)
-        planned.append(Planned(invoice, action, decision, choice.policy, today, offset))
-    capped = cap_per_customer(planned, history, calendar)
+        listable = choice.policy.grouping == "customer" and _chasable(ctx, action)
+        planned.append(Planned(invoice, action, decision, choice.policy, today, offset, listable))
+    capped = cap_per_customer(group_by_customer(planned, history, calendar), history, calendar)
     actions = tuple(p.action for p in capped if p.action is not None)
     return Plan(actions, tuple(p.decision for p in capped))
 
@@ -195,6 +200,21 @@ def _decide(ctx: _Context, rungs: Sequence[Rung], language: str) -> tuple[Action
         if followed is not None:
             return followed
     return _climb(ctx, rungs, language)
+
+
+def _chasable(ctx: _Context, action: Action | None) -> bool:
+    """Whether a customer's statement may list the invoice (``sync.plan.grouping``)."""
+    if not (action is None or isinstance(action, SendReminder)):
+        return False
+    inv, hist = ctx.invoice, ctx.history
+    if not inv.is_open or inv.amount_due <= 0 or hist.resend_requests:
+        return False
+    if hist.instalments is not None and hist.instalments.ended is None:
+        return False  # on an instalment plan: its own messages, never a statement's line
+    handed = {s.name for s in ctx.policy.stages if s.action == "escalate"}
+    if any(m.stage in handed for m in hist.messages):
+        return False
+    return _blocked(ctx) is None
 
 
 def _blocked(ctx: _Context) -> Decision | None:
@@ -341,7 +361,8 @@ def plan_rows(result: Plan, policy_of: Mapping[str, str] | None = None) -> list[
     """The plan as plain rows, as ``tahseel plan --json`` prints it.
 
     ``policy_of`` gives each invoice's policy by number (from ``result``'s decisions
-    when None).
+    when None). ``statement`` lists the invoices of a customer's statement (empty for
+    any other action).
     """
     rows = []
     if policy_of is None:
@@ -364,6 +385,9 @@ def plan_rows(result: Plan, policy_of: Mapping[str, str] | None = None) -> list[
                 "currency": inv.currency,
                 "due_date": inv.due_date.isoformat(),
                 "attach_pdf": bool(getattr(a, "attach_pdf", False)),
+                "statement": (
+                    [listed.number for listed in a.invoices] if isinstance(a, SendStatement) else []
+                ),
             }
         )
     return rows

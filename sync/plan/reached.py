@@ -8,6 +8,10 @@ invoice then continues from the rung reached, never from the bottom:
   last rung whose offset from the due date is at most the days late the message went
   out at (a courtesy note sent before the due date counts as the rungs before it).
 
+An invoice listed in a customer's statement (``sync.plan.grouping``) counts as the last
+email rung whose offset is at most the days late it was listed at: a statement never
+counts as an escalation.
+
 The highest rung counted is the one reached; the ladder continues with the next.
 Resends, thank-yous, acknowledgements, pauses and an instalment plan's messages are no
 rung of any ladder.
@@ -60,7 +64,11 @@ def reached(
         index = position.get((message.stage, message.cycle))
         if index is None and message.stage not in _NO_RUNG:
             late = (local_date(message.at) - due).days
-            below = [i for i, r in enumerate(rungs) if r.offset <= late]
+            below = [
+                i
+                for i, r in enumerate(rungs)
+                if r.offset <= late and not (message.statement and r.stage.action != "email")
+            ]
             index = below[-1] if below else None
         if index is not None and (best is None or index > best):
             best = index

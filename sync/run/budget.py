@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from math import ceil
 
-from sync.plan.actions import Action, Escalate
+from sync.plan.actions import Action, Escalate, SendStatement
 
 REREAD_CALLS = 2
 """Calls to re-read one chunk of invoices before sending: the invoices, and their
@@ -49,6 +49,8 @@ def cost(action: Action, *, link_kept: bool) -> int:
     """
     if isinstance(action, Escalate):
         return 2  # the invoice's PDF for the dossier, and the note
+    if isinstance(action, SendStatement):
+        return 2 * len(action.invoices)  # each listed invoice's note and payment link
     return 1 + (0 if link_kept else 1) + (1 if getattr(action, "attach_pdf", False) else 0)
 
 

@@ -21,11 +21,13 @@ from sync.config.services import (
 )
 from sync.config.settings import LANGUAGES, Settings, Stage
 from sync.errors import MissingSecret
+from sync.plan.grouping import STATEMENT_SUFFIX, statement_template
 from sync.run.dossier import DOSSIER, LETTER, sample_context
 from sync.run.fee_checks import check_late_fee
 from sync.run.outbound import sample_invoice
 from sync.run.samples import sample_contexts
 from sync.run.schedule import PLAN_TEMPLATES
+from sync.run.statement_context import PDF_TEMPLATE
 from sync.run.subjects import Subjects
 from sync.run.text_checks import check_channel_service, check_texts
 
@@ -35,6 +37,8 @@ def templates_in_use(settings: Settings) -> list[tuple[str, str]]:
     used: list[tuple[str, str]] = []
     for policy in (settings.policy, *settings.policies.values()):
         pairs = [(s.template_name, s.name) for s in policy.stages if s.action == "email"]
+        if policy.grouping == "customer":
+            pairs += [(statement_template(t), stage) for t, stage in pairs]
         pairs.append((policy.resend.template, "resend"))
         if policy.thank_you.enabled:
             pairs.append((policy.thank_you.template, "thank_you"))
@@ -54,7 +58,7 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
     render the same at every stage (``sync.run.subjects``).
     """
     problems: list[str] = []
-    subjects = Subjects()
+    subjects, statements = Subjects(), Subjects()  # a statement's thread is the customer's
     for template, stage in templates_in_use(settings):
         for language in LANGUAGES:
             if not renderer.has_template(template, language):
@@ -69,13 +73,33 @@ def check_templates(settings: Settings, renderer: Renderer) -> list[str]:
                 except TemplateError as exc:
                     problems.extend(exc.problems)
                     break
-                subjects.add(template, stage, language, rendered.subject)
+                mine = statements if template.endswith(STATEMENT_SUFFIX) else subjects
+                mine.add(template, stage, language, rendered.subject)
     if not problems:
-        problems += subjects.problems(renderer)
+        problems += subjects.problems(renderer) + statements.problems(renderer)
+        problems += check_statement_pdf(settings, renderer)
     if any(s.action == "escalate" for s in settings.policy.stages):
         problems.extend(check_dossier(settings, renderer))
     problems.extend(check_texts(settings, renderer))
     return sorted(set(problems), key=problems.index)
+
+
+def check_statement_pdf(settings: Settings, renderer: Renderer) -> list[str]:
+    """Render the statement PDF's words in every language, where a statement attaches it."""
+    grouped = [
+        p for p in (settings.policy, *settings.policies.values()) if p.grouping == "customer"
+    ]
+    if not any(s.attach_pdf for p in grouped for s in p.stages):
+        return []
+    problems: list[str] = []
+    for language in LANGUAGES:
+        try:
+            renderer.render_text(
+                PDF_TEMPLATE, language, sample_contexts(settings, "final", language)[0]
+            )
+        except TemplateError as exc:
+            problems.extend(exc.problems)
+    return problems
 
 
 def check_dossier(settings: Settings, renderer: Renderer) -> list[str]:

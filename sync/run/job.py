@@ -24,7 +24,7 @@ from mailer.transport import FlushesBatches, Transport, UpdatesReplyCursor
 from sync.config.policies import PolicyBook
 from sync.config.settings import Settings
 from sync.errors import Aborted, SyncError
-from sync.plan.actions import Action, ActionKind, Escalate, Plan, SendReminder
+from sync.plan.actions import Action, ActionKind, Escalate, Plan, SendReminder, SendStatement
 from sync.plan.calendar import calendar_of
 from sync.plan.history import History
 from sync.plan.planner import plan
@@ -41,6 +41,7 @@ from sync.run.outbox import Outbox
 from sync.run.outcome import RunReport
 from sync.run.reading import LedgerReading
 from sync.run.reply_desk import ReplyDesk
+from sync.run.statements import Statements
 from sync.run.text_replies import TextReplies
 from sync.run.texts import Texts
 from sync.store.ledger_cache import LedgerCache
@@ -113,6 +114,7 @@ class Job:
         self.replies = ReplyDesk(self.ctx, self.outbox, composer)
         self.reading = LedgerReading(self.ctx)
         self.plans = PlanKeeper(self.outbox)
+        self.statements = Statements(self.outbox)
         self.texts = Texts(self.ctx, composer, self.channels or self._channel, self.outbox)
         self.text_replies = TextReplies(self.texts)
 
@@ -291,7 +293,10 @@ class Job:
         for chunk in chunks(actions, REREAD_CHUNK):
             fresh = self._reread(chunk)
             for action in chunk:
-                self._one(action, fresh.get(action.invoice.id))
+                if isinstance(action, SendStatement):
+                    self._statement(action, fresh)
+                else:
+                    self._one(action, fresh.get(action.invoice.id))
                 done += 1
                 if self.progress:
                     self.progress(done, len(actions))
@@ -301,9 +306,12 @@ class Job:
         # to an invoice this run read as paid, so it uses that read.
         known = {a.invoice.id: a.invoice for a in chunk if a.action == ActionKind.THANK_YOU}
         ids = [a.invoice.id for a in chunk if a.invoice.id not in known]
+        ids += [i.id for a in chunk if isinstance(a, SendStatement) for i in a.invoices]
+        ids = list(dict.fromkeys(ids))
         return known | {inv.id: inv for inv in self.ledger.get_invoices(ids)} if ids else known
 
     def _one(self, action: Action, fresh: Invoice | None) -> None:
+        assert not isinstance(action, SendStatement)  # sent by _statement, with its invoices
         number = action.invoice.number
         if fresh is None:
             self.report.skip(number, "no longer in the ledger")
@@ -332,6 +340,15 @@ class Job:
             self._failed(number, exc, exc.disposition)
         except MailError as exc:
             self._failed(number, exc, exc.disposition)
+
+    def _statement(self, action: SendStatement, fresh: dict[str, Invoice]) -> None:
+        """Send one statement with its invoices as just re-read (each paid one dropped)."""
+        try:
+            self.statements.send(action, fresh)
+        except LedgerError as exc:
+            self._failed(action.invoice.number, exc, exc.disposition)
+        except MailError as exc:
+            self._failed(action.invoice.number, exc, exc.disposition)
 
     def _failed(self, number: str, exc: Exception, disposition: str) -> None:
         self.report.errors.append(f"{number}: {exc}")

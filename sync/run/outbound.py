@@ -249,6 +249,8 @@ def note_text(
         text = "Tahseel: reminders wait for the date the customer gave"
     elif action == ActionKind.LATE_FEE:
         text = "Tahseel: late fee invoiced to the customer"
+    elif action == ActionKind.SEND_STATEMENT:
+        text = f"Tahseel: '{stage}' statement listing this invoice emailed to {to}"
     else:
         text = f"Tahseel: {action}"
     if detail:

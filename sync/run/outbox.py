@@ -9,6 +9,7 @@ second email and without losing one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from typing import Any
@@ -266,13 +267,19 @@ class Outbox(LedgerNotes):
             (row_id, action.cycle), invoice, action.action, action.stage, to=", ".join(action.to)
         )
 
-    def _transmit(self, row_id: int, message: EmailMessage, thread: str | None) -> Sent:
-        """Hand the claimed row's message to the transport; settle the row if it raises."""
+    def _transmit(
+        self, row_id: int, message: EmailMessage, thread: str | None, also: Sequence[int] = ()
+    ) -> Sent:
+        """Hand the claimed row's message to the transport; settle the row if it raises.
+
+        ``also``: the other rows of the same message (a statement's), given its handle too.
+        """
 
         def prepared(ref: str) -> None:
             # The transport's handle on a send about to happen (a Gmail draft): kept
             # so a crash from here on can be settled by asking about exactly it.
-            self.ctx.store.complete(row_id, transport_ref=ref)
+            for rid in (row_id, *also):
+                self.ctx.store.complete(rid, transport_ref=ref)
 
         checkpoint("before_send")
         try:

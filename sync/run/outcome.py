@@ -124,7 +124,7 @@ class RunReport:
 
     def record(self, action: Action | Acknowledge) -> None:
         """Count one action carried out (or, in a dry run, that would be)."""
-        if action.action == ActionKind.SEND_REMINDER:
+        if action.action in (ActionKind.SEND_REMINDER, ActionKind.SEND_STATEMENT):
             self.sent[action.stage] += 1
             self.policies[self.policy_of.get(action.invoice.number, "default")] += 1
         elif action.action == ActionKind.RESEND_INVOICE:

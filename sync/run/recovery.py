@@ -18,6 +18,7 @@ from mailer.errors import MailError
 from sync.errors import Aborted
 from sync.plan.actions import ActionKind
 from sync.plan.history import MessageStatus
+from sync.run import statements
 from sync.run.context import REREAD_CHUNK
 from sync.run.outbound import hold_detail
 from sync.run.outbox import Outbox
@@ -35,7 +36,7 @@ def reconcile(outbox: Outbox) -> None:
     store = outbox.ctx.store
     unsettled = store.rows(outbox.ctx.tenant, status=MessageStatus.PENDING)
     unsettled += store.rows(outbox.ctx.tenant, status=MessageStatus.UNKNOWN)
-    for row in unsettled:
+    for row in statements.settle(outbox, unsettled):
         if row.action == ActionKind.LATE_FEE:
             continue  # settled with the ledger: sync.run.fees.LateFees.settle_pending
         # A pause, and an escalation recorded before dossiers were emailed, sent nothing.

@@ -3,7 +3,9 @@
 Each template is rendered in every language in a few contexts that between them take
 every branch the built-in templates have: a customer who replied or not, a promise
 broken or not yet due, reminders sent before or none, a company or a person, either
-greeting, a phone and a thank-you note or none, a link and an attachment or none.
+greeting, a phone and a thank-you note or none, a link and an attachment or none. Each
+also holds a sample ``statement`` (three invoices, two currencies) for the statement
+templates (``sync.run.statement_context``).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sync.config.wording import CustomerSettings, Salutation
 from sync.run.fee_checks import sample_fee
 from sync.run.outbound import Identity, sample_invoice, template_context
 from sync.run.schedule import sample_plan
+from sync.run.statement_context import sample_statement
 from sync.run.wording import Wording
 from sync.store.tables import ThreadInfo
 
@@ -79,6 +82,7 @@ def sample_contexts(settings: Settings, stage: str, language: str) -> list[dict[
                 late_fee=sample_fee(settings, stage, invoice.currency),
                 plan=sample_plan(stage, invoice.amount_due, today),
             )
+            | {"statement": sample_statement(today, links=variant["link"])}
         )
     return contexts
 

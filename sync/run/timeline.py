@@ -92,6 +92,7 @@ def _row_event(row: OutboxRow, replies: dict[int, ReplyRow]) -> Event | None:
         ActionKind.NOTICE: "the business's staff told of the customer's reply",
         ActionKind.ESCALATE: f"escalated at stage '{row.stage}', dossier",
         ActionKind.INSTALMENT: f"instalment plan message '{row.stage}'",
+        ActionKind.SEND_STATEMENT: f"statement '{row.stage}' listing this invoice",
     }
     sent = words.get(action, action)
     if row.status == MessageStatus.FAILED:

@@ -153,8 +153,9 @@ class Store(Database):
             if r.action in INTERNAL_ACTIONS:
                 continue
             emailed = r.action not in (ActionKind.ESCALATE, ActionKind.PAUSE)
+            listed = r.action == ActionKind.SEND_STATEMENT
             messages[r.invoice_id].append(
-                Message(r.stage, r.cycle, at, r.status, emailed)  # type: ignore[arg-type]
+                Message(r.stage, r.cycle, at, r.status, emailed, listed)  # type: ignore[arg-type]
             )
         with self.session() as s:
             controls = {

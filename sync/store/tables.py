@@ -31,9 +31,10 @@ INTERNAL_ACTIONS = (
 )
 """Outbox actions that are not contact with the customer: no rung, no thread."""
 
-NOT_IN_THREAD = (*INTERNAL_ACTIONS, ActionKind.ESCALATE)
-"""Outbox actions whose messages never join the customer's thread: the escalation's
-dossier goes to the business's people, as a notice does."""
+NOT_IN_THREAD = (*INTERNAL_ACTIONS, ActionKind.ESCALATE, ActionKind.SEND_STATEMENT)
+"""Outbox actions whose messages never join the invoice's thread: the escalation's
+dossier goes to the business's people, as a notice does; a statement is in the
+customer's own thread (``sync.store.statements``)."""
 
 RESEND_KIND = "invoice_not_received"
 """The reply kind that asks for the invoice again."""
@@ -259,6 +260,22 @@ class PaymentLinkRow(Base):
     invoice_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     link: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[datetime] = mapped_column(_UTCDateTime())
+
+
+class StatementRow(Base):
+    """One statement to a customer: what keeps one mail thread per customer.
+
+    Its outbox rows, one per listed invoice, share its Message-ID (``sync.store.statements``).
+    """
+
+    __tablename__ = "statements"
+
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(String(200), index=True)
+    stage: Mapped[str] = mapped_column(String(60))
+    cycle: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(_UTCDateTime())
 
 
 @dataclass(frozen=True, slots=True)

@@ -198,8 +198,9 @@ def test_sends_refused_one_by_one_stay_exit_1(tmp_path, monkeypatch):
     monkeypatch.setattr(MaildirTransport, "send", send)
     code, report = _run_json(folder)
     assert code == 1 and not report["aborted"], report
-    # Seven planned (INV-1014's final notice among them); one to Blue Harbor, whose other
-    # invoice waits a day (one reminder a customer a day).
+    # Seven planned (INV-1014's final notice among them); one to Blue Harbor, its
+    # statement listing both its invoices (key_accounts, grouping: customer).
     assert len(report["errors"]) == 3 and report["emails"] == 4
     statuses = [status for _, _, status in _outbox(folder)]
-    assert statuses.count("failed") == 1 and "pending" not in statuses
+    # the refused statement's two rows, one per invoice it lists
+    assert statuses.count("failed") == 2 and "pending" not in statuses

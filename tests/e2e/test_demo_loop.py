@@ -74,8 +74,8 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
     messages = sent_messages(folder)
     ours = [m for m in messages if m["Date"].datetime.date() == ANCHOR]
     stages = sorted(key(m) for m in ours)
-    # Blue Harbor (C-002) has two invoices at a rung today and gets one reminder a day
-    # (max_messages_per_customer_per_day): INV-1011, the later one; INV-1002 tomorrow.
+    # Blue Harbor (C-002) follows key_accounts (grouping: customer): its two invoices,
+    # INV-1011 a day late and INV-1002 due today, go in one statement at the overdue rung.
     assert stages == [
         ("INV-1001", "courtesy"),
         ("INV-1003", "overdue"),
@@ -85,6 +85,11 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
         ("INV-1011", "overdue"),
         ("INV-1014", "escalate"),
     ]
+    statement = next(m for m in ours if m["X-Tahseel-Statement"])
+    assert statement["X-Tahseel-Statement"] == "INV-1011, INV-1002"
+    assert statement["Subject"] == "Statement of account from Nakheel Trading Co."
+    text = statement.get_body(("plain",)).get_content()
+    assert "INV-1011" in text and "INV-1002" in text and "Total due (USD): $3,600.00" in text
     resend = next(m for m in ours if m["X-Tahseel-Stage"] == "resend")
     earlier = next(m for m in messages if m["X-Tahseel-Invoice"] == "INV-1004" and m not in ours)
     assert earlier["Message-ID"] in resend["References"]
@@ -109,6 +114,7 @@ def test_demo_run_sends_threads_resends_and_notes(tmp_path):
     assert sorted(n["invoice_number"] for n in written) == [
         "INV-1001",
         "INV-1001",
+        "INV-1002",
         "INV-1003",
         "INV-1004",
         "INV-1005",
@@ -141,11 +147,16 @@ def test_next_day_climbs_one_rung_at_the_ladders_pace(tmp_path):
     tuesday = "2026-11-24"
     result = cli(folder, "run", "--today", tuesday, "--json")
     report = json.loads(result.output)
-    # INV-1002 was due yesterday and held for its customer's other invoice (one reminder a
-    # customer a day); late today, it gets its overdue one. INV-1004 got its resend yesterday: that
-    # is contact too, so its weekly rung waits the ladder's week, as does the backlog
-    # reminded yesterday.
-    assert report["sent"] == {"overdue": 1}
+    # INV-1002 was listed in its customer's statement yesterday: late today, its overdue
+    # rung waits key_accounts' min_days_between (3 days) after that statement. INV-1004 got
+    # its resend yesterday: that is contact too, so its weekly rung waits the ladder's
+    # week, as does the backlog reminded yesterday.
+    assert report["sent"] == {}
+    thursday = json.loads(cli(folder, "plan", "--today", "2026-11-26", "--json").output)
+    statements = [row for row in thursday["actions"] if row["action"] == "send_statement"]
+    assert [(r["invoice"], r["stage"], r["statement"]) for r in statements] == [
+        ("INV-1002", "overdue", ["INV-1011", "INV-1002"])
+    ]
     status = cli(folder, "status", "--today", tuesday)
     assert status.exit_code == 0 and "Aging" in status.output and "INV-1005" in status.output
     week_later = json.loads(cli(folder, "plan", "--today", "2026-11-30", "--json").output)
@@ -174,9 +185,14 @@ def test_the_demo_command_shows_the_whole_loop_from_an_empty_folder(tmp_path, mo
     assert len(stages) - stages.count("resend") >= 5 and stages.count("resend") == 1
     resend = next(m for m in new if m["X-Tahseel-Stage"] == "resend")
     assert resend["In-Reply-To"] and resend["References"]
-    # one note an email, and one for the WhatsApp message in the local outbox file
+    # one note an email (a statement's on each invoice it lists), and one for the
+    # WhatsApp message in the local outbox file
     assert len(whatsapp_sent(folder)) == 1 and "demo/texts/outbox.jsonl" in result.output
-    assert len(notes(folder)) == len(new) + 1
+    listed = sum(
+        len(str(m["X-Tahseel-Statement"]).split(", ")) - 1 for m in new if m["X-Tahseel-Statement"]
+    )
+    assert listed == 1  # Blue Harbor Logistics' statement lists two invoices
+    assert len(notes(folder)) == len(new) + listed + 1
     # the hint it prints is a command that works
     hint = next(line for line in result.output.splitlines() if "tahseel plan" in line)
     args = hint.split("tahseel ", 1)[1].split() + ["--json"]
@@ -209,7 +225,12 @@ def test_plan_json(tmp_path):
         {"invoice", "customer", "policy", "stage", "action", "to", "language"} <= r.keys()
         for r in rows
     )
-    assert {r["policy"] for r in rows} == {"default"}
+    assert {r["policy"] for r in rows} == {"default", "key_accounts"}
+    # Blue Harbor Logistics (C-002) follows key_accounts: one statement for both invoices
+    grouped = [r for r in rows if r["policy"] == "key_accounts"]
+    assert [(r["action"], r["statement"]) for r in grouped] == [
+        ("send_statement", ["INV-1011", "INV-1002"])
+    ]
     # Palm Coast Trading (C-007) follows the government policy: no courtesy note before
     # the due date, and status shows the policy of every open invoice.
     status = cli(folder, "status", "--today", "2026-12-10", "--csv")
@@ -307,6 +328,8 @@ def test_crash_at_every_outbox_step_then_rerun(tmp_path, clean_outcome, point, h
     written = [(number, stage) for number, stage in every if "@" not in stage]
     earlier = [("INV-1004", "overdue"), ("INV-1014", "final")]
     sent_today = [pair for pair in clean_outcome if pair not in earlier]
+    # Blue Harbor's statement (headed INV-1011) is noted on INV-1002 too, which it lists
+    sent_today = sorted([*sent_today, ("INV-1002", "overdue")])
     assert written == sent_today, "a crash caused a duplicate or a missing note"
     # the courtesy's WhatsApp message beside its email: once, noted once
     assert len(whatsapp_sent(folder)) == 1

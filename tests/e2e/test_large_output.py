@@ -186,6 +186,7 @@ def test_plan_csv_reads_back_as_the_json_rows(ledger, document):
         back["to"] = row["to"].split(", ") if row["to"] else []
         back["cc"] = row["cc"].split(", ") if row["cc"] else []
         back["attach_pdf"] = {"true": True, "false": False}[row["attach_pdf"]]
+        back["statement"] = row["statement"].split(", ") if row["statement"] else []
         return back
 
     assert [as_json(r) for r in actions] == document["actions"]

@@ -65,7 +65,8 @@ def test_threads_keep_one_neutral_subject_and_say_what_each_message_is(messages)
     ]
     by_invoice: dict[str, list] = {}
     for m in ours:
-        by_invoice.setdefault(m["X-Tahseel-Invoice"], []).append(m)
+        if m["X-Tahseel-Statement"] is None:  # a customer's statements: checked below
+            by_invoice.setdefault(m["X-Tahseel-Invoice"], []).append(m)
     assert len(ours) >= 15 and len(by_invoice) >= 6
     for number, thread in by_invoice.items():
         if number == "INV-1004":
@@ -77,10 +78,16 @@ def test_threads_keep_one_neutral_subject_and_say_what_each_message_is(messages)
             assert str(later["Subject"]) == f"Re: {thread[0]['Subject']}"
     stages = {(m["X-Tahseel-Invoice"], m["X-Tahseel-Stage"]): m for m in ours}
     assert text_of(stages["INV-1001", "courtesy"]).startswith("تذكير ودي: الفاتورة رقم INV-1001")
-    # INV-1002's due-day note waited for its customer's other invoice (one reminder a
-    # customer a day); a week later it is overdue.
-    first = text_of(stages["INV-1002", "overdue"]).splitlines()[0]
-    assert first.startswith("Reminder: invoice INV-1002 is ") and first.endswith("overdue")
+    # Blue Harbor Logistics (key_accounts, grouping: customer) gets its statements in one
+    # thread of their own, the first line saying which rung each is.
+    statements = [m for m in ours if m["X-Tahseel-Statement"] is not None]
+    assert len(statements) >= 3
+    assert str(statements[0]["Subject"]) == "Statement of account from Nakheel Trading Co."
+    for later in statements[1:]:
+        assert str(later["Subject"]) == f"Re: {statements[0]['Subject']}"
+    first = text_of(statements[0]).splitlines()[0]
+    assert first == "Statement of account: invoices overdue"
+    assert text_of(statements[1]).splitlines()[0] == "Follow-up: statement of account"
     assert text_of(stages["INV-1003", "weekly"]).startswith("متابعة: الفاتورة رقم INV-1003")
 
 

@@ -35,6 +35,7 @@ from sync.run import job as job_module
 from sync.run import notes as notes_module
 from sync.run import outbox as outbox_module
 from sync.run import reply_desk, text_replies, texts
+from sync.run import statements as statements_module
 from sync.run.job import Job
 from sync.run.outcome import RunReport
 from sync.run.wiring import build_renderer
@@ -50,6 +51,7 @@ CHECKPOINTED = (
     reply_desk,
     texts,
     text_replies,
+    statements_module,
 )
 """The modules that call ``checkpoint``: every point of ``faults.POINTS`` is in one."""
 
@@ -159,6 +161,8 @@ class Mail:
     has_pdf: bool
     dossier: str | None = None
     """The invoice number of an escalation's dossier (a mail to the business's people)."""
+    listed: tuple[str, ...] = ()
+    """The invoice numbers a customer's statement lists (``grouping: customer``)."""
 
 
 class World:
@@ -260,6 +264,9 @@ class World:
             in_reply_to=str(msg["In-Reply-To"]) if msg["In-Reply-To"] else None,
             has_pdf=pdf,
             dossier=str(msg["X-Tahseel-Dossier"]) if msg["X-Tahseel-Dossier"] else None,
+            listed=tuple(str(msg["X-Tahseel-Statement"]).split(", "))
+            if msg["X-Tahseel-Statement"]
+            else (),
         )
 
     def reply(

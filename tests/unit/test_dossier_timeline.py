@@ -113,3 +113,14 @@ def test_the_hold_now_is_a_pause_or_a_snooze_still_running():
     assert hold(case, date(2026, 3, 10)) == ""
     control.paused = "the customer disputes it"
     assert hold(case, date(2026, 3, 1)) == "paused (the customer disputes it)"
+
+
+def test_a_statement_listing_the_invoice_is_named_as_such_in_the_timeline():
+    case = CaseFile(
+        rows=(row("send_statement", "weekly", cycle=739958),),
+        replies=(),
+        promises={},
+        control=None,
+    )
+    lines = [e.as_dict()["text"] for e in events(case)]
+    assert lines == ["statement 'weekly' listing this invoice: sent by email to ap@example.com"]

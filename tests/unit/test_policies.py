@@ -133,13 +133,17 @@ def test_policy_names(tmp_path, name, words):
     assert words in str(info.value.issues[0])
 
 
-def test_grouping_is_not_a_setting_yet(tmp_path):
+def test_grouping_is_invoice_by_default_and_customer_on_a_named_policy(tmp_path):
     path = tmp_path / "tahseel.yaml"
     text = CONFIG.replace("  government:\n", "  government:\n    grouping: customer\n")
     path.write_text(text, encoding="utf-8")
+    settings = load_settings(path)
+    assert settings.policy.grouping == "invoice"
+    assert settings.policies["government"].grouping == "customer"
+    path.write_text(text.replace("grouping: customer", "grouping: customers"), encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_settings(path)
-    assert "policies.government.grouping: unknown setting" in str(info.value.issues[0])
+    assert "policies.government.grouping" in str(info.value.issues[0])
 
 
 # -- the choice ---------------------------------------------------------------------------
