@@ -316,9 +316,14 @@ class ReplyDesk:
         ctx = self.ctx
         for mid in msg.refers_to:
             rows = ctx.store.rows(ctx.tenant, message_id=mid)
-            if rows:
-                number = rows[0].invoice_number
-                return Match(number, rows[0].invoice_id, by_number.get(number))
+            # A statement's rows share its Message-ID: the reply is about its first listed
+            # invoice the statement went out with (one dropped as paid meanwhile is not).
+            row = next(
+                (r for r in rows if r.status == MessageStatus.SENT), rows[0] if rows else None
+            )
+            if row is not None:
+                number = row.invoice_number
+                return Match(number, row.invoice_id, by_number.get(number))
         for mid in msg.refers_to:
             sent = ctx.transport.find_sent(mid)
             if sent is None or not sent.invoice:

@@ -213,9 +213,10 @@ class Texts:
             return True
         if found is None:
             return False
-        sent_at = found.sent_at or self.ctx.now
-        segments = found.segments or 1
-        self.log.complete(row.id, status="sent", ref=found.ref, sent_at=sent_at, segments=segments)
+        segments = found.segments or 1  # sent at: its claim's moment, as ``settle`` says
+        self.log.complete(
+            row.id, status="sent", ref=found.ref, sent_at=row.created_at, segments=segments
+        )
         self.ctx.report.reconciled += 1
         log.info(
             "%s %s: %s already sent; not sent again", row.invoice_number, row.stage, row.channel
@@ -321,9 +322,14 @@ class Texts:
             if found is None:
                 self.log.complete(row.id, status=HELD, error="not found after an interruption")
                 continue
-            sent_at = found.sent_at or row.created_at
+            # Its claim's moment, on the run's clock (the provider's own time may be
+            # another clock's: a file channel writes the wall clock's).
             self.log.complete(
-                row.id, status="sent", ref=found.ref, sent_at=sent_at, segments=found.segments or 1
+                row.id,
+                status="sent",
+                ref=found.ref,
+                sent_at=row.created_at,
+                segments=found.segments or 1,
             )
             self.ctx.report.reconciled += 1
 

@@ -303,6 +303,9 @@ class Business(RuleBasedStateMachine):
         """A customer answers the latest message about one of their invoices."""
         mailed = sorted(self.mailed)
         number = mailed[index % len(mailed)]
+        last = [m for m in self.world.sent() if m.invoice == number][-1]
+        # A statement's reply is about its first listed invoice (``reply_desk``).
+        about = last.listed[0] if last.listed else number
         today = self.now.date()
         text, promised = words(reply, today)
         headers = dict(reply.headers)
@@ -313,11 +316,11 @@ class Business(RuleBasedStateMachine):
         # Below replies.min_confidence a reading is not acted on: a person is told.
         acted = settle(meant, self.settings.replies.min_confidence).intent
         if acted in PAUSING:
-            self.paused.add(number)
+            self.paused.add(about)
         elif acted is Intent.PROMISE_TO_PAY and promised is not None:
-            self.promised[number] = promised
+            self.promised[about] = promised
         elif acted is Intent.INVOICE_NOT_RECEIVED:
-            self.not_received[number] += 1
+            self.not_received[about] += 1
 
     @precondition(lambda self: bool(self.paused or self.promised))
     @rule(index=st.integers(0, 7))
