@@ -10,9 +10,7 @@ has exactly one note on the ledger.
 from __future__ import annotations
 
 import json
-import mailbox
 import re
-import shutil
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -20,25 +18,12 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from sync.cli import app, demo
-from tests.emulators.quickbooks import QuickBooksEmulator
-from tests.emulators.quickbooks import token_file_for as qbo_token
-from tests.emulators.xero import XeroEmulator
-from tests.emulators.xero import token_file_for as xero_token
+from sync.cli import app
+from tests.support.demo_ledgers import quickbooks_demo, xero_demo
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
 LATE = ANCHOR - timedelta(days=3)
 runner = CliRunner()
-
-
-def install(folder: Path, block: str) -> Path:
-    demo.install(folder, anchor=ANCHOR)
-    config = folder / "tahseel.yaml"
-    shutil.rmtree(folder / "demo" / "mailbox")
-    mailbox.Maildir(folder / "demo" / "mailbox", create=True)
-    text = re.sub(r"(?ms)^ledger:\n.*?(?=^sender:)", block, config.read_text("utf-8"))
-    config.write_text(text, "utf-8")
-    return config
 
 
 def run(config: Path, day: date) -> dict:
@@ -89,18 +74,8 @@ def lifecycle(config: Path, number: str, pay: Callable[[], None], notes: Callabl
 
 @pytest.fixture
 def xero(tmp_path, monkeypatch):
-    with XeroEmulator() as emulator:
-        monkeypatch.setenv("XERO_CLIENT_ID", emulator.identity.client_id)
-        monkeypatch.setenv("XERO_CLIENT_SECRET", emulator.identity.client_secret)
-        monkeypatch.delenv("XERO_TOKEN", raising=False)
-        block = (
-            "ledger:\n  type: xero\n  token_file: xero-token.json\n  auth_port: 0\n"
-            f"  api_url: {emulator.api_url}\n  identity_url: {emulator.base_url}\n"
-            f"  connections_url: {emulator.base_url}\n  login_url: {emulator.authorize_url}\n\n"
-        )
-        config = install(tmp_path / "d", block)
-        xero_token(emulator, config.parent / "xero-token.json")
-        yield emulator, config
+    with xero_demo(tmp_path / "d", ANCHOR, monkeypatch) as made:
+        yield made
 
 
 def test_a_plan_on_xero(xero):
@@ -119,17 +94,8 @@ def test_a_plan_on_xero(xero):
 
 @pytest.fixture
 def qbo(tmp_path, monkeypatch):
-    with QuickBooksEmulator() as emulator:
-        monkeypatch.setenv("QUICKBOOKS_CLIENT_ID", emulator.identity.client_id)
-        monkeypatch.setenv("QUICKBOOKS_CLIENT_SECRET", emulator.identity.client_secret)
-        monkeypatch.delenv("QUICKBOOKS_TOKEN", raising=False)
-        block = (
-            "ledger:\n  type: quickbooks\n  token_file: qbo-token.json\n"
-            f"  api_url: {emulator.api_url}\n  discovery_url: {emulator.discovery_url}\n\n"
-        )
-        config = install(tmp_path / "d", block)
-        qbo_token(emulator, config.parent / "qbo-token.json")
-        yield emulator, config
+    with quickbooks_demo(tmp_path / "d", ANCHOR, monkeypatch) as made:
+        yield made
 
 
 def test_a_plan_on_quickbooks(qbo):

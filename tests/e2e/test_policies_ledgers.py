@@ -12,9 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import mailbox
-import re
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -22,25 +19,16 @@ import pytest
 from typer.testing import CliRunner
 
 from sync.cli import app, demo
-from tests.emulators.quickbooks import QuickBooksEmulator
-from tests.emulators.quickbooks import token_file_for as qbo_token
-from tests.emulators.xero import XeroEmulator
-from tests.emulators.xero import token_file_for as xero_token
+from tests.support.demo_ledgers import quickbooks_demo, xero_demo
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
 LATE = ANCHOR - timedelta(days=3)
 runner = CliRunner()
 
 
-def install(folder: Path, block: str | None = None) -> Path:
+def install(folder: Path) -> Path:
     demo.install(folder, anchor=ANCHOR)
-    config = folder / "tahseel.yaml"
-    if block is not None:
-        shutil.rmtree(folder / "demo" / "mailbox")
-        mailbox.Maildir(folder / "demo" / "mailbox", create=True)
-        text = re.sub(r"(?ms)^ledger:\n.*?(?=^sender:)", block, config.read_text("utf-8"))
-        config.write_text(text, "utf-8")
-    return config
+    return folder / "tahseel.yaml"
 
 
 def run(config: Path) -> dict:
@@ -95,19 +83,9 @@ def test_a_csv_column_policy(tmp_path):
 
 @pytest.fixture
 def xero(tmp_path, monkeypatch):
-    with XeroEmulator() as emulator:
-        monkeypatch.setenv("XERO_CLIENT_ID", emulator.identity.client_id)
-        monkeypatch.setenv("XERO_CLIENT_SECRET", emulator.identity.client_secret)
-        monkeypatch.delenv("XERO_TOKEN", raising=False)
-        block = (
-            "ledger:\n  type: xero\n  token_file: xero-token.json\n"
-            '  policy_group_prefix: "Policy: "\n  auth_port: 0\n'
-            f"  api_url: {emulator.api_url}\n  identity_url: {emulator.base_url}\n"
-            f"  connections_url: {emulator.base_url}\n  login_url: {emulator.authorize_url}\n\n"
-        )
-        config = install(tmp_path / "d", block)
-        xero_token(emulator, config.parent / "xero-token.json")
-        yield emulator, config
+    prefix = '  policy_group_prefix: "Policy: "\n'
+    with xero_demo(tmp_path / "d", ANCHOR, monkeypatch, prefix) as made:
+        yield made
 
 
 def test_a_xero_contact_group(xero):
@@ -129,18 +107,9 @@ def test_a_xero_contact_group(xero):
 
 @pytest.fixture
 def qbo(tmp_path, monkeypatch):
-    with QuickBooksEmulator() as emulator:
-        monkeypatch.setenv("QUICKBOOKS_CLIENT_ID", emulator.identity.client_id)
-        monkeypatch.setenv("QUICKBOOKS_CLIENT_SECRET", emulator.identity.client_secret)
-        monkeypatch.delenv("QUICKBOOKS_TOKEN", raising=False)
-        block = (
-            "ledger:\n  type: quickbooks\n  token_file: qbo-token.json\n"
-            "  policy_field: Policy\n"
-            f"  api_url: {emulator.api_url}\n  discovery_url: {emulator.discovery_url}\n\n"
-        )
-        config = install(tmp_path / "d", block)
-        qbo_token(emulator, config.parent / "qbo-token.json")
-        yield emulator, config
+    field = "  policy_field: Policy\n"
+    with quickbooks_demo(tmp_path / "d", ANCHOR, monkeypatch, field) as made:
+        yield made
 
 
 def test_a_quickbooks_custom_field(qbo):

@@ -9,19 +9,13 @@ file channel, once across a rerun; both are noted on the invoice in the ledger.
 from __future__ import annotations
 
 import json
-import mailbox
-import re
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from sync.cli import app, demo
-from tests.emulators.quickbooks import QuickBooksEmulator
-from tests.emulators.quickbooks import token_file_for as qbo_token
-from tests.emulators.xero import XeroEmulator
-from tests.emulators.xero import token_file_for as xero_token
+from sync.cli import app
+from tests.support.demo_ledgers import quickbooks_demo, xero_demo
 
 ANCHOR = date(2026, 11, 23)  # a Monday in Riyadh
 LATE = ANCHOR - timedelta(days=3)
@@ -29,21 +23,13 @@ MOBILE = "+966551234567"
 runner = CliRunner()
 
 
-def install(folder: Path, block: str) -> Path:
-    """The demo with ``block`` as its ledger, and ``overdue`` also sent by WhatsApp."""
-    demo.install(folder, anchor=ANCHOR)
-    shutil.rmtree(folder / "demo" / "mailbox")
-    mailbox.Maildir(folder / "demo" / "mailbox", create=True)
-    config = folder / "tahseel.yaml"
-    text = re.sub(r"(?ms)^ledger:\n.*?(?=^sender:)", block, config.read_text("utf-8"))
-    text = text.replace(
+def texting(config: Path) -> Path:
+    """``config`` with ``overdue`` also sent by WhatsApp (a Content SID per language)."""
+    text = config.read_text("utf-8").replace(
         "    - name: overdue\n", "    - name: overdue\n      channels: [email, whatsapp]\n", 1
     )
-    text = text.replace(
-        "      courtesy: {",
-        f"      overdue: {{en: HX{'3' * 32}, ar: HX{'4' * 32}}}\n      courtesy: {{",
-    )
-    config.write_text(text, "utf-8")
+    sids = f"      overdue: {{en: HX{'3' * 32}, ar: HX{'4' * 32}}}\n"
+    config.write_text(text.replace("      courtesy: {", sids + "      courtesy: {"), "utf-8")
     return config
 
 
@@ -59,17 +45,8 @@ def whatsapp(config: Path) -> list[dict]:
 
 
 def test_xero_a_contact_s_mobile_gets_the_whatsapp_reminder(tmp_path, monkeypatch):
-    with XeroEmulator() as emulator:
-        monkeypatch.setenv("XERO_CLIENT_ID", emulator.identity.client_id)
-        monkeypatch.setenv("XERO_CLIENT_SECRET", emulator.identity.client_secret)
-        monkeypatch.delenv("XERO_TOKEN", raising=False)
-        block = (
-            "ledger:\n  type: xero\n  token_file: xero-token.json\n  auth_port: 0\n"
-            f"  api_url: {emulator.api_url}\n  identity_url: {emulator.base_url}\n"
-            f"  connections_url: {emulator.base_url}\n  login_url: {emulator.authorize_url}\n\n"
-        )
-        config = install(tmp_path / "d", block)
-        xero_token(emulator, config.parent / "xero-token.json")
+    with xero_demo(tmp_path / "d", ANCHOR, monkeypatch) as (emulator, config):
+        texting(config)
         org = emulator.org
         hour_ago = datetime.now(UTC) - timedelta(hours=1)
         texted = org.add_contact("Sahel Co", "ap@sahel.example", phones=[("MOBILE", "0551234567")])
@@ -86,16 +63,8 @@ def test_xero_a_contact_s_mobile_gets_the_whatsapp_reminder(tmp_path, monkeypatc
 
 
 def test_quickbooks_a_customer_s_mobile_gets_the_whatsapp_reminder(tmp_path, monkeypatch):
-    with QuickBooksEmulator() as emulator:
-        monkeypatch.setenv("QUICKBOOKS_CLIENT_ID", emulator.identity.client_id)
-        monkeypatch.setenv("QUICKBOOKS_CLIENT_SECRET", emulator.identity.client_secret)
-        monkeypatch.delenv("QUICKBOOKS_TOKEN", raising=False)
-        block = (
-            "ledger:\n  type: quickbooks\n  token_file: qbo-token.json\n"
-            f"  api_url: {emulator.api_url}\n  discovery_url: {emulator.discovery_url}\n\n"
-        )
-        config = install(tmp_path / "d", block)
-        qbo_token(emulator, config.parent / "qbo-token.json")
+    with quickbooks_demo(tmp_path / "d", ANCHOR, monkeypatch) as (emulator, config):
+        texting(config)
         company = emulator.company
         hour_ago = datetime.now(UTC) - timedelta(hours=1)
         texted = company.add_customer("Sahel Co", "ap@sahel.example", mobile="055 123 4567")

@@ -62,6 +62,8 @@ class CustomerRecord:
     active: bool = True
     sync_token: int = 0
     mobile: str | None = None
+    """``Mobile``: a ``TelephoneNumber`` whose ``FreeFormNumber`` holds it as typed
+    (../shared/specs/qbo-xsd/IntuitNamesTypes.xsd, the customer's ``Mobile`` element)."""
 
     def json(self) -> dict[str, Any]:
         """The customer as GET/query return it."""

@@ -48,7 +48,9 @@ class ContactRecord:
     persons: list[tuple[str, str, str, bool]] = field(default_factory=list)
     status: str = "ACTIVE"
     phones: list[tuple[str, str]] = field(default_factory=list)
-    """(PhoneType, PhoneNumber), e.g. ``("MOBILE", "+966501234567")``."""
+    """(PhoneType, PhoneNumber), e.g. ``("MOBILE", "0501234567")``: the spec's ``Phone``
+    (../shared/specs/xero_accounting.yaml, PhoneType DEFAULT, DDI, MOBILE, FAX, OFFICE);
+    its area and country codes are left out, as a contact without them reads."""
     tax_number_type: str | None = None
     """As the API writes it, e.g. ``TAXNUMBERTYPE/EIN``: not the spec's ``EIN``, which
     xero-python's model refuses (XeroAPI/xero-python#231 for #203 and #205;
